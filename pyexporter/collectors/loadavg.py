@@ -1,0 +1,28 @@
+"""loadavg: /proc/loadavg, as node_exporter's loadavg collector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import read_text
+
+
+def parse_loadavg(text: str) -> tuple[float, float, float]:
+    fields = text.split()
+    if len(fields) < 3:
+        raise CollectorError(f"unexpected /proc/loadavg content: {text[:80]!r}")
+    try:
+        return float(fields[0]), float(fields[1]), float(fields[2])
+    except ValueError:
+        raise CollectorError(f"unexpected /proc/loadavg content: {text[:80]!r}") from None
+
+
+@collector("loadavg")
+class LoadavgCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        loads = parse_loadavg(read_text(self.paths.proc("loadavg")))
+        for minutes, value in zip((1, 5, 15), loads, strict=True):
+            yield GaugeMetricFamily(f"node_load{minutes}", f"{minutes}m load average.", value=value)

@@ -1,0 +1,96 @@
+"""One scrape: run the enabled collectors, time each, and isolate their failures."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorSpec, load_all
+from pyexporter.paths import Paths
+
+log = logging.getLogger("pyexporter.scrape")
+
+
+class FilterError(ValueError):
+    """A collect[]/exclude[] request naming a collector that is unknown or not enabled."""
+
+
+class Scraper:
+    """The enabled collectors, built once; `gather` runs a chosen subset of them."""
+
+    def __init__(
+        self,
+        paths: Paths,
+        enabled: Sequence[str],
+        options: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        registry = load_all()
+        options = options or {}
+        self.collectors: dict[str, Collector] = {}
+        for name in sorted(enabled):
+            spec: CollectorSpec = registry[name]
+            self.collectors[name] = spec.build(
+                paths, options.get(name), logging.getLogger(f"pyexporter.collector.{name}")
+            )
+
+    @property
+    def enabled(self) -> list[str]:
+        return list(self.collectors)
+
+    def select(self, collect: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
+        """The collectors a request asks for, as node_exporter's collect[]/exclude[] filters them."""
+        if collect and exclude:
+            raise FilterError("Combined collect and exclude queries are not allowed.")
+        registry = load_all()
+        for name in (*collect, *exclude):
+            if name not in registry:
+                raise FilterError(f"missing collector: {name}")
+            if name not in self.collectors:
+                raise FilterError(f"disabled collector: {name}")
+        if collect:
+            return sorted(set(collect))
+        return [name for name in self.collectors if name not in exclude]
+
+    def gather(self, names: Iterable[str] | None = None) -> list[Metric]:
+        """Every family of the named collectors (all enabled ones by default), plus their
+        duration and success gauges. A collector that raises contributes only success 0."""
+        duration = GaugeMetricFamily(
+            "node_scrape_collector_duration_seconds",
+            "node_exporter: Duration of a collector scrape.",
+            labels=["collector"],
+        )
+        success = GaugeMetricFamily(
+            "node_scrape_collector_success",
+            "node_exporter: Whether a collector succeeded.",
+            labels=["collector"],
+        )
+        families: list[Metric] = []
+        for name in self.collectors if names is None else names:
+            started = time.perf_counter()
+            try:
+                produced = list(self.collectors[name].collect())
+            except Exception as err:  # noqa: BLE001 - any failure stays within its collector
+                elapsed = time.perf_counter() - started
+                log.error(
+                    "collector failed",
+                    extra={"kv": {"name": name, "duration_seconds": round(elapsed, 6), "err": _describe(err)}},
+                )
+                ok = 0.0
+            else:
+                elapsed = time.perf_counter() - started
+                families.extend(produced)
+                ok = 1.0
+            duration.add_metric([name], elapsed)
+            success.add_metric([name], ok)
+        families.append(duration)
+        families.append(success)
+        return families
+
+
+def _describe(err: Exception) -> str:
+    text = str(err)
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

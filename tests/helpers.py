@@ -1,0 +1,53 @@
+"""Shared test helpers: run one collector on a fixture tree and read its samples back."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from prometheus_client.core import Metric
+
+from pyexporter.collectors import load_all
+from pyexporter.exposition import encode, merge
+from pyexporter.paths import Paths
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+SHARED_FIXTURES = os.environ.get(
+    "PYEXPORTER_NODE_EXPORTER_FIXTURES",
+    os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "node_exporter"),
+)
+
+Labels = frozenset[tuple[str, str]]
+
+
+def fixture_paths(name: str) -> Paths:
+    """Paths for tests/fixtures/NAME, laid out as node_exporter's fixtures are (proc/, sys/, ...)."""
+    return Paths.under(os.path.join(FIXTURES, name))
+
+
+def run_collector(name: str, paths: Paths, options: Mapping[str, Any] | None = None) -> list[Metric]:
+    """Build the registered collector NAME on PATHS and collect once (exceptions propagate)."""
+    return list(load_all()[name].build(paths, options).collect())
+
+
+def samples(families: Iterable[Metric]) -> dict[tuple[str, Labels], float]:
+    """Every sample as {(sample_name, frozenset(labels)): value}."""
+    return {
+        (s.name, frozenset(s.labels.items())): s.value for family in families for s in family.samples
+    }
+
+
+def sample(families: Iterable[Metric], name: str, **labels: str) -> float:
+    """The value of one sample; KeyError when absent."""
+    return samples(families)[(name, frozenset(labels.items()))]
+
+
+def by_name(families: Iterable[Metric]) -> dict[str, Metric]:
+    """Families keyed by their exposition name (counters with their _total suffix)."""
+    return {(f.name + "_total" if f.type == "counter" else f.name): f for f in families}
+
+
+def exposition(families: Iterable[Metric]) -> str:
+    merged, _ = merge(families)
+    return encode(merged)[0].decode()

@@ -1,0 +1,106 @@
+"""node_exporter's own end-to-end fixtures (../shared/fixtures/node_exporter) and the flags
+upstream's end-to-end-test.sh runs them with, as collector options."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.helpers import SHARED_FIXTURES
+
+PROMDIFF = os.path.join(os.path.dirname(os.path.abspath(SHARED_FIXTURES)), "..", "tools", "promdiff")
+E2E_OUTPUT = os.path.join(SHARED_FIXTURES, "e2e-output.txt")
+AVAILABLE = os.path.isfile(E2E_OUTPUT) and os.path.isfile(PROMDIFF)
+
+# Families upstream's test ignores because they depend on the machine or the moment.
+UPSTREAM_IGNORE = (
+    r"^(go_|node_exporter_build_info|node_scrape_collector_duration_seconds|process_|"
+    r"node_textfile_mtime_seconds|node_time_(zone|seconds)|node_network_(receive|transmit)_(bytes|packets)_total)"
+)
+
+
+def upstream_flags() -> list[str]:
+    """pyexporter command-line flags equivalent to upstream's end-to-end run (for the collectors
+    pyexporter has); the collectors upstream disables stay disabled."""
+    fix = SHARED_FIXTURES
+    return [
+        f"--path.rootfs={fix}",
+        f"--path.procfs={fix}/proc",
+        f"--path.sysfs={fix}/sys",
+        f"--path.udev.data={fix}/udev/data",
+        "--collector.cpu.info",
+        "--collector.cpu.info.bugs-include=^(cpu_meltdown|spectre_.*|mds)$",
+        "--collector.cpu.info.flags-include=^(aes|avx.?|constant_tsc)$",
+        "--collector.arp.device-exclude=nope",
+        "--no-collector.arp.netlink",
+        "--collector.bcache.priorityStats",
+        "--collector.hwmon.chip-include=(applesmc|asus_nb_wmi|coretemp|hwmon4|ieee80211|nct6779)",
+        "--collector.netclass.ignore-invalid-speed",
+        "--collector.netclass.ignored-devices=(dmz|int)",
+        "--collector.netdev.device-include=lo",
+        "--collector.stat.softirq",
+        f"--collector.textfile.directory={fix}/textfile/two_metric_files/",
+        "--collector.processes",
+        "--no-collector.filesystem",
+        "--no-collector.timex",
+        "--no-collector.uname",
+        "--no-collector.selinux",
+    ]
+
+
+UPSTREAM_OPTIONS: dict[str, dict[str, object]] = {
+    "cpu": {
+        "info": True,
+        "info.bugs-include": "^(cpu_meltdown|spectre_.*|mds)$",
+        "info.flags-include": "^(aes|avx.?|constant_tsc)$",
+    },
+    "arp": {"device-exclude": "nope", "netlink": False},
+    "bcache": {"priorityStats": True},
+    "hwmon": {"chip-include": "(applesmc|asus_nb_wmi|coretemp|hwmon4|ieee80211|nct6779)"},
+    "netclass": {"ignore-invalid-speed": True, "ignored-devices": "(dmz|int)"},
+    "netdev": {"device-include": "lo"},
+    "stat": {"softirq": True},
+    "textfile": {"directory": os.path.join(SHARED_FIXTURES, "textfile", "two_metric_files")},
+}
+
+
+def render_on_upstream_fixtures(collectors: list[str]) -> str:
+    """The text exposition of COLLECTORS run on upstream's fixtures with upstream's options
+    (options for collectors not asked for are left out)."""
+    from pyexporter.exposition import encode, merge
+    from pyexporter.paths import Paths
+    from pyexporter.scrape import Scraper
+
+    options = {name: UPSTREAM_OPTIONS[name] for name in collectors if name in UPSTREAM_OPTIONS}
+    scraper = Scraper(Paths.under(SHARED_FIXTURES), collectors, options)
+    merged, _ = merge(scraper.gather())
+    return encode(merged)[0].decode()
+
+
+def promdiff(actual_path: str, family: str | None = None, verbose: bool = False) -> tuple[int, str]:
+    """Run ../shared/tools/promdiff against e2e-output.txt; (exit status, output)."""
+    cmd = [sys.executable, PROMDIFF, E2E_OUTPUT, actual_path, "--ignore", UPSTREAM_IGNORE]
+    if family:
+        cmd += ["--family", family]
+    cmd.append("-v" if verbose else "-q")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+if __name__ == "__main__":
+    # python -m tests.upstream COLLECTOR... [--family REGEX]: grade collectors against upstream.
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("collectors", nargs="+")
+    parser.add_argument("--family")
+    parser.add_argument("-v", action="store_true")
+    args = parser.parse_args()
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as out:
+        out.write(render_on_upstream_fixtures(args.collectors))
+    status, report = promdiff(out.name, args.family, args.v)
+    print(report)
+    print(f"(exposition kept at {out.name})")
+    sys.exit(status)
