@@ -75,10 +75,8 @@ class Scraper:
                 produced = list(self.collectors[name].collect())
             except Exception as err:  # noqa: BLE001 - any failure stays within its collector
                 elapsed = time.perf_counter() - started
-                log.error(
-                    "collector failed",
-                    extra={"kv": {"name": name, "duration_seconds": round(elapsed, 6), "err": _describe(err)}},
-                )
+                fields = {"name": name, "duration_seconds": round(elapsed, 6), "err": _describe(err)}
+                log.error("collector failed", extra={"kv": fields})
                 ok = 0.0
             else:
                 elapsed = time.perf_counter() - started

@@ -1,0 +1,5 @@
+import sys
+
+from pyexporter.cli import main
+
+sys.exit(main())
