@@ -1,0 +1,102 @@
+"""stat: kernel and system counters from /proc/stat, as node_exporter's stat collector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, Flag, collector
+from pyexporter.files import read_text
+
+# The kernel's order of the per-vector counts after the total on the `softirq` line.
+SOFTIRQ_VECTORS = (
+    "hi", "timer", "net_tx", "net_rx", "block", "block_iopoll", "tasklet", "sched", "hrtimer", "rcu",
+)
+
+
+@dataclass(slots=True)
+class KernelStat:
+    # Lines missing from the file read as 0, as procfs leaves them.
+    boot_time: int = 0
+    context_switches: int = 0
+    forks: int = 0
+    interrupts: int = 0
+    procs_running: int = 0
+    procs_blocked: int = 0
+    softirqs: dict[str, int] = field(default_factory=dict)
+
+
+def _int(key: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise CollectorError(f"couldn't parse {text[:40]!r} ({key}) in /proc/stat") from None
+
+
+_SCALARS = {
+    "btime": "boot_time",
+    "ctxt": "context_switches",
+    "processes": "forks",
+    "intr": "interrupts",
+    "procs_running": "procs_running",
+    "procs_blocked": "procs_blocked",
+}
+
+
+def parse_stat(text: str) -> KernelStat:
+    """The /proc/stat lines the stat collector exports (cpu lines belong to the cpu collector)."""
+    stat = KernelStat()
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        key = parts[0]
+        if key in _SCALARS:
+            # For `intr` only the leading total; per-IRQ counts are the interrupts collector's.
+            setattr(stat, _SCALARS[key], _int(key, parts[1]))
+        elif key == "softirq":
+            counts = parts[2:]
+            if len(counts) < len(SOFTIRQ_VECTORS):
+                raise CollectorError(f"couldn't parse {line[:80]!r} (softirq) in /proc/stat")
+            stat.softirqs = {
+                vector: _int(key, value) for vector, value in zip(SOFTIRQ_VECTORS, counts, strict=False)
+            }
+    return stat
+
+
+@collector(
+    "stat",
+    flags=[Flag("softirq", "Export softirq calls per vector", False, "bool")],
+)
+class StatCollector(Collector):
+    # psutil reads a process-global procfs root, so /proc/stat is parsed through self.paths.
+    def collect(self) -> Iterable[Metric]:
+        stat = parse_stat(read_text(self.paths.proc("stat")))
+        yield CounterMetricFamily(
+            "node_intr_total", "Total number of interrupts serviced.", value=stat.interrupts
+        )
+        yield CounterMetricFamily(
+            "node_context_switches_total", "Total number of context switches.", value=stat.context_switches
+        )
+        yield CounterMetricFamily("node_forks_total", "Total number of forks.", value=stat.forks)
+        yield GaugeMetricFamily(
+            "node_boot_time_seconds", "Node boot time, in unixtime.", value=stat.boot_time
+        )
+        yield GaugeMetricFamily(
+            "node_procs_running", "Number of processes in runnable state.", value=stat.procs_running
+        )
+        yield GaugeMetricFamily(
+            "node_procs_blocked",
+            "Number of processes blocked waiting for I/O to complete.",
+            value=stat.procs_blocked,
+        )
+        if self.options["softirq"]:
+            softirqs = CounterMetricFamily(
+                "node_softirqs_total", "Number of softirq calls.", labels=["vector"]
+            )
+            # Without a softirq line procfs reports every vector as 0.
+            for vector in SOFTIRQ_VECTORS:
+                softirqs.add_metric([vector], stat.softirqs.get(vector, 0))
+            yield softirqs

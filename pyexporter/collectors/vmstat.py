@@ -1,0 +1,55 @@
+"""vmstat: selected /proc/vmstat counters, untyped, as node_exporter's vmstat collector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client.core import Metric, UnknownMetricFamily
+
+from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.files import read_text
+
+
+def parse_vmstat(text: str) -> list[tuple[str, float]]:
+    """(field, value) for every `name value` line, in file order."""
+    fields: list[tuple[str, float]] = []
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) < 2:
+            raise CollectorError(f"invalid line in vmstat: {line[:80]!r}")
+        try:
+            fields.append((parts[0], float(parts[1])))
+        except ValueError:
+            raise CollectorError(f"invalid value in vmstat: {line[:80]!r}") from None
+    return fields
+
+
+@collector(
+    "vmstat",
+    flags=[
+        Flag(
+            "fields",
+            "Regexp of fields to return for vmstat collector.",
+            "^(oom_kill|pgpg|pswp|pg.*fault).*",
+            "regex",
+        )
+    ],
+)
+class VmstatCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        # An empty flag selects every field, as an empty Go regexp matches anything.
+        self.fields = self.options["fields"]
+
+    def collect(self) -> Iterable[Metric]:
+        seen: set[str] = set()
+        for name, value in parse_vmstat(read_text(self.paths.proc("vmstat"))):
+            # node_exporter searches (unanchored), like Go's MatchString.
+            if name in seen or (self.fields is not None and not self.fields.search(name)):
+                continue
+            seen.add(name)
+            yield UnknownMetricFamily(
+                f"node_vmstat_{name}", f"/proc/vmstat information field {name}.", value=value
+            )

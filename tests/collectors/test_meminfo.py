@@ -1,0 +1,31 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import by_name, fixture_paths, run_collector, samples
+
+
+def test_meminfo_from_fixture() -> None:
+    families = run_collector("meminfo", fixture_paths("meminfo"))
+    assert samples(families) == {
+        ("node_memory_MemTotal_bytes", frozenset()): 1024000.0,
+        ("node_memory_MemFree_bytes", frozenset()): 204800.0,
+        ("node_memory_Active_anon_bytes", frozenset()): 10240.0,
+        ("node_memory_Inactive_file_bytes", frozenset()): 3072.0,
+        ("node_memory_HugePages_Total", frozenset()): 4.0,
+        ("node_memory_Hugepagesize_bytes", frozenset()): 2097152.0,
+    }
+    family = by_name(families)["node_memory_HugePages_Total"]
+    assert family.type == "gauge"
+    assert family.documentation == "Memory information field HugePages_Total."
+
+
+def test_missing_file_raises(tmp_path) -> None:
+    with pytest.raises(OSError):
+        run_collector("meminfo", Paths(procfs=str(tmp_path)))
+
+
+def test_malformed_file(tmp_path) -> None:
+    (tmp_path / "meminfo").write_text("MemTotal: many kB\n")
+    with pytest.raises(CollectorError):
+        run_collector("meminfo", Paths(procfs=str(tmp_path)))

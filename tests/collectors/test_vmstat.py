@@ -1,0 +1,38 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import by_name, fixture_paths, run_collector, samples
+
+
+def test_vmstat_default_fields() -> None:
+    families = run_collector("vmstat", fixture_paths("vmstat"))
+    assert samples(families) == {
+        ("node_vmstat_pgpgin", frozenset()): 100.0,
+        ("node_vmstat_pgpgout", frozenset()): 200.0,
+        ("node_vmstat_pswpin", frozenset()): 3.0,
+        ("node_vmstat_pswpout", frozenset()): 4.0,
+        ("node_vmstat_pgfault", frozenset()): 5000.0,
+        ("node_vmstat_pgmajfault", frozenset()): 6.0,
+        ("node_vmstat_oom_kill", frozenset()): 1.0,
+    }
+    family = by_name(families)["node_vmstat_pgfault"]
+    assert family.type == "unknown"
+    assert family.documentation == "/proc/vmstat information field pgfault."
+
+
+def test_vmstat_fields_flag_is_unanchored_and_empty_means_all() -> None:
+    families = run_collector("vmstat", fixture_paths("vmstat"), {"fields": "alloc"})
+    assert set(samples(families)) == {("node_vmstat_pgalloc_dma", frozenset())}
+    assert len(run_collector("vmstat", fixture_paths("vmstat"), {"fields": ""})) == 9
+
+
+def test_missing_file_raises(tmp_path) -> None:
+    with pytest.raises(OSError):
+        run_collector("vmstat", Paths(procfs=str(tmp_path)))
+
+
+def test_malformed_file(tmp_path) -> None:
+    (tmp_path / "vmstat").write_text("pgpgin\n")
+    with pytest.raises(CollectorError):
+        run_collector("vmstat", Paths(procfs=str(tmp_path)))

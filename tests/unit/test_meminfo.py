@@ -1,0 +1,30 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.meminfo import parse_meminfo
+
+
+def test_units_and_renaming() -> None:
+    text = "MemTotal:  2 kB\nActive(anon):  1 kB\nInactive(file): 3 kB\nHugePages_Total:  7\n"
+    assert parse_meminfo(text) == {
+        "MemTotal_bytes": 2048.0,
+        "Active_anon_bytes": 1024.0,
+        "Inactive_file_bytes": 3072.0,
+        "HugePages_Total": 7.0,
+    }
+
+
+def test_unknown_fields_are_kept_and_blank_lines_skipped() -> None:
+    assert parse_meminfo("\nZswapped:   5 kB\n\n") == {"Zswapped_bytes": 5120.0}
+
+
+def test_empty() -> None:
+    assert parse_meminfo("") == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["MemTotal:\n", "MemTotal: lots kB\n", "MemTotal: 1 kB extra\n", "MemTotal 1 kB\n"]
+)
+def test_malformed(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_meminfo(text)
