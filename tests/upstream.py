@@ -78,12 +78,18 @@ def render_on_upstream_fixtures(collectors: list[str]) -> str:
     return encode(merged)[0].decode()
 
 
-def promdiff(actual_path: str, family: str | None = None, verbose: bool = False) -> tuple[int, str]:
-    """Run ../shared/tools/promdiff against e2e-output.txt; (exit status, output)."""
+def promdiff(
+    actual_path: str, family: str | None = None, verbose: bool = False, all_grades: bool = False
+) -> tuple[int, str]:
+    """Run ../shared/tools/promdiff against e2e-output.txt; (exit status, output).
+    Quiet (non-ok families only) unless VERBOSE or ALL_GRADES."""
     cmd = [sys.executable, PROMDIFF, E2E_OUTPUT, actual_path, "--ignore", UPSTREAM_IGNORE]
     if family:
         cmd += ["--family", family]
-    cmd.append("-v" if verbose else "-q")
+    if verbose:
+        cmd.append("-v")
+    elif not all_grades:
+        cmd.append("-q")
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -104,3 +110,13 @@ if __name__ == "__main__":
     print(report)
     print(f"(exposition kept at {out.name})")
     sys.exit(status)
+
+
+def grades(report: str) -> dict[str, str]:
+    """{family: grade} from promdiff's per-family lines."""
+    found: dict[str, str] = {}
+    for line in report.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("ok", "value", "labels", "type", "missing", "extra"):
+            found[parts[1]] = parts[0]
+    return found

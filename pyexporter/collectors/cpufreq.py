@@ -1,0 +1,141 @@
+"""cpufreq: /sys/devices/system/cpu/cpu*/cpufreq, as node_exporter's cpufreq collector."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
+from pyexporter.collectors.cpu import cpu_dirs, parse_cpu_list
+from pyexporter.files import read_text
+
+# The kernel deliberately delays some cpufreq reads per CPU, so CPUs are read in parallel.
+_MAX_READERS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class CpufreqStats:
+    """One CPU's cpufreq attributes, in kHz as sysfs gives them; None when absent."""
+
+    cpu: str
+    cpuinfo_cur_freq: int | None = None
+    cpuinfo_min_freq: int | None = None
+    cpuinfo_max_freq: int | None = None
+    scaling_cur_freq: int | None = None
+    scaling_min_freq: int | None = None
+    scaling_max_freq: int | None = None
+    scaling_governor: str = ""
+    scaling_available_governors: str = ""
+
+
+_FREQ_FILES = (
+    "cpuinfo_cur_freq", "cpuinfo_min_freq", "cpuinfo_max_freq",
+    "scaling_cur_freq", "scaling_min_freq", "scaling_max_freq",
+)
+_TEXT_FILES = ("scaling_governor", "scaling_available_governors")
+
+
+def parse_frequency(name: str, text: str) -> int:
+    """A cpufreq kHz attribute: one unsigned integer."""
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()):
+        raise CollectorError(f"cpufreq {name}: expected an unsigned integer, got {value[:40]!r}")
+    return int(value)
+
+
+def _read_attribute(path: str) -> str | None:
+    """An attribute's text, or None when the driver lacks it or only root may read it
+    (cpuinfo_cur_freq is root-only)."""
+    try:
+        return read_text(path)
+    except (FileNotFoundError, PermissionError):
+        return None
+
+
+def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats:
+    values: dict[str, int | str | None] = {}
+    for name in _FREQ_FILES:
+        text = _read_attribute(os.path.join(cpufreq_dir, name))
+        values[name] = None if text is None else parse_frequency(name, text)
+    for name in _TEXT_FILES:
+        # node_exporter fails the collector when these are missing; an empty value just
+        # leaves out the governor series instead.
+        values[name] = (_read_attribute(os.path.join(cpufreq_dir, name)) or "").strip()
+    return CpufreqStats(cpu, **values)  # type: ignore[arg-type]
+
+
+def governor_states(stats: CpufreqStats) -> list[tuple[str, float]]:
+    """(governor, 1 if active else 0) for each available governor; nothing when no governor
+    is active. Unlike node_exporter, an empty list yields no series with an empty name."""
+    if not stats.scaling_governor:
+        return []
+    return [
+        (g, 1.0 if g == stats.scaling_governor else 0.0)
+        for g in stats.scaling_available_governors.split()
+    ]
+
+
+@collector("cpufreq")
+class CpufreqCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        self.cpu_root = self.paths.sys("devices", "system", "cpu")
+        self.pool = ThreadPoolExecutor(max_workers=_MAX_READERS, thread_name_prefix="cpufreq")
+        self.families = (
+            ("cpuinfo_cur_freq", "node_cpu_frequency_hertz", "Current CPU thread frequency in hertz."),
+            ("cpuinfo_min_freq", "node_cpu_frequency_min_hertz", "Minimum CPU thread frequency in hertz."),
+            ("cpuinfo_max_freq", "node_cpu_frequency_max_hertz", "Maximum CPU thread frequency in hertz."),
+            ("scaling_cur_freq", "node_cpu_scaling_frequency_hertz",
+             "Current scaled CPU thread frequency in hertz."),
+            ("scaling_min_freq", "node_cpu_scaling_frequency_min_hertz",
+             "Minimum scaled CPU thread frequency in hertz."),
+            ("scaling_max_freq", "node_cpu_scaling_frequency_max_hertz",
+             "Maximum scaled CPU thread frequency in hertz."),
+        )
+
+    def _online_cpus(self) -> list[tuple[str, str]]:
+        """(cpu number, cpufreq directory) for each CPU that is not offline and has cpufreq."""
+        names = cpu_dirs(self.cpu_root)
+        try:
+            offline = set(parse_cpu_list(read_text(os.path.join(self.cpu_root, "offline"))))
+        except FileNotFoundError:
+            offline = set()
+        cpus = []
+        for name in names:
+            number = name[3:]
+            if offline:
+                if not number.isdigit():
+                    raise CollectorError(f"unexpected CPU directory name {name!r}")
+                if int(number) in offline:
+                    continue
+            cpufreq_dir = os.path.join(self.cpu_root, name, "cpufreq")
+            if os.path.isdir(cpufreq_dir):
+                cpus.append((number, cpufreq_dir))
+        return cpus
+
+    def collect(self) -> Iterable[Metric]:
+        cpus = self._online_cpus()
+        all_stats = list(self.pool.map(lambda c: read_cpufreq(c[1], c[0]), cpus))
+        families: list[Metric] = []
+        for attribute, name, help_text in self.families:
+            family = GaugeMetricFamily(name, help_text, labels=["cpu"])
+            for stats in all_stats:
+                khz = getattr(stats, attribute)
+                if khz is not None:
+                    # sysfs gives kHz; the base unit is hertz.
+                    family.add_metric([stats.cpu], khz * 1000.0)
+            families.append(family)
+        governor = GaugeMetricFamily(
+            "node_cpu_scaling_governor",
+            "Current enabled CPU frequency governor.",
+            labels=["cpu", "governor"],
+        )
+        for stats in all_stats:
+            for name, state in governor_states(stats):
+                governor.add_metric([stats.cpu, name], state)
+        families.append(governor)
+        return [f for f in families if f.samples]
