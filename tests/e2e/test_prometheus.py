@@ -1,0 +1,106 @@
+"""A real Prometheus (Debian's package) scraping pyexporter every second, queried with PromQL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.conftest import free_port, require, wait_http, which
+from tests.helpers import FIXTURES
+
+
+def query(base: str, promql: str) -> list[dict]:
+    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        payload = json.load(resp)
+    assert payload["status"] == "success", payload
+    return payload["data"]["result"]
+
+
+def query_range(base: str, promql: str, start: float, end: float, step: float = 1.0) -> list[dict]:
+    params = {"query": promql, "start": start, "end": end, "step": step}
+    with urllib.request.urlopen(f"{base}/api/v1/query_range?" + urllib.parse.urlencode(params), timeout=10) as resp:
+        payload = json.load(resp)
+    assert payload["status"] == "success", payload
+    return payload["data"]["result"]
+
+
+def wait_for(base: str, promql: str, timeout: float = 30.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = query(base, promql)
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def prometheus(tmp_path) -> Iterator:
+    """Start Prometheus on loopback scraping the given targets every second."""
+    binary = which("prometheus")
+    require(binary is not None, "prometheus is not installed (apt-get install prometheus)")
+    procs: list[subprocess.Popen] = []
+
+    def start(targets: dict[str, str]) -> str:
+        jobs = "".join(
+            f"  - job_name: {job}\n    static_configs:\n      - targets: ['{target}']\n"
+            for job, target in targets.items()
+        )
+        config = tmp_path / "prometheus.yml"
+        config.write_text(f"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n{jobs}")
+        port = free_port()
+        log = open(tmp_path / "prometheus.log", "w")  # noqa: SIM115 - closed with the process
+        procs.append(subprocess.Popen(
+            [binary, f"--config.file={config}", f"--storage.tsdb.path={tmp_path}/data",
+             f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT,
+        ))
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/-/ready", timeout=60)
+        return base
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_prometheus_scrapes_fixture_values(run_pyexporter, prometheus) -> None:
+    exporter, _ = run_pyexporter(f"--path.procfs={FIXTURES}/basic/proc", "--collector.disable-defaults",
+                                 "--collector.loadavg")
+    base = prometheus({"pyexporter": exporter.removeprefix("http://")})
+    up = wait_for(base, 'up{job="pyexporter"} == 1')
+    assert up, "target never came up"
+    load = wait_for(base, "node_load1")
+    assert float(load[0]["value"][1]) == 0.21
+
+
+def test_cpu_rise_under_load_on_the_live_host(run_pyexporter, prometheus) -> None:
+    exporter, _ = run_pyexporter()
+    base = prometheus({"pyexporter": exporter.removeprefix("http://")})
+    assert wait_for(base, 'up{job="pyexporter"} == 1'), "target never came up"
+    wait_for(base, "count_over_time(up[10s]) >= 6")
+    quiet_end = time.time()
+    # A busy loop on one core for a few seconds, bounded by its own clock.
+    burner = subprocess.Popen(["python3", "-c", "import time\nend=time.time()+6\nwhile time.time()<end: pass"])
+    burner.wait(timeout=30)
+    time.sleep(2.5)
+    end = time.time()
+    expr = 'sum(rate(node_cpu_seconds_total{mode!="idle"}[5s]))'
+    series = query_range(base, expr, quiet_end - 8, end)
+    assert series, "no data for the CPU rate"
+    values = [float(v) for _, v in series[0]["values"]]
+    before = min(values[:4])
+    peak = max(values)
+    # The burner keeps one core busy: the non-idle rate must rise by a good part of a core.
+    assert peak - before > 0.5, values
+    durations = query(base, 'max_over_time(scrape_duration_seconds{job="pyexporter"}[30s])')
+    assert float(durations[0]["value"][1]) < 0.5
+    failed = query(base, 'min_over_time(up{job="pyexporter"}[30s])')
+    assert float(failed[0]["value"][1]) == 1.0
