@@ -1,0 +1,348 @@
+"""hwmon: /sys/class/hwmon sensor chips (like lm-sensors), as node_exporter's hwmon collector."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, Flag, collector
+
+_INVALID_NAME_CHARS = re.compile(r"[^a-z0-9:_]")
+_SENSOR_FILENAME = re.compile(r"^(?P<type>[^0-9]+)(?P<id>[0-9]*)?(_(?P<property>.+))?$")
+_GO_FLOAT = re.compile(
+    r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE
+)
+_SENSOR_TYPES = frozenset({
+    "vrm", "beep_enable", "update_interval", "in", "cpu", "fan", "pwm", "temp", "curr",
+    "power", "energy", "humidity", "intrusion", "freq",
+})
+_MAX_LINK_HOPS = 40
+_LABELS = ["chip", "sensor"]
+
+# One sensor's attributes: property name ("" for a bare file such as `vrm`) -> raw text.
+SensorData = dict[str, dict[str, str]]
+
+
+def _link_target(path: str) -> str | None:
+    """Where PATH points if it is a symlink, else None.
+
+    Trees unpacked from node_exporter's ttar fixtures without symlink support hold each link as a
+    small regular file whose text is the relative target; real sysfs attributes never begin with
+    "../", so such a file is treated as the link it stands for.
+    """
+    if os.path.islink(path):
+        return os.readlink(path)
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > 1024:
+            return None
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    if text.startswith("../") and "\n" not in text.rstrip("\n"):
+        return text.rstrip("\n")
+    return None
+
+
+def resolve_sysfs_path(path: str) -> str:
+    """PATH with every link resolved, as Go's filepath.EvalSymlinks; OSError when it does not exist."""
+    pending = os.path.abspath(path).split(os.sep)[1:]
+    pending.reverse()
+    current, hops = os.sep, 0
+    while pending:
+        part = pending.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, part)
+        target = _link_target(candidate)
+        if target is None:
+            if not os.path.lexists(candidate):
+                raise FileNotFoundError(candidate)
+            current = candidate
+            continue
+        hops += 1
+        if hops > _MAX_LINK_HOPS:
+            raise OSError(f"too many levels of links at {candidate}")
+        if target.startswith(os.sep):
+            current = os.sep
+        pending.extend(reversed(target.split(os.sep)))
+    return current
+
+
+def clean_name(name: str) -> str:
+    """A chip or element name reduced to [a-z0-9:_], as node_exporter cleans them."""
+    return _INVALID_NAME_CHARS.sub("_", name.lower()).strip("_")
+
+
+def parse_go_float(text: str) -> float | None:
+    """A number as Go's strconv.ParseFloat accepts it (decimal forms), else None."""
+    if not _GO_FLOAT.fullmatch(text):
+        return None
+    return float(text)
+
+
+class SensorFile(NamedTuple):
+    type: str
+    num: int
+    prop: str
+
+
+def explode_sensor_filename(filename: str) -> SensorFile | None:
+    """`temp1_crit_alarm` -> (temp, 1, crit_alarm); None when the name does not fit the scheme."""
+    match = _SENSOR_FILENAME.match(filename)
+    if not match:
+        return None
+    ident = match.group("id") or ""
+    return SensorFile(match.group("type"), int(ident) if ident else 0, match.group("property") or "")
+
+
+def _read_sensor_value(path: str) -> str | None:
+    # One bounded read: some broken drivers return EAGAIN forever to a read-until-EOF loop.
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        raw = os.read(fd, 128)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return raw.decode("utf-8", errors="replace").strip("\n")
+
+
+def collect_sensor_data(directory: str, data: SensorData) -> None:
+    """Add every sensor attribute file found in DIRECTORY to DATA."""
+    for filename in sorted(os.listdir(directory)):
+        parts = explode_sensor_filename(filename)
+        if parts is None or parts.type not in _SENSOR_TYPES:
+            continue
+        value = _read_sensor_value(os.path.join(directory, filename))
+        if value is None:
+            continue
+        data.setdefault(f"{parts.type}{parts.num}", {})[parts.prop] = value
+
+
+def _read_name_file(directory: str) -> str:
+    try:
+        with open(os.path.join(directory, "name"), encoding="utf-8", errors="replace") as fh:
+            return clean_name(fh.read())
+    except OSError:
+        return ""
+
+
+def base_chip_name(directory: str) -> str:
+    """The chip label before disambiguation: device path, else name file, else hwmonX."""
+    try:
+        device = resolve_sysfs_path(os.path.join(directory, "device"))
+    except OSError:
+        device = ""
+    if device:
+        dev_name = clean_name(os.path.basename(device))
+        dev_type = clean_name(os.path.basename(os.path.dirname(device)))
+        if dev_type and dev_name:
+            return f"{dev_type}_{dev_name}"
+        if dev_name:
+            return dev_name
+    name = _read_name_file(directory)
+    if name:
+        return name
+    name = clean_name(os.path.basename(directory))
+    if not name:
+        raise CollectorError(f"could not derive a monitoring name for {directory}")
+    return name
+
+
+class Chip(NamedTuple):
+    directory: str  # resolved hwmonX directory
+    label: str
+    chip_name: str  # cleaned `name` file content, "" when absent
+
+
+def name_chips(directories: list[str]) -> list[Chip]:
+    """Chip labels for resolved hwmonX DIRECTORIES; several hwmon nodes under one device get
+    their name file (when that tells them apart) or their hwmonX basename appended."""
+    bases = [base_chip_name(d) for d in directories]
+    names = [_read_name_file(d) for d in directories]
+    base_count = Counter(bases)
+    names_per_base = Counter(zip(bases, names, strict=True))
+    chips = []
+    for directory, base, name in zip(directories, bases, names, strict=True):
+        label = base
+        if base_count[base] > 1:
+            if name and names_per_base[(base, name)] == 1:
+                label = f"{base}_{name}"
+            else:
+                label = f"{base}_{clean_name(os.path.basename(directory))}"
+        chips.append(Chip(directory, label, name))
+    return chips
+
+
+def _ignored(name: str, include: re.Pattern[str] | None, exclude: re.Pattern[str] | None) -> bool:
+    if exclude is not None:
+        return exclude.search(name) is not None
+    if include is not None:
+        return include.search(name) is None
+    return False
+
+
+class _Families:
+    """Families created on first use, keyed by name, so each name is one family."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, Metric] = {}
+
+    def gauge(self, name: str, help_text: str, labels: list[str], values: list[str], value: float) -> None:
+        family = self.by_name.get(name)
+        if family is None:
+            family = self.by_name[name] = GaugeMetricFamily(name, help_text, labels=labels)
+        family.add_metric(values, value)
+
+    def counter(self, name: str, help_text: str, labels: list[str], values: list[str], value: float) -> None:
+        family = self.by_name.get(name)
+        if family is None:
+            family = self.by_name[name] = CounterMetricFamily(name, help_text, labels=labels)
+        family.add_metric(values, value)
+
+
+def _emit_sensor(out: _Families, chip: str, sensor: str, props: dict[str, str]) -> None:
+    stype = explode_sensor_filename(sensor)
+    sensor_type = stype.type if stype else sensor
+    labels = [chip, sensor]
+    if "label" in props:
+        out.gauge("node_hwmon_sensor_label", "Label for given chip and sensor",
+                  ["chip", "sensor", "label"], [chip, sensor, props["label"]], 1.0)
+
+    if sensor_type == "beep_enable":
+        out.gauge("node_hwmon_beep_enabled", "Hardware beep enabled", _LABELS, labels,
+                  1.0 if props.get("") == "1" else 0.0)
+        return
+    if sensor_type in ("vrm", "update_interval"):
+        value = parse_go_float(props.get("", ""))
+        if value is None:
+            return
+        if sensor_type == "vrm":
+            out.gauge("node_hwmon_voltage_regulator_version", "Hardware voltage regulator",
+                      _LABELS, labels, value)
+        else:
+            out.gauge("node_hwmon_update_interval_seconds", "Hardware monitor update interval",
+                      _LABELS, labels, value * 0.001)
+        return
+
+    prefix = "node_hwmon_" + sensor_type
+    for element, text in props.items():
+        if element == "label":
+            continue
+        name = prefix
+        if element == "input":
+            if "" in props:
+                name += "_input"
+        elif element != "":
+            name += "_" + clean_name(element)
+        value = parse_go_float(text)
+        if value is None:
+            continue
+
+        if element in ("fault", "alarm"):
+            out.gauge(name, f"Hardware sensor {element} status ({sensor_type})", _LABELS, labels, value)
+        elif element == "beep":
+            out.gauge(name + "_enabled", "Hardware monitor sensor has beeping enabled", _LABELS, labels, value)
+        elif sensor_type in ("in", "cpu"):
+            out.gauge(name + "_volts", f"Hardware monitor for voltage ({element})", _LABELS, labels,
+                      value * 0.001)
+        elif sensor_type == "temp" and element != "type":
+            out.gauge(name + "_celsius", f"Hardware monitor for temperature ({element or 'input'})",
+                      _LABELS, labels, value * 0.001)
+        elif sensor_type == "curr":
+            out.gauge(name + "_amps", f"Hardware monitor for current ({element})", _LABELS, labels,
+                      value * 0.001)
+        elif sensor_type == "energy":
+            out.counter(name + "_joule_total", f"Hardware monitor for joules used so far ({element})",
+                        _LABELS, labels, value / 1e6)
+        elif sensor_type == "power" and element == "accuracy":
+            out.gauge(name, "Hardware monitor power meter accuracy, as a ratio", _LABELS, labels, value / 1e6)
+        elif sensor_type == "power" and element in ("average_interval", "average_interval_min",
+                                                    "average_interval_max"):
+            out.gauge(name + "_seconds", f"Hardware monitor power usage update interval ({element})",
+                      _LABELS, labels, value * 0.001)
+        elif sensor_type == "power":
+            out.gauge(name + "_watt", f"Hardware monitor for power usage in watts ({element})",
+                      _LABELS, labels, value / 1e6)
+        elif sensor_type == "humidity":
+            out.gauge(name, "Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the "
+                      f"humidity as a percentage) ({element})", _LABELS, labels, value / 1e6)
+        elif sensor_type == "fan" and element in ("input", "min", "max", "target"):
+            out.gauge(name + "_rpm", f"Hardware monitor for fan revolutions per minute ({element})",
+                      _LABELS, labels, value)
+        elif sensor_type == "freq" and element == "input":
+            # GPU clocks are named by their label (sclk, mclk) rather than freqN.
+            if "label" in props:
+                out.gauge(name + "_freq_mhz", "Hardware monitor for GPU frequency in MHz", _LABELS,
+                          [chip, clean_name(props["label"])], value / 1e6)
+        else:
+            out.gauge(name, f"Hardware monitor {sensor_type} element {element}", _LABELS, labels, value)
+
+
+@collector(
+    "hwmon",
+    flags=[
+        Flag("chip-include", "Regexp of hwmon chip to include (mutually exclusive to device-exclude).",
+             "", "regex"),
+        Flag("chip-exclude", "Regexp of hwmon chip to exclude (mutually exclusive to device-include).",
+             "", "regex"),
+        Flag("sensor-include",
+             "Regexp of hwmon sensor to include (mutually exclusive to sensor-exclude).", "", "regex"),
+        Flag("sensor-exclude",
+             "Regexp of hwmon sensor to exclude (mutually exclusive to sensor-include).", "", "regex"),
+    ],
+)
+class HwmonCollector(Collector):
+    def _chip_directories(self) -> Iterator[str]:
+        class_dir = self.paths.sys("class", "hwmon")
+        for entry in sorted(os.listdir(class_dir)):
+            try:
+                resolved = resolve_sysfs_path(os.path.join(class_dir, entry))
+            except OSError:
+                continue
+            if os.path.isdir(resolved):
+                yield resolved
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            directories = list(self._chip_directories())
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        out = _Families()
+        chip_include = self.options["chip-include"]
+        chip_exclude = self.options["chip-exclude"]
+        sensor_include = self.options["sensor-include"]
+        sensor_exclude = self.options["sensor-exclude"]
+        for chip in name_chips(directories):
+            if _ignored(chip.label, chip_include, chip_exclude):
+                continue
+            data: SensorData = {}
+            collect_sensor_data(chip.directory, data)
+            device = os.path.join(chip.directory, "device")
+            try:
+                device_dir = resolve_sysfs_path(device)
+            except OSError:
+                device_dir = ""
+            if device_dir and os.path.isdir(device_dir):
+                collect_sensor_data(device_dir, data)
+            if chip.chip_name:
+                out.gauge("node_hwmon_chip_names", "Annotation metric for human-readable chip names",
+                          ["chip", "chip_name"], [chip.label, chip.chip_name], 1.0)
+            for sensor, props in data.items():
+                # Sensors are filtered as "<chip>;<sensor>" so one chip's sensor can be singled out.
+                if _ignored(f"{chip.label};{sensor}", sensor_include, sensor_exclude):
+                    continue
+                _emit_sensor(out, chip.label, sensor, props)
+        return list(out.by_name.values())

@@ -1,0 +1,189 @@
+"""netclass: per-interface properties from /sys/class/net, as node_exporter's netclass collector.
+
+node_exporter's `--collector.netclass.netlink` reads the same properties over rtnetlink; the flag
+is accepted here but the values always come from sysfs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, Flag, collector
+from pyexporter.collectors.hwmon import resolve_sysfs_path
+
+IFF_UP = 0x1
+
+# sysfs attribute -> metric suffix, in node_exporter's emission order; counters end in _total.
+_INT_PROPERTIES = (
+    ("addr_assign_type", "address_assign_type"),
+    ("carrier", "carrier"),
+    ("carrier_changes", "carrier_changes_total"),
+    ("carrier_up_count", "carrier_up_changes_total"),
+    ("carrier_down_count", "carrier_down_changes_total"),
+    ("dev_id", "device_id"),
+    ("dormant", "dormant"),
+    ("flags", "flags"),
+    ("ifindex", "iface_id"),
+    ("iflink", "iface_link"),
+    ("link_mode", "iface_link_mode"),
+    ("mtu", "mtu_bytes"),
+    ("name_assign_type", "name_assign_type"),
+    ("netdev_group", "net_dev_group"),
+    ("speed", "speed_bytes"),
+    ("tx_queue_len", "transmit_queue_length"),
+    ("type", "protocol_type"),
+)
+_INT_ATTRIBUTES = frozenset(attr for attr, _ in _INT_PROPERTIES) | {"addr_len"}
+_TEXT_ATTRIBUTES = frozenset({
+    "address", "broadcast", "duplex", "ifalias", "operstate", "phys_port_id", "phys_port_name",
+    "phys_switch_id",
+})
+
+
+def parse_go_int(text: str) -> int | None:
+    """An integer as Go's strconv.ParseInt(text, 0, 64) reads it (0x.., 0o.., 0b.., 0..), else None."""
+    text = text.strip()
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-") if text[:1] in "+-" else text
+    if text[:1] in "+-" and len(text) - len(body) != 1:
+        return None
+    if "_" in body or not body:
+        return None
+    try:
+        if body[:2].lower() in ("0x", "0o", "0b"):
+            value = int(body, 0)
+        elif len(body) > 1 and body[0] == "0":
+            value = int(body, 8)
+        else:
+            value = int(body, 10)
+    except ValueError:
+        return None
+    value *= sign
+    if not -(2**63) <= value < 2**63:
+        return None
+    return value
+
+
+@dataclass(slots=True)
+class NetClassIface:
+    name: str
+    text: dict[str, str] = field(default_factory=dict)
+    ints: dict[str, int] = field(default_factory=dict)
+
+
+def _read_attribute(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(4096)
+    except OSError:
+        # Unreadable attributes (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES) are absent.
+        return None
+    return raw.decode("utf-8", errors="replace").strip()
+
+
+def parse_iface(name: str, attributes: dict[str, str]) -> NetClassIface:
+    """An interface from its attribute files' contents (name -> text)."""
+    iface = NetClassIface(name)
+    for attr, value in attributes.items():
+        if attr in _TEXT_ATTRIBUTES:
+            iface.text[attr] = value
+        elif attr in _INT_ATTRIBUTES:
+            number = parse_go_int(value)
+            if number is not None:
+                iface.ints[attr] = number
+    return iface
+
+
+def read_iface(name: str, directory: str) -> NetClassIface:
+    attributes = {}
+    for entry in sorted(os.listdir(directory)):
+        path = os.path.join(directory, entry)
+        if entry not in _TEXT_ATTRIBUTES and entry not in _INT_ATTRIBUTES:
+            continue
+        if os.path.islink(path) or not os.path.isfile(path):
+            continue
+        value = _read_attribute(path)
+        if value is not None:
+            attributes[entry] = value
+    return parse_iface(name, attributes)
+
+
+def admin_state(flags: int | None) -> str:
+    if flags is None:
+        return "unknown"
+    return "up" if flags & IFF_UP else "down"
+
+
+@collector(
+    "netclass",
+    flags=[
+        Flag("ignored-devices", "Regexp of net devices to ignore for netclass collector.", "^$", "regex"),
+        Flag("ignore-invalid-speed",
+             "Ignore devices where the speed is invalid. This will be the default behavior in 2.x.",
+             False, "bool"),
+        Flag("netlink", "Use netlink to gather stats instead of /proc/net/dev.", False, "bool"),
+    ],
+)
+class NetClassCollector(Collector):
+    def _devices(self) -> list[tuple[str, str]]:
+        class_dir = self.paths.sys("class", "net")
+        ignored = self.options["ignored-devices"]
+        devices = []
+        for entry in sorted(os.listdir(class_dir)):
+            path = os.path.join(class_dir, entry)
+            try:
+                resolved = resolve_sysfs_path(path)
+            except OSError:
+                continue
+            # Plain files such as bonding_masters sit beside the interface links.
+            if not os.path.isdir(resolved):
+                continue
+            if ignored is not None and ignored.search(entry):
+                continue
+            devices.append((entry, resolved))
+        return devices
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            devices = self._devices()
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return []
+        skip_invalid_speed = self.options["ignore-invalid-speed"]
+        up = GaugeMetricFamily("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.",
+                               labels=["device"])
+        info = GaugeMetricFamily(
+            "node_network_info", "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
+            labels=["device", "address", "broadcast", "duplex", "operstate", "adminstate", "ifalias"])
+        props: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
+        for suffix in (s for _, s in _INT_PROPERTIES):
+            name = f"node_network_{suffix}"
+            help_text = f"Network device property: {suffix}"
+            if suffix.endswith("_total"):
+                props[suffix] = CounterMetricFamily(name, help_text, labels=["device"])
+            else:
+                props[suffix] = GaugeMetricFamily(name, help_text, labels=["device"])
+
+        for name, directory in devices:
+            iface = read_iface(name, directory)
+            operstate = iface.text.get("operstate", "")
+            up.add_metric([name], 1.0 if operstate == "up" else 0.0)
+            info.add_metric([
+                name, iface.text.get("address", ""), iface.text.get("broadcast", ""),
+                iface.text.get("duplex", ""), operstate, admin_state(iface.ints.get("flags")),
+                iface.text.get("ifalias", ""),
+            ], 1.0)
+            for attr, suffix in _INT_PROPERTIES:
+                value = iface.ints.get(attr)
+                if value is None:
+                    continue
+                if attr == "speed":
+                    # Some drivers report -1 for an unknown speed.
+                    if value < 0 and skip_invalid_speed:
+                        continue
+                    value = value * 1000 * 1000 // 8 if value >= 0 else int(value * 1000 * 1000 / 8)
+                props[suffix].add_metric([name], float(value))
+        return [up, info, *props.values()]

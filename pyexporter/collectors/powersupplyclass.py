@@ -1,0 +1,147 @@
+"""powersupplyclass: /sys/class/power_supply batteries and adapters, as node_exporter's
+powersupplyclass collector."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, Flag, collector
+from pyexporter.collectors.hwmon import resolve_sysfs_path
+from pyexporter.collectors.netclass import parse_go_int
+
+# Metric name -> sysfs attribute, by the scale node_exporter applies.
+_PLAIN = {
+    "authentic": "authentic", "calibrate": "calibrate", "capacity": "capacity",
+    "capacity_alert_max": "capacity_alert_max", "capacity_alert_min": "capacity_alert_min",
+    "cyclecount": "cycle_count", "online": "online", "present": "present",
+    "time_to_empty_seconds": "time_to_empty_now", "time_to_full_seconds": "time_to_full_now",
+}
+_MICRO = {
+    "current_boot": "current_boot", "current_max": "current_max", "current_ampere": "current_now",
+    "energy_empty": "energy_empty", "energy_empty_design": "energy_empty_design",
+    "energy_full": "energy_full", "energy_full_design": "energy_full_design",
+    "energy_watthour": "energy_now", "voltage_boot": "voltage_boot", "voltage_max": "voltage_max",
+    "voltage_max_design": "voltage_max_design", "voltage_min": "voltage_min",
+    "voltage_min_design": "voltage_min_design", "voltage_volt": "voltage_now",
+    "voltage_ocv": "voltage_ocv", "charge_control_limit": "charge_control_limit",
+    "charge_control_limit_max": "charge_control_limit_max", "charge_counter": "charge_counter",
+    "charge_empty": "charge_empty", "charge_empty_design": "charge_empty_design",
+    "charge_full": "charge_full", "charge_full_design": "charge_full_design",
+    "charge_ampere": "charge_now", "charge_term_current": "charge_term_current",
+    "constant_charge_current": "constant_charge_current",
+    "constant_charge_current_max": "constant_charge_current_max",
+    "constant_charge_voltage": "constant_charge_voltage",
+    "constant_charge_voltage_max": "constant_charge_voltage_max",
+    "precharge_current": "precharge_current", "input_current_limit": "input_current_limit",
+    "power_watt": "power_now",
+}
+_TENTHS = {
+    "temp_celsius": "temp", "temp_alert_max_celsius": "temp_alert_max",
+    "temp_alert_min_celsius": "temp_alert_min", "temp_ambient_celsius": "temp_ambient",
+    "temp_ambient_max_celsius": "temp_ambient_max", "temp_ambient_min_celsius": "temp_ambient_min",
+    "temp_max_celsius": "temp_max", "temp_min_celsius": "temp_min",
+}
+_INFO = (
+    "capacity_level", "charge_type", "health", "manufacturer", "model_name", "serial_number",
+    "status", "technology", "type", "usb_type", "scope",
+)
+# Numeric attributes the kernel documents; any of them that does not parse is an error upstream.
+_NUMERIC = frozenset(_PLAIN.values()) | frozenset(_MICRO.values()) | frozenset(_TENTHS.values()) | {
+    "charge_avg", "current_avg", "energy_avg", "power_avg", "time_to_empty_avg",
+    "time_to_full_avg", "voltage_avg",
+}
+_TEXT = frozenset(_INFO)
+
+
+@dataclass(slots=True)
+class PowerSupply:
+    name: str
+    numbers: dict[str, int] = field(default_factory=dict)
+    text: dict[str, str] = field(default_factory=dict)
+
+
+def parse_power_supply(name: str, attributes: dict[str, str]) -> PowerSupply:
+    """A supply from its attribute files' contents; a malformed number is a CollectorError."""
+    supply = PowerSupply(name)
+    for attr, value in attributes.items():
+        if attr in _TEXT:
+            supply.text[attr] = value
+        elif attr in _NUMERIC:
+            number = parse_go_int(value)
+            if number is None:
+                raise CollectorError(f"power_supply {name}: unexpected {attr} value {value[:40]!r}")
+            supply.numbers[attr] = number
+    return supply
+
+
+def read_power_supply(name: str, directory: str) -> PowerSupply:
+    attributes = {}
+    for entry in sorted(os.listdir(directory)):
+        if entry not in _TEXT and entry not in _NUMERIC:
+            continue
+        path = os.path.join(directory, entry)
+        if os.path.islink(path) or not os.path.isfile(path):
+            continue
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(4096)
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            # Some drivers refuse attributes they list (EINVAL, EOPNOTSUPP, ENODATA).
+            if err.errno in (22, 95, 61):
+                continue
+            raise
+        attributes[entry] = raw.decode("utf-8", errors="replace").strip()
+    return parse_power_supply(name, attributes)
+
+
+@collector(
+    "powersupplyclass",
+    flags=[Flag("ignored-supplies", "Regexp of power supplies to ignore for powersupplyclass collector.",
+                "^$", "regex")],
+)
+class PowerSupplyClassCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        class_dir = self.paths.sys("class", "power_supply")
+        try:
+            entries = sorted(os.listdir(class_dir))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        ignored = self.options["ignored-supplies"]
+        supplies = []
+        for entry in entries:
+            supply = read_power_supply(entry, resolve_sysfs_path(os.path.join(class_dir, entry)))
+            if ignored is None or not ignored.search(entry):
+                supplies.append(supply)
+
+        families: dict[str, GaugeMetricFamily] = {}
+
+        def push(metric: str, value: float, supply: str) -> None:
+            family = families.get(metric)
+            if family is None:
+                family = families[metric] = GaugeMetricFamily(
+                    f"node_power_supply_{metric}",
+                    f"{metric} value of /sys/class/power_supply/<power_supply>.",
+                    labels=["power_supply"])
+            family.add_metric([supply], value)
+
+        info: list[Metric] = []
+        for supply in supplies:
+            for scale, table in ((1.0, _PLAIN), (1e6, _MICRO), (10.0, _TENTHS)):
+                for metric, attr in table.items():
+                    if attr in supply.numbers:
+                        push(metric, supply.numbers[attr] / scale, supply.name)
+            # Each supply has its own label set, so each info sample is its own family here;
+            # the exposition merges them under one name.
+            keys = ["power_supply"] + [k for k in _INFO if supply.text.get(k)]
+            values = [supply.name] + [supply.text[k] for k in keys[1:]]
+            family = GaugeMetricFamily("node_power_supply_info",
+                                       "info of /sys/class/power_supply/<power_supply>.", labels=keys)
+            family.add_metric(values, 1.0)
+            info.append(family)
+        return [*families.values(), *info]

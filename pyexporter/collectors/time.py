@@ -1,0 +1,80 @@
+"""time: the system clock, its time zone, and the clocksources in sysfs, as node_exporter's."""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorContext, collector
+from pyexporter.files import read_text
+
+
+class ClockSource(NamedTuple):
+    available: tuple[str, ...]
+    current: str
+
+
+def parse_clocksource(available: str, current: str) -> ClockSource:
+    return ClockSource(tuple(available.split()), current.strip())
+
+
+def zone_now(now: float) -> tuple[str, int]:
+    """The local time zone's abbreviation and UTC offset in seconds at NOW."""
+    local = time.localtime(now)
+    return local.tm_zone or "", int(local.tm_gmtoff or 0)
+
+
+@collector("time")
+class TimeCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        # glob.escape: the sysfs root itself may hold glob characters.
+        self.pattern = os.path.join(
+            glob.escape(self.paths.sys("devices", "system", "clocksource")), "clocksource[0-9]*"
+        )
+
+    def read_clocksources(self) -> list[ClockSource]:
+        sources = []
+        for path in sorted(glob.glob(self.pattern)):
+            sources.append(
+                parse_clocksource(
+                    read_text(os.path.join(path, "available_clocksource")),
+                    read_text(os.path.join(path, "current_clocksource")),
+                )
+            )
+        return sources
+
+    def collect(self) -> Iterable[Metric]:
+        now = time.time()
+        zone, offset = zone_now(now)
+        yield GaugeMetricFamily("node_time_seconds", "System time in seconds since epoch (1970).", value=now)
+        tz = GaugeMetricFamily(
+            "node_time_zone_offset_seconds", "System time zone offset in seconds.", labels=["time_zone"]
+        )
+        tz.add_metric([zone], float(offset))
+        yield tz
+
+        available = GaugeMetricFamily(
+            "node_time_clocksource_available_info",
+            "Available clocksources read from '/sys/devices/system/clocksource'.",
+            labels=["device", "clocksource"],
+        )
+        current = GaugeMetricFamily(
+            "node_time_clocksource_current_info",
+            "Current clocksource read from '/sys/devices/system/clocksource'.",
+            labels=["device", "clocksource"],
+        )
+        # node_exporter labels each clocksource by its position in the sorted list, not its name.
+        for index, source in enumerate(self.read_clocksources()):
+            for name in source.available:
+                available.add_metric([str(index), name], 1.0)
+            current.add_metric([str(index), source.current], 1.0)
+        if available.samples:
+            yield available
+        if current.samples:
+            yield current

@@ -1,0 +1,37 @@
+"""uname: node_uname_info from the uname system call, as node_exporter's."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorContext, collector
+from pyexporter.files import read_optional
+
+LABELS = ("sysname", "release", "version", "machine", "nodename", "domainname")
+
+
+def uname_labels(uname: os.uname_result, domainname: str | None) -> tuple[str, ...]:
+    """Label values in LABELS order; os.uname() has no domainname, so it comes from procfs
+    (the kernel's own placeholder for an unset one is "(none)")."""
+    return (uname.sysname, uname.release, uname.version, uname.machine, uname.nodename,
+            domainname if domainname else "(none)")
+
+
+@collector("uname")
+class UnameCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        # Static for the life of the boot, so read once.
+        values = uname_labels(os.uname(), read_optional(self.paths.proc("sys", "kernel", "domainname")))
+        self.family = GaugeMetricFamily(
+            "node_uname_info",
+            "Labeled system information as provided by the uname system call.",
+            labels=list(LABELS),
+        )
+        self.family.add_metric(list(values), 1.0)
+
+    def collect(self) -> Iterable[Metric]:
+        yield self.family

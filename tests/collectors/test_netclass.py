@@ -1,0 +1,44 @@
+from pyexporter.paths import Paths
+from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
+
+
+def test_netclass_from_fixture() -> None:
+    families = run_collector("netclass", fixture_paths("netclass"))
+    assert sample(families, "node_network_up", device="eth0") == 1
+    assert sample(families, "node_network_up", device="lo") == 0
+    assert sample(families, "node_network_info", device="eth0", address="aa:bb:cc:dd:ee:ff",
+                  broadcast="ff:ff:ff:ff:ff:ff", duplex="full", operstate="up", adminstate="up",
+                  ifalias="") == 1
+    assert sample(families, "node_network_info", device="lo", address="00:00:00:00:00:00",
+                  broadcast="", duplex="", operstate="unknown", adminstate="down", ifalias="") == 1
+    assert sample(families, "node_network_device_id", device="eth0") == 32
+    assert sample(families, "node_network_flags", device="eth0") == 4099
+    assert sample(families, "node_network_carrier_changes_total", device="eth0") == 4
+    assert sample(families, "node_network_speed_bytes", device="eth0") == 125000000
+    assert sample(families, "node_network_speed_bytes", device="lo") == -125000
+    assert sample(families, "node_network_mtu_bytes", device="lo") == 65536
+    assert by_name(families)["node_network_carrier_changes_total"].type == "counter"
+    # bonding_masters is a plain file, not an interface.
+    assert all(dict(k[1])["device"] in ("eth0", "lo") for k in samples(families))
+
+
+def test_netclass_flags() -> None:
+    families = run_collector("netclass", fixture_paths("netclass"),
+                             {"ignored-devices": "^lo$", "ignore-invalid-speed": True})
+    assert {dict(k[1])["device"] for k in samples(families)} == {"eth0"}
+    families = run_collector("netclass", fixture_paths("netclass"), {"ignore-invalid-speed": True})
+    assert ("node_network_speed_bytes", frozenset({("device", "lo")})) not in samples(families)
+
+
+def test_netclass_absent(tmp_path) -> None:
+    assert run_collector("netclass", Paths(sysfs=str(tmp_path))) == []
+
+
+def test_netclass_malformed_attribute_is_left_out(tmp_path) -> None:
+    dev = tmp_path / "class" / "net" / "eth9"
+    dev.mkdir(parents=True)
+    (dev / "mtu").write_text("lots\n")
+    (dev / "operstate").write_text("down\n")
+    families = run_collector("netclass", Paths(sysfs=str(tmp_path)))
+    assert ("node_network_mtu_bytes", frozenset({("device", "eth9")})) not in samples(families)
+    assert sample(families, "node_network_up", device="eth9") == 0
