@@ -1,0 +1,104 @@
+"""dmi: /sys/class/dmi/id as one info metric, as node_exporter's dmi collector.
+
+The values do not change until the next boot, so they are read once, when the collector is built.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorContext, collector
+
+# DMI file -> label, for the files node_exporter reports (chassis_type, modalias and uevent are not).
+_LABELS = {
+    "bios_date": "bios_date",
+    "bios_release": "bios_release",
+    "bios_vendor": "bios_vendor",
+    "bios_version": "bios_version",
+    "board_asset_tag": "board_asset_tag",
+    "board_name": "board_name",
+    "board_serial": "board_serial",
+    "board_vendor": "board_vendor",
+    "board_version": "board_version",
+    "chassis_asset_tag": "chassis_asset_tag",
+    "chassis_serial": "chassis_serial",
+    "chassis_vendor": "chassis_vendor",
+    "chassis_version": "chassis_version",
+    "product_family": "product_family",
+    "product_name": "product_name",
+    "product_serial": "product_serial",
+    "product_sku": "product_sku",
+    "product_uuid": "product_uuid",
+    "product_version": "product_version",
+    "sys_vendor": "system_vendor",
+}
+
+HELP = (
+    "A metric with a constant '1' value labeled by bios_date, bios_release, bios_vendor, bios_version, "
+    "board_asset_tag, board_name, board_serial, board_vendor, board_version, chassis_asset_tag, "
+    "chassis_serial, chassis_vendor, chassis_version, product_family, product_name, product_serial, "
+    "product_sku, product_uuid, product_version, system_vendor if provided by DMI."
+)
+
+# surrogateescape turns each undecodable byte into one of these.
+_INVALID_RUN = re.compile("[\udc80-\udcff]+")
+
+
+def to_valid_utf8(raw: bytes) -> str:
+    """Decode, replacing each run of invalid bytes with one U+FFFD (as Go's strings.ToValidUTF8)."""
+    return _INVALID_RUN.sub("\ufffd", raw.decode("utf-8", errors="surrogateescape"))
+
+
+def dmi_labels(values: dict[str, bytes]) -> dict[str, str]:
+    """Label name -> value for the DMI files read (file name -> raw content)."""
+    return {
+        _LABELS[name]: to_valid_utf8(raw.strip())
+        for name, raw in values.items()
+        if name in _LABELS
+    }
+
+
+def read_dmi(directory: str) -> dict[str, bytes]:
+    """The regular files of the DMI directory; unreadable ones (serials are root-only) are left out."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    values: dict[str, bytes] = {}
+    for entry in entries:
+        if entry.name not in _LABELS or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            with open(entry.path, "rb") as fh:
+                values[entry.name] = fh.read()
+        except PermissionError:
+            continue
+    return values
+
+
+@collector("dmi")
+class DmiCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        self._family: GaugeMetricFamily | None = None
+        self._error: OSError | None = None
+        try:
+            labels = dmi_labels(read_dmi(self.paths.sys("class", "dmi", "id")))
+        except OSError as err:
+            # Reported by every scrape of this collector rather than stopping the exporter.
+            self._error = err
+            return
+        if labels:
+            names = sorted(labels)
+            self._family = GaugeMetricFamily("node_dmi_info", HELP, labels=names)
+            self._family.add_metric([labels[name] for name in names], 1.0)
+
+    def collect(self) -> Iterable[Metric]:
+        if self._error is not None:
+            raise self._error
+        if self._family is not None:
+            yield self._family

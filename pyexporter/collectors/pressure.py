@@ -1,0 +1,97 @@
+"""pressure: pressure stall information from /proc/pressure/*, as node_exporter's pressure collector."""
+
+from __future__ import annotations
+
+import errno
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import CounterMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import read_text
+
+_PSI_LINE = re.compile(
+    r"(some|full) avg10=(\S+) avg60=(\S+) avg300=(\S+) total=(\d+)\s*$"
+)
+
+
+class PSILine(NamedTuple):
+    avg10: float
+    avg60: float
+    avg300: float
+    total: int  # microseconds
+
+
+class PSIStats(NamedTuple):
+    some: PSILine | None
+    full: PSILine | None
+
+
+def parse_psi(text: str) -> PSIStats:
+    """One /proc/pressure/<resource> file; lines other than some/full are ignored (future kinds)."""
+    found: dict[str, PSILine] = {}
+    for line in text.splitlines():
+        kind = line.split(" ", 1)[0]
+        if kind not in ("some", "full"):
+            continue
+        match = _PSI_LINE.match(line)
+        if not match:
+            raise CollectorError(f"unexpected pressure line: {line[:80]!r}")
+        try:
+            found[kind] = PSILine(
+                float(match.group(2)), float(match.group(3)), float(match.group(4)), int(match.group(5))
+            )
+        except ValueError:
+            raise CollectorError(f"unexpected pressure line: {line[:80]!r}") from None
+    return PSIStats(found.get("some"), found.get("full"))
+
+
+# (resource, which line, metric suffix, HELP), in node_exporter's order.
+_SERIES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "cpu": (("some", "cpu_waiting_seconds_total", "Total time in seconds that processes have waited for CPU time"),),
+    "io": (
+        ("some", "io_waiting_seconds_total", "Total time in seconds that processes have waited due to IO congestion"),
+        ("full", "io_stalled_seconds_total",
+         "Total time in seconds no process could make progress due to IO congestion"),
+    ),
+    "memory": (
+        ("some", "memory_waiting_seconds_total", "Total time in seconds that processes have waited for memory"),
+        ("full", "memory_stalled_seconds_total",
+         "Total time in seconds no process could make progress due to memory congestion"),
+    ),
+    # The kernel keeps no "some" line for IRQ pressure (it exists from Linux 6.1).
+    "irq": (
+        ("full", "irq_stalled_seconds_total",
+         "Total time in seconds no process could make progress due to IRQ congestion"),
+    ),
+}
+
+
+@collector("pressure")
+class PressureCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        for resource, series in _SERIES.items():
+            try:
+                text = read_text(self.paths.proc("pressure", resource))
+            except FileNotFoundError:
+                # No PSI in this kernel (or no IRQ PSI before 6.1): skip the resource.
+                continue
+            except OSError as err:
+                if err.errno in (errno.EOPNOTSUPP, errno.ENOTSUP):
+                    # Built with CONFIG_PSI but booted without psi=1: nothing to report.
+                    return
+                raise
+            stats = parse_psi(text)
+            # As node_exporter: a file missing a line it should have ends the collection there.
+            if stats.some is None and resource != "irq":
+                return
+            if stats.full is None and resource != "cpu":
+                return
+            for kind, suffix, help_text in series:
+                line = stats.some if kind == "some" else stats.full
+                if line is not None:
+                    yield CounterMetricFamily(
+                        f"node_pressure_{suffix}", help_text, value=line.total / 1000.0 / 1000.0
+                    )

@@ -1,0 +1,112 @@
+"""processes: process and thread counts by state from /proc/[pid]/stat and /proc/[pid]/task,
+as node_exporter's processes collector (off by default)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import read_text
+
+# Fields after the ")" that closes the command name: state is the first, num_threads the 18th.
+_STATE_FIELD = 0
+_NUM_THREADS_FIELD = 17
+
+
+class ProcStat(NamedTuple):
+    state: str
+    num_threads: int
+
+
+def parse_proc_stat(text: str) -> ProcStat:
+    """/proc/[pid]/stat; the command name may hold spaces and parentheses, so split after the last ")"."""
+    if "(" not in text or ")" not in text:
+        raise CollectorError(f"unexpected stat content: {text[:80]!r}")
+    fields = text[text.rindex(")") + 1:].split()
+    if len(fields) <= _NUM_THREADS_FIELD:
+        raise CollectorError(f"truncated stat content: {text[:80]!r}")
+    try:
+        return ProcStat(fields[_STATE_FIELD], int(fields[_NUM_THREADS_FIELD]))
+    except ValueError:
+        raise CollectorError(f"unexpected stat content: {text[:80]!r}") from None
+
+
+def parse_uint(text: str, what: str) -> int:
+    value = text.strip()
+    if not value.isdigit():
+        raise CollectorError(f"unexpected {what} content: {text[:80]!r}")
+    return int(value)
+
+
+def numeric_entries(path: str) -> list[int]:
+    """The pid (or tid) directories of a proc listing."""
+    return sorted(int(name) for name in os.listdir(path) if name.isdigit())
+
+
+# A pid or thread that exits between listing and reading shows as ENOENT or ESRCH.
+_VANISHED = (FileNotFoundError, ProcessLookupError, NotADirectoryError)
+
+
+@collector("processes", default=False)
+class ProcessesCollector(Collector):
+    # psutil reads one process-global PROCFS_PATH and so cannot honour this collector's procfs
+    # root; the stat files are parsed directly instead.
+
+    def collect(self) -> Iterable[Metric]:
+        pids = 0
+        threads = 0
+        proc_states: Counter[str] = Counter()
+        thread_states: Counter[str] = Counter()
+        for pid in numeric_entries(self.paths.proc()):
+            try:
+                stat = parse_proc_stat(read_text(self.paths.proc(str(pid), "stat")))
+            except _VANISHED:
+                continue
+            pids += 1
+            proc_states[stat.state] += 1
+            threads += stat.num_threads
+            self._count_threads(pid, stat, thread_states)
+
+        yield GaugeMetricFamily("node_processes_threads", "Allocated threads in system", value=threads)
+        max_threads = parse_uint(read_text(self.paths.proc("sys", "kernel", "threads-max")), "threads-max")
+        yield GaugeMetricFamily(
+            "node_processes_max_threads", "Limit of threads in the system", value=max_threads
+        )
+        if proc_states:
+            family = GaugeMetricFamily(
+                "node_processes_state", "Number of processes in each state.", labels=["state"]
+            )
+            for state, count in sorted(proc_states.items()):
+                family.add_metric([state], count)
+            yield family
+        if thread_states:
+            family = GaugeMetricFamily(
+                "node_processes_threads_state", "Number of threads in each state.", labels=["thread_state"]
+            )
+            for state, count in sorted(thread_states.items()):
+                family.add_metric([state], count)
+            yield family
+        pid_max = parse_uint(read_text(self.paths.proc("sys", "kernel", "pid_max")), "pid_max")
+        yield GaugeMetricFamily("node_processes_pids", "Number of PIDs", value=pids)
+        yield GaugeMetricFamily("node_processes_max_processes", "Number of max PIDs limit", value=pid_max)
+
+    def _count_threads(self, pid: int, stat: ProcStat, thread_states: Counter[str]) -> None:
+        try:
+            tids = numeric_entries(self.paths.proc(str(pid), "task"))
+        except _VANISHED:
+            return
+        for tid in tids:
+            if tid == pid:
+                # The main thread's state is the process's, already read.
+                thread_states[stat.state] += 1
+                continue
+            try:
+                thread = parse_proc_stat(read_text(self.paths.proc(str(pid), "task", str(tid), "stat")))
+            except _VANISHED:
+                continue
+            thread_states[thread.state] += 1

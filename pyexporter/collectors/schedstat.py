@@ -1,0 +1,68 @@
+"""schedstat: per-CPU scheduler statistics from /proc/schedstat, as node_exporter's schedstat collector."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import CounterMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import read_text
+
+# cpuN followed by nine counters; the last three are running ns, waiting ns and timeslices.
+_CPU_LINE = re.compile(r"cpu(\d+)" + r" (\d+)" * 9)
+_CPU_PREFIX = re.compile(r"cpu\d")
+
+NS_PER_SEC = 1e9
+
+
+class SchedstatCPU(NamedTuple):
+    cpu: str
+    running_ns: int
+    waiting_ns: int
+    timeslices: int
+
+
+def parse_schedstat(text: str) -> list[SchedstatCPU]:
+    cpus: list[SchedstatCPU] = []
+    for line in text.splitlines():
+        match = _CPU_LINE.search(line)
+        if match is None:
+            if _CPU_PREFIX.match(line):
+                raise CollectorError(f"unexpected /proc/schedstat cpu line: {line[:80]!r}")
+            continue
+        cpus.append(
+            SchedstatCPU(match.group(1), int(match.group(8)), int(match.group(9)), int(match.group(10)))
+        )
+    return cpus
+
+
+@collector("schedstat")
+class SchedstatCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        try:
+            text = read_text(self.paths.proc("schedstat"))
+        except FileNotFoundError:
+            return
+        cpus = parse_schedstat(text)
+        running = CounterMetricFamily(
+            "node_schedstat_running_seconds_total",
+            "Number of seconds CPU spent running a process.",
+            labels=["cpu"],
+        )
+        waiting = CounterMetricFamily(
+            "node_schedstat_waiting_seconds_total",
+            "Number of seconds spent by processing waiting for this CPU.",
+            labels=["cpu"],
+        )
+        timeslices = CounterMetricFamily(
+            "node_schedstat_timeslices_total", "Number of timeslices executed by CPU.", labels=["cpu"]
+        )
+        for cpu in cpus:
+            running.add_metric([cpu.cpu], cpu.running_ns / NS_PER_SEC)
+            waiting.add_metric([cpu.cpu], cpu.waiting_ns / NS_PER_SEC)
+            timeslices.add_metric([cpu.cpu], float(cpu.timeslices))
+        if cpus:
+            yield from (running, waiting, timeslices)

@@ -1,0 +1,50 @@
+import os
+import shutil
+
+import pytest
+
+from pyexporter.collectors import load_all
+from pyexporter.paths import Paths
+from tests.helpers import fixture_paths, run_collector, samples
+
+
+def test_dmi_from_fixture() -> None:
+    families = run_collector("dmi", fixture_paths("dmi"))
+    assert samples(families) == {
+        (
+            "node_dmi_info",
+            frozenset({
+                ("bios_date", "01/02/2023"),
+                ("bios_vendor", "ACME Corp."),
+                ("board_name", "X99"),
+                ("chassis_asset_tag", ""),
+                ("product_version", "\ufffd1.0\ufffd"),
+                ("system_vendor", "ACME Corp."),
+            }),
+        ): 1.0
+    }
+    assert families[0].type == "gauge"
+
+
+def test_read_once_at_start(tmp_path) -> None:
+    shutil.copytree(fixture_paths("dmi").sys(), tmp_path, dirs_exist_ok=True)
+    built = load_all()["dmi"].build(Paths(sysfs=str(tmp_path)))
+    os.remove(tmp_path / "class" / "dmi" / "id" / "board_name")
+    first, second = list(built.collect()), list(built.collect())
+    assert samples(first) == samples(second)
+    assert ("board_name", "X99") in next(iter(samples(second)))[1]
+
+
+def test_absent_dmi_yields_nothing(tmp_path) -> None:
+    assert run_collector("dmi", Paths(sysfs=str(tmp_path))) == []
+
+
+def test_unreadable_dmi_fails_each_scrape(monkeypatch) -> None:
+    def broken(directory: str) -> dict[str, bytes]:
+        raise OSError(5, "Input/output error", directory)
+
+    monkeypatch.setattr("pyexporter.collectors.dmi.read_dmi", broken)
+    built = load_all()["dmi"].build(fixture_paths("dmi"))
+    for _ in range(2):
+        with pytest.raises(OSError):
+            list(built.collect())

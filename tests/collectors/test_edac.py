@@ -1,0 +1,58 @@
+import shutil
+
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import fixture_paths, run_collector, samples
+
+
+def L(**labels: str) -> frozenset[tuple[str, str]]:
+    return frozenset(labels.items())
+
+
+def test_edac_from_fixture() -> None:
+    families = run_collector("edac", fixture_paths("edac"))
+    assert samples(families) == {
+        ("node_edac_correctable_errors_total", L(controller="0")): 3.0,
+        ("node_edac_correctable_errors_total", L(controller="1")): 0.0,
+        ("node_edac_uncorrectable_errors_total", L(controller="0")): 1.0,
+        ("node_edac_uncorrectable_errors_total", L(controller="1")): 0.0,
+        ("node_edac_csrow_correctable_errors_total", L(controller="0", csrow="unknown")): 2.0,
+        ("node_edac_csrow_correctable_errors_total", L(controller="0", csrow="0")): 1.0,
+        ("node_edac_csrow_correctable_errors_total", L(controller="1", csrow="unknown")): 0.0,
+        ("node_edac_csrow_uncorrectable_errors_total", L(controller="0", csrow="unknown")): 0.0,
+        ("node_edac_csrow_uncorrectable_errors_total", L(controller="0", csrow="0")): 1.0,
+        ("node_edac_csrow_uncorrectable_errors_total", L(controller="1", csrow="unknown")): 0.0,
+        (
+            "node_edac_channel_correctable_errors_total",
+            L(controller="0", csrow="0", channel="0", dimm_label="CPU1__csrow0__channel0"),
+        ): 1.0,
+        (
+            "node_edac_channel_correctable_errors_total",
+            L(controller="0", csrow="0", channel="1", dimm_label="unknown"),
+        ): 0.0,
+        (
+            "node_edac_channel_uncorrectable_errors_total",
+            L(controller="0", csrow="0", channel="0", dimm_label="CPU1__csrow0__channel0"),
+        ): 1.0,
+    }
+    assert {f.type for f in families} == {"counter"}
+
+
+def test_absent_edac_yields_nothing(tmp_path) -> None:
+    assert run_collector("edac", Paths(sysfs=str(tmp_path))) == []
+
+
+def test_malformed_count(tmp_path) -> None:
+    shutil.copytree(fixture_paths("edac").sys(), tmp_path, dirs_exist_ok=True)
+    (tmp_path / "devices" / "system" / "edac" / "mc" / "mc0" / "csrow0" / "ce_count").write_text("lots\n")
+    with pytest.raises(CollectorError):
+        run_collector("edac", Paths(sysfs=str(tmp_path)))
+
+
+def test_missing_controller_count_raises(tmp_path) -> None:
+    shutil.copytree(fixture_paths("edac").sys(), tmp_path, dirs_exist_ok=True)
+    (tmp_path / "devices" / "system" / "edac" / "mc" / "mc1" / "ue_count").unlink()
+    with pytest.raises(OSError):
+        run_collector("edac", Paths(sysfs=str(tmp_path)))

@@ -1,0 +1,59 @@
+import errno
+import os
+import shutil
+
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
+
+
+def test_pressure_from_fixture() -> None:
+    families = run_collector("pressure", fixture_paths("pressure"))
+    assert samples(families) == {
+        ("node_pressure_cpu_waiting_seconds_total", frozenset()): 2.5,
+        ("node_pressure_io_waiting_seconds_total", frozenset()): 1.0,
+        ("node_pressure_io_stalled_seconds_total", frozenset()): 0.5,
+        ("node_pressure_memory_waiting_seconds_total", frozenset()): 0.25,
+        ("node_pressure_memory_stalled_seconds_total", frozenset()): 0.125,
+        ("node_pressure_irq_stalled_seconds_total", frozenset()): 0.0625,
+    }
+    assert {f.type for f in families} == {"counter"}
+    assert by_name(families)["node_pressure_irq_stalled_seconds_total"].documentation == (
+        "Total time in seconds no process could make progress due to IRQ congestion"
+    )
+
+
+def test_no_psi_yields_nothing(tmp_path) -> None:
+    assert run_collector("pressure", Paths(procfs=str(tmp_path))) == []
+
+
+def test_kernel_before_irq_psi(tmp_path) -> None:
+    shutil.copytree(fixture_paths("pressure").proc(), tmp_path, dirs_exist_ok=True)
+    os.remove(tmp_path / "pressure" / "irq")
+    families = run_collector("pressure", Paths(procfs=str(tmp_path)))
+    assert len(families) == 5
+    assert sample(families, "node_pressure_cpu_waiting_seconds_total") == 2.5
+
+
+def test_missing_full_line_stops_collection(tmp_path) -> None:
+    shutil.copytree(fixture_paths("pressure").proc(), tmp_path, dirs_exist_ok=True)
+    (tmp_path / "pressure" / "io").write_text("some avg10=0.00 avg60=0.00 avg300=0.00 total=1\n")
+    families = run_collector("pressure", Paths(procfs=str(tmp_path)))
+    assert [f.name for f in families] == ["node_pressure_cpu_waiting_seconds"]
+
+
+def test_psi_disabled_yields_nothing(tmp_path, monkeypatch) -> None:
+    def unsupported(path: str) -> str:
+        raise OSError(errno.EOPNOTSUPP, "Operation not supported", path)
+
+    monkeypatch.setattr("pyexporter.collectors.pressure.read_text", unsupported)
+    assert run_collector("pressure", fixture_paths("pressure")) == []
+
+
+def test_malformed_file(tmp_path) -> None:
+    (tmp_path / "pressure").mkdir()
+    (tmp_path / "pressure" / "cpu").write_text("some avg10=garbage\n")
+    with pytest.raises(CollectorError):
+        run_collector("pressure", Paths(procfs=str(tmp_path)))

@@ -1,0 +1,55 @@
+import shutil
+
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import fixture_paths, run_collector, samples
+
+W0 = frozenset({("name", "watchdog0")})
+
+
+def test_watchdog_from_fixture() -> None:
+    families = run_collector("watchdog", fixture_paths("watchdog"))
+    assert samples(families) == {
+        ("node_watchdog_bootstatus", W0): 32.0,
+        ("node_watchdog_fw_version", W0): 16.0,
+        ("node_watchdog_nowayout", W0): 1.0,
+        ("node_watchdog_timeleft_seconds", W0): 45.0,
+        ("node_watchdog_timeout_seconds", W0): 60.0,
+        ("node_watchdog_pretimeout_seconds", W0): 0.0,
+        (
+            "node_watchdog_info",
+            frozenset({("name", "watchdog0"), ("options", "0x8180"), ("identity", "iTCO_wdt"),
+                       ("state", "inactive"), ("status", "0x0"), ("pretimeout_governor", "panic")}),
+        ): 1.0,
+        (
+            "node_watchdog_info",
+            frozenset({("name", "watchdog1"), ("options", ""), ("identity", "Software Watchdog"),
+                       ("state", ""), ("status", ""), ("pretimeout_governor", "")}),
+        ): 1.0,
+    }
+    assert {f.type for f in families} == {"gauge"}
+
+
+def test_empty_device_directory_still_has_info(tmp_path) -> None:
+    (tmp_path / "class" / "watchdog" / "watchdog7").mkdir(parents=True)
+    families = run_collector("watchdog", Paths(sysfs=str(tmp_path)))
+    assert list(samples(families)) == [
+        (
+            "node_watchdog_info",
+            frozenset({("name", "watchdog7"), ("options", ""), ("identity", ""), ("state", ""),
+                       ("status", ""), ("pretimeout_governor", "")}),
+        )
+    ]
+
+
+def test_absent_class_yields_nothing(tmp_path) -> None:
+    assert run_collector("watchdog", Paths(sysfs=str(tmp_path))) == []
+
+
+def test_malformed_number(tmp_path) -> None:
+    shutil.copytree(fixture_paths("watchdog").sys(), tmp_path, dirs_exist_ok=True)
+    (tmp_path / "class" / "watchdog" / "watchdog0" / "timeout").write_text("sixty\n")
+    with pytest.raises(CollectorError):
+        run_collector("watchdog", Paths(sysfs=str(tmp_path)))

@@ -1,0 +1,28 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.schedstat import SchedstatCPU, parse_schedstat
+
+
+def test_cpu_lines() -> None:
+    text = (
+        "version 15\ntimestamp 15819019232\n"
+        "cpu0 498494191 0 3533438552 2553969831 3853684107 2465731542 2045936778163039 343796328169361 4767485306\n"
+        "domain0 00000000,00000003 212499247 210112015 1861015\n"
+        "cpu1 1 0 2 3 4 5 6 7 8\n"
+    )
+    assert parse_schedstat(text) == [
+        SchedstatCPU("0", 2045936778163039, 343796328169361, 4767485306),
+        SchedstatCPU("1", 6, 7, 8),
+    ]
+
+
+def test_empty() -> None:
+    assert parse_schedstat("") == []
+    assert parse_schedstat("version 15\n") == []
+
+
+@pytest.mark.parametrize("text", ["cpu0 1 2 3\n", "cpu0 a b c d e f g h i\n"])
+def test_truncated_or_garbage_cpu_line(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_schedstat(text)
