@@ -1,0 +1,276 @@
+"""diskstats: block device I/O statistics from /proc/diskstats, with identity from
+/sys/block/<dev>/queue and the udev database, as node_exporter's diskstats collector.
+
+psutil's disk_io_counters drops the discard and flush fields and reads a process-global
+PROCFS_PATH, so /proc/diskstats is parsed here directly through self.paths.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, FlagValueError, collector
+from pyexporter.files import list_dir, read_first_line, read_text
+
+DEFAULT_DEVICE_EXCLUDE = r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$"
+
+_SECONDS_PER_TICK = 1.0 / 1000.0
+# The kernel counts sectors in fixed 512-byte units whatever the device's block size.
+_UNIX_SECTOR_SIZE = 512.0
+# major, minor, name and up to 17 counters (kernel 5.5+ has discard and flush fields).
+_MAX_FIELDS = 20
+_MIN_FIELDS = 14
+_UINT64_MAX = 2**64 - 1
+_UINT32_MAX = 2**32 - 1
+_DIGITS = re.compile(r"[0-9]+")
+
+
+class DiskStats(NamedTuple):
+    major: int
+    minor: int
+    device: str
+    # Only the counters the kernel provides (11, 15 or 17 of them).
+    counters: tuple[int, ...]
+
+
+def _parse_uint(token: str, limit: int, line: str) -> int:
+    if not _DIGITS.fullmatch(token):
+        raise CollectorError(f"unexpected /proc/diskstats line: {line[:120]!r}")
+    value = int(token)
+    if value > limit:
+        raise CollectorError(f"value out of range in /proc/diskstats line: {line[:120]!r}")
+    return value
+
+
+def parse_diskstats(text: str) -> list[DiskStats]:
+    """Every device line with at least the 11 classic counters; shorter lines are skipped and
+    fields past the 20th ignored, as procfs does. A non-numeric counter is an error."""
+    stats: list[DiskStats] = []
+    for line in text.splitlines():
+        fields = line.split()[:_MAX_FIELDS]
+        if len(fields) < 3:
+            continue
+        major = _parse_uint(fields[0], _UINT32_MAX, line)
+        minor = _parse_uint(fields[1], _UINT32_MAX, line)
+        counters = tuple(_parse_uint(f, _UINT64_MAX, line) for f in fields[3:])
+        if len(fields) < _MIN_FIELDS:
+            continue
+        stats.append(DiskStats(major, minor, fields[2], counters))
+    return stats
+
+
+def parse_udev_properties(text: str) -> dict[str, str]:
+    """The `E:KEY=value` device properties of one udev database entry."""
+    info: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("E:"):
+            continue
+        name, sep, value = line[2:].partition("=")
+        if sep:
+            info[name] = value
+    return info
+
+
+def _go_float(text: str) -> float | None:
+    """A number as Go's ParseFloat reads it (no surrounding blanks, no digit separators)."""
+    if not text or text != text.strip() or "_" in text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+# node_exporter only reports a queue's `rotational` when every one of these attributes reads
+# cleanly (procfs parses the whole queue directory at once); otherwise it reports 0.
+_QUEUE_UINT_FILES = (
+    "rotational", "add_random", "dax", "discard_granularity", "discard_max_hw_bytes",
+    "discard_max_bytes", "hw_sector_size", "io_poll", "io_timeout", "iostats",
+    "logical_block_size", "max_hw_sectors_kb", "max_integrity_segments", "max_sectors_kb",
+    "max_segments", "max_segment_size", "minimum_io_size", "nomerges", "nr_requests",
+    "optimal_io_size", "physical_block_size", "read_ahead_kb", "rq_affinity",
+    "write_same_max_bytes", "nr_zones", "chunk_sectors", "fua", "max_discard_segments",
+    "write_zeroes_max_bytes",
+)
+_QUEUE_INT_FILES = ("io_poll_delay", "wbt_lat_usec")
+_QUEUE_TEXT_FILES = ("write_cache", "zoned", "scheduler")
+_SIGNED = re.compile(r"[+-]?[0-9]+")
+
+
+def _queue_rotational(queue_dir: str) -> int:
+    values: dict[str, int] = {}
+    try:
+        for name in _QUEUE_UINT_FILES:
+            text = read_first_line(f"{queue_dir}/{name}")
+            if not _DIGITS.fullmatch(text):
+                return 0
+            values[name] = int(text)
+        for name in _QUEUE_INT_FILES:
+            if not _SIGNED.fullmatch(read_first_line(f"{queue_dir}/{name}")):
+                return 0
+        for name in _QUEUE_TEXT_FILES:
+            read_first_line(f"{queue_dir}/{name}")
+    except OSError:
+        return 0
+    return values["rotational"]
+
+
+# (name with _total for counters, help, is_counter, scale); one per diskstats counter, in order.
+_COUNTERS: tuple[tuple[str, str, bool, float], ...] = (
+    ("node_disk_reads_completed_total", "The total number of reads completed successfully.", True, 1.0),
+    ("node_disk_reads_merged_total", "The total number of reads merged.", True, 1.0),
+    ("node_disk_read_bytes_total", "The total number of bytes read successfully.", True, _UNIX_SECTOR_SIZE),
+    ("node_disk_read_time_seconds_total", "The total number of seconds spent by all reads.", True,
+     _SECONDS_PER_TICK),
+    ("node_disk_writes_completed_total", "The total number of writes completed successfully.", True, 1.0),
+    ("node_disk_writes_merged_total", "The number of writes merged.", True, 1.0),
+    ("node_disk_written_bytes_total", "The total number of bytes written successfully.", True,
+     _UNIX_SECTOR_SIZE),
+    ("node_disk_write_time_seconds_total", "This is the total number of seconds spent by all writes.", True,
+     _SECONDS_PER_TICK),
+    ("node_disk_io_now", "The number of I/Os currently in progress.", False, 1.0),
+    ("node_disk_io_time_seconds_total", "Total seconds spent doing I/Os.", True, _SECONDS_PER_TICK),
+    ("node_disk_io_time_weighted_seconds_total", "The weighted # of seconds spent doing I/Os.", True,
+     _SECONDS_PER_TICK),
+    ("node_disk_discards_completed_total", "The total number of discards completed successfully.", True, 1.0),
+    ("node_disk_discards_merged_total", "The total number of discards merged.", True, 1.0),
+    ("node_disk_discarded_sectors_total", "The total number of sectors discarded successfully.", True, 1.0),
+    ("node_disk_discard_time_seconds_total", "This is the total number of seconds spent by all discards.",
+     True, _SECONDS_PER_TICK),
+    ("node_disk_flush_requests_total", "The total number of flush requests completed successfully", True, 1.0),
+    ("node_disk_flush_requests_time_seconds_total",
+     "This is the total number of seconds spent by all flush requests.", True, _SECONDS_PER_TICK),
+)
+
+_ATA: tuple[tuple[str, str, str], ...] = (
+    ("ID_ATA_WRITE_CACHE", "node_disk_ata_write_cache", "ATA disk has a write cache."),
+    ("ID_ATA_WRITE_CACHE_ENABLED", "node_disk_ata_write_cache_enabled", "ATA disk has its write cache enabled."),
+    ("ID_ATA_ROTATION_RATE_RPM", "node_disk_ata_rotation_rate_rpm", "ATA disk rotation rate in RPMs (0 for SSDs)."),
+)
+
+
+@collector(
+    "diskstats",
+    flags=[
+        Flag(
+            "device-exclude",
+            "Regexp of diskstats devices to exclude (mutually exclusive to device-include).",
+            DEFAULT_DEVICE_EXCLUDE,
+            "regex",
+        ),
+        Flag(
+            "device-include",
+            "Regexp of diskstats devices to include (mutually exclusive to device-exclude).",
+            "",
+            "regex",
+        ),
+    ],
+)
+class DiskstatsCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        exclude: re.Pattern[str] | None = self.options["device-exclude"]
+        include: re.Pattern[str] | None = self.options["device-include"]
+        # An include given alone means "only these": the default exclude then steps aside
+        # rather than making the two flags clash.
+        if include is not None and exclude is not None and exclude.pattern == DEFAULT_DEVICE_EXCLUDE:
+            exclude = None
+        if include is not None and exclude is not None:
+            raise FlagValueError("device-exclude & device-include are mutually exclusive")
+        self._exclude = exclude
+        self._include = include
+
+    def _ignored(self, device: str) -> bool:
+        if self._exclude is not None and self._exclude.search(device):
+            return True
+        return self._include is not None and not self._include.search(device)
+
+    def _udev(self, major: int, minor: int) -> dict[str, str]:
+        try:
+            return parse_udev_properties(read_text(self.paths.udev(f"b{major}:{minor}")))
+        except OSError as err:
+            self.log.debug("failed to read udev info for %d:%d: %s", major, minor, err)
+            return {}
+
+    def collect(self) -> Iterable[Metric]:
+        stats = parse_diskstats(read_text(self.paths.proc("diskstats")))
+
+        info = GaugeMetricFamily(
+            "node_disk_info",
+            "Info of /sys/block/<block_device>.",
+            labels=["device", "major", "minor", "path", "wwn", "model", "serial", "revision", "rotational"],
+        )
+        counters = [
+            (CounterMetricFamily if is_counter else GaugeMetricFamily)(name, help_text, labels=["device"])
+            for name, help_text, is_counter, _ in _COUNTERS
+        ]
+        fs_info = GaugeMetricFamily(
+            "node_disk_filesystem_info",
+            "Info about disk filesystem.",
+            labels=["device", "type", "usage", "uuid", "version"],
+        )
+        dm_info = GaugeMetricFamily(
+            "node_disk_device_mapper_info",
+            "Info about disk device mapper.",
+            labels=["device", "name", "uuid", "vg_name", "lv_name", "lv_layer"],
+        )
+        dm_backing = GaugeMetricFamily(
+            "node_disk_device_mapper_backing_device_info",
+            "Info about the underlying block devices of a device mapper device.",
+            labels=["device", "backing_device"],
+        )
+        ata = [GaugeMetricFamily(name, help_text, labels=["device"]) for _, name, help_text in _ATA]
+
+        for disk in stats:
+            dev = disk.device
+            if self._ignored(dev):
+                continue
+            udev = self._udev(disk.major, disk.minor)
+            # SCSI_IDENT_SERIAL is the serial printed on the label; virtio disks only have ID_SERIAL.
+            serial = udev.get("SCSI_IDENT_SERIAL") or udev.get("ID_SERIAL_SHORT") or udev.get("ID_SERIAL", "")
+            rotational = _queue_rotational(self.paths.sys("block", dev, "queue"))
+            info.add_metric(
+                [
+                    dev, str(disk.major), str(disk.minor), udev.get("ID_PATH", ""), udev.get("ID_WWN", ""),
+                    udev.get("ID_MODEL", ""), serial, udev.get("ID_REVISION", ""), format(rotational, "b"),
+                ],
+                1.0,
+            )
+            for family, (_, _, _, scale), raw in zip(counters, _COUNTERS, disk.counters, strict=False):
+                family.add_metric([dev], raw * scale)
+
+            fs_type = udev.get("ID_FS_TYPE", "")
+            if fs_type:
+                fs_info.add_metric(
+                    [dev, fs_type, udev.get("ID_FS_USAGE", ""), udev.get("ID_FS_UUID", ""),
+                     udev.get("ID_FS_VERSION", "")],
+                    1.0,
+                )
+            dm_name = udev.get("DM_NAME", "")
+            if dm_name:
+                dm_info.add_metric(
+                    [dev, dm_name, udev.get("DM_UUID", ""), udev.get("DM_VG_NAME", ""),
+                     udev.get("DM_LV_NAME", ""), udev.get("DM_LV_LAYER", "")],
+                    1.0,
+                )
+                for backing in list_dir(self.paths.sys("block", dev, "slaves")):
+                    dm_backing.add_metric([dev, backing], 1.0)
+            if udev.get("ID_ATA", ""):
+                for family, (key, _, _) in zip(ata, _ATA, strict=True):
+                    if key not in udev:
+                        continue
+                    value = _go_float(udev[key])
+                    if value is None:
+                        self.log.error("failed to parse ATA value %s=%r for %s", key, udev[key], dev)
+                        continue
+                    family.add_metric([dev], value)
+
+        yield info
+        yield from counters
+        for family in (fs_info, dm_info, dm_backing, *ata):
+            if family.samples:
+                yield family

@@ -1,0 +1,337 @@
+"""filesystem: space and inode usage of mounted filesystems, as node_exporter's filesystem
+collector. Mounts come from /proc/1/mountinfo (or /proc/self/mountinfo when pid 1 is hidden),
+mount points are reported relative to --path.rootfs, and statfs runs in a small pool of worker
+threads so that a hung mount (an NFS server gone away) cannot hang the scrape.
+
+psutil.disk_partitions reads a process-global PROCFS_PATH and gives no major:minor, so the
+mountinfo file is parsed here directly through self.paths.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, FlagValueError, collector
+from pyexporter.files import read_text
+
+DEFAULT_MOUNT_POINTS_EXCLUDE = (
+    r"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"
+)
+DEFAULT_FS_TYPES_EXCLUDE = (
+    r"^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|"
+    r"mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$"
+)
+STUCK_ERROR = "mountpoint timeout"
+
+
+class MountInfo(NamedTuple):
+    major: int
+    minor: int
+    mount_point: str
+    options: frozenset[str]  # option names of the mount, e.g. {"ro", "relatime"}
+    fs_type: str
+    source: str
+    super_options: frozenset[str]
+
+
+def _option_names(field: str) -> frozenset[str]:
+    return frozenset(opt.partition("=")[0] for opt in field.split(","))
+
+
+def parse_mountinfo(text: str) -> list[MountInfo]:
+    """The lines of a /proc/<pid>/mountinfo file. Fields are single-space separated; the
+    optional fields end at a lone `-`, followed by fstype, source and super options."""
+    mounts: list[MountInfo] = []
+    for line in text.splitlines():
+        fields = line.split(" ")
+        if len(fields) < 10:
+            raise CollectorError(f"too few fields in mountinfo line: {line[:200]!r}")
+        if fields[-4] != "-":
+            raise CollectorError(f"no separator in mountinfo line: {line[:200]!r}")
+        try:
+            int(fields[0])
+            int(fields[1])
+            major_text, sep, minor_text = fields[2].partition(":")
+            if not sep:
+                raise ValueError
+            major, minor = int(major_text), int(minor_text)
+        except ValueError:
+            raise CollectorError(f"malformed mountinfo line: {line[:200]!r}") from None
+        mounts.append(
+            MountInfo(
+                major=major,
+                minor=minor,
+                mount_point=fields[4],
+                options=_option_names(fields[5]),
+                fs_type=fields[-3],
+                source=fields[-2],
+                super_options=_option_names(fields[-1]),
+            )
+        )
+    return mounts
+
+
+def unescape_mount_point(path: str) -> str:
+    """The two escapes node_exporter undoes in mount points (space and tab, as in fstab(5))."""
+    return path.replace("\\040", " ").replace("\\011", "\t")
+
+
+def strip_rootfs(path: str, rootfs: str) -> str:
+    """A mount point as seen from inside --path.rootfs ("/" when it is the rootfs itself)."""
+    rootfs = rootfs.rstrip("/")
+    if not rootfs:
+        return path
+    stripped = path.removeprefix(rootfs)
+    return stripped or "/"
+
+
+# Go's error text for the errnos statfs commonly returns, where it differs from C's strerror.
+_GO_ERRNO_TEXT = {errno.ESTALE: "stale NFS file handle"}
+
+
+def error_text(err: OSError) -> str:
+    """An OSError worded as node_exporter's device_error label (Go's lower-case errno text)."""
+    if err.errno is None:
+        return str(err)
+    if err.errno in _GO_ERRNO_TEXT:
+        return _GO_ERRNO_TEXT[err.errno]
+    text = os.strerror(err.errno)
+    return text[:1].lower() + text[1:]
+
+
+class FsStat(NamedTuple):
+    size: float
+    free: float
+    avail: float
+    files: float
+    files_free: float
+
+
+def fs_stat(result: os.statvfs_result) -> FsStat:
+    # node_exporter multiplies by the statfs block size (f_bsize), not the fragment size.
+    bsize = float(result.f_bsize)
+    return FsStat(
+        size=result.f_blocks * bsize,
+        free=result.f_bfree * bsize,
+        avail=result.f_bavail * bsize,
+        files=float(result.f_files),
+        files_free=float(result.f_ffree),
+    )
+
+
+class _Outcome(NamedTuple):
+    stat: FsStat | None
+    error: str  # "" when the stat succeeded
+
+
+_FAMILIES = (
+    ("node_filesystem_size_bytes", "Filesystem size in bytes."),
+    ("node_filesystem_free_bytes", "Filesystem free space in bytes."),
+    ("node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes."),
+    ("node_filesystem_files", "Filesystem total file nodes."),
+    ("node_filesystem_files_free", "Filesystem total free file nodes."),
+)
+_LABELS = ["device", "mountpoint", "fstype", "device_error"]
+
+
+@collector(
+    "filesystem",
+    flags=[
+        Flag(
+            "mount-points-exclude",
+            "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to mount-points-include)",
+            DEFAULT_MOUNT_POINTS_EXCLUDE,
+            "regex",
+        ),
+        Flag(
+            "mount-points-include",
+            "Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)",
+            "",
+            "regex",
+        ),
+        Flag(
+            "fs-types-exclude",
+            "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)",
+            DEFAULT_FS_TYPES_EXCLUDE,
+            "regex",
+        ),
+        Flag(
+            "fs-types-include",
+            "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-exclude)",
+            "",
+            "regex",
+        ),
+        Flag(
+            "mount-timeout",
+            "how long to wait for a mount to respond before marking it as stale",
+            "5s",
+            "duration",
+        ),
+        Flag("stat-workers", "how many stat calls to process simultaneously", 4, "int"),
+    ],
+)
+class FilesystemCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        self._mount_points = _Filter(
+            "mount-points", self.options["mount-points-exclude"], self.options["mount-points-include"],
+            DEFAULT_MOUNT_POINTS_EXCLUDE,
+        )
+        self._fs_types = _Filter(
+            "fs-types", self.options["fs-types-exclude"], self.options["fs-types-include"],
+            DEFAULT_FS_TYPES_EXCLUDE,
+        )
+        self._timeout: float = self.options["mount-timeout"]
+        self._workers: int = max(int(self.options["stat-workers"]), 1)
+        # Replaceable so that tests can inject a slow or failing statfs.
+        self.statvfs: Callable[[str], os.statvfs_result] = os.statvfs
+        # One lock guards the stuck set and every scrape's bookkeeping, so that a late statfs
+        # result and a timeout can never both win for the same call.
+        self._cond = threading.Condition()
+        self._stuck: set[str] = set()
+
+    def _read_mounts(self) -> list[MountInfo]:
+        try:
+            text = read_text(self.paths.proc("1", "mountinfo"))
+        except FileNotFoundError:
+            # hidepid hides pid 1 from us; our own mount namespace is the next best thing.
+            text = read_text(self.paths.proc("self", "mountinfo"))
+        return parse_mountinfo(text)
+
+    def collect(self) -> Iterable[Metric]:
+        mounts = []
+        for mount in self._read_mounts():
+            mount_point = strip_rootfs(unescape_mount_point(mount.mount_point), self.paths.rootfs)
+            if self._mount_points.ignored(mount_point) or self._fs_types.ignored(mount.fs_type):
+                continue
+            mounts.append(mount._replace(mount_point=mount_point))
+        outcomes = self._stat_all([m.mount_point for m in mounts])
+
+        device_error = GaugeMetricFamily(
+            "node_filesystem_device_error",
+            "Whether an error occurred while getting statistics for the given device.",
+            labels=_LABELS,
+        )
+        readonly = GaugeMetricFamily("node_filesystem_readonly", "Filesystem read-only status.", labels=_LABELS)
+        values = [GaugeMetricFamily(name, help_text, labels=_LABELS) for name, help_text in _FAMILIES]
+        mount_info = GaugeMetricFamily(
+            "node_filesystem_mount_info",
+            "Filesystem mount information.",
+            labels=["device", "major", "minor", "mountpoint"],
+        )
+        seen: set[tuple[str, ...]] = set()
+        seen_info: set[tuple[str, ...]] = set()
+        for mount, outcome in zip(mounts, outcomes, strict=True):
+            labels = [mount.source, mount.mount_point, mount.fs_type, outcome.error]
+            # The same filesystem mounted twice at one place is reported once.
+            if tuple(labels) in seen:
+                continue
+            seen.add(tuple(labels))
+            ro = 1.0 if "ro" in mount.options or "ro" in mount.super_options else 0.0
+            device_error.add_metric(labels, 1.0 if outcome.stat is None else 0.0)
+            readonly.add_metric(labels, 0.0 if outcome.error == STUCK_ERROR else ro)
+            if outcome.stat is None:
+                continue
+            for family, value in zip(values, outcome.stat, strict=True):
+                family.add_metric(labels, value)
+            info = (mount.source, str(mount.major), str(mount.minor), mount.mount_point)
+            if info not in seen_info:
+                seen_info.add(info)
+                mount_info.add_metric(list(info), 1.0)
+        yield device_error
+        yield readonly
+        yield from values
+        yield mount_info
+
+    def _stat_all(self, mount_points: list[str]) -> list[_Outcome]:
+        """statfs every mount point with at most stat-workers calls at a time. A call still
+        running after mount-timeout is abandoned to its thread and its mount point marked stuck;
+        stuck mount points are not statted again until that call returns."""
+        count = len(mount_points)
+        outcomes: list[_Outcome | None] = [None] * count
+        pending: deque[int] = deque()
+        running: dict[int, float] = {}
+
+        def work() -> None:
+            while True:
+                with self._cond:
+                    if not pending:
+                        return
+                    index = pending.popleft()
+                    running[index] = time.monotonic()
+                    self._cond.notify_all()
+                mount_point = mount_points[index]
+                try:
+                    outcome = _Outcome(fs_stat(self.statvfs(self.paths.root(mount_point))), "")
+                except OSError as err:
+                    self.log.debug("statfs failed for %s: %s", mount_point, err)
+                    outcome = _Outcome(None, error_text(err))
+                with self._cond:
+                    if mount_point in self._stuck:
+                        self.log.debug("mount point has recovered, monitoring will resume: %s", mount_point)
+                        self._stuck.discard(mount_point)
+                    running.pop(index, None)
+                    if outcomes[index] is None:
+                        outcomes[index] = outcome
+                    self._cond.notify_all()
+
+        def start_worker() -> None:
+            threading.Thread(target=work, name="filesystem-statfs", daemon=True).start()
+
+        with self._cond:
+            for index, mount_point in enumerate(mount_points):
+                if mount_point in self._stuck:
+                    self.log.debug("mount point is in an unresponsive state: %s", mount_point)
+                    outcomes[index] = _Outcome(None, STUCK_ERROR)
+                else:
+                    pending.append(index)
+            for _ in range(min(self._workers, len(pending))):
+                start_worker()
+            while any(outcome is None for outcome in outcomes):
+                now = time.monotonic()
+                next_deadline: float | None = None
+                for index, started in list(running.items()):
+                    deadline = started + self._timeout
+                    if now < deadline:
+                        next_deadline = deadline if next_deadline is None else min(next_deadline, deadline)
+                        continue
+                    mount_point = mount_points[index]
+                    self.log.debug("mount point timed out and is marked stuck: %s", mount_point)
+                    self._stuck.add(mount_point)
+                    outcomes[index] = _Outcome(None, STUCK_ERROR)
+                    del running[index]
+                    # The hung thread is lost to this scrape; keep the pool at full strength.
+                    if pending:
+                        start_worker()
+                if any(outcome is None for outcome in outcomes):
+                    self._cond.wait(None if next_deadline is None else max(next_deadline - now, 0.0))
+        return [outcome for outcome in outcomes if outcome is not None]
+
+
+class _Filter:
+    """node_exporter's exclude/include pair for one label; an include given alone replaces
+    the default exclude."""
+
+    def __init__(self, name: str, exclude: Any, include: Any, default_exclude: str) -> None:
+        if include is not None and exclude is not None and exclude.pattern == default_exclude:
+            exclude = None
+        if include is not None and exclude is not None:
+            raise FlagValueError(
+                f"--collector.filesystem.{name}-exclude and --collector.filesystem.{name}-include "
+                "are mutually exclusive"
+            )
+        self.exclude = exclude
+        self.include = include
+
+    def ignored(self, value: str) -> bool:
+        if self.exclude is not None and self.exclude.search(value):
+            return True
+        return self.include is not None and not self.include.search(value)

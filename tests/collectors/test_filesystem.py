@@ -1,0 +1,185 @@
+import os
+import threading
+import time
+
+import pytest
+
+from pyexporter.collectors import Collector, CollectorError, FlagValueError, load_all
+from pyexporter.paths import Paths
+from tests.helpers import samples
+
+FAKE = os.statvfs_result((4096, 4096, 1000, 600, 500, 2000, 1500, 1500, 0, 255))
+
+
+def _tree(tmp_path, lines: list[str], pid: str = "1") -> Paths:
+    """A rootfs in tmp_path whose mountinfo lists real directories below it."""
+    for name in ("data", "backup", "nfs"):
+        (tmp_path / name).mkdir(exist_ok=True)
+    proc = tmp_path / "proc" / pid
+    proc.mkdir(parents=True, exist_ok=True)
+    root = str(tmp_path)
+    (proc / "mountinfo").write_text("".join(line.replace("ROOT", root) + "\n" for line in lines))
+    return Paths.under(root)
+
+
+MOUNTS = [
+    "1 0 8:1 / ROOT/data rw,relatime - ext4 /dev/sda1 rw",
+    "2 0 8:2 / ROOT/backup ro,relatime - xfs /dev/sda2 rw",
+    "3 0 0:5 / ROOT/proc rw - proc proc rw",
+    "4 0 0:6 / ROOT/sysfs rw - sysfs sysfs rw",
+    "5 0 0:50 / ROOT/nfs rw - nfs4 server:/export rw",
+]
+
+
+def _build(paths: Paths, options: dict | None = None) -> Collector:
+    return load_all()["filesystem"].build(paths, options)
+
+
+def _labels(device: str, mountpoint: str, fstype: str, error: str = "") -> frozenset:
+    return frozenset({"device": device, "mountpoint": mountpoint, "fstype": fstype, "device_error": error}.items())
+
+
+def test_exact_values_with_default_excludes(tmp_path) -> None:
+    c = _build(_tree(tmp_path, MOUNTS))
+    called: list[str] = []
+
+    def fake(path: str) -> os.statvfs_result:
+        called.append(path)
+        return FAKE
+
+    c.statvfs = fake  # type: ignore[attr-defined]
+    got = samples(c.collect())
+    data = _labels("/dev/sda1", "/data", "ext4")
+    assert got[("node_filesystem_size_bytes", data)] == 4096000
+    assert got[("node_filesystem_free_bytes", data)] == 2457600
+    assert got[("node_filesystem_avail_bytes", data)] == 2048000
+    assert got[("node_filesystem_files", data)] == 2000
+    assert got[("node_filesystem_files_free", data)] == 1500
+    assert got[("node_filesystem_readonly", data)] == 0
+    assert got[("node_filesystem_device_error", data)] == 0
+    info = frozenset({"device": "/dev/sda1", "major": "8", "minor": "1", "mountpoint": "/data"}.items())
+    assert got[("node_filesystem_mount_info", info)] == 1
+    assert got[("node_filesystem_readonly", _labels("/dev/sda2", "/backup", "xfs"))] == 1
+    mountpoints = {dict(labels)["mountpoint"] for (name, labels) in got if name == "node_filesystem_device_error"}
+    assert mountpoints == {"/data", "/backup", "/nfs"}  # /proc by mount point, sysfs by type
+    assert sorted(called) == sorted(os.path.join(str(tmp_path), p) for p in ("data", "backup", "nfs"))
+
+
+def test_real_statvfs_on_real_directories(tmp_path) -> None:
+    got = samples(_build(_tree(tmp_path, MOUNTS[:1])).collect())
+    data = _labels("/dev/sda1", "/data", "ext4")
+    assert got[("node_filesystem_size_bytes", data)] > 0
+    assert got[("node_filesystem_files", data)] >= got[("node_filesystem_files_free", data)]
+
+
+def test_falls_back_to_self_mountinfo(tmp_path) -> None:
+    c = _build(_tree(tmp_path, MOUNTS[:1], pid="self"))
+    c.statvfs = lambda path: FAKE  # type: ignore[attr-defined]
+    assert ("node_filesystem_size_bytes", _labels("/dev/sda1", "/data", "ext4")) in samples(c.collect())
+
+
+def test_statfs_error_is_a_device_error(tmp_path) -> None:
+    lines = [*MOUNTS[:2], "6 0 8:3 / ROOT/gone rw - ext4 /dev/sda3 rw"]
+    got = samples(_build(_tree(tmp_path, lines)).collect())
+    gone = _labels("/dev/sda3", "/gone", "ext4", "no such file or directory")
+    assert got[("node_filesystem_device_error", gone)] == 1
+    assert got[("node_filesystem_readonly", gone)] == 0
+    assert ("node_filesystem_size_bytes", gone) not in got
+    assert got[("node_filesystem_device_error", _labels("/dev/sda1", "/data", "ext4"))] == 0
+
+
+def test_duplicate_mounts_reported_once(tmp_path) -> None:
+    c = _build(_tree(tmp_path, [MOUNTS[0], MOUNTS[0].replace("1 0", "9 0", 1)]))
+    c.statvfs = lambda path: FAKE  # type: ignore[attr-defined]
+    families = list(c.collect())
+    size = next(f for f in families if f.name == "node_filesystem_size_bytes")
+    assert len(size.samples) == 1
+
+
+def test_include_flags_replace_default_excludes(tmp_path) -> None:
+    c = _build(_tree(tmp_path, MOUNTS), {"mount-points-include": "^/(proc|data)$", "fs-types-include": "^(proc|ext4)$"})
+    c.statvfs = lambda path: FAKE  # type: ignore[attr-defined]
+    got = samples(c.collect())
+    assert {dict(labels)["mountpoint"] for (name, labels) in got if name == "node_filesystem_device_error"} == {
+        "/proc", "/data",
+    }
+
+
+def test_exclude_flags(tmp_path) -> None:
+    c = _build(_tree(tmp_path, MOUNTS), {"mount-points-exclude": "^/backup", "fs-types-exclude": "^nfs"})
+    c.statvfs = lambda path: FAKE  # type: ignore[attr-defined]
+    got = samples(c.collect())
+    assert {dict(labels)["mountpoint"] for (name, labels) in got if name == "node_filesystem_device_error"} == {
+        "/data", "/proc", "/sysfs",
+    }
+
+
+def test_include_and_exclude_are_mutually_exclusive(tmp_path) -> None:
+    with pytest.raises(FlagValueError):
+        _build(Paths.under(str(tmp_path)), {"fs-types-include": "ext4", "fs-types-exclude": "xfs"})
+
+
+class HungMount:
+    """A statvfs that blocks on one path until released, as an NFS mount whose server is gone."""
+
+    def __init__(self, hung: str) -> None:
+        self.hung = hung
+        self.release = threading.Event()
+        self.calls: list[str] = []
+
+    def __call__(self, path: str) -> os.statvfs_result:
+        self.calls.append(path)
+        if path == self.hung:
+            self.release.wait(10)
+        return FAKE
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_hung_mount_times_out_is_skipped_and_recovers(tmp_path, workers: int) -> None:
+    # The hung mount comes first, so with one worker everything else waits behind it.
+    paths = _tree(tmp_path, [MOUNTS[4], *MOUNTS[:4]])
+    c = _build(paths, {"mount-timeout": "50ms", "stat-workers": workers})
+    nfs_path = os.path.join(str(tmp_path), "nfs")
+    hung = HungMount(nfs_path)
+    c.statvfs = hung  # type: ignore[attr-defined]
+    nfs = _labels("server:/export", "/nfs", "nfs4")
+    stuck = _labels("server:/export", "/nfs", "nfs4", "mountpoint timeout")
+    try:
+        started = time.monotonic()
+        got = samples(c.collect())
+        assert time.monotonic() - started < 5
+        assert got[("node_filesystem_device_error", stuck)] == 1
+        assert ("node_filesystem_size_bytes", stuck) not in got
+        # The healthy mounts are unaffected, even with one worker (the hung one is replaced).
+        assert got[("node_filesystem_size_bytes", _labels("/dev/sda1", "/data", "ext4"))] == 4096000
+        assert got[("node_filesystem_size_bytes", _labels("/dev/sda2", "/backup", "xfs"))] == 4096000
+
+        # Still hung: the next scrape does not stat it again and reports it at once.
+        got = samples(c.collect())
+        assert hung.calls.count(nfs_path) == 1
+        assert got[("node_filesystem_device_error", stuck)] == 1
+    finally:
+        hung.release.set()
+    with c._cond:  # type: ignore[attr-defined]
+        assert c._cond.wait_for(lambda: not c._stuck, timeout=5)  # type: ignore[attr-defined]
+
+    got = samples(c.collect())
+    assert hung.calls.count(nfs_path) == 2
+    assert got[("node_filesystem_device_error", nfs)] == 0
+    assert got[("node_filesystem_size_bytes", nfs)] == 4096000
+
+
+def test_missing_mountinfo_raises(tmp_path) -> None:
+    with pytest.raises(OSError):
+        list(_build(Paths.under(str(tmp_path))).collect())
+
+
+def test_no_mounts_left_after_filtering(tmp_path) -> None:
+    got = samples(_build(_tree(tmp_path, MOUNTS[2:4])).collect())
+    assert got == {}
+
+
+def test_malformed_mountinfo_is_a_collector_error(tmp_path) -> None:
+    paths = _tree(tmp_path, ["1 0 8:1 / ROOT/data rw relatime ext4 /dev/sda1 rw"])
+    with pytest.raises(CollectorError):
+        list(_build(paths).collect())

@@ -1,0 +1,79 @@
+import errno
+import os
+
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.filesystem import (
+    error_text,
+    fs_stat,
+    parse_mountinfo,
+    strip_rootfs,
+    unescape_mount_point,
+)
+
+LINE = "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue"
+
+
+def test_mountinfo_line() -> None:
+    (mount,) = parse_mountinfo(LINE + "\n")
+    assert (mount.major, mount.minor, mount.mount_point, mount.fs_type, mount.source) == (
+        98, 0, "/mnt2", "ext3", "/dev/root",
+    )
+    assert mount.options == {"rw", "noatime"}
+    assert mount.super_options == {"rw", "errors"}
+
+
+def test_mountinfo_without_and_with_many_optional_fields() -> None:
+    text = (
+        "22 1 0:21 / /sys rw,nosuid - sysfs sysfs ro\n"
+        "23 1 0:5 / /proc rw shared:1 master:2 unbindable - proc proc rw\n"
+    )
+    sys_mount, proc_mount = parse_mountinfo(text)
+    assert sys_mount.super_options == {"ro"}
+    assert (proc_mount.fs_type, proc_mount.source) == ("proc", "proc")
+
+
+def test_empty_mountinfo() -> None:
+    assert parse_mountinfo("") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "36 35 98:0 /mnt1 /mnt2 rw - ext3",
+        "36 35 98:0 /mnt1 /mnt2 rw master:1 x ext3 /dev/root rw",
+        "36 35 98-0 /mnt1 /mnt2 rw master:1 - ext3 /dev/root rw",
+        "a 35 98:0 /mnt1 /mnt2 rw master:1 - ext3 /dev/root rw",
+        LINE + "\n\n" + LINE,
+        "\x00garbage",
+    ],
+)
+def test_malformed_mountinfo(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_mountinfo(text)
+
+
+def test_unescape() -> None:
+    assert unescape_mount_point("/mnt/a\\040b\\011c\\134d") == "/mnt/a b\tc\\134d"
+
+
+@pytest.mark.parametrize(
+    ("path", "rootfs", "expected"),
+    [("/data", "/", "/data"), ("/host/data", "/host", "/data"), ("/host", "/host", "/"),
+     ("/host/data", "/host/", "/data"), ("/other", "/host", "/other")],
+)
+def test_strip_rootfs(path: str, rootfs: str, expected: str) -> None:
+    assert strip_rootfs(path, rootfs) == expected
+
+
+def test_error_text_reads_as_go() -> None:
+    assert error_text(FileNotFoundError(errno.ENOENT, "x")) == "no such file or directory"
+    assert error_text(OSError(errno.EACCES, "x")) == "permission denied"
+    assert error_text(OSError(errno.ESTALE, "x")) == "stale NFS file handle"
+    assert error_text(OSError("custom")) == "custom"
+
+
+def test_fs_stat_uses_block_size() -> None:
+    result = os.statvfs_result((4096, 1024, 100, 50, 40, 1000, 900, 900, 0, 255))
+    assert fs_stat(result) == (409600.0, 204800.0, 163840.0, 1000.0, 900.0)
