@@ -46,6 +46,7 @@ def prometheus(tmp_path) -> Iterator:
     binary = which("prometheus")
     require(binary is not None, "prometheus is not installed (apt-get install prometheus)")
     procs: list[subprocess.Popen] = []
+    logs = []
 
     def start(targets: dict[str, str]) -> str:
         jobs = "".join(
@@ -55,7 +56,8 @@ def prometheus(tmp_path) -> Iterator:
         config = tmp_path / "prometheus.yml"
         config.write_text(f"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n{jobs}")
         port = free_port()
-        log = open(tmp_path / "prometheus.log", "w")  # noqa: SIM115 - closed with the process
+        log = open(tmp_path / "prometheus.log", "w")
+        logs.append(log)
         procs.append(subprocess.Popen(
             [binary, f"--config.file={config}", f"--storage.tsdb.path={tmp_path}/data",
              f"--web.listen-address=127.0.0.1:{port}"],
@@ -69,6 +71,8 @@ def prometheus(tmp_path) -> Iterator:
     for proc in procs:
         proc.terminate()
         proc.wait(timeout=30)
+    for log in logs:
+        log.close()
 
 
 def test_prometheus_scrapes_fixture_values(run_pyexporter, prometheus) -> None:
