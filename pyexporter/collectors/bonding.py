@@ -1,0 +1,51 @@
+"""bonding: configured and active slaves of Linux bonding interfaces, from /sys/class/net, as
+node_exporter's bonding collector."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, collector
+from pyexporter.files import read_text
+
+
+def read_mii_status(master_dir: str, slave: str) -> str:
+    """A slave's MII status; older kernels link slaves as slave_<name> rather than lower_<name>."""
+    try:
+        return read_text(os.path.join(master_dir, f"lower_{slave}", "bonding_slave", "mii_status"))
+    except FileNotFoundError:
+        return read_text(os.path.join(master_dir, f"slave_{slave}", "bonding_slave", "mii_status"))
+
+
+def count_slaves(master_dir: str) -> tuple[int, int]:
+    """(configured slaves, slaves whose MII status is up) of one bonding master."""
+    slaves = read_text(os.path.join(master_dir, "bonding", "slaves")).split()
+    up = sum(1 for slave in slaves if read_mii_status(master_dir, slave).strip() == "up")
+    return len(slaves), up
+
+
+@collector("bonding")
+class BondingCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        net = self.paths.sys("class", "net")
+        try:
+            masters = read_text(os.path.join(net, "bonding_masters")).split()
+        except FileNotFoundError:
+            return
+        slaves = GaugeMetricFamily(
+            "node_bonding_slaves", "Number of configured slaves per bonding interface.",
+            labels=["master"],
+        )
+        active = GaugeMetricFamily(
+            "node_bonding_active", "Number of active slaves per bonding interface.",
+            labels=["master"],
+        )
+        for master in masters:
+            configured, up = count_slaves(os.path.join(net, master))
+            slaves.add_metric([master], configured)
+            active.add_metric([master], up)
+        yield slaves
+        yield active

@@ -1,0 +1,199 @@
+"""zfs: ZFS kstats from /proc/spl/kstat/zfs, as node_exporter's zfs collector (Linux)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import GaugeMetricFamily, Metric, UnknownMetricFamily
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import list_dir, read_text
+
+# kstat data types node_exporter reads: KSTAT_DATA_INT64 and KSTAT_DATA_UINT64.
+_INT_TYPES = ("3", "4")
+_INT64 = "3"
+_UINT64 = "4"
+
+# Metric subsystem -> kstat file under spl/kstat/zfs.
+SUBSYSTEMS = {
+    "zfs_abd": "abdstats",
+    "zfs_arc": "arcstats",
+    "zfs_dbuf": "dbufstats",
+    "zfs_dmu_tx": "dmu_tx",
+    "zfs_dnode": "dnodestats",
+    "zfs_fm": "fm",
+    "zfs_vdev_cache": "vdev_cache_stats",
+    "zfs_vdev_mirror": "vdev_mirror_stats",
+    "zfs_xuio": "xuio_stats",
+    "zfs_zfetch": "zfetchstats",
+    "zfs_zil": "zil",
+}
+POOL_STATES = ("online", "degraded", "faulted", "offline", "removed", "unavail", "suspended")
+
+# The dataset name is a string kstat that may contain spaces; keep it whole.
+_DATASET_NAME = re.compile(r"^\s*dataset_name\s+\S+\s+(.*?)\s*$")
+
+
+class KstatValue(NamedTuple):
+    name: str
+    value: int
+
+
+def _parse_uint(text: str, key: str, signed: bool = False) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise CollectorError(f"could not parse integer value for {key!r}") from None
+    if value < 0 and not signed:
+        raise CollectorError(f"could not parse integer value for {key!r}")
+    return value
+
+
+def _named_rows(text: str, what: str) -> Iterable[list[str]]:
+    """The rows after a kstat's `name type data` header, split into fields."""
+    started = False
+    for line in text.splitlines():
+        parts = line.split()
+        if not started:
+            started = parts == ["name", "type", "data"]
+            continue
+        if len(parts) >= 3:
+            yield parts
+    if not started:
+        raise CollectorError(f"no kstat header in {what}")
+
+
+def parse_kstat(text: str, what: str) -> list[KstatValue]:
+    """A named kstat file: the integer rows, in file order."""
+    values: list[KstatValue] = []
+    for parts in _named_rows(text, what):
+        if parts[1] in _INT_TYPES:
+            key = f"{what}.{parts[0]}"
+            values.append(KstatValue(parts[0], _parse_uint(parts[2], key, parts[1] == _INT64)))
+    return values
+
+
+def parse_pool_io(text: str) -> list[KstatValue]:
+    """A pool's io kstat: a header row of names (starting with nread) and one row of values."""
+    names: list[str] | None = None
+    values: list[KstatValue] = []
+    for line in text.splitlines():
+        parts = line.split()
+        if names is None:
+            if len(parts) >= 12 and parts[0] == "nread":
+                names = parts
+            continue
+        if not parts:
+            continue
+        if len(parts) < len(names):
+            raise CollectorError("zpool io kstat: fewer values than names")
+        values.extend(
+            KstatValue(name, _parse_uint(parts[i], f"io.{name}")) for i, name in enumerate(names)
+        )
+    return values
+
+
+def parse_objset(text: str, what: str) -> tuple[str, list[KstatValue]]:
+    """A dataset's objset kstat: (dataset name, its uint64 values)."""
+    dataset = ""
+    for line in text.splitlines():
+        match = _DATASET_NAME.match(line)
+        if match:
+            dataset = match.group(1)
+            break
+    values = [
+        KstatValue(parts[0], _parse_uint(parts[2], f"objset.{parts[0]}"))
+        for parts in _named_rows(text, what)
+        if parts[0] != "dataset_name" and parts[1] == _UINT64
+    ]
+    return dataset, values
+
+
+def _metric_name(kstat: str) -> str:
+    return kstat.replace("-", "_")
+
+
+class _Families:
+    """Families keyed by name, created on first use, in first-use order."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, Metric] = {}
+
+    def get(self, name: str, factory: Callable[[], Metric]) -> Metric:
+        family = self.by_name.get(name)
+        if family is None:
+            family = self.by_name[name] = factory()
+        return family
+
+
+@collector("zfs")
+class ZfsCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        base = self.paths.proc("spl", "kstat", "zfs")
+        if not os.path.isdir(base):
+            return []
+        fams = _Families()
+
+        for subsystem, filename in SUBSYSTEMS.items():
+            try:
+                text = read_text(os.path.join(base, filename))
+            except FileNotFoundError:
+                # Each ZFS release adds or drops kstat files; a missing one is normal.
+                continue
+            for kv in parse_kstat(text, filename):
+                help_text = f"kstat.zfs.misc.{filename}.{kv.name}"
+                name = f"node_{subsystem}_{_metric_name(kv.name)}"
+                fams.get(name, lambda n=name, h=help_text: UnknownMetricFamily(n, h)).add_metric(
+                    [], kv.value
+                )
+
+        pools = [p for p in list_dir(base) if os.path.isdir(os.path.join(base, p))]
+        for pool in pools:
+            try:
+                text = read_text(os.path.join(base, pool, "io"))
+            except FileNotFoundError:
+                continue
+            for kv in parse_pool_io(text):
+                name = f"node_zfs_zpool_{_metric_name(kv.name)}"
+                help_text = f"kstat.zfs.misc.io.{kv.name}"
+                fams.get(
+                    name, lambda n=name, h=help_text: UnknownMetricFamily(n, h, labels=["zpool"])
+                ).add_metric([pool], kv.value)
+
+        for pool in pools:
+            pool_dir = os.path.join(base, pool)
+            for objset in (f for f in list_dir(pool_dir) if f.startswith("objset-")):
+                try:
+                    text = read_text(os.path.join(pool_dir, objset))
+                except FileNotFoundError:
+                    continue
+                dataset, values = parse_objset(text, f"{pool}/{objset}")
+                for kv in values:
+                    name = f"node_zfs_zpool_dataset_{_metric_name(kv.name)}"
+                    help_text = f"kstat.zfs.misc.objset.{kv.name}"
+                    fams.get(
+                        name,
+                        lambda n=name, h=help_text: UnknownMetricFamily(
+                            n, h, labels=["zpool", "dataset"]
+                        ),
+                    ).add_metric([pool, dataset], kv.value)
+
+        for pool in pools:
+            try:
+                text = read_text(os.path.join(base, pool, "state"))
+            except FileNotFoundError:
+                continue
+            actual = text.split("\n", 1)[0].strip().lower()
+            state = fams.get(
+                "node_zfs_zpool_state",
+                lambda: GaugeMetricFamily(
+                    "node_zfs_zpool_state", "kstat.zfs.misc.state", labels=["zpool", "state"]
+                ),
+            )
+            for name in POOL_STATES:
+                state.add_metric([pool, name], 1.0 if actual == name else 0.0)
+
+        return list(fams.by_name.values())

@@ -1,0 +1,35 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.nfs import parse_client_rpc_stats
+
+
+def test_parse_client_stats() -> None:
+    stats = parse_client_rpc_stats(
+        "net 70 70 69 45\nrpc 1218785755 374636 1218815394\n"
+        "proc3 22 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21\n"
+        "proc4 2 5 6\n"
+    )
+    assert (stats.udp, stats.tcp, stats.tcp_connections) == (70, 69, 45)
+    assert (stats.rpcs, stats.retransmissions, stats.auth_refreshes) == (
+        1218785755, 374636, 1218815394,
+    )
+    assert stats.v3["GetAttr"] == 1 and stats.v3["Commit"] == 21
+    # Short v4 lines are padded with zeros up to every procedure node_exporter knows.
+    assert stats.v4["Null"] == 5 and stats.v4["Read"] == 6 and stats.v4["Clone"] == 0
+    assert len(stats.v4) == 59
+    assert stats.v2["Null"] == 0
+
+
+def test_empty_file_is_all_zero() -> None:
+    stats = parse_client_rpc_stats("")
+    assert stats.rpcs == 0 and stats.v3["Read"] == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["net\n", "net 1 2 3\n", "rpc a b c\n", "proc3 22 1 2 3\n", "proc2 3 1 2 3\n"],
+)
+def test_malformed_client_stats(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_client_rpc_stats(text)

@@ -1,0 +1,27 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.nfsd import parse_server_rpc_stats
+
+
+def test_parse_server_stats() -> None:
+    stats = parse_server_rpc_stats(
+        "rc 0 6 18622\nth 8 0 0.000 0.000\nrpc 18628 3 1 2 0\n"
+        "proc4ops 39 " + " ".join(str(i) for i in range(39)) + "\nwdeleg_getattr 15\nfuture 1 2\n"
+    )
+    assert (stats.rc_hits, stats.rc_misses, stats.rc_nocache) == (0, 6, 18622)
+    assert stats.threads == 8
+    assert (stats.rpcs, stats.bad_fmt, stats.bad_auth, stats.bad_client) == (18628, 1, 2, 0)
+    assert stats.v4ops["Access"] == 3 and stats.v4ops["Write"] == 38
+    # 39-operation kernels have no RELEASE_LOCKOWNER.
+    assert stats.v4ops["RelLockOwner"] == 0
+    assert stats.wdeleg_getattr == 15
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["rc 1 2\n", "th\n", "ra 1 2 3\n", "proc4 3 1 2 3\n", "proc4ops 2 1 2\n", "io x y\n"],
+)
+def test_malformed_server_stats(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_server_rpc_stats(text)
