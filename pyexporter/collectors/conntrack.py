@@ -1,0 +1,88 @@
+"""conntrack: netfilter connection tracking table size and statistics, as node_exporter's
+conntrack collector (/proc/sys/net/netfilter/nf_conntrack_{count,max} and
+/proc/net/stat/nf_conntrack). Without the nf_conntrack module there is nothing to report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import read_first_line, read_text
+
+
+class ConntrackStat(NamedTuple):
+    found: int = 0
+    invalid: int = 0
+    ignore: int = 0
+    insert: int = 0
+    insert_failed: int = 0
+    drop: int = 0
+    early_drop: int = 0
+    search_restart: int = 0
+
+
+def parse_conntrack_stat(text: str) -> ConntrackStat:
+    """Sum the per-CPU rows (hex, after one header line). Rows have 16 columns, or 17 with
+    search_restart (Linux >= 2.6.35)."""
+    totals = [0] * len(ConntrackStat._fields)
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if not fields:
+            continue
+        if not 16 <= len(fields) <= 17:
+            raise CollectorError(f"invalid nf_conntrack stat row: {len(fields)} fields")
+        try:
+            v = [int(f, 16) for f in fields]
+        except ValueError:
+            raise CollectorError(f"invalid hex value in nf_conntrack stat row: {line[:80]!r}") from None
+        # entries searched found new invalid ignore delete delete_list insert insert_failed
+        # drop early_drop icmp_error expect_new expect_create expect_delete [search_restart]
+        row = (v[2], v[4], v[5], v[8], v[9], v[10], v[11], v[16] if len(v) == 17 else 0)
+        totals = [t + r for t, r in zip(totals, row, strict=True)]
+    return ConntrackStat(*totals)
+
+
+def _read_uint(path: str) -> int:
+    text = read_first_line(path)
+    try:
+        return int(text)
+    except ValueError:
+        raise CollectorError(f"invalid integer {text[:40]!r} in {path}") from None
+
+
+_STATS = (
+    ("found", "Number of searched entries which were successful."),
+    ("invalid", "Number of packets seen which can not be tracked."),
+    ("ignore", "Number of packets seen which are already connected to a conntrack entry."),
+    ("insert", "Number of entries inserted into the list."),
+    ("insert_failed", "Number of entries for which list insertion was attempted but failed."),
+    ("drop", "Number of packets dropped due to conntrack failure."),
+    ("early_drop",
+     "Number of dropped conntrack entries to make room for new ones, if maximum table size was reached."),
+    ("search_restart", "Number of conntrack table lookups which had to be restarted due to hashtable resizes."),
+)
+
+
+@collector("conntrack")
+class ConntrackCollector(Collector):
+    def collect(self) -> Iterator[Metric]:
+        try:
+            count = _read_uint(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_count"))
+            limit = _read_uint(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_max"))
+        except FileNotFoundError:
+            # nf_conntrack not loaded.
+            return
+        stats = parse_conntrack_stat(read_text(self.paths.proc("net", "stat", "nf_conntrack")))
+        yield GaugeMetricFamily(
+            "node_nf_conntrack_entries",
+            "Number of currently allocated flow entries for connection tracking.",
+            value=count,
+        )
+        yield GaugeMetricFamily(
+            "node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", value=limit
+        )
+        for field, help_text in _STATS:
+            yield GaugeMetricFamily(f"node_nf_conntrack_stat_{field}", help_text, value=getattr(stats, field))

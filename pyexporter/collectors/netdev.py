@@ -1,0 +1,382 @@
+"""netdev: per-interface traffic counters, as node_exporter's netdev collector.
+
+With `netlink` (node_exporter's default) the counters come from an rtnetlink RTM_GETLINK dump,
+like node_exporter: the kernel's own 64-bit link statistics for this process's network
+namespace (which, like node_exporter's netlink mode, does not follow --path.procfs). Without
+it they come from <procfs>/net/dev. psutil drops most /proc/net/dev columns and reads a
+process-global procfs root, so the file is parsed here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import socket
+import struct
+from collections.abc import Iterable, Iterator, Mapping
+from typing import NamedTuple
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import (
+    Collector,
+    CollectorContext,
+    CollectorError,
+    Flag,
+    FlagValueError,
+    collector,
+)
+from pyexporter.files import read_optional, read_text
+
+# ---------------------------------------------------------------------------------------------
+# Device filtering (shared with the arp collector).
+
+
+class DeviceFilter:
+    """node_exporter's include/exclude device filter: unanchored regex search, either or none."""
+
+    def __init__(self, exclude: re.Pattern[str] | None, include: re.Pattern[str] | None) -> None:
+        self.exclude = exclude
+        self.include = include
+
+    def ignored(self, name: str) -> bool:
+        if self.exclude is not None and self.exclude.search(name):
+            return True
+        return self.include is not None and not self.include.search(name)
+
+
+def device_filter(
+    options: Mapping[str, object], flag_prefix: str, deprecated: tuple[str, str] | None = None
+) -> DeviceFilter:
+    """The filter from `device-include`/`device-exclude`, or their deprecated aliases
+    (`deprecated` = (old include name, old exclude name)) when only those are set."""
+    include = options.get("device-include")
+    exclude = options.get("device-exclude")
+    if deprecated is not None:
+        old_include, old_exclude = (options.get(name) for name in deprecated)
+        if old_include is not None:
+            if include is not None:
+                raise FlagValueError(
+                    f"--{flag_prefix}.{deprecated[0]} and --{flag_prefix}.device-include are mutually exclusive"
+                )
+            include = old_include
+        if old_exclude is not None:
+            if exclude is not None:
+                raise FlagValueError(
+                    f"--{flag_prefix}.{deprecated[1]} and --{flag_prefix}.device-exclude are mutually exclusive"
+                )
+            exclude = old_exclude
+    if include is not None and exclude is not None:
+        raise FlagValueError(f"--{flag_prefix}.device-exclude & device-include are mutually exclusive")
+    assert include is None or isinstance(include, re.Pattern)
+    assert exclude is None or isinstance(exclude, re.Pattern)
+    return DeviceFilter(exclude, include)
+
+
+# ---------------------------------------------------------------------------------------------
+# /proc/net/dev
+
+# Column order of /proc/net/dev after the interface name, under node_exporter's key names.
+NET_DEV_KEYS = (
+    "receive_bytes", "receive_packets", "receive_errors", "receive_dropped", "receive_fifo",
+    "receive_frame", "receive_compressed", "receive_multicast",
+    "transmit_bytes", "transmit_packets", "transmit_errors", "transmit_dropped", "transmit_fifo",
+    "transmit_colls", "transmit_carrier", "transmit_compressed",
+)
+
+
+class DeviceStats(NamedTuple):
+    name: str
+    stats: dict[str, int]
+    alias: str = ""
+
+
+def parse_net_dev(text: str) -> list[DeviceStats]:
+    """Parse /proc/net/dev: two header lines, then `name: 16 counters` per interface."""
+    devices: list[DeviceStats] = []
+    for line in text.splitlines()[2:]:
+        if not line.strip():
+            continue
+        name, sep, rest = line.partition(":")
+        name = name.strip()
+        if not sep or not name:
+            raise CollectorError(f"invalid /proc/net/dev line: {line[:80]!r}")
+        fields = rest.split()
+        if len(fields) < len(NET_DEV_KEYS):
+            raise CollectorError(f"short /proc/net/dev line for {name}: {len(fields)} fields")
+        try:
+            values = [int(v) for v in fields[: len(NET_DEV_KEYS)]]
+        except ValueError:
+            raise CollectorError(f"invalid counter in /proc/net/dev line for {name}") from None
+        devices.append(DeviceStats(name, dict(zip(NET_DEV_KEYS, values, strict=True))))
+    return devices
+
+
+# ---------------------------------------------------------------------------------------------
+# rtnetlink
+
+_NLMSGHDR = struct.Struct("=IHHII")
+_IFINFOMSG = struct.Struct("=BxHiII")
+_RTATTR = struct.Struct("=HH")
+_NLMSG_ERROR, _NLMSG_DONE, _RTM_NEWLINK, _RTM_GETLINK = 2, 3, 16, 18
+_NLM_F_REQUEST, _NLM_F_DUMP = 0x1, 0x300
+_IFLA_IFNAME, _IFLA_STATS, _IFLA_STATS64, _IFLA_IFALIAS = 3, 7, 23, 20
+
+# struct rtnl_link_stats{,64} field order (include/uapi/linux/if_link.h), under node_exporter's
+# detailed key names; older kernels send fewer fields, the rest count as zero.
+LINK_STATS_KEYS = (
+    "receive_packets", "transmit_packets", "receive_bytes", "transmit_bytes",
+    "receive_errors", "transmit_errors", "receive_dropped", "transmit_dropped",
+    "multicast", "collisions",
+    "receive_length_errors", "receive_over_errors", "receive_crc_errors",
+    "receive_frame_errors", "receive_fifo_errors", "receive_missed_errors",
+    "transmit_aborted_errors", "transmit_carrier_errors", "transmit_fifo_errors",
+    "transmit_heartbeat_errors", "transmit_window_errors",
+    "receive_compressed", "transmit_compressed", "receive_nohandler",
+)
+
+
+def _align(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def _link_stats(payload: bytes, width: int) -> dict[str, int]:
+    count = min(len(payload) // width, len(LINK_STATS_KEYS))
+    values = struct.unpack_from(f"={count}{'Q' if width == 8 else 'I'}", payload)
+    stats = dict.fromkeys(LINK_STATS_KEYS, 0)
+    stats.update(zip(LINK_STATS_KEYS, values, strict=False))
+    return stats
+
+
+def _parse_link(body: bytes) -> DeviceStats | None:
+    """One RTM_NEWLINK body (ifinfomsg + attributes); None when it carries no name or stats."""
+    pos = _IFINFOMSG.size
+    name, alias = "", ""
+    stats64: dict[str, int] | None = None
+    stats32: dict[str, int] | None = None
+    while pos + _RTATTR.size <= len(body):
+        length, kind = _RTATTR.unpack_from(body, pos)
+        if length < _RTATTR.size or pos + length > len(body):
+            raise CollectorError("truncated netlink link attribute")
+        payload = body[pos + _RTATTR.size : pos + length]
+        kind &= 0x3FFF  # strip NLA_F_NESTED / NLA_F_NET_BYTEORDER
+        if kind == _IFLA_IFNAME:
+            name = payload.split(b"\0", 1)[0].decode("utf-8", "replace")
+        elif kind == _IFLA_IFALIAS:
+            alias = payload.split(b"\0", 1)[0].decode("utf-8", "replace")
+        elif kind == _IFLA_STATS64:
+            stats64 = _link_stats(payload, 8)
+        elif kind == _IFLA_STATS:
+            stats32 = _link_stats(payload, 4)
+        pos += _align(length)
+    stats = stats64 if stats64 is not None else stats32
+    if not name or stats is None:
+        return None
+    return DeviceStats(name, stats, alias)
+
+
+def parse_link_dump(data: bytes) -> tuple[list[DeviceStats], bool]:
+    """Parse one netlink receive buffer of an RTM_GETLINK dump: (links, dump finished)."""
+    links: list[DeviceStats] = []
+    pos = 0
+    while pos + _NLMSGHDR.size <= len(data):
+        length, kind, _flags, _seq, _pid = _NLMSGHDR.unpack_from(data, pos)
+        if length < _NLMSGHDR.size or pos + length > len(data):
+            raise CollectorError("truncated netlink message")
+        body = data[pos + _NLMSGHDR.size : pos + length]
+        if kind == _NLMSG_DONE:
+            return links, True
+        if kind == _NLMSG_ERROR:
+            (errno,) = struct.unpack_from("=i", body) if len(body) >= 4 else (0,)
+            if errno:
+                raise OSError(-errno, f"netlink link dump failed: {os.strerror(-errno)}")
+        elif kind == _RTM_NEWLINK:
+            if len(body) < _IFINFOMSG.size:
+                raise CollectorError("truncated netlink ifinfomsg")
+            link = _parse_link(body)
+            if link is not None:
+                links.append(link)
+        pos += _align(length)
+    if pos != len(data):
+        raise CollectorError("trailing bytes in netlink message buffer")
+    return links, False
+
+
+def netlink_links() -> list[DeviceStats]:
+    """Dump every link of this network namespace over rtnetlink."""
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+        sock.bind((0, 0))
+        sock.settimeout(5.0)
+        request = _NLMSGHDR.pack(
+            _NLMSGHDR.size + _IFINFOMSG.size, _RTM_GETLINK, _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0
+        ) + _IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
+        sock.sendto(request, (0, 0))
+        links: list[DeviceStats] = []
+        while True:
+            chunk, done = parse_link_dump(sock.recv(1 << 16))
+            links.extend(chunk)
+            if done:
+                return links
+
+
+# ---------------------------------------------------------------------------------------------
+# Names and the address-info helpers
+
+
+def legacy_stats(stats: dict[str, int]) -> dict[str, int]:
+    """node_exporter's legacy (non-detailed) names: fold the detailed error counters the way
+    the kernel does for /proc/net/dev (net/core/net-procfs.c), so both sources agree."""
+    out = dict(stats)
+
+    def pop(key: str) -> int | None:
+        return out.pop(key, None)
+
+    def popz(key: str) -> int:
+        return out.pop(key, 0)
+
+    if (v := pop("receive_errors")) is not None:
+        out["receive_errs"] = v
+    if (v := pop("receive_dropped")) is not None:
+        out["receive_drop"] = v + popz("receive_missed_errors")
+    if (v := pop("receive_fifo_errors")) is not None:
+        out["receive_fifo"] = v
+    if (v := pop("receive_frame_errors")) is not None:
+        out["receive_frame"] = (
+            v + popz("receive_length_errors") + popz("receive_over_errors") + popz("receive_crc_errors")
+        )
+    if (v := pop("multicast")) is not None:
+        out["receive_multicast"] = v
+    if (v := pop("transmit_errors")) is not None:
+        out["transmit_errs"] = v
+    if (v := pop("transmit_dropped")) is not None:
+        out["transmit_drop"] = v
+    if (v := pop("transmit_fifo_errors")) is not None:
+        out["transmit_fifo"] = v
+    if (v := pop("collisions")) is not None:
+        out["transmit_colls"] = v
+    if (v := pop("transmit_carrier_errors")) is not None:
+        out["transmit_carrier"] = (
+            v
+            + popz("transmit_aborted_errors")
+            + popz("transmit_heartbeat_errors")
+            + popz("transmit_window_errors")
+        )
+    return out
+
+
+class AddressInfo(NamedTuple):
+    device: str
+    address: str
+    netmask: str
+    scope: str
+
+
+def address_scope(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """Go's net.IP classification as node_exporter reports it (private ranges count as global)."""
+    link_local_mc = (
+        ip in ipaddress.ip_network("224.0.0.0/24")
+        if ip.version == 4
+        else ip.is_multicast and (int(ip) >> 112) & 0xF == 2
+    )
+    if ip.is_loopback or ip.is_link_local or link_local_mc:
+        return "link-local"
+    if ip.version == 6 and ip.is_multicast and (int(ip) >> 112) & 0xF == 1:
+        return "interface-local"
+    if not (ip.is_unspecified or ip.is_multicast or (ip.version == 4 and int(ip) == 0xFFFFFFFF)):
+        return "global"
+    return ""
+
+
+def address_infos(addrs: Mapping[str, Iterable[tuple[int, str, str | None]]]) -> list[AddressInfo]:
+    """(family, address, netmask) per interface, as from getifaddrs, to address_info records."""
+    infos: list[AddressInfo] = []
+    for device, entries in addrs.items():
+        for family, address, netmask in entries:
+            if family not in (socket.AF_INET, socket.AF_INET6) or not netmask:
+                continue
+            try:
+                ip = ipaddress.ip_address(address.split("%", 1)[0])
+                mask = int(ipaddress.ip_address(netmask.split("%", 1)[0]))
+            except ValueError:
+                continue
+            ones = bin(mask).count("1")
+            # Go reports a non-canonical (non-contiguous) mask as size 0.
+            bits = ip.max_prefixlen
+            prefix = ones if mask == ((1 << bits) - 1) ^ ((1 << (bits - ones)) - 1) else 0
+            infos.append(AddressInfo(device, str(ip), str(prefix), address_scope(ip)))
+    return infos
+
+
+def system_addresses() -> dict[str, list[tuple[int, str, str | None]]]:
+    # getifaddrs(3) is netlink-based and has no procfs root, so psutil is the right reader here.
+    import psutil
+
+    return {
+        name: [(a.family, a.address, a.netmask) for a in entries]
+        for name, entries in psutil.net_if_addrs().items()
+    }
+
+
+@collector(
+    "netdev",
+    flags=[
+        Flag("device-include", "Regexp of net devices to include (mutually exclusive to device-exclude).",
+             "", "regex"),
+        Flag("device-whitelist", "DEPRECATED: Use collector.netdev.device-include", "", "regex"),
+        Flag("device-exclude", "Regexp of net devices to exclude (mutually exclusive to device-include).",
+             "", "regex"),
+        Flag("device-blacklist", "DEPRECATED: Use collector.netdev.device-exclude", "", "regex"),
+        Flag("address-info", "Collect address-info for every device", False, "bool"),
+        Flag("enable-detailed-metrics",
+             "Use (incompatible) metric names that provide more detailed stats on Linux", False, "bool"),
+        Flag("netlink", "Use netlink to gather stats instead of /proc/net/dev.", True, "bool"),
+        Flag("label-ifalias", "Add ifAlias label", False, "bool"),
+    ],
+)
+class NetdevCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        self.filter = device_filter(
+            self.options, "collector.netdev", ("device-whitelist", "device-blacklist")
+        )
+        self.netlink = bool(self.options["netlink"])
+        self.detailed = bool(self.options["enable-detailed-metrics"])
+        self.address_info = bool(self.options["address-info"])
+        self.label_ifalias = bool(self.options["label-ifalias"])
+        self.labels = ["device", "ifalias"] if self.label_ifalias else ["device"]
+
+    def devices(self) -> list[DeviceStats]:
+        if self.netlink:
+            return netlink_links()
+        devices = parse_net_dev(read_text(self.paths.proc("net", "dev")))
+        if self.label_ifalias:
+            devices = [
+                d._replace(alias=read_optional(self.paths.sys("class", "net", d.name, "ifalias")) or "")
+                for d in devices
+            ]
+        return devices
+
+    def collect(self) -> Iterator[Metric]:
+        families: dict[str, CounterMetricFamily] = {}
+        for device in self.devices():
+            if self.filter.ignored(device.name):
+                continue
+            stats = device.stats if self.detailed else legacy_stats(device.stats)
+            labels = [device.name, device.alias] if self.label_ifalias else [device.name]
+            for key, value in stats.items():
+                family = families.get(key)
+                if family is None:
+                    family = families[key] = CounterMetricFamily(
+                        f"node_network_{key}_total", f"Network device statistic {key}.", labels=self.labels
+                    )
+                family.add_metric(labels, float(value))
+        yield from families.values()
+        if self.address_info:
+            info = GaugeMetricFamily(
+                "node_network_address_info", "node network address by device",
+                labels=["device", "address", "netmask", "scope"],
+            )
+            for addr in address_infos(system_addresses()):
+                info.add_metric(list(addr), 1.0)
+            yield info

@@ -1,0 +1,81 @@
+"""netstat: protocol counters from /proc/net/netstat, snmp and snmp6, as node_exporter's netstat
+collector (untyped families node_netstat_<Proto>_<Field>, filtered by `fields`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client.core import Metric, UnknownMetricFamily
+
+from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.files import read_text
+
+DEFAULT_FIELDS = (
+    "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
+    "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)|"
+    "Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|"
+    "Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$"
+)
+
+Stats = dict[str, dict[str, str]]
+
+
+def parse_netstat(text: str, source: str = "/proc/net/netstat") -> Stats:
+    """Parse /proc/net/netstat or /proc/net/snmp: pairs of `Proto: names...` / `Proto: values...`."""
+    stats: Stats = {}
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) % 2:
+        raise CollectorError(f"{source}: header line without a value line")
+    for names_line, values_line in zip(lines[::2], lines[1::2], strict=True):
+        names, values = names_line.split(), values_line.split()
+        if not names or not names[0].endswith(":") or names[0] != values[0]:
+            raise CollectorError(f"{source}: malformed line pair {names_line[:40]!r}")
+        if len(names) != len(values):
+            raise CollectorError(f"{source}: field count mismatch for {names[0][:-1]}")
+        stats[names[0][:-1]] = dict(zip(names[1:], values[1:], strict=True))
+    return stats
+
+
+def parse_snmp6(text: str) -> Stats:
+    """Parse /proc/net/snmp6: `Ip6InReceives  7` lines; the protocol ends at its first `6`."""
+    stats: Stats = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        six = fields[0].find("6")
+        if six == -1:
+            continue
+        stats.setdefault(fields[0][: six + 1], {})[fields[0][six + 1 :]] = fields[1]
+    return stats
+
+
+@collector(
+    "netstat",
+    flags=[Flag("fields", "Regexp of fields to return for netstat collector.", DEFAULT_FIELDS, "regex")],
+)
+class NetstatCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        self.fields = self.options["fields"]
+
+    def collect(self) -> Iterator[Metric]:
+        stats = parse_netstat(read_text(self.paths.proc("net", "netstat")), "/proc/net/netstat")
+        stats.update(parse_netstat(read_text(self.paths.proc("net", "snmp")), "/proc/net/snmp"))
+        try:
+            # Absent when IPv6 is disabled.
+            stats.update(parse_snmp6(read_text(self.paths.proc("net", "snmp6"))))
+        except FileNotFoundError:
+            pass
+        for protocol, values in stats.items():
+            for name, raw in values.items():
+                key = f"{protocol}_{name}"
+                try:
+                    value = float(raw)
+                except ValueError:
+                    raise CollectorError(f"invalid value {raw!r} for {key} in netstats") from None
+                if self.fields is not None and not self.fields.search(key):
+                    continue
+                yield UnknownMetricFamily(
+                    f"node_netstat_{key}", f"Statistic {protocol}{name}.", value=value
+                )

@@ -1,0 +1,82 @@
+"""softnet: per-CPU packet processing counters from /proc/net/softnet_stat, as node_exporter's
+softnet collector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import read_text
+
+
+class SoftnetStat(NamedTuple):
+    cpu: int
+    processed: int
+    dropped: int
+    time_squeezed: int
+    cpu_collision: int
+    received_rps: int
+    flow_limit_count: int
+    backlog_len: int
+
+
+def parse_softnet(text: str) -> list[SoftnetStat]:
+    """Parse hex columns, one row per CPU. The column set grew with the kernel: 9 columns
+    (2.6.23), 11 (4.17: received_rps, flow_limit_count), 13+ (5.10: backlog_len, cpu index);
+    without an index column the row number is the CPU."""
+    stats: list[SoftnetStat] = []
+    for row, line in enumerate(line for line in text.splitlines() if line.strip()):
+        columns = line.split()
+        if len(columns) < 9:
+            raise CollectorError(f"{len(columns)} softnet_stat columns, at least 9 expected")
+        try:
+            v = [int(c, 16) for c in columns[:13]]
+        except ValueError:
+            raise CollectorError(f"invalid hex value in softnet_stat line: {line[:80]!r}") from None
+        if any(x > 0xFFFFFFFF for x in v):
+            raise CollectorError(f"softnet_stat value out of 32-bit range: {line[:80]!r}")
+        width = len(columns)
+        has_rps = width >= 11
+        has_index = width >= 13
+        stats.append(
+            SoftnetStat(
+                cpu=v[12] if has_index else row,
+                processed=v[0],
+                dropped=v[1],
+                time_squeezed=v[2],
+                cpu_collision=v[8],
+                received_rps=v[9] if has_rps else 0,
+                flow_limit_count=v[10] if has_rps else 0,
+                backlog_len=v[11] if has_index else 0,
+            )
+        )
+    return stats
+
+
+_COUNTERS = (
+    ("processed", "node_softnet_processed", "Number of processed packets"),
+    ("dropped", "node_softnet_dropped", "Number of dropped packets"),
+    ("time_squeezed", "node_softnet_times_squeezed", "Number of times processing packets ran out of quota"),
+    ("cpu_collision", "node_softnet_cpu_collision",
+     "Number of collision occur while obtaining device lock while transmitting"),
+    ("received_rps", "node_softnet_received_rps", "Number of times cpu woken up received_rps"),
+    ("flow_limit_count", "node_softnet_flow_limit_count", "Number of times flow limit has been reached"),
+)
+
+
+@collector("softnet")
+class SoftnetCollector(Collector):
+    def collect(self) -> Iterator[Metric]:
+        stats = parse_softnet(read_text(self.paths.proc("net", "softnet_stat")))
+        for field, name, help_text in _COUNTERS:
+            family = CounterMetricFamily(name, help_text, labels=["cpu"])
+            for s in stats:
+                family.add_metric([str(s.cpu)], getattr(s, field))
+            yield family
+        backlog = GaugeMetricFamily("node_softnet_backlog_len", "Softnet backlog status", labels=["cpu"])
+        for s in stats:
+            backlog.add_metric([str(s.cpu)], s.backlog_len)
+        yield backlog

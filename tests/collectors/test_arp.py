@@ -1,0 +1,33 @@
+import pytest
+
+from pyexporter.collectors import CollectorError, FlagValueError
+from pyexporter.paths import Paths
+from tests.helpers import fixture_paths, run_collector, samples
+
+
+def test_arp_from_fixture() -> None:
+    families = run_collector("arp", fixture_paths("arp"))
+    assert samples(families) == {
+        ("node_arp_entries", frozenset({("device", "eth0")})): 2,
+        ("node_arp_entries", frozenset({("device", "eth1")})): 1,
+        ("node_arp_entries", frozenset({("device", "wg0")})): 1,
+    }
+    assert families[0].type == "gauge" and families[0].documentation == "ARP entries by device"
+
+
+def test_arp_device_filters() -> None:
+    exc = run_collector("arp", fixture_paths("arp"), {"device-exclude": "wg", "netlink": False})
+    assert {dict(k[1])["device"] for k in samples(exc)} == {"eth0", "eth1"}
+    inc = run_collector("arp", fixture_paths("arp"), {"device-include": "^eth1$"})
+    assert {dict(k[1])["device"] for k in samples(inc)} == {"eth1"}
+    with pytest.raises(FlagValueError):
+        run_collector("arp", fixture_paths("arp"), {"device-include": "a", "device-exclude": "b"})
+
+
+def test_arp_missing_and_malformed(tmp_path) -> None:
+    with pytest.raises(OSError):
+        run_collector("arp", Paths(procfs=str(tmp_path)))
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "arp").write_text("IP address HW type Flags HW address Mask Device\n1.2.3.4 0x1\n")
+    with pytest.raises(CollectorError):
+        run_collector("arp", Paths(procfs=str(tmp_path)))

@@ -1,0 +1,38 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import by_name, fixture_paths, run_collector, samples
+
+
+def test_conntrack_from_fixture() -> None:
+    families = run_collector("conntrack", fixture_paths("conntrack"))
+    assert samples(families) == {
+        ("node_nf_conntrack_entries", frozenset()): 123,
+        ("node_nf_conntrack_entries_limit", frozenset()): 65536,
+        ("node_nf_conntrack_stat_found", frozenset()): 17,
+        ("node_nf_conntrack_stat_invalid", frozenset()): 5,
+        ("node_nf_conntrack_stat_ignore", frozenset()): 0x588A + 0x56A4,
+        ("node_nf_conntrack_stat_insert", frozenset()): 5,
+        ("node_nf_conntrack_stat_insert_failed", frozenset()): 1,
+        ("node_nf_conntrack_stat_drop", frozenset()): 4,
+        ("node_nf_conntrack_stat_early_drop", frozenset()): 6,
+        ("node_nf_conntrack_stat_search_restart", frozenset()): 2,
+    }
+    assert {f.type for f in families} == {"gauge"}
+    assert by_name(families)["node_nf_conntrack_entries_limit"].documentation == (
+        "Maximum size of connection tracking table."
+    )
+
+
+def test_conntrack_absent_is_empty(tmp_path) -> None:
+    assert run_collector("conntrack", Paths(procfs=str(tmp_path))) == []
+
+
+def test_conntrack_malformed_fails(tmp_path) -> None:
+    netfilter = tmp_path / "sys" / "net" / "netfilter"
+    netfilter.mkdir(parents=True)
+    (netfilter / "nf_conntrack_count").write_text("lots\n")
+    (netfilter / "nf_conntrack_max").write_text("10\n")
+    with pytest.raises(CollectorError):
+        run_collector("conntrack", Paths(procfs=str(tmp_path)))

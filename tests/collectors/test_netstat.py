@@ -1,0 +1,57 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import by_name, fixture_paths, run_collector, samples
+
+
+def test_netstat_default_fields() -> None:
+    families = run_collector("netstat", fixture_paths("netstat"))
+    assert samples(families) == {
+        ("node_netstat_TcpExt_SyncookiesSent", frozenset()): 1,
+        ("node_netstat_TcpExt_SyncookiesRecv", frozenset()): 2,
+        ("node_netstat_TcpExt_ListenOverflows", frozenset()): 3,
+        ("node_netstat_TcpExt_TCPTimeouts", frozenset()): 4,
+        ("node_netstat_IpExt_InOctets", frozenset()): 6286396970,
+        ("node_netstat_IpExt_OutOctets", frozenset()): 2786264347,
+        ("node_netstat_Ip_Forwarding", frozenset()): 1,
+        ("node_netstat_Tcp_ActiveOpens", frozenset()): 3556,
+        ("node_netstat_Tcp_InErrs", frozenset()): 5,
+        ("node_netstat_Tcp_CurrEstab", frozenset()): 2,
+        ("node_netstat_Udp_InDatagrams", frozenset()): 88542,
+        ("node_netstat_Udp_NoPorts", frozenset()): 120,
+        ("node_netstat_Udp_InErrors", frozenset()): 0,
+        ("node_netstat_Udp_OutDatagrams", frozenset()): 53028,
+        ("node_netstat_Ip6_InOctets", frozenset()): 460,
+        ("node_netstat_Icmp6_InMsgs", frozenset()): 3,
+        ("node_netstat_Udp6_InErrors", frozenset()): 0,
+        ("node_netstat_UdpLite6_InErrors", frozenset()): 0,
+    }
+    fam = by_name(families)["node_netstat_Tcp_ActiveOpens"]
+    assert fam.type == "unknown" and fam.documentation == "Statistic TcpActiveOpens."
+
+
+def test_netstat_fields_flag() -> None:
+    families = run_collector("netstat", fixture_paths("netstat"), {"fields": "^Tcp_"})
+    assert {f.name for f in families} == {
+        "node_netstat_Tcp_RtoAlgorithm", "node_netstat_Tcp_ActiveOpens", "node_netstat_Tcp_InErrs",
+        "node_netstat_Tcp_CurrEstab",
+    }
+
+
+def test_netstat_snmp6_optional(tmp_path) -> None:
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "netstat").write_text("TcpExt: ListenDrops\nTcpExt: 4\n")
+    (tmp_path / "net" / "snmp").write_text("Ip: Forwarding\nIp: 2\n")
+    families = run_collector("netstat", Paths(procfs=str(tmp_path)))
+    assert {f.name for f in families} == {"node_netstat_TcpExt_ListenDrops", "node_netstat_Ip_Forwarding"}
+
+
+def test_netstat_missing_and_malformed(tmp_path) -> None:
+    with pytest.raises(OSError):
+        run_collector("netstat", Paths(procfs=str(tmp_path)))
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "netstat").write_text("TcpExt: A B\nTcpExt: 1\n")
+    (tmp_path / "net" / "snmp").write_text("")
+    with pytest.raises(CollectorError):
+        run_collector("netstat", Paths(procfs=str(tmp_path)))

@@ -1,0 +1,142 @@
+import re
+import socket
+import struct
+
+import pytest
+
+from pyexporter.collectors import CollectorError, FlagValueError
+from pyexporter.collectors.netdev import (
+    LINK_STATS_KEYS,
+    DeviceFilter,
+    address_infos,
+    device_filter,
+    legacy_stats,
+    parse_link_dump,
+    parse_net_dev,
+)
+
+HEADER = (
+    "Inter-|   Receive                                                |  Transmit\n"
+    " face |bytes    packets errs drop fifo frame compressed multicast|"
+    "bytes    packets errs drop fifo colls carrier compressed\n"
+)
+
+
+def test_parse_net_dev() -> None:
+    text = HEADER + "  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n    lo:0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+    devices = parse_net_dev(text)
+    assert [d.name for d in devices] == ["eth0", "lo"]
+    eth0 = devices[0].stats
+    assert eth0["receive_bytes"] == 1 and eth0["receive_multicast"] == 8
+    assert eth0["transmit_colls"] == 14 and eth0["transmit_compressed"] == 16
+
+
+def test_parse_net_dev_empty_and_header_only() -> None:
+    assert parse_net_dev("") == []
+    assert parse_net_dev(HEADER) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "eth0 1 2 3",
+        "  eth0: 1 2 3\n",
+        "eth0: a b c d e f g h i j k l m n o p",
+        ": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
+    ],
+)
+def test_parse_net_dev_malformed(line: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_net_dev(HEADER + line)
+
+
+def _attr(kind: int, payload: bytes) -> bytes:
+    data = struct.pack("=HH", 4 + len(payload), kind) + payload
+    return data + b"\0" * (-len(data) % 4)
+
+
+def _newlink(name: str, stats: list[int] | None, width: int = 8, kind: int = 23) -> bytes:
+    body = struct.pack("=BxHiII", 0, 772, 1, 0, 0) + _attr(3, name.encode() + b"\0")
+    if stats is not None:
+        body += _attr(kind, struct.pack(f"={len(stats)}{'Q' if width == 8 else 'I'}", *stats))
+    return struct.pack("=IHHII", 16 + len(body), 16, 2, 1, 0) + body
+
+
+DONE = struct.pack("=IHHIIi", 20, 3, 2, 1, 0, 0)
+
+
+def test_parse_link_dump_stats64() -> None:
+    values = list(range(1, 25))
+    links, done = parse_link_dump(_newlink("lo", values) + _newlink("noname-stats", None) + DONE)
+    assert done
+    assert [link.name for link in links] == ["lo"]
+    assert links[0].stats == dict(zip(LINK_STATS_KEYS, values, strict=True))
+
+
+def test_parse_link_dump_stats32_and_short_struct() -> None:
+    links, done = parse_link_dump(_newlink("eth0", [5, 6, 7], width=4, kind=7))
+    assert not done
+    assert links[0].stats["receive_packets"] == 5
+    assert links[0].stats["receive_bytes"] == 7
+    assert links[0].stats["receive_nohandler"] == 0
+
+
+def test_parse_link_dump_error_and_truncation() -> None:
+    with pytest.raises(OSError):
+        parse_link_dump(struct.pack("=IHHIIi", 20, 2, 0, 1, 0, -1))
+    with pytest.raises(CollectorError):
+        parse_link_dump(_newlink("lo", [1, 2])[:-3])
+    assert parse_link_dump(b"") == ([], False)
+
+
+def test_legacy_stats_folds_detailed_errors() -> None:
+    detailed = dict.fromkeys(LINK_STATS_KEYS, 1)
+    legacy = legacy_stats(detailed)
+    assert legacy["receive_drop"] == 2  # dropped + missed
+    assert legacy["receive_frame"] == 4  # frame + length + over + crc
+    assert legacy["transmit_carrier"] == 4  # carrier + aborted + heartbeat + window
+    assert set(legacy) == {
+        "receive_packets", "transmit_packets", "receive_bytes", "transmit_bytes", "receive_errs",
+        "transmit_errs", "receive_drop", "transmit_drop", "receive_multicast", "transmit_colls",
+        "receive_frame", "receive_fifo", "transmit_fifo", "transmit_carrier", "receive_compressed",
+        "transmit_compressed", "receive_nohandler",
+    }
+
+
+def test_legacy_stats_keeps_proc_names() -> None:
+    stats = parse_net_dev(HEADER + "eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n")[0].stats
+    legacy = legacy_stats(stats)
+    assert legacy["receive_errs"] == 3 and legacy["receive_drop"] == 4 and legacy["receive_fifo"] == 5
+    assert "receive_errors" not in legacy
+
+
+def test_device_filter() -> None:
+    assert DeviceFilter(None, re.compile("^lo$")).ignored("eth0")
+    assert not DeviceFilter(None, re.compile("lo")).ignored("lo")
+    assert DeviceFilter(re.compile("eth"), None).ignored("veth1")
+    assert not DeviceFilter(None, None).ignored("x")
+    with pytest.raises(FlagValueError):
+        device_filter({"device-include": re.compile("a"), "device-exclude": re.compile("b")}, "collector.netdev")
+    old = device_filter({"device-include": None, "device-exclude": None, "device-whitelist": re.compile("x"),
+                         "device-blacklist": None}, "collector.netdev", ("device-whitelist", "device-blacklist"))
+    assert old.ignored("eth0") and not old.ignored("x1")
+
+
+def test_address_infos() -> None:
+    infos = address_infos({
+        "lo": [
+            (socket.AF_INET, "127.0.0.1", "255.0.0.0"),
+            (socket.AF_INET6, "::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+        ],
+        "eth0": [
+            (socket.AF_INET, "10.1.2.3", "255.255.255.0"),
+            (socket.AF_INET6, "fe80::1%eth0", "ffff:ffff:ffff:ffff::"),
+            (socket.AF_PACKET, "00:11:22:33:44:55", None),
+        ],
+    })
+    assert [tuple(i) for i in infos] == [
+        ("lo", "127.0.0.1", "8", "link-local"),
+        ("lo", "::1", "128", "link-local"),
+        ("eth0", "10.1.2.3", "24", "global"),
+        ("eth0", "fe80::1", "64", "link-local"),
+    ]
