@@ -1,0 +1,275 @@
+"""bcachefs: /sys/fs/bcachefs/<uuid>, as node_exporter's bcachefs collector."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import list_dir, read_text
+
+_SUFFIX = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
+_INVALID_METRIC_CHARS = re.compile(r"[^a-zA-Z0-9_]")
+
+
+@dataclass(slots=True)
+class DeviceStats:
+    label: str = ""
+    state: str = ""
+    bucket_size_bytes: int = 0
+    buckets: int = 0
+    durability: int = 0
+    io_done: dict[str, dict[str, int]] = field(default_factory=dict)
+    io_errors: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BcachefsStats:
+    uuid: str
+    btree_cache_size_bytes: int = 0
+    compression: dict[str, tuple[int, int]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)  # since filesystem creation
+    btree_writes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    devices: dict[str, DeviceStats] = field(default_factory=dict)
+
+
+def parse_human_bytes(text: str) -> int:
+    """bcachefs' human-readable sizes (`2.05G`, `62.5k`, `720`), in powers of 1024."""
+    text = text.strip()
+    if not text:
+        raise CollectorError("bcachefs: empty size value")
+    power = _SUFFIX.get(text[-1].lower())
+    if power is not None:
+        text = text[:-1]
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise CollectorError(f"bcachefs: invalid size value {text[:40]!r}") from None
+    return int(value * float(1024 ** (power or 0)))
+
+
+def _uint(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise CollectorError(f"bcachefs: invalid {what} value {text[:40]!r}") from None
+
+
+def parse_compression_stats(text: str) -> dict[str, tuple[int, int]]:
+    """{algorithm: (compressed, uncompressed)}; the first line is a header."""
+    stats: dict[str, tuple[int, int]] = {}
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        stats[fields[0].rstrip(":")] = (parse_human_bytes(fields[1]), parse_human_bytes(fields[2]))
+    return stats
+
+
+def parse_errors(text: str) -> dict[str, int]:
+    """`name count [timestamp]` lines."""
+    errors: dict[str, int] = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 2:
+            errors[fields[0]] = _uint(fields[1], "error count")
+    return errors
+
+
+def parse_counter(text: str) -> int:
+    """A counters/<name> file: the `since filesystem creation:` value (0 if only since mount)."""
+    creation: int | None = None
+    seen = False
+    for line in text.splitlines():
+        if line.startswith("since mount:"):
+            parse_human_bytes(line[len("since mount:"):])
+            seen = True
+        elif line.startswith("since filesystem creation:"):
+            creation = parse_human_bytes(line[len("since filesystem creation:"):])
+            seen = True
+    if not seen:
+        raise CollectorError("bcachefs: counter file format not recognized")
+    return creation or 0
+
+
+def parse_btree_write_stats(text: str) -> dict[str, tuple[int, int]]:
+    """{type: (count, average size)}; the first line is a header."""
+    stats: dict[str, tuple[int, int]] = {}
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        stats[fields[0].rstrip(":")] = (_uint(fields[1], "btree write count"),
+                                        parse_human_bytes(fields[2]))
+    return stats
+
+
+def parse_io_done(text: str) -> dict[str, dict[str, int]]:
+    """`read:`/`write:` sections of `data_type : bytes` lines."""
+    done: dict[str, dict[str, int]] = {}
+    op = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line in ("read:", "write:"):
+            op = line[:-1]
+            done.setdefault(op, {})
+            continue
+        if not line or not op or ":" not in line:
+            continue
+        data_type, value = line.split(":", 1)
+        done[op][data_type.strip()] = _uint(value.strip(), "io_done")
+    return done
+
+
+def parse_io_errors(text: str) -> dict[str, int]:
+    """The `IO errors since filesystem creation` section only."""
+    errors: dict[str, int] = {}
+    in_section = False
+    for line in text.splitlines():
+        if line.startswith("IO errors since filesystem creation"):
+            in_section = True
+            continue
+        if line.startswith("IO errors since "):
+            break
+        stripped = line.strip()
+        if not in_section or not stripped or ":" not in stripped:
+            continue
+        name, value = stripped.split(":", 1)
+        errors[name.strip()] = _uint(value.strip(), "io_errors")
+    return errors
+
+
+def _read_optional(path: str) -> str | None:
+    try:
+        return read_text(path)
+    except FileNotFoundError:
+        return None
+
+
+def read_device(path: str) -> DeviceStats:
+    dev = DeviceStats()
+    # label and state may be unreadable on some kernels; procfs then reports them empty.
+    for attr in ("label", "state"):
+        try:
+            setattr(dev, attr, read_text(os.path.join(path, attr)).strip())
+        except OSError:
+            pass
+    bucket_size = (_read_optional(os.path.join(path, "bucket_size")) or "").strip()
+    if bucket_size:
+        dev.bucket_size_bytes = parse_human_bytes(bucket_size)
+    for attr, name in (("buckets", "nbuckets"), ("durability", "durability")):
+        text = _read_optional(os.path.join(path, name))
+        if text is not None:
+            setattr(dev, attr, _uint(text.strip(), name))
+    text = _read_optional(os.path.join(path, "io_done"))
+    if text is not None:
+        dev.io_done = parse_io_done(text)
+    text = _read_optional(os.path.join(path, "io_errors"))
+    if text is not None:
+        dev.io_errors = parse_io_errors(text)
+    return dev
+
+
+def read_bcachefs(path: str) -> BcachefsStats:
+    stats = BcachefsStats(uuid=os.path.basename(path))
+
+    def optional(name: str) -> str | None:
+        return _read_optional(os.path.join(path, name))
+
+    text = optional("btree_cache_size")
+    if text is not None and text.strip():
+        stats.btree_cache_size_bytes = parse_human_bytes(text)
+    if (text := optional("compression_stats")) is not None:
+        stats.compression = parse_compression_stats(text)
+    if (text := optional("errors")) is not None:
+        stats.errors = parse_errors(text)
+    counters_dir = os.path.join(path, "counters")
+    for name in list_dir(counters_dir):
+        counter_path = os.path.join(counters_dir, name)
+        if not os.path.isdir(counter_path):
+            stats.counters[name] = parse_counter(read_text(counter_path))
+    if (text := optional("btree_write_stats")) is not None:
+        stats.btree_writes = parse_btree_write_stats(text)
+    for entry in list_dir(path):
+        if entry.startswith("dev-") and os.path.isdir(os.path.join(path, entry)):
+            stats.devices[entry[4:]] = read_device(os.path.join(path, entry))
+    return stats
+
+
+@collector("bcachefs")
+class BcachefsCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        base = self.paths.sys("fs", "bcachefs")
+        filesystems = [
+            read_bcachefs(os.path.join(base, name))
+            for name in list_dir(base)
+            if os.path.isdir(os.path.join(base, name))
+        ]
+        if not filesystems:
+            return
+        p = "node_bcachefs_"
+        info = GaugeMetricFamily(p + "info", "Filesystem information.", labels=["uuid"])
+        cache = GaugeMetricFamily(p + "btree_cache_size_bytes", "Btree cache memory usage in bytes.",
+                                  labels=["uuid"])
+        compressed = GaugeMetricFamily(p + "compression_compressed_bytes", "Compressed size by algorithm.",
+                                       labels=["uuid", "algorithm"])
+        uncompressed = GaugeMetricFamily(p + "compression_uncompressed_bytes",
+                                         "Uncompressed size by algorithm.", labels=["uuid", "algorithm"])
+        errors = CounterMetricFamily(p + "errors_total", "Error count by error type.",
+                                     labels=["uuid", "error_type"])
+        writes = CounterMetricFamily(p + "btree_writes_total", "Number of btree writes by type.",
+                                     labels=["uuid", "type"])
+        write_size = GaugeMetricFamily(p + "btree_write_average_size_bytes",
+                                       "Average btree write size by type.", labels=["uuid", "type"])
+        dev_info = GaugeMetricFamily(p + "device_info", "Device information.",
+                                     labels=["uuid", "device", "label", "state"])
+        bucket_size = GaugeMetricFamily(p + "device_bucket_size_bytes", "Bucket size in bytes.",
+                                        labels=["uuid", "device"])
+        buckets = GaugeMetricFamily(p + "device_buckets", "Total number of buckets.",
+                                    labels=["uuid", "device"])
+        durability = GaugeMetricFamily(p + "device_durability", "Device durability setting.",
+                                       labels=["uuid", "device"])
+        io_done = CounterMetricFamily(p + "device_io_done_bytes_total",
+                                      "IO bytes by operation type and data type.",
+                                      labels=["uuid", "device", "operation", "data_type"])
+        io_errors = CounterMetricFamily(p + "device_io_errors_total", "IO errors by error type.",
+                                        labels=["uuid", "device", "type"])
+        counters: dict[str, CounterMetricFamily] = {}
+        for fs in filesystems:
+            u = fs.uuid
+            info.add_metric([u], 1)
+            cache.add_metric([u], fs.btree_cache_size_bytes)
+            for algorithm, (comp, uncomp) in fs.compression.items():
+                compressed.add_metric([u, algorithm], comp)
+                uncompressed.add_metric([u, algorithm], uncomp)
+            for error_type, count in fs.errors.items():
+                errors.add_metric([u, error_type], count)
+            for name, value in fs.counters.items():
+                family = counters.get(name)
+                if family is None:
+                    metric = p + _INVALID_METRIC_CHARS.sub("_", name) + "_total"
+                    family = counters[name] = CounterMetricFamily(
+                        metric, f"Bcachefs counter {name} since filesystem creation.", labels=["uuid"]
+                    )
+                family.add_metric([u], value)
+            for write_type, (count, size) in fs.btree_writes.items():
+                writes.add_metric([u, write_type], count)
+                write_size.add_metric([u, write_type], size)
+            for device, dev in fs.devices.items():
+                dev_info.add_metric([u, device, dev.label, dev.state], 1)
+                bucket_size.add_metric([u, device], dev.bucket_size_bytes)
+                buckets.add_metric([u, device], dev.buckets)
+                durability.add_metric([u, device], dev.durability)
+                for op, data_types in dev.io_done.items():
+                    for data_type, value in data_types.items():
+                        io_done.add_metric([u, device, op, data_type], value)
+                for error_type, value in dev.io_errors.items():
+                    io_errors.add_metric([u, device, error_type], value)
+        yield from (info, cache, compressed, uncompressed, errors, writes, write_size, dev_info,
+                    bucket_size, buckets, durability, io_done, io_errors)
+        yield from counters.values()

@@ -1,0 +1,195 @@
+"""btrfs: /sys/fs/btrfs/<uuid>, as node_exporter's btrfs collector.
+
+node_exporter also opens each mounted btrfs filesystem and asks for per-device statistics with
+BTRFS_IOC_DEV_INFO / BTRFS_IOC_GET_DEV_STATS ioctls; sysfs has no equivalent, so the ioctl-only
+families (node_btrfs_device_unused_bytes, node_btrfs_device_errors_total and the btrfs_dev_uuid
+label on node_btrfs_device_size_bytes) are left out and devices are always reported from sysfs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import list_dir, read_text
+
+SECTOR_SIZE = 512
+BLOCK_GROUP_TYPES = ("data", "metadata", "system")
+
+
+@dataclass(frozen=True, slots=True)
+class CommitStats:
+    commits: int = 0
+    last_commit_ms: int = 0
+    max_commit_ms: int = 0
+    total_commit_ms: int = 0
+
+
+@dataclass(slots=True)
+class Layout:
+    total_bytes: int
+    used_bytes: int
+    ratio: float
+
+
+@dataclass(slots=True)
+class AllocationStats:
+    reserved_bytes: int = 0
+    layouts: dict[str, Layout] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BtrfsStats:
+    uuid: str
+    label: str
+    global_rsv_size: int
+    commit: CommitStats
+    devices: dict[str, int]  # name -> size in bytes
+    allocation: dict[str, AllocationStats]
+
+
+def parse_commit_stats(text: str) -> CommitStats:
+    """commit_stats: `key value` lines (kernel >= 6.0); unknown keys are ignored."""
+    values: dict[str, int] = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise CollectorError(f"invalid btrfs commit_stats line {line!r}")
+        try:
+            values[parts[0]] = int(parts[1])
+        except ValueError:
+            raise CollectorError(f"invalid btrfs commit_stats line {line!r}") from None
+    return CommitStats(
+        commits=values.get("commits", 0),
+        last_commit_ms=values.get("last_commit_ms", 0),
+        max_commit_ms=values.get("max_commit_ms", 0),
+        total_commit_ms=values.get("total_commit_ms", 0),
+    )
+
+
+def layout_ratio(mode: str, devices: int) -> float:
+    """Raw bytes written per byte of data for a RAID profile."""
+    if mode in ("single", "raid0"):
+        return 1.0
+    if mode in ("dup", "raid1", "raid10"):
+        return 2.0
+    if mode == "raid5" and devices != 1:
+        return devices / (devices - 1)
+    if mode == "raid6" and devices != 2:
+        return devices / (devices - 2)
+    return 0.0
+
+
+def _optional_text(path: str) -> str:
+    """Attributes btrfs lacks on older kernels read as empty, as procfs does."""
+    try:
+        return read_text(path).strip()
+    except FileNotFoundError:
+        return ""
+
+
+def _value(path: str) -> int:
+    """A numeric attribute; absent or unparsable reads as 0, as procfs does."""
+    try:
+        return int(_optional_text(path))
+    except ValueError:
+        return 0
+
+
+def read_btrfs(uuid_dir: str) -> BtrfsStats:
+    devices_dir = os.path.join(uuid_dir, "devices")
+    if not os.path.isdir(devices_dir):
+        raise CollectorError(f"btrfs filesystem {uuid_dir} has no devices directory")
+    devices = {
+        name: SECTOR_SIZE * _value(os.path.join(devices_dir, name, "size"))
+        for name in list_dir(devices_dir)
+    }
+    allocation: dict[str, AllocationStats] = {}
+    for group in BLOCK_GROUP_TYPES:
+        group_dir = os.path.join(uuid_dir, "allocation", group)
+        stats = AllocationStats(reserved_bytes=_value(os.path.join(group_dir, "bytes_reserved")))
+        for entry in list_dir(group_dir):
+            mode_dir = os.path.join(group_dir, entry)
+            if os.path.isdir(mode_dir):
+                stats.layouts[entry] = Layout(
+                    total_bytes=_value(os.path.join(mode_dir, "total_bytes")),
+                    used_bytes=_value(os.path.join(mode_dir, "used_bytes")),
+                    ratio=layout_ratio(entry, len(devices)),
+                )
+        allocation[group] = stats
+    commit_path = os.path.join(uuid_dir, "commit_stats")
+    commit = parse_commit_stats(read_text(commit_path)) if os.path.exists(commit_path) else CommitStats()
+    return BtrfsStats(
+        uuid=_optional_text(os.path.join(uuid_dir, "metadata_uuid")) or os.path.basename(uuid_dir),
+        label=_optional_text(os.path.join(uuid_dir, "label")),
+        global_rsv_size=_value(os.path.join(uuid_dir, "allocation", "global_rsv_size")),
+        commit=commit,
+        devices=devices,
+        allocation=allocation,
+    )
+
+
+@collector("btrfs")
+class BtrfsCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        base = self.paths.sys("fs", "btrfs")
+        filesystems = [read_btrfs(os.path.join(base, n)) for n in list_dir(base) if "-" in n]
+        if not filesystems:
+            return
+        g = "node_btrfs_"
+        info = GaugeMetricFamily(g + "info", "Filesystem information", labels=["uuid", "label"])
+        rsv = GaugeMetricFamily(g + "global_rsv_size_bytes", "Size of global reserve.", labels=["uuid"])
+        commits = CounterMetricFamily(
+            g + "commits_total", "The total number of commits that have occurred.", labels=["uuid"]
+        )
+        last = GaugeMetricFamily(
+            g + "last_commit_seconds", "Duration of the most recent commit, in seconds.", labels=["uuid"]
+        )
+        slowest = GaugeMetricFamily(
+            g + "max_commit_seconds", "Duration of the slowest commit, in seconds.", labels=["uuid"]
+        )
+        commit_total = CounterMetricFamily(
+            g + "commit_seconds_total", "Sum of the duration of all commits, in seconds.", labels=["uuid"]
+        )
+        reserved = GaugeMetricFamily(
+            g + "reserved_bytes", "Amount of space reserved for a data type",
+            labels=["uuid", "block_group_type"],
+        )
+        layout_labels = ["uuid", "block_group_type", "mode"]
+        used = GaugeMetricFamily(
+            g + "used_bytes", "Amount of used space by a layout/data type", labels=layout_labels
+        )
+        size = GaugeMetricFamily(
+            g + "size_bytes", "Amount of space allocated for a layout/data type", labels=layout_labels
+        )
+        ratio = GaugeMetricFamily(
+            g + "allocation_ratio", "Data allocation ratio for a layout/data type", labels=layout_labels
+        )
+        device_size = GaugeMetricFamily(
+            g + "device_size_bytes", "Size of a device that is part of the filesystem.",
+            labels=["uuid", "device"],
+        )
+        for fs in filesystems:
+            u = fs.uuid
+            info.add_metric([u, fs.label], 1)
+            rsv.add_metric([u], fs.global_rsv_size)
+            commits.add_metric([u], fs.commit.commits)
+            last.add_metric([u], fs.commit.last_commit_ms / 1000)
+            slowest.add_metric([u], fs.commit.max_commit_ms / 1000)
+            commit_total.add_metric([u], fs.commit.total_commit_ms / 1000)
+            for group, stats in fs.allocation.items():
+                reserved.add_metric([u, group], stats.reserved_bytes)
+                for mode, layout in stats.layouts.items():
+                    used.add_metric([u, group, mode], layout.used_bytes)
+                    size.add_metric([u, group, mode], layout.total_bytes)
+                    ratio.add_metric([u, group, mode], layout.ratio)
+            for name, dev_size in fs.devices.items():
+                device_size.add_metric([u, name], dev_size)
+        yield from (info, rsv, commits, last, slowest, commit_total, reserved, used, size, ratio,
+                    device_size)

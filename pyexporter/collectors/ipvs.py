@@ -1,0 +1,170 @@
+"""ipvs: /proc/net/ip_vs_stats and /proc/net/ip_vs, as node_exporter's ipvs collector."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, Flag, FlagValueError, collector
+from pyexporter.files import read_text
+
+FULL_BACKEND_LABELS = (
+    "local_address", "local_port", "remote_address", "remote_port", "proto", "local_mark",
+)
+
+
+class IPVSStats(NamedTuple):
+    connections: int
+    incoming_packets: int
+    outgoing_packets: int
+    incoming_bytes: int
+    outgoing_bytes: int
+
+
+class Backend(NamedTuple):
+    local_address: str
+    local_port: int
+    local_mark: str
+    proto: str
+    remote_address: str
+    remote_port: int
+    weight: int
+    active_conn: int
+    inact_conn: int
+
+
+def parse_ipvs_stats(text: str) -> IPVSStats:
+    """The third line holds the five totals in hex."""
+    lines = text.splitlines()
+    fields = lines[2].split() if len(lines) > 2 else []
+    if len(fields) < 5:
+        raise CollectorError("ip_vs_stats corrupt: too few lines or fields")
+    try:
+        return IPVSStats(*(int(f, 16) for f in fields[:5]))
+    except ValueError:
+        raise CollectorError(f"ip_vs_stats corrupt: {lines[2][:80]!r}") from None
+
+
+def _address(text: str) -> str:
+    """Kernel hex (IPv4 `C0A80016`, IPv6 `[2620:0000:...]`) in Go's net.IP notation."""
+    if text.startswith("["):
+        ip6 = ipaddress.IPv6Address(text.strip("[]"))
+        return str(ip6.ipv4_mapped) if ip6.ipv4_mapped else str(ip6)
+    return str(ipaddress.IPv4Address(int(text, 16)))
+
+
+def parse_ip_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host:
+        raise CollectorError(f"ip_vs: invalid address {text[:60]!r}")
+    try:
+        return _address(host), int(port, 16)
+    except ValueError:
+        raise CollectorError(f"ip_vs: invalid address {text[:60]!r}") from None
+
+
+def parse_ip_vs(text: str) -> list[Backend]:
+    backends: list[Backend] = []
+    local_address, local_port, local_mark, proto = "", 0, "", ""
+    for line in text.splitlines():
+        fields = line.split()
+        if not fields or fields[0] in ("IP", "Prot", "RemoteAddress:Port"):
+            continue
+        if fields[0] in ("TCP", "UDP", "SCTP"):
+            if len(fields) < 2:
+                continue
+            proto = fields[0]
+            local_mark = ""
+            local_address, local_port = parse_ip_port(fields[1])
+        elif fields[0] == "FWM":
+            if len(fields) < 2:
+                continue
+            proto, local_mark, local_address, local_port = "FWM", fields[1], "", 0
+        elif fields[0] == "->":
+            if len(fields) < 6 or fields[1] == "RemoteAddress:Port":
+                continue
+            remote_address, remote_port = parse_ip_port(fields[1])
+            try:
+                weight, active, inactive = int(fields[3]), int(fields[4]), int(fields[5])
+            except ValueError:
+                raise CollectorError(f"ip_vs: invalid backend line {line[:80]!r}") from None
+            backends.append(Backend(
+                local_address, local_port, local_mark, proto, remote_address, remote_port,
+                weight, active, inactive,
+            ))
+    return backends
+
+
+def parse_backend_labels(text: str) -> list[str]:
+    """The requested labels in node_exporter's canonical order; unknown names are an error."""
+    wanted = {label for label in text.split(",") if label}
+    unknown = wanted - set(FULL_BACKEND_LABELS)
+    if unknown:
+        raise FlagValueError(f"unknown IPVS backend labels: {', '.join(sorted(unknown))!r}")
+    return [label for label in FULL_BACKEND_LABELS if label in wanted]
+
+
+@collector(
+    "ipvs",
+    flags=[
+        Flag("backend-labels", "Comma separated list for IPVS backend stats labels.",
+             ",".join(FULL_BACKEND_LABELS)),
+    ],
+)
+class IPVSCollector(Collector):
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self.backend_labels = parse_backend_labels(self.options["backend-labels"])
+
+    def _label_value(self, backend: Backend, label: str) -> str:
+        if label == "local_port":
+            return str(backend.local_port)
+        if label == "remote_port":
+            return str(backend.remote_port)
+        return str(getattr(backend, label))
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            stats_text = read_text(self.paths.proc("net", "ip_vs_stats"))
+        except FileNotFoundError:
+            return  # no IPVS in this kernel
+        stats = parse_ipvs_stats(stats_text)
+        backends = parse_ip_vs(read_text(self.paths.proc("net", "ip_vs")))
+        p = "node_ipvs_"
+        yield CounterMetricFamily(p + "connections_total", "The total number of connections made.",
+                                  value=stats.connections)
+        yield CounterMetricFamily(p + "incoming_packets_total", "The total number of incoming packets.",
+                                  value=stats.incoming_packets)
+        yield CounterMetricFamily(p + "outgoing_packets_total", "The total number of outgoing packets.",
+                                  value=stats.outgoing_packets)
+        yield CounterMetricFamily(p + "incoming_bytes_total", "The total amount of incoming data.",
+                                  value=stats.incoming_bytes)
+        yield CounterMetricFamily(p + "outgoing_bytes_total", "The total amount of outgoing data.",
+                                  value=stats.outgoing_bytes)
+
+        # Backends that collapse onto the same label values (a reduced label set) are summed.
+        sums: dict[tuple[str, ...], list[int]] = {}
+        for backend in backends:
+            key = tuple(self._label_value(backend, label) for label in self.backend_labels)
+            total = sums.setdefault(key, [0, 0, 0])
+            total[0] += backend.active_conn
+            total[1] += backend.inact_conn
+            total[2] += backend.weight
+        labels = self.backend_labels
+        active = GaugeMetricFamily(p + "backend_connections_active",
+                                   "The current active connections by local and remote address.",
+                                   labels=labels)
+        inactive = GaugeMetricFamily(p + "backend_connections_inactive",
+                                     "The current inactive connections by local and remote address.",
+                                     labels=labels)
+        weight = GaugeMetricFamily(p + "backend_weight",
+                                   "The current backend weight by local and remote address.",
+                                   labels=labels)
+        for key, (act, inact, w) in sums.items():
+            active.add_metric(list(key), act)
+            inactive.add_metric(list(key), inact)
+            weight.add_metric(list(key), w)
+        yield from (active, inactive, weight)

@@ -1,0 +1,110 @@
+"""tapestats: /sys/class/scsi_tape/<dev>/stats, as node_exporter's tapestats collector."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, Flag, collector
+from pyexporter.files import list_dir, read_first_line, read_text
+
+# Only the rewinding st* nodes are reported; nst* and the a/l/m mode variants share their stats.
+_STAT_FILES = (
+    "in_flight", "io_ns", "other_cnt", "read_byte_cnt", "read_cnt", "read_ns", "resid_cnt",
+    "write_byte_cnt", "write_cnt", "write_ns",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TapeStats:
+    name: str
+    counters: dict[str, int]
+
+
+def class_entry_dir(path: str) -> str:
+    """A /sys/class entry: a symlink to the device on a live sysfs. Trees unpacked from text
+    archives without symlink support hold the link target as file content instead; follow it."""
+    if os.path.isdir(path):
+        return path
+    target = read_text(path).strip()
+    resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
+    if not os.path.isdir(resolved):
+        raise CollectorError(f"scsi_tape entry {path} does not lead to a directory")
+    return resolved
+
+
+def read_tape(name: str, path: str) -> TapeStats:
+    counters: dict[str, int] = {}
+    for stat in _STAT_FILES:
+        text = read_first_line(os.path.join(path, "stats", stat))
+        try:
+            counters[stat] = int(text)
+        except ValueError:
+            raise CollectorError(f"unexpected scsi_tape {name} {stat}: {text[:40]!r}") from None
+    return TapeStats(name, counters)
+
+
+def is_tape_device(name: str) -> bool:
+    """st<N> only, as procfs selects them."""
+    return name.startswith("st") and name[2:].isdigit()
+
+
+@collector(
+    "tapestats",
+    flags=[
+        Flag("ignored-devices", "Regexp of devices to ignore for tapestats.", "^$", "regex"),
+    ],
+)
+class TapestatsCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        base = self.paths.sys("class", "scsi_tape")
+        ignored = self.options["ignored-devices"]
+        tapes = [
+            read_tape(name, class_entry_dir(os.path.join(base, name)))
+            for name in list_dir(base)
+            if is_tape_device(name) and not (ignored and ignored.search(name))
+        ]
+        if not tapes:
+            return
+        labels = ["device"]
+        p = "node_tape_"
+        io_now = GaugeMetricFamily(
+            p + "io_now", "The number of I/Os currently outstanding to this device.", labels=labels
+        )
+        counters = [
+            ("io_ns", 1e-9, p + "io_time_seconds_total",
+             "The amount of time spent waiting for all I/O to complete (including read and write). "
+             "This includes tape movement commands such as seeking between file or set marks and "
+             "implicit tape movement such as when rewind on close tape devices are used."),
+            ("other_cnt", 1, p + "io_others_total",
+             "The number of I/Os issued to the tape drive other than read or write commands. The "
+             "time taken to complete these commands uses the following calculation "
+             "io_time_seconds_total-read_time_seconds_total-write_time_seconds_total"),
+            ("read_byte_cnt", 1, p + "read_bytes_total", "The number of bytes read from the tape drive."),
+            ("read_cnt", 1, p + "reads_completed_total",
+             "The number of read requests issued to the tape drive."),
+            ("read_ns", 1e-9, p + "read_time_seconds_total",
+             "The amount of time spent waiting for read requests to complete."),
+            ("resid_cnt", 1, p + "residual_total",
+             "The number of times during a read or write we found the residual amount to be "
+             "non-zero. This should mean that a program is issuing a read larger thean the block "
+             "size on tape. For write not all data made it to tape."),
+            ("write_byte_cnt", 1, p + "written_bytes_total",
+             "The number of bytes written to the tape drive."),
+            ("write_cnt", 1, p + "writes_completed_total",
+             "The number of write requests issued to the tape drive."),
+            ("write_ns", 1e-9, p + "write_time_seconds_total",
+             "The amount of time spent waiting for write requests to complete."),
+        ]
+        families = [(stat, scale, CounterMetricFamily(name, help_, labels=labels))
+                    for stat, scale, name, help_ in counters]
+        for tape in tapes:
+            io_now.add_metric([tape.name], tape.counters["in_flight"])
+            for stat, scale, family in families:
+                family.add_metric([tape.name], tape.counters[stat] * scale)
+        yield io_now
+        for _, _, family in families:
+            yield family

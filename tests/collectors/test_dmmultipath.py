@@ -1,0 +1,45 @@
+import os
+
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import run_collector, sample, samples
+
+
+def write(root, files: dict[str, str]) -> Paths:
+    for rel, text in files.items():
+        path = os.path.join(str(root), rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as fh:
+            fh.write(text)
+    return Paths.under(str(root))
+
+TREE = {
+    "sys/block/dm-0/size": "8\n", "sys/block/dm-0/dm/name": "mpathA\n",
+    "sys/block/dm-0/dm/suspended": "0\n", "sys/block/dm-0/dm/uuid": "mpath-xyz\n",
+    "sys/block/dm-0/slaves/sda": "", "sys/block/dm-0/slaves/sdb": "",
+    "sys/block/sda/device/state": "running\n", "sys/block/sdb/device/state": "offline\n",
+    "sys/block/dm-1/size": "8\n", "sys/block/dm-1/dm/name": "lvm\n",
+    "sys/block/dm-1/dm/suspended": "0\n", "sys/block/dm-1/dm/uuid": "LVM-abc\n",
+}
+
+
+def test_dmmultipath(tmp_path) -> None:
+    fams = run_collector("dmmultipath", write(tmp_path, TREE))
+    key = {"device": "mpathA", "sysfs_name": "dm-0"}
+    assert sample(fams, "node_dmmultipath_device_size_bytes", **key) == 4096
+    assert sample(fams, "node_dmmultipath_device_active", **key) == 1
+    assert sample(fams, "node_dmmultipath_device_paths", **key) == 2
+    assert sample(fams, "node_dmmultipath_device_paths_failed", **key) == 1
+    assert sample(fams, "node_dmmultipath_path_state", device="mpathA", path="sdb", state="offline") == 1
+    assert not any(("sysfs_name", "dm-1") in labels for _, labels in samples(fams))
+
+
+def test_dmmultipath_absent(tmp_path) -> None:
+    assert run_collector("dmmultipath", Paths.under(str(tmp_path))) == []
+
+
+def test_dmmultipath_malformed(tmp_path) -> None:
+    with pytest.raises(CollectorError):
+        run_collector("dmmultipath", write(tmp_path, {**TREE, "sys/block/dm-0/size": "x\n"}))

@@ -1,0 +1,51 @@
+import os
+
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import run_collector, sample
+
+
+def write(root, files: dict[str, str]) -> Paths:
+    for rel, text in files.items():
+        path = os.path.join(str(root), rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as fh:
+            fh.write(text)
+    return Paths.under(str(root))
+
+TREE = {
+    "proc/net/ip_vs_stats": "h\nh\n 10 20 0 30 0\n",
+    "proc/net/ip_vs": (
+        "IP Virtual Server version 1.2.1 (size=4096)\n"
+        "Prot LocalAddress:Port Scheduler Flags\n"
+        "  -> RemoteAddress:Port Forward Weight ActiveConn InActConn\n"
+        "TCP  C0A80016:0CEA wlc\n"
+        "  -> C0A85216:0CEA      Tunnel  100    248        2\n"
+        "TCP  C0A80017:0CEA wlc\n"
+        "  -> C0A85216:0CEA      Tunnel  50    2        1\n"
+    ),
+}
+
+
+def test_ipvs(tmp_path) -> None:
+    fams = run_collector("ipvs", write(tmp_path, TREE))
+    assert sample(fams, "node_ipvs_connections_total") == 16
+    assert sample(fams, "node_ipvs_incoming_bytes_total") == 48
+    assert sample(fams, "node_ipvs_backend_weight", local_address="192.168.0.22", local_port="3306",
+                  remote_address="192.168.82.22", remote_port="3306", proto="TCP", local_mark="") == 100
+
+
+def test_ipvs_reduced_labels_sum(tmp_path) -> None:
+    fams = run_collector("ipvs", write(tmp_path, TREE), {"backend-labels": "remote_address"})
+    assert sample(fams, "node_ipvs_backend_connections_active", remote_address="192.168.82.22") == 250
+
+
+def test_ipvs_absent(tmp_path) -> None:
+    assert run_collector("ipvs", Paths.under(str(tmp_path))) == []
+
+
+def test_ipvs_malformed(tmp_path) -> None:
+    with pytest.raises(CollectorError):
+        run_collector("ipvs", write(tmp_path, {**TREE, "proc/net/ip_vs_stats": "garbage\n"}))

@@ -1,0 +1,41 @@
+import os
+
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import run_collector, sample
+
+
+def write(root, files: dict[str, str]) -> Paths:
+    for rel, text in files.items():
+        path = os.path.join(str(root), rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as fh:
+            fh.write(text)
+    return Paths.under(str(root))
+
+N = "sys/class/nvme/nvme0/"
+TREE = {
+    N + "model": "Disk\n", N + "serial": "S1\n", N + "state": "live\n", N + "firmware_rev": "F1\n",
+    N + "cntlid": "7\n", N + "nvme0n1/size": "100\n", N + "nvme0n1/nuse": "10\n",
+    N + "nvme0n1/queue/logical_block_size": "512\n", N + "nvme0n1/ana_state": "optimized\n",
+}
+
+
+def test_nvme(tmp_path) -> None:
+    fams = run_collector("nvme", write(tmp_path, TREE))
+    assert sample(fams, "node_nvme_info", device="nvme0", firmware_revision="F1", model="Disk",
+                  serial="S1", state="live", cntlid="7") == 1
+    assert sample(fams, "node_nvme_namespace_size_bytes", device="nvme0", nsid="1") == 51200
+    assert sample(fams, "node_nvme_namespace_used_bytes", device="nvme0", nsid="1") == 5120
+    assert sample(fams, "node_nvme_namespace_info", device="nvme0", nsid="1", ana_state="optimized") == 1
+
+
+def test_nvme_absent(tmp_path) -> None:
+    assert run_collector("nvme", Paths.under(str(tmp_path))) == []
+
+
+def test_nvme_malformed(tmp_path) -> None:
+    with pytest.raises(CollectorError):
+        run_collector("nvme", write(tmp_path, {**TREE, N + "nvme0n1/size": "big\n"}))

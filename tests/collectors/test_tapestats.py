@@ -1,0 +1,45 @@
+import os
+
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.paths import Paths
+from tests.helpers import run_collector, sample, samples
+
+
+def write(root, files: dict[str, str]) -> Paths:
+    for rel, text in files.items():
+        path = os.path.join(str(root), rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as fh:
+            fh.write(text)
+    return Paths.under(str(root))
+
+STATS = ("in_flight", "io_ns", "other_cnt", "read_byte_cnt", "read_cnt", "read_ns", "resid_cnt",
+         "write_byte_cnt", "write_cnt", "write_ns")
+DEV = "sys/devices/host0/scsi_tape/st0/"
+TREE = {DEV + "stats/" + s: f"{i * 1000000000}\n" for i, s in enumerate(STATS)}
+# The class entries as flattened symlinks: files holding the relative target.
+TREE["sys/class/scsi_tape/st0"] = "../../devices/host0/scsi_tape/st0\n"
+TREE["sys/class/scsi_tape/nst0"] = "../../devices/host0/scsi_tape/st0\n"
+
+
+def test_tapestats(tmp_path) -> None:
+    fams = run_collector("tapestats", write(tmp_path, TREE))
+    assert sample(fams, "node_tape_io_now", device="st0") == 0
+    assert sample(fams, "node_tape_io_time_seconds_total", device="st0") == 1
+    assert sample(fams, "node_tape_write_time_seconds_total", device="st0") == 9
+    assert {labels for _, labels in samples(fams)} == {frozenset({("device", "st0")})}
+
+
+def test_tapestats_ignored(tmp_path) -> None:
+    assert run_collector("tapestats", write(tmp_path, TREE), {"ignored-devices": "^st0$"}) == []
+
+
+def test_tapestats_absent(tmp_path) -> None:
+    assert run_collector("tapestats", Paths.under(str(tmp_path))) == []
+
+
+def test_tapestats_malformed(tmp_path) -> None:
+    with pytest.raises(CollectorError):
+        run_collector("tapestats", write(tmp_path, {**TREE, DEV + "stats/io_ns": "x\n"}))

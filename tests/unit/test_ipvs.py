@@ -1,0 +1,43 @@
+import pytest
+
+from pyexporter.collectors import CollectorError, FlagValueError
+from pyexporter.collectors.ipvs import parse_backend_labels, parse_ip_vs, parse_ipvs_stats
+
+IP_VS = """IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port Forward Weight ActiveConn InActConn
+TCP  C0A80016:0CEA wlc
+  -> C0A85216:0CEA      Tunnel  100    248        2
+UDP  [2620:0000:0000:0000:0000:0000:0000:0001]:0035 rr
+  -> [2620:0000:0000:0000:0000:0000:0000:0002]:0035 Masq 1 2 3
+FWM  10001000 wlc
+  -> C0A8321A:0CEA      Tunnel  20     64         1
+"""
+
+
+def test_parse_ip_vs() -> None:
+    tcp, udp, fwm = parse_ip_vs(IP_VS)
+    assert (tcp.local_address, tcp.local_port, tcp.remote_address, tcp.weight) == (
+        "192.168.0.22", 3306, "192.168.82.22", 100)
+    assert (udp.local_address, udp.remote_address, udp.inact_conn) == ("2620::1", "2620::2", 3)
+    assert (fwm.proto, fwm.local_mark, fwm.local_address, fwm.local_port) == ("FWM", "10001000", "", 0)
+
+
+def test_parse_ip_vs_garbage() -> None:
+    with pytest.raises(CollectorError):
+        parse_ip_vs("TCP  nonsense wlc\n")
+    assert parse_ip_vs("") == []
+
+
+def test_parse_stats() -> None:
+    text = "h\nh\n 16AA370 E33656E5 0 51D8C8883AB3 0\n"
+    assert parse_ipvs_stats(text).connections == 0x16AA370
+    for bad in ("", "a\nb\n1 2\n", "a\nb\nx y z w v\n"):
+        with pytest.raises(CollectorError):
+            parse_ipvs_stats(bad)
+
+
+def test_backend_labels() -> None:
+    assert parse_backend_labels("proto,local_address") == ["local_address", "proto"]
+    with pytest.raises(FlagValueError):
+        parse_backend_labels("bogus")
