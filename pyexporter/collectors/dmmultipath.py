@@ -70,7 +70,7 @@ def read_multipath_devices(block_dir: str) -> list[MultipathDevice]:
     return devices
 
 
-@collector("dmmultipath", default=False)
+@collector("dmmultipath", default=True)
 class DMMultipathCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         try:

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import free_port, require, wait_http, which
+from tests.e2e.conftest import free_port, pyexporter_cmd, require, wait_http, which
 
 # Families the reference emits on a host that pyexporter does not, and why.
 NOT_EMITTED = {
@@ -36,7 +36,7 @@ def both() -> tuple[dict, dict]:
     ref_port, py_port = free_port(), free_port()
     ref = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{ref_port}"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    py = subprocess.Popen(["python3", "-m", "pyexporter", f"--web.listen-address=127.0.0.1:{py_port}"],
+    py = subprocess.Popen([*pyexporter_cmd(), f"--web.listen-address=127.0.0.1:{py_port}"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_http(f"http://127.0.0.1:{ref_port}/metrics")
