@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from pyexporter.collectors import Collector, CollectorSpec, load_all
+from pyexporter.collectors import Collector, CollectorError, CollectorSpec, FlagValueError, load_all
 from pyexporter.paths import Paths
 
 log = logging.getLogger("pyexporter.scrape")
@@ -17,6 +17,16 @@ log = logging.getLogger("pyexporter.scrape")
 
 class FilterError(ValueError):
     """A collect[]/exclude[] request naming a collector that is unknown or not enabled."""
+
+
+class _Unavailable(Collector):
+    """Stands in for a collector whose construction failed: every scrape reports it failed."""
+
+    def __init__(self, err: Exception) -> None:
+        self.err = err
+
+    def collect(self) -> Iterable[Metric]:
+        raise CollectorError(f"collector could not start: {_describe(self.err)}")
 
 
 class Scraper:
@@ -33,9 +43,14 @@ class Scraper:
         self.collectors: dict[str, Collector] = {}
         for name in sorted(enabled):
             spec: CollectorSpec = registry[name]
-            self.collectors[name] = spec.build(
-                paths, options.get(name), logging.getLogger(f"pyexporter.collector.{name}")
-            )
+            logger = logging.getLogger(f"pyexporter.collector.{name}")
+            try:
+                self.collectors[name] = spec.build(paths, options.get(name), logger)
+            except FlagValueError:
+                raise  # a bad flag combination stops start-up
+            except Exception as err:  # noqa: BLE001 - bad input fails this collector, never start-up
+                log.error("collector could not start", extra={"kv": {"name": name, "err": _describe(err)}})
+                self.collectors[name] = _Unavailable(err)
 
     @property
     def enabled(self) -> list[str]:

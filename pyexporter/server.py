@@ -10,6 +10,7 @@ import sys
 from aiohttp import web
 
 from pyexporter import __version__
+from pyexporter.collectors import FlagValueError
 from pyexporter.exporter import Exporter
 from pyexporter.logs import setup_logging
 from pyexporter.settings import Settings
@@ -23,7 +24,11 @@ SHUTDOWN_TIMEOUT = 10.0
 
 def run(settings: Settings) -> int:
     setup_logging(settings.log_level, settings.log_format)
-    exporter = Exporter(settings)
+    try:
+        exporter = Exporter(settings)
+    except FlagValueError as err:
+        print(f"pyexporter: error: {err}", file=sys.stderr)
+        return 2
     if settings.once:
         # Rendered as the first request to a server would be, self-metrics included.
         exporter.stats.started()

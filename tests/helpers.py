@@ -26,6 +26,16 @@ def fixture_paths(name: str) -> Paths:
     return Paths.under(os.path.join(FIXTURES, name))
 
 
+def write_tree(root: str | os.PathLike[str], files: Mapping[str, str]) -> Paths:
+    """Write {relative path: text} below ROOT; Paths for it in node_exporter's fixture layout."""
+    for rel, text in files.items():
+        path = os.path.join(str(root), rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return Paths.under(str(root))
+
+
 def run_collector(name: str, paths: Paths, options: Mapping[str, Any] | None = None) -> list[Metric]:
     """Build the registered collector NAME on PATHS and collect once (exceptions propagate)."""
     return list(load_all()[name].build(paths, options).collect())

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.collectors.netdev import device_filter
 from pyexporter.files import read_text
+from pyexporter.filters import device_filter
 
 
 def parse_arp(text: str) -> dict[str, int]:

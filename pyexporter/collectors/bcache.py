@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
-from pyexporter.files import list_dir, read_text
+from pyexporter.files import list_dir, read_text, resolve_sysfs_dir
 
 # bch_hprint's unit suffixes, powers of 1024.
 _MULTIPLIERS = {c: 1024.0 ** (i + 1) for i, c in enumerate("kMGTPEZY")}
@@ -123,19 +123,6 @@ class BcacheStats:
     caches: list[CacheStats] = field(default_factory=list)
 
 
-def _member_dir(path: str) -> str:
-    """A bdevN/cacheN entry: a symlink to the device's bcache directory on a live sysfs. Trees
-    unpacked from text archives without symlink support hold the link target as file content
-    instead; follow it so those behave the same."""
-    if os.path.isdir(path):
-        return path
-    target = read_text(path).strip()
-    resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
-    if not os.path.isdir(resolved):
-        raise CollectorError(f"bcache member {path} is not a directory")
-    return resolved
-
-
 def _value(directory: str, name: str) -> int:
     return dehumanize(read_text(os.path.join(directory, name)))
 
@@ -156,7 +143,7 @@ def read_bcache(uuid_dir: str, priority_stats: bool) -> BcacheStats:
 
     entries = list_dir(uuid_dir)
     for name in fnmatch.filter(entries, "bdev[0-9]*"):
-        bdev = _member_dir(os.path.join(uuid_dir, name))
+        bdev = resolve_sysfs_dir(os.path.join(uuid_dir, name))
         total_dir = os.path.join(bdev, "stats_total")
         stats.bdevs.append(
             BdevStats(
@@ -169,7 +156,7 @@ def read_bcache(uuid_dir: str, priority_stats: bool) -> BcacheStats:
             )
         )
     for name in fnmatch.filter(entries, "cache[0-9]*"):
-        cache = _member_dir(os.path.join(uuid_dir, name))
+        cache = resolve_sysfs_dir(os.path.join(uuid_dir, name))
         priority = None
         if priority_stats:
             priority = parse_priority_stats(read_text(os.path.join(cache, "priority_stats")))

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
+from pyexporter.files import resolve_sysfs_path
 
 _INVALID_NAME_CHARS = re.compile(r"[^a-z0-9:_]")
 _SENSOR_FILENAME = re.compile(r"^(?P<type>[^0-9]+)(?P<id>[0-9]*)?(_(?P<property>.+))?$")
@@ -21,60 +22,10 @@ _SENSOR_TYPES = frozenset({
     "vrm", "beep_enable", "update_interval", "in", "cpu", "fan", "pwm", "temp", "curr",
     "power", "energy", "humidity", "intrusion", "freq",
 })
-_MAX_LINK_HOPS = 40
 _LABELS = ["chip", "sensor"]
 
 # One sensor's attributes: property name ("" for a bare file such as `vrm`) -> raw text.
 SensorData = dict[str, dict[str, str]]
-
-
-def _link_target(path: str) -> str | None:
-    """Where PATH points if it is a symlink, else None.
-
-    Trees unpacked from node_exporter's ttar fixtures without symlink support hold each link as a
-    small regular file whose text is the relative target; real sysfs attributes never begin with
-    "../", so such a file is treated as the link it stands for.
-    """
-    if os.path.islink(path):
-        return os.readlink(path)
-    try:
-        if not os.path.isfile(path) or os.path.getsize(path) > 1024:
-            return None
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-    except OSError:
-        return None
-    if text.startswith("../") and "\n" not in text.rstrip("\n"):
-        return text.rstrip("\n")
-    return None
-
-
-def resolve_sysfs_path(path: str) -> str:
-    """PATH with every link resolved, as Go's filepath.EvalSymlinks; OSError when it does not exist."""
-    pending = os.path.abspath(path).split(os.sep)[1:]
-    pending.reverse()
-    current, hops = os.sep, 0
-    while pending:
-        part = pending.pop()
-        if part in ("", "."):
-            continue
-        if part == "..":
-            current = os.path.dirname(current)
-            continue
-        candidate = os.path.join(current, part)
-        target = _link_target(candidate)
-        if target is None:
-            if not os.path.lexists(candidate):
-                raise FileNotFoundError(candidate)
-            current = candidate
-            continue
-        hops += 1
-        if hops > _MAX_LINK_HOPS:
-            raise OSError(f"too many levels of links at {candidate}")
-        if target.startswith(os.sep):
-            current = os.sep
-        pending.extend(reversed(target.split(os.sep)))
-    return current
 
 
 def clean_name(name: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from pyexporter.collectors import Collector, Flag, collector
-from pyexporter.collectors.hwmon import resolve_sysfs_path
+from pyexporter.files import resolve_sysfs_path
 
 IFF_UP = 0x1
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
-from pyexporter.collectors.hwmon import resolve_sysfs_path
 from pyexporter.collectors.netclass import parse_go_int
+from pyexporter.files import resolve_sysfs_path
 
 # Metric name -> sysfs attribute, by the scale node_exporter applies.
 _PLAIN = {

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
-from pyexporter.files import list_dir, read_first_line, read_text
+from pyexporter.files import list_dir, read_first_line, resolve_sysfs_dir
 
 # Only the rewinding st* nodes are reported; nst* and the a/l/m mode variants share their stats.
 _STAT_FILES = (
@@ -22,18 +22,6 @@ _STAT_FILES = (
 class TapeStats:
     name: str
     counters: dict[str, int]
-
-
-def class_entry_dir(path: str) -> str:
-    """A /sys/class entry: a symlink to the device on a live sysfs. Trees unpacked from text
-    archives without symlink support hold the link target as file content instead; follow it."""
-    if os.path.isdir(path):
-        return path
-    target = read_text(path).strip()
-    resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
-    if not os.path.isdir(resolved):
-        raise CollectorError(f"scsi_tape entry {path} does not lead to a directory")
-    return resolved
 
 
 def read_tape(name: str, path: str) -> TapeStats:
@@ -63,7 +51,7 @@ class TapestatsCollector(Collector):
         base = self.paths.sys("class", "scsi_tape")
         ignored = self.options["ignored-devices"]
         tapes = [
-            read_tape(name, class_entry_dir(os.path.join(base, name)))
+            read_tape(name, resolve_sysfs_dir(os.path.join(base, name)))
             for name in list_dir(base)
             if is_tape_device(name) and not (ignored and ignored.search(name))
         ]

@@ -10,8 +10,7 @@ from typing import NamedTuple
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.collectors.hwmon import resolve_sysfs_path
-from pyexporter.files import read_first_line
+from pyexporter.files import read_first_line, resolve_sysfs_path
 
 
 class ThermalZone(NamedTuple):

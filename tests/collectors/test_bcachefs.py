@@ -1,19 +1,9 @@
-import os
 
 import pytest
 
 from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
-from tests.helpers import run_collector, sample
-
-
-def write(root, files: dict[str, str]) -> Paths:
-    for rel, text in files.items():
-        path = os.path.join(str(root), rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as fh:
-            fh.write(text)
-    return Paths.under(str(root))
+from tests.helpers import run_collector, sample, write_tree
 
 B = "sys/fs/bcachefs/abc-def/"
 TREE = {
@@ -30,7 +20,7 @@ TREE = {
 
 
 def test_bcachefs(tmp_path) -> None:
-    fams = run_collector("bcachefs", write(tmp_path, TREE))
+    fams = run_collector("bcachefs", write_tree(tmp_path, TREE))
     u = "abc-def"
     assert sample(fams, "node_bcachefs_btree_cache_size_bytes", uuid=u) == 1536
     assert sample(fams, "node_bcachefs_compression_uncompressed_bytes", uuid=u, algorithm="lz4") == 2048
@@ -49,4 +39,4 @@ def test_bcachefs_absent(tmp_path) -> None:
 
 def test_bcachefs_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
-        run_collector("bcachefs", write(tmp_path, {**TREE, B + "counters/fsync": "what\n"}))
+        run_collector("bcachefs", write_tree(tmp_path, {**TREE, B + "counters/fsync": "what\n"}))

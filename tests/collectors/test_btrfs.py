@@ -1,19 +1,9 @@
-import os
 
 import pytest
 
 from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
-from tests.helpers import run_collector, sample
-
-
-def write(root, files: dict[str, str]) -> Paths:
-    for rel, text in files.items():
-        path = os.path.join(str(root), rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as fh:
-            fh.write(text)
-    return Paths.under(str(root))
+from tests.helpers import run_collector, sample, write_tree
 
 U = "sys/fs/btrfs/11111111-2222-3333-4444-555555555555/"
 TREE = {
@@ -30,7 +20,7 @@ TREE = {
 
 
 def test_btrfs(tmp_path) -> None:
-    fams = run_collector("btrfs", write(tmp_path, TREE))
+    fams = run_collector("btrfs", write_tree(tmp_path, TREE))
     uuid = "11111111-2222-3333-4444-555555555555"
     assert sample(fams, "node_btrfs_info", uuid=uuid, label="mine") == 1
     assert sample(fams, "node_btrfs_commits_total", uuid=uuid) == 7
@@ -47,4 +37,4 @@ def test_btrfs_absent(tmp_path) -> None:
 
 def test_btrfs_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
-        run_collector("btrfs", write(tmp_path, {**TREE, U + "commit_stats": "commits x\n"}))
+        run_collector("btrfs", write_tree(tmp_path, {**TREE, U + "commit_stats": "commits x\n"}))

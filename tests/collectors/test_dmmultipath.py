@@ -1,19 +1,9 @@
-import os
 
 import pytest
 
 from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
-from tests.helpers import run_collector, sample, samples
-
-
-def write(root, files: dict[str, str]) -> Paths:
-    for rel, text in files.items():
-        path = os.path.join(str(root), rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as fh:
-            fh.write(text)
-    return Paths.under(str(root))
+from tests.helpers import run_collector, sample, samples, write_tree
 
 TREE = {
     "sys/block/dm-0/size": "8\n", "sys/block/dm-0/dm/name": "mpathA\n",
@@ -26,7 +16,7 @@ TREE = {
 
 
 def test_dmmultipath(tmp_path) -> None:
-    fams = run_collector("dmmultipath", write(tmp_path, TREE))
+    fams = run_collector("dmmultipath", write_tree(tmp_path, TREE))
     key = {"device": "mpathA", "sysfs_name": "dm-0"}
     assert sample(fams, "node_dmmultipath_device_size_bytes", **key) == 4096
     assert sample(fams, "node_dmmultipath_device_active", **key) == 1
@@ -42,4 +32,4 @@ def test_dmmultipath_absent(tmp_path) -> None:
 
 def test_dmmultipath_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
-        run_collector("dmmultipath", write(tmp_path, {**TREE, "sys/block/dm-0/size": "x\n"}))
+        run_collector("dmmultipath", write_tree(tmp_path, {**TREE, "sys/block/dm-0/size": "x\n"}))

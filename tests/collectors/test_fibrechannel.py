@@ -1,19 +1,9 @@
-import os
 
 import pytest
 
 from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
-from tests.helpers import run_collector, sample, samples
-
-
-def write(root, files: dict[str, str]) -> Paths:
-    for rel, text in files.items():
-        path = os.path.join(str(root), rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as fh:
-            fh.write(text)
-    return Paths.under(str(root))
+from tests.helpers import run_collector, sample, samples, write_tree
 
 H = "sys/class/fc_host/host0/"
 TREE = {
@@ -23,7 +13,7 @@ TREE = {
 
 
 def test_fibrechannel(tmp_path) -> None:
-    fams = run_collector("fibrechannel", write(tmp_path, TREE))
+    fams = run_collector("fibrechannel", write_tree(tmp_path, TREE))
     got = samples(fams)
     assert sample(fams, "node_fibrechannel_rx_frames_total", fc_host="host0") == 3
     assert not any(name == "node_fibrechannel_dumped_frames_total" for name, _ in got)
@@ -37,4 +27,4 @@ def test_fibrechannel_absent(tmp_path) -> None:
 
 def test_fibrechannel_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
-        run_collector("fibrechannel", write(tmp_path, {**TREE, H + "statistics/rx_frames": "zz\n"}))
+        run_collector("fibrechannel", write_tree(tmp_path, {**TREE, H + "statistics/rx_frames": "zz\n"}))

@@ -1,19 +1,9 @@
-import os
 
 import pytest
 
 from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
-from tests.helpers import run_collector, sample, samples
-
-
-def write(root, files: dict[str, str]) -> Paths:
-    for rel, text in files.items():
-        path = os.path.join(str(root), rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as fh:
-            fh.write(text)
-    return Paths.under(str(root))
+from tests.helpers import run_collector, sample, samples, write_tree
 
 D = "sys/class/infiniband/mlx0/"
 TREE = {
@@ -25,7 +15,7 @@ TREE = {
 
 
 def test_infiniband(tmp_path) -> None:
-    fams = run_collector("infiniband", write(tmp_path, TREE))
+    fams = run_collector("infiniband", write_tree(tmp_path, TREE))
     assert sample(fams, "node_infiniband_info", device="mlx0", board_id="B", firmware_version="1.0",
                   hca_type="H") == 1
     assert sample(fams, "node_infiniband_state_id", device="mlx0", port="1") == 4
@@ -40,4 +30,4 @@ def test_infiniband_absent(tmp_path) -> None:
 
 def test_infiniband_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
-        run_collector("infiniband", write(tmp_path, {**TREE, D + "ports/1/state": "ACTIVE\n"}))
+        run_collector("infiniband", write_tree(tmp_path, {**TREE, D + "ports/1/state": "ACTIVE\n"}))

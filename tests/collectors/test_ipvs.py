@@ -1,19 +1,9 @@
-import os
 
 import pytest
 
 from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
-from tests.helpers import run_collector, sample
-
-
-def write(root, files: dict[str, str]) -> Paths:
-    for rel, text in files.items():
-        path = os.path.join(str(root), rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as fh:
-            fh.write(text)
-    return Paths.under(str(root))
+from tests.helpers import run_collector, sample, write_tree
 
 TREE = {
     "proc/net/ip_vs_stats": "h\nh\n 10 20 0 30 0\n",
@@ -30,7 +20,7 @@ TREE = {
 
 
 def test_ipvs(tmp_path) -> None:
-    fams = run_collector("ipvs", write(tmp_path, TREE))
+    fams = run_collector("ipvs", write_tree(tmp_path, TREE))
     assert sample(fams, "node_ipvs_connections_total") == 16
     assert sample(fams, "node_ipvs_incoming_bytes_total") == 48
     assert sample(fams, "node_ipvs_backend_weight", local_address="192.168.0.22", local_port="3306",
@@ -38,7 +28,7 @@ def test_ipvs(tmp_path) -> None:
 
 
 def test_ipvs_reduced_labels_sum(tmp_path) -> None:
-    fams = run_collector("ipvs", write(tmp_path, TREE), {"backend-labels": "remote_address"})
+    fams = run_collector("ipvs", write_tree(tmp_path, TREE), {"backend-labels": "remote_address"})
     assert sample(fams, "node_ipvs_backend_connections_active", remote_address="192.168.82.22") == 250
 
 
@@ -48,4 +38,4 @@ def test_ipvs_absent(tmp_path) -> None:
 
 def test_ipvs_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
-        run_collector("ipvs", write(tmp_path, {**TREE, "proc/net/ip_vs_stats": "garbage\n"}))
+        run_collector("ipvs", write_tree(tmp_path, {**TREE, "proc/net/ip_vs_stats": "garbage\n"}))

@@ -1,19 +1,9 @@
-import os
 
 import pytest
 
 from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
-from tests.helpers import run_collector, sample
-
-
-def write(root, files: dict[str, str]) -> Paths:
-    for rel, text in files.items():
-        path = os.path.join(str(root), rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as fh:
-            fh.write(text)
-    return Paths.under(str(root))
+from tests.helpers import run_collector, sample, write_tree
 
 N = "sys/class/nvme/nvme0/"
 TREE = {
@@ -24,7 +14,7 @@ TREE = {
 
 
 def test_nvme(tmp_path) -> None:
-    fams = run_collector("nvme", write(tmp_path, TREE))
+    fams = run_collector("nvme", write_tree(tmp_path, TREE))
     assert sample(fams, "node_nvme_info", device="nvme0", firmware_revision="F1", model="Disk",
                   serial="S1", state="live", cntlid="7") == 1
     assert sample(fams, "node_nvme_namespace_size_bytes", device="nvme0", nsid="1") == 51200
@@ -38,4 +28,4 @@ def test_nvme_absent(tmp_path) -> None:
 
 def test_nvme_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
-        run_collector("nvme", write(tmp_path, {**TREE, N + "nvme0n1/size": "big\n"}))
+        run_collector("nvme", write_tree(tmp_path, {**TREE, N + "nvme0n1/size": "big\n"}))

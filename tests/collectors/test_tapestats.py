@@ -1,19 +1,9 @@
-import os
 
 import pytest
 
 from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
-from tests.helpers import run_collector, sample, samples
-
-
-def write(root, files: dict[str, str]) -> Paths:
-    for rel, text in files.items():
-        path = os.path.join(str(root), rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as fh:
-            fh.write(text)
-    return Paths.under(str(root))
+from tests.helpers import run_collector, sample, samples, write_tree
 
 STATS = ("in_flight", "io_ns", "other_cnt", "read_byte_cnt", "read_cnt", "read_ns", "resid_cnt",
          "write_byte_cnt", "write_cnt", "write_ns")
@@ -25,7 +15,7 @@ TREE["sys/class/scsi_tape/nst0"] = "../../devices/host0/scsi_tape/st0\n"
 
 
 def test_tapestats(tmp_path) -> None:
-    fams = run_collector("tapestats", write(tmp_path, TREE))
+    fams = run_collector("tapestats", write_tree(tmp_path, TREE))
     assert sample(fams, "node_tape_io_now", device="st0") == 0
     assert sample(fams, "node_tape_io_time_seconds_total", device="st0") == 1
     assert sample(fams, "node_tape_write_time_seconds_total", device="st0") == 9
@@ -33,7 +23,7 @@ def test_tapestats(tmp_path) -> None:
 
 
 def test_tapestats_ignored(tmp_path) -> None:
-    assert run_collector("tapestats", write(tmp_path, TREE), {"ignored-devices": "^st0$"}) == []
+    assert run_collector("tapestats", write_tree(tmp_path, TREE), {"ignored-devices": "^st0$"}) == []
 
 
 def test_tapestats_absent(tmp_path) -> None:
@@ -42,4 +32,4 @@ def test_tapestats_absent(tmp_path) -> None:
 
 def test_tapestats_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
-        run_collector("tapestats", write(tmp_path, {**TREE, DEV + "stats/io_ns": "x\n"}))
+        run_collector("tapestats", write_tree(tmp_path, {**TREE, DEV + "stats/io_ns": "x\n"}))

@@ -94,3 +94,9 @@ def test_listen_address_forms() -> None:
     assert parse_listen_address("localhost:80") == ListenAddress("localhost", 80)
     with pytest.raises(ConfigError):
         parse_listen_address("::1:9100")
+
+
+def test_mutually_exclusive_collector_flags_stop_start_up(capsys) -> None:
+    code = main(["--once", "--collector.netdev.device-include=lo", "--collector.netdev.device-exclude=eth"])
+    assert code == 2
+    assert "mutually exclusive" in capsys.readouterr().err

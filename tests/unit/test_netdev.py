@@ -7,13 +7,12 @@ import pytest
 from pyexporter.collectors import CollectorError, FlagValueError
 from pyexporter.collectors.netdev import (
     LINK_STATS_KEYS,
-    DeviceFilter,
     address_infos,
-    device_filter,
     legacy_stats,
     parse_link_dump,
     parse_net_dev,
 )
+from pyexporter.filters import DeviceFilter, device_filter
 
 HEADER = (
     "Inter-|   Receive                                                |  Transmit\n"
