@@ -20,10 +20,24 @@ UPSTREAM_IGNORE = (
 )
 
 
-def upstream_flags() -> list[str]:
+# Upstream runs from its repository root with relative paths, and some labels and HELP texts
+# carry the path as given (rapl's `path`, textfile's HELP); run from a folder where this relative
+# path leads to the fixtures, and they match to the letter.
+RELATIVE_ROOT = "collector/fixtures"
+
+
+def make_upstream_cwd(folder: str) -> str:
+    """Make FOLDER a working directory in which RELATIVE_ROOT leads to the shared fixtures."""
+    os.makedirs(os.path.join(folder, "collector"), exist_ok=True)
+    link = os.path.join(folder, RELATIVE_ROOT)
+    if not os.path.islink(link):
+        os.symlink(os.path.abspath(SHARED_FIXTURES), link)
+    return folder
+
+
+def upstream_flags(fix: str = SHARED_FIXTURES) -> list[str]:
     """pyexporter command-line flags equivalent to upstream's end-to-end run (for the collectors
-    pyexporter has); the collectors upstream disables stay disabled."""
-    fix = SHARED_FIXTURES
+    pyexporter has), with the fixtures at FIX; the collectors upstream disables stay disabled."""
     return [
         f"--path.rootfs={fix}",
         f"--path.procfs={fix}/proc",
