@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import urllib.request
 
@@ -19,18 +20,22 @@ IDENTITY = ("node_uname_info", "node_os_info", "node_os_version", "node_memory_M
             "node_boot_time_seconds", "node_filefd_maximum", "node_entropy_pool_size_bits")
 
 
-def scrape(url: str) -> dict[str, dict[frozenset, float]]:
+def scrape(url: str, counters: set[str] | None = None) -> dict[str, dict[frozenset, float]]:
+    """{sample name: {labels: value}}; the names of counter samples are added to COUNTERS."""
     with urllib.request.urlopen(url, timeout=30) as resp:
         text = resp.read().decode()
     families: dict[str, dict[frozenset, float]] = {}
     for family in text_string_to_metric_families(text):
         for s in family.samples:
             families.setdefault(s.name, {})[frozenset(s.labels.items())] = s.value
+            if counters is not None and family.type == "counter":
+                counters.add(s.name)
     return families
 
 
 @pytest.fixture(scope="module")
-def both() -> tuple[dict, dict]:
+def both() -> tuple[dict, dict, dict, set[str]]:
+    """Reference, ours, reference again (so ours sits between the two in time), counter names."""
     binary = which("prometheus-node-exporter")
     require(binary is not None, "prometheus-node-exporter is not installed (apt-get install prometheus-node-exporter)")
     ref_port, py_port = free_port(), free_port()
@@ -41,33 +46,62 @@ def both() -> tuple[dict, dict]:
     try:
         wait_http(f"http://127.0.0.1:{ref_port}/metrics")
         wait_http(f"http://127.0.0.1:{py_port}/-/healthy")
-        reference = scrape(f"http://127.0.0.1:{ref_port}/metrics")
+        # Warm both up, then scrape reference, ours, reference in quick succession.
+        scrape(f"http://127.0.0.1:{py_port}/metrics")
+        counters: set[str] = set()
+        reference = scrape(f"http://127.0.0.1:{ref_port}/metrics", counters)
         ours = scrape(f"http://127.0.0.1:{py_port}/metrics")
+        after = scrape(f"http://127.0.0.1:{ref_port}/metrics")
     finally:
         for proc in (ref, py):
             proc.terminate()
             proc.wait(timeout=20)
-    return reference, ours
+    return reference, ours, after, counters
 
 
 def test_every_reference_family_is_emitted(both) -> None:
-    reference, ours = both
+    reference, ours, _, _ = both
     wanted = {name for name in reference if name.startswith("node_")} - NOT_EMITTED
     missing = sorted(wanted - set(ours))
     assert not missing, missing
 
 
 def test_identity_families_are_identical(both) -> None:
-    reference, ours = both
+    reference, ours, _, _ = both
     for name in IDENTITY:
         if name in reference:
             assert ours.get(name) == reference[name], name
 
 
 def test_scrape_success_where_the_reference_succeeds(both) -> None:
-    reference, ours = both
+    reference, ours, _, _ = both
     ok = {dict(labels)["collector"] for labels, value in reference["node_scrape_collector_success"].items()
           if value == 1}
     ours_ok = {dict(labels)["collector"] for labels, value in ours["node_scrape_collector_success"].items()
                if value == 1}
     assert not (ok - ours_ok), ok - ours_ok
+
+
+# Counters that are not monotonic across two processes: the exporters' own traffic shows in them
+# differently, or the kernel resets them.
+NOT_SANDWICHED = re.compile(r"^(node_scrape_|promhttp_|process_|go_)")
+
+
+def test_counters_agree_within_the_time_between_scrapes(both) -> None:
+    """Counters are monotonic: ours, scraped between two reference scrapes, must lie between them."""
+    reference, ours, after, counters = both
+    outside, compared = [], 0
+    for name in sorted(counters):
+        if not name.startswith("node_") or NOT_SANDWICHED.search(name):
+            continue
+        for labels, before in reference[name].items():
+            if labels not in ours.get(name, {}) or labels not in after.get(name, {}):
+                continue
+            value, later = ours[name][labels], after[name][labels]
+            compared += 1
+            # /proc/stat CPU times tick in 1/100 s; allow one tick either way.
+            slack = 0.011 if name.startswith("node_cpu_") else 0
+            if not before - slack <= value <= later + slack:
+                outside.append(f"{name}{dict(labels)}: {before} <= {value} <= {later}")
+    assert compared > 50, compared
+    assert not outside, "\n".join(outside[:30])
