@@ -49,3 +49,31 @@ def test_port_in_use_exits_2(run_pyexporter) -> None:
                           text=True, timeout=60)
     assert proc.returncode == 2
     assert "cannot listen" in proc.stderr
+
+
+def test_sigterm_lets_an_in_flight_scrape_finish(run_pyexporter, tmp_path) -> None:
+    """A textfile that is a FIFO holds the scrape open until the test writes to it."""
+    import os
+    import threading
+
+    fifo = tmp_path / "slow.prom"
+    os.mkfifo(fifo)
+    base, proc = run_pyexporter("--collector.disable-defaults", "--collector.textfile",
+                                f"--collector.textfile.directory={tmp_path}")
+    result: dict[str, object] = {}
+
+    def scrape() -> None:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=30) as resp:
+            result["status"] = resp.status
+            result["body"] = resp.read().decode()
+
+    client = threading.Thread(target=scrape)
+    client.start()
+    # Opening the FIFO for writing waits until the collector has opened it for reading.
+    with open(fifo, "w") as writer:
+        proc.send_signal(signal.SIGTERM)
+        writer.write("slow_metric 42\n")
+    client.join(timeout=30)
+    assert result.get("status") == 200
+    assert "slow_metric 42" in str(result["body"])
+    assert proc.wait(timeout=20) == 0
