@@ -25,6 +25,7 @@ class _BoolFlag(argparse.Action):
         positive = option_strings[0]
         negative = "--no-" + positive[2:]
         kwargs.setdefault("default", None)
+        kwargs.setdefault("metavar", "true|false")
         super().__init__([positive, negative], dest, nargs="?", **kwargs)
 
     def __call__(
@@ -60,6 +61,7 @@ def _option_dest(spec: CollectorSpec, flag_name: str) -> str:
 def build_parser(registry: dict[str, CollectorSpec]) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pyexporter",
+        usage="pyexporter [flags]",
         description="Prometheus exporter for machine metrics, node_exporter compatible.",
         allow_abbrev=False,
     )

@@ -109,12 +109,14 @@ class Flag:
     """One `--collector.NAME.<name>` flag. `kind` is str, bool, int, float, duration, regex or list.
 
     Regex flags arrive in `options` compiled, or None when empty; durations as seconds.
+    `full_name` is for the few flags node_exporter names outside `collector.NAME.`.
     """
 
     name: str
     help: str
     default: Any = ""
     kind: str = "str"
+    full_name: str | None = None
 
     def convert(self, value: Any) -> Any:
         return _CONVERTERS[self.kind](value)
@@ -153,7 +155,7 @@ class CollectorSpec:
     flags: tuple[Flag, ...]
 
     def flag_name(self, flag: Flag) -> str:
-        return f"collector.{self.name}.{flag.name}"
+        return flag.full_name or f"collector.{self.name}.{flag.name}"
 
     def options(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """This collector's options: flag defaults overridden by `given`, converted to their kinds."""

@@ -103,7 +103,7 @@ def read_power_supply(name: str, directory: str) -> PowerSupply:
 @collector(
     "powersupplyclass",
     flags=[Flag("ignored-supplies", "Regexp of power supplies to ignore for powersupplyclass collector.",
-                "^$", "regex")],
+                "^$", "regex", full_name="collector.powersupply.ignored-supplies")],
 )
 class PowerSupplyClassCollector(Collector):
     def collect(self) -> Iterable[Metric]:

@@ -100,3 +100,8 @@ def test_mutually_exclusive_collector_flags_stop_start_up(capsys) -> None:
     code = main(["--once", "--collector.netdev.device-include=lo", "--collector.netdev.device-exclude=eth"])
     assert code == 2
     assert "mutually exclusive" in capsys.readouterr().err
+
+
+def test_flag_named_outside_its_collector() -> None:
+    settings = parse_args(["--collector.powersupply.ignored-supplies=^BAT"])
+    assert settings.collector_options["powersupplyclass"]["ignored-supplies"] == re.compile("^BAT")
