@@ -1,4 +1,10 @@
-"""Turning gathered families into bytes: prometheus-client's encoders, negotiated in one place."""
+"""Turning gathered families into bytes, with the format negotiated in one place.
+
+prometheus-client chooses the format. For the two formats scrapers ask for (text 0.0.4, and
+OpenMetrics 1.0.0, which Prometheus prefers) a lean encoder writes the same bytes as
+prometheus-client's: its encoders validate and escape every name of every sample, which made
+them about 40% of a whole scrape's time. Other negotiated variants use prometheus-client's.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, choose_encoder, gzip_accepted
 from prometheus_client.exposition import generate_latest as generate_text
+from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as CONTENT_TYPE_OPENMETRICS
+from prometheus_client.utils import floatToGoString
 
 log = logging.getLogger("pyexporter.exposition")
 
@@ -49,11 +57,84 @@ def merge(families: Iterable[Metric]) -> tuple[list[Metric], int]:
     return [by_name[name] for name in sorted(by_name)], conflicts
 
 
+def _label_text(labels: dict[str, str]) -> str:
+    if not labels:
+        return ""
+    parts = []
+    for name in sorted(labels):
+        value = labels[name]
+        if "\\" in value or "\n" in value or '"' in value:
+            value = value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+        parts.append(f'{name}="{value}"')
+    return "{" + ",".join(parts) + "}"
+
+
+# prometheus-client's text encoder renames these types and moves these samples (see its
+# generate_latest); the same is done here so that the bytes match.
+_TEXT_TYPES = {"info": "gauge", "stateset": "gauge", "gaugehistogram": "histogram", "unknown": "untyped"}
+_OPENMETRICS_ONLY_SUFFIXES = ("_created", "_gsum", "_gcount")
+
+
+def encode_text(families: Iterable[Metric]) -> bytes:
+    """Text format 0.0.4, byte for byte as prometheus-client's generate_latest writes it."""
+    out: list[str] = []
+    append = out.append
+    for family in families:
+        name, kind = family.name, family.type
+        if kind == "counter":
+            name += "_total"
+        elif kind == "info":
+            name += "_info"
+        kind = _TEXT_TYPES.get(kind, kind)
+        help_text = family.documentation.replace("\\", "\\\\").replace("\n", "\\n")
+        append(f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n")
+        moved: dict[str, list[str]] = {}
+        for sample in family.samples:
+            line = f"{sample.name}{_label_text(sample.labels)} {floatToGoString(sample.value)}"
+            if sample.timestamp is not None:
+                line += f" {int(float(sample.timestamp) * 1000):d}"
+            suffix = sample.name[len(family.name):]
+            if suffix in _OPENMETRICS_ONLY_SUFFIXES and sample.name.startswith(family.name):
+                moved.setdefault(suffix, []).append(line + "\n")
+            else:
+                append(line + "\n")
+        for suffix, lines in sorted(moved.items()):
+            append(f"# HELP {family.name}{suffix} {help_text}\n# TYPE {family.name}{suffix} gauge\n")
+            out.extend(lines)
+    return "".join(out).encode("utf-8")
+
+
+def encode_openmetrics(families: Iterable[Metric]) -> bytes:
+    """OpenMetrics 1.0.0, byte for byte as prometheus-client's openmetrics encoder writes it."""
+    out: list[str] = []
+    append = out.append
+    for family in families:
+        help_text = family.documentation
+        if "\\" in help_text or "\n" in help_text or '"' in help_text:
+            help_text = help_text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+        append(f"# HELP {family.name} {help_text}\n# TYPE {family.name} {family.type}\n")
+        if family.unit:
+            append(f"# UNIT {family.name} {family.unit}\n")
+        for sample in family.samples:
+            line = f"{sample.name}{_label_text(sample.labels)} {floatToGoString(sample.value)}"
+            if sample.timestamp is not None:
+                line += f" {sample.timestamp}"
+            append(line + "\n")
+    append("# EOF\n")
+    return "".join(out).encode("utf-8")
+
+
+# What choose_encoder passes for plain OpenMetrics 1.0.0; legacy names escape to themselves.
+_OPENMETRICS_1_0 = {"escaping": "underscores", "version": "1.0.0"}
+
+
 def encode(families: list[Metric], accept: str = "") -> tuple[bytes, str]:
     """Body and content type: text 0.0.4 unless the Accept header asks for OpenMetrics."""
     encoder, content_type = choose_encoder(accept)
     if encoder is generate_text:
-        content_type = CONTENT_TYPE_PLAIN_0_0_4
+        return encode_text(families), CONTENT_TYPE_PLAIN_0_0_4
+    if content_type.startswith(CONTENT_TYPE_OPENMETRICS) and getattr(encoder, "keywords", None) == _OPENMETRICS_1_0:
+        return encode_openmetrics(families), content_type
     return encoder(_Families(families)), content_type
 
 

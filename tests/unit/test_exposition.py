@@ -1,0 +1,80 @@
+"""The lean encoders write exactly what prometheus-client's encoders write."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    InfoMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+    UnknownMetricFamily,
+)
+from prometheus_client.exposition import generate_latest
+from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
+
+from pyexporter.collectors import load_all
+from pyexporter.exposition import _Families, encode, encode_openmetrics, encode_text, merge
+from pyexporter.paths import Paths
+from pyexporter.scrape import Scraper
+from tests.helpers import FIXTURES, SHARED_FIXTURES
+
+PROMETHEUS_ACCEPT = (
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
+
+
+def tricky_families() -> list[Metric]:
+    gauge = GaugeMetricFamily("node_odd", 'Help with \\ backslash, "quotes" and\nnewline.', labels=["b", "a"])
+    gauge.add_metric(['back\\slash "q"\nnl', "ü"], 1.5)
+    gauge.add_metric(["", "x"], float("nan"))
+    gauge.add_metric(["inf", "y"], float("inf"))
+    gauge.add_metric(["big", "z"], 1.418183276e9)
+    gauge.add_metric(["neg", "z"], -2e-7)
+    counter = CounterMetricFamily("node_things_total", "Things.", labels=["k"])
+    counter.add_metric(["v"], 3, timestamp=1700000000.5)
+    untyped = UnknownMetricFamily("node_raw", "Raw.", value=42)
+    summary = SummaryMetricFamily("node_sum", "S.", count_value=3, sum_value=1.5)
+    histogram = HistogramMetricFamily("node_hist", "H.", buckets=[("0.5", 1), ("+Inf", 4)], sum_value=2.0)
+    info = InfoMetricFamily("node_build", "Build.", value={"version": "1"})
+    created = Metric("node_made", "Made.", "counter")
+    created.add_sample("node_made_total", {}, 5)
+    created.add_sample("node_made_created", {}, 1700000000.0)
+    return [gauge, counter, untyped, summary, histogram, info, created]
+
+
+def scraped_families() -> list[Metric]:
+    names = [name for name, spec in load_all().items() if spec.default_enabled or name == "processes"]
+    root = SHARED_FIXTURES if os.path.isdir(SHARED_FIXTURES) else os.path.join(FIXTURES, "basic")
+    families, _ = merge(Scraper(Paths.under(root), names).gather())
+    return families
+
+
+@pytest.mark.parametrize("make", [tricky_families, scraped_families])
+def test_text_matches_prometheus_client(make) -> None:
+    families = make()
+    assert encode_text(families) == generate_latest(_Families(families))
+
+
+@pytest.mark.parametrize("make", [tricky_families, scraped_families])
+def test_openmetrics_matches_prometheus_client(make) -> None:
+    families = make()
+    assert encode_openmetrics(families) == generate_openmetrics(_Families(families))
+
+
+def test_negotiation() -> None:
+    families = tricky_families()
+    body, content_type = encode(families, "")
+    assert content_type == "text/plain; version=0.0.4; charset=utf-8"
+    body, content_type = encode(families, PROMETHEUS_ACCEPT)
+    assert content_type.startswith("application/openmetrics-text; version=1.0.0; charset=utf-8")
+    assert body.endswith(b"# EOF\n")
+    # A variant only prometheus-client knows is still served, by prometheus-client.
+    body, content_type = encode(families, "text/plain;version=1.0.0")
+    assert content_type.startswith("text/plain; version=1.0.0")
+    assert b"node_raw 42.0" in body
