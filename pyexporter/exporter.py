@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -77,6 +77,47 @@ def _build_info() -> GaugeMetricFamily:
     return family
 
 
+class _Coalescer:
+    """Concurrent scrapes share file reading without serving data older than their request.
+
+    A request arriving while a gather of the same collectors runs waits for the next gather,
+    which starts when the running one ends and is shared by every request that waited for it.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._started: dict[object, int] = {}
+        self._done: dict[object, int] = {}
+        self._running: set[object] = set()
+        self._results: dict[object, list[Metric]] = {}
+
+    def run(self, key: object, gather: Callable[[], list[Metric]]) -> list[Metric]:
+        with self._cond:
+            # The first gather to start after this request arrived; the running one started before.
+            generation = self._started.get(key, 0) + 1
+            while True:
+                if self._done.get(key, 0) >= generation:
+                    return list(self._results[key])
+                if key not in self._running:
+                    self._started[key] = generation
+                    self._running.add(key)
+                    break
+                self._cond.wait()
+        try:
+            result = gather()
+        except BaseException:
+            with self._cond:
+                self._running.discard(key)
+                self._cond.notify_all()
+            raise
+        with self._cond:
+            self._running.discard(key)
+            self._done[key] = generation
+            self._results[key] = result
+            self._cond.notify_all()
+        return list(result)
+
+
 class Exporter:
     """What a request for the metrics path needs: choose collectors, gather, render."""
 
@@ -94,6 +135,7 @@ class Exporter:
         self._build_info = _build_info()
         # Collectors keep state (stuck mounts, cached files) and are not written to be re-entered.
         self._gather_lock = threading.Lock()
+        self._coalescer = _Coalescer()
 
     @property
     def enabled(self) -> list[str]:
@@ -102,11 +144,14 @@ class Exporter:
     def select(self, collect: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
         return self.scraper.select(collect, exclude)
 
+    def _gather(self, names: Sequence[str] | None) -> list[Metric]:
+        with self._gather_lock:
+            return self.scraper.gather(names)
+
     def render(self, names: Sequence[str] | None = None, accept: str = "") -> tuple[bytes, str]:
         """The exposition of the named collectors (all enabled by default) and, unless disabled,
         the exporter's own metrics. Blocking: call it off the event loop."""
-        with self._gather_lock:
-            families = self.scraper.gather(names)
+        families = self._coalescer.run(tuple(names) if names is not None else None, lambda: self._gather(names))
         families.append(self._build_info)
         if self._self_registry is not None:
             families.extend(self._self_registry.collect())
