@@ -1,0 +1,109 @@
+"""Logging: one line per event in logfmt (default) or JSON, each with ts, level and msg, and no
+traceback for expected conditions at info level."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from pyexporter.logs import setup_logging
+
+TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+_PAIR = re.compile(r'([A-Za-z_][\w.]*)=("(?:[^"\\]|\\.)*"|[^\s"=]*)(?: |$)')
+
+
+def parse_logfmt(line: str) -> dict[str, str]:
+    """KEY=VALUE pairs, VALUE bare or a JSON-quoted string; anything else in the line fails."""
+    fields: dict[str, str] = {}
+    pos = 0
+    while pos < len(line):
+        match = _PAIR.match(line, pos)
+        assert match, f"not logfmt at {pos}: {line!r}"
+        key, value = match.groups()
+        fields[key] = json.loads(value) if value.startswith('"') else value
+        pos = match.end()
+    return fields
+
+
+def parse(fmt: str, line: str) -> dict[str, str]:
+    return json.loads(line) if fmt == "json" else parse_logfmt(line)
+
+
+@pytest.fixture
+def pyexporter_logger() -> Iterator[logging.Logger]:
+    """The package logger, put back afterwards: setup_logging replaces its handlers."""
+    logger = logging.getLogger("pyexporter")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield logger
+    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
+
+
+def _boom() -> None:
+    raise FileNotFoundError(2, "No such file or directory", "/proc/loadavg")
+
+
+@pytest.mark.parametrize("fmt", ["logfmt", "json"])
+def test_one_line_per_event_with_ts_level_msg(fmt: str, capsys, pyexporter_logger: logging.Logger) -> None:
+    setup_logging("debug", fmt)
+    log = logging.getLogger("pyexporter.test")
+    log.debug("debug event")
+    log.info("two\nlines", extra={"kv": {"path": "/a b/c", "quote": 'say "hi"', "n": 3}})
+    log.warning("warn event", extra={"kv": {"empty": "", "multi": "x\ny"}})
+    try:
+        _boom()
+    except OSError:
+        log.error("collector failed", exc_info=True, extra={"kv": {"name": "loadavg"}})
+        log.debug("details", exc_info=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 5, lines
+    events = [parse(fmt, line) for line in lines]
+    for event in events:
+        assert {"ts", "level", "msg"} <= set(event), event
+        assert TS.match(event["ts"]), event["ts"]
+    assert [e["level"] for e in events] == ["debug", "info", "warn", "error", "debug"]
+    assert events[1]["msg"] == "two\nlines"
+    assert events[1]["path"] == "/a b/c" and events[1]["quote"] == 'say "hi"' and str(events[1]["n"]) == "3"
+    assert events[2]["empty"] == "" and events[2]["multi"] == "x\ny"
+    # The traceback is a debug-level detail only, and even then it stays inside one line.
+    assert "exc" not in events[3]
+    assert "Traceback" in events[4]["exc"]
+
+
+@pytest.mark.parametrize("fmt", ["logfmt", "json"])
+def test_info_level_hides_debug_and_tracebacks(fmt: str, capsys, pyexporter_logger: logging.Logger) -> None:
+    setup_logging("info", fmt)
+    log = logging.getLogger("pyexporter.test")
+    log.debug("not shown")
+    try:
+        _boom()
+    except OSError:
+        log.error("collector failed", exc_info=True)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = err.splitlines()
+    assert parse(fmt, line)["msg"] == "collector failed"
+
+
+@pytest.mark.parametrize("fmt", ["logfmt", "json"])
+def test_failing_collector_logs_one_line(fmt: str, tmp_path) -> None:
+    """An expected condition (a missing /proc file) in a real run: one error line, no traceback."""
+    (tmp_path / "proc").mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyexporter", "--once", f"--log.format={fmt}", f"--path.procfs={tmp_path}/proc",
+         "--collector.disable-defaults", "--collector.loadavg"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert 'node_scrape_collector_success{collector="loadavg"} 0.0' in proc.stdout
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, lines
+    event = parse(fmt, lines[0])
+    assert event["level"] == "error" and event["msg"] == "collector failed" and event["name"] == "loadavg"
+    assert "loadavg" in event["err"]
