@@ -31,6 +31,9 @@ class _Families:
         return iter(self._families)
 
 
+_reported_conflicts: set[str] = set()
+
+
 def merge(families: Iterable[Metric]) -> tuple[list[Metric], int]:
     """Families sorted by name, with same-named ones merged as client_golang's Gatherer does.
 
@@ -50,7 +53,11 @@ def merge(families: Iterable[Metric]) -> tuple[list[Metric], int]:
             by_name[family.name] = merged
         else:
             conflicts += 1
-            log.error(
+            # The same conflict recurs on every scrape; say it once at error level.
+            level = logging.DEBUG if family.name in _reported_conflicts else logging.ERROR
+            _reported_conflicts.add(family.name)
+            log.log(
+                level,
                 "metric family collected twice with different type or help; keeping the first",
                 extra={"kv": {"family": family.name}},
             )
