@@ -1,0 +1,3 @@
+module pyexporter/demo-api-go
+
+go 1.19
