@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from pyexporter import __version__
-from pyexporter.collectors import CollectorSpec, FlagValueError, load_all
+from pyexporter.collectors import CollectorSpec, FlagValueError, load_all, parse_duration
 from pyexporter.logs import LEVELS
 from pyexporter.paths import Paths
 from pyexporter.settings import ConfigError, ListenAddress, Settings, check_directory, parse_listen_address
@@ -54,6 +54,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"pyexporter: error: {message} (see --help)\n")
 
 
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except FlagValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _option_dest(spec: CollectorSpec, flag_name: str) -> str:
     return f"option:{spec.name}:{flag_name}"
 
@@ -75,6 +82,14 @@ def build_parser(registry: dict[str, CollectorSpec]) -> argparse.ArgumentParser:
                      help="Exclude metrics about the exporter itself (process_*, python_*, promhttp_*).")
     web.add_argument("--web.max-requests", dest="max_requests", type=int, default=40, metavar="N",
                      help="Maximum number of parallel scrape requests; 0 disables the limit (default 40).")
+    web.add_argument("--web.config.file", dest="web_config_file", default="", metavar="FILE",
+                     help="Path to a web configuration file (exporter-toolkit format) enabling TLS, basic "
+                          "auth, response headers and rate limiting; re-read when it changes.")
+    web.add_argument("--web.read-header-timeout", dest="read_header_timeout", type=_duration, default=20.0,
+                     metavar="DURATION",
+                     help="Close a new connection that has not sent a whole request head by then (default 20s).")
+    web.add_argument("--web.idle-timeout", dest="idle_timeout", type=_duration, default=150.0, metavar="DURATION",
+                     help="Close a keep-alive connection idle this long between requests (default 150s).")
 
     paths = parser.add_argument_group("paths")
     for flag, default in (("procfs", "/proc"), ("sysfs", "/sys"), ("rootfs", "/"),
@@ -152,6 +167,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         telemetry_path=args["telemetry_path"],
         disable_exporter_metrics=bool(args["disable_exporter_metrics"]),
         max_requests=args["max_requests"],
+        web_config_file=args["web_config_file"],
+        read_header_timeout=args["read_header_timeout"],
+        idle_timeout=args["idle_timeout"],
         paths=paths,
         enabled_collectors=tuple(enabled),
         collector_options=options,

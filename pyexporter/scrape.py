@@ -88,6 +88,7 @@ class Scraper:
             started = time.perf_counter()
             try:
                 produced = list(self.collectors[name].collect())
+                _check_values(produced)
             except Exception as err:  # noqa: BLE001 - any failure stays within its collector
                 elapsed = time.perf_counter() - started
                 fields = {"name": name, "duration_seconds": round(elapsed, 6), "err": _describe(err)}
@@ -102,6 +103,17 @@ class Scraper:
         families.append(duration)
         families.append(success)
         return families
+
+
+def _check_values(families: list[Metric]) -> None:
+    """A garbage counter parsed by int() can exceed any float; encoding it would fail the whole
+    exposition, so it fails its collector instead."""
+    for family in families:
+        for sample in family.samples:
+            try:
+                float(sample.value)
+            except (OverflowError, TypeError, ValueError):
+                raise CollectorError(f"{sample.name}: value {str(sample.value)[:40]} is not a float64") from None
 
 
 def _describe(err: Exception) -> str:

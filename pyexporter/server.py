@@ -1,32 +1,60 @@
-"""Running the exporter: one scrape to stdout (`--once`) or the HTTP server until a signal."""
+"""Running the exporter: one scrape to stdout (`--once`) or the HTTP(S) server until a signal."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from pyexporter import __version__
 from pyexporter.collectors import FlagValueError
 from pyexporter.exporter import Exporter
 from pyexporter.logs import setup_logging
-from pyexporter.settings import Settings
-from pyexporter.web import create_app
+from pyexporter.settings import ConfigError, ListenAddress, Settings
+from pyexporter.web import ConnectionGuard, create_app
+from pyexporter.webconfig import WatchedConfig
 
 log = logging.getLogger("pyexporter")
 
 # In-flight scrapes get this long to finish after SIGTERM/SIGINT.
 SHUTDOWN_TIMEOUT = 10.0
 
+# aiohttp's own defaults, given explicitly so that they hold whatever its version: a longer request
+# line or header line answers 400 and closes the connection.
+MAX_LINE_SIZE = 8190
+MAX_FIELD_SIZE = 8190
+
+
+class _ClientErrors(logging.Filter):
+    """aiohttp logs each malformed request (too long a line, bad syntax) as an error with a traceback.
+    That is the client's doing and anyone can send it: log it at debug, so that it cannot flood."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], HttpProcessingError):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger("pyexporter").isEnabledFor(logging.DEBUG)
+        return True
+
+
+http_log = logging.getLogger("pyexporter.http")
+http_log.addFilter(_ClientErrors())
+
 
 def run(settings: Settings) -> int:
     setup_logging(settings.log_level, settings.log_format)
+    web_config = None
     try:
+        if settings.web_config_file:
+            # Checked in full (certificates loaded, hashes parsed) before anything listens.
+            web_config = WatchedConfig(settings.web_config_file)
         exporter = Exporter(settings)
-    except FlagValueError as err:
+    except (FlagValueError, ConfigError) as err:
         print(f"pyexporter: error: {err}", file=sys.stderr)
         return 2
     if settings.once:
@@ -38,7 +66,7 @@ def run(settings: Settings) -> int:
         sys.stdout.flush()
         return 0
     try:
-        asyncio.run(serve(exporter))
+        asyncio.run(serve(exporter, web_config))
     except OSError as err:
         # Typically the port is taken; one line, as for any other start-up problem.
         print(f"pyexporter: error: cannot listen: {err}", file=sys.stderr)
@@ -46,22 +74,53 @@ def run(settings: Settings) -> int:
     return 0
 
 
-async def serve(exporter: Exporter) -> None:
+@contextlib.asynccontextmanager
+async def serving(
+    exporter: Exporter,
+    web_config: WatchedConfig | None = None,
+    addresses: Sequence[ListenAddress] | None = None,
+) -> AsyncIterator[web.AppRunner]:
+    """Listen on ADDRESSES (default: the settings'); on exit, let in-flight requests finish."""
     settings = exporter.settings
+    guard = ConnectionGuard(settings.read_header_timeout, settings.idle_timeout)
+    runner = web.AppRunner(
+        create_app(exporter, web_config, guard),
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_TIMEOUT,
+        keepalive_timeout=settings.idle_timeout,
+        max_line_size=MAX_LINE_SIZE,
+        max_field_size=MAX_FIELD_SIZE,
+        logger=http_log,
+    )
+    await runner.setup()
+    reaper: asyncio.Task[None] | None = None
+    try:
+        ssl_context = web_config.server_context() if web_config is not None and web_config.tls_enabled else None
+        for address in addresses if addresses is not None else settings.listen_addresses:
+            site = web.TCPSite(runner, address.host, address.port, reuse_address=True, ssl_context=ssl_context)
+            await site.start()
+            log.info("Listening on", extra={"kv": {"address": str(address)}})
+            log.info("TLS is enabled." if ssl_context else "TLS is disabled.",
+                     extra={"kv": {"http2": False, "address": str(address)}})
+        server = runner.server
+        assert server is not None
+        reaper = asyncio.create_task(guard.run(lambda: server.connections))
+        yield runner
+    finally:
+        if reaper is not None:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
+        await runner.cleanup()
+
+
+async def serve(exporter: Exporter, web_config: WatchedConfig | None = None) -> None:
     log.info("Starting pyexporter", extra={"kv": {"version": __version__}})
     log.info("Enabled collectors", extra={"kv": {"collectors": ",".join(exporter.enabled)}})
-    runner = web.AppRunner(create_app(exporter), handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
-    await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    try:
-        for address in settings.listen_addresses:
-            site = web.TCPSite(runner, address.host, address.port, reuse_address=True)
-            await site.start()
-            log.info("Listening on", extra={"kv": {"address": str(address)}})
+    async with serving(exporter, web_config):
         await stop.wait()
         log.info("Shutting down, waiting for in-flight scrapes")
-    finally:
-        await runner.cleanup()

@@ -48,6 +48,11 @@ class Settings:
     telemetry_path: str = "/metrics"
     disable_exporter_metrics: bool = False
     max_requests: int = 40
+    web_config_file: str = ""
+    # A new connection's request head must arrive within this; a keep-alive connection may then
+    # sit idle this long between requests (see web.ConnectionGuard).
+    read_header_timeout: float = 20.0
+    idle_timeout: float = 150.0
     paths: Paths = field(default_factory=Paths)
     enabled_collectors: tuple[str, ...] = ()
     collector_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -62,6 +67,10 @@ class Settings:
             raise ConfigError(f"--web.telemetry-path cannot be {self.telemetry_path!r}")
         if self.max_requests < 0:
             raise ConfigError(f"--web.max-requests must be 0 (no limit) or more, not {self.max_requests}")
+        if self.read_header_timeout <= 0:
+            raise ConfigError("--web.read-header-timeout must be more than 0")
+        if self.idle_timeout <= 0:
+            raise ConfigError("--web.idle-timeout must be more than 0")
 
 
 def check_directory(flag: str, path: str) -> None:

@@ -1,4 +1,4 @@
-"""The aiohttp application: routes, landing page, request limits, negotiation and gzip.
+"""The aiohttp application: routes, landing page, auth, request limits, negotiation and gzip.
 
 It knows the exporter only through `render`, `select` and `enabled`; no collector is named here.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
@@ -15,10 +16,13 @@ from pyexporter import __version__
 from pyexporter.exporter import Exporter
 from pyexporter.exposition import compress
 from pyexporter.scrape import FilterError
+from pyexporter.webconfig import BasicAuth, RateLimit, TokenBucket, WatchedConfig, allowed_san
 
 log = logging.getLogger("pyexporter.web")
 
 EXPORTER = web.AppKey("exporter", Exporter)
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class _Limit:
@@ -104,10 +108,141 @@ async def healthy(request: web.Request) -> web.Response:
     return web.Response(text="Healthy\n")
 
 
-def create_app(exporter: Exporter) -> web.Application:
-    app = web.Application()
+class ConnectionGuard:
+    """Deadlines for connections that are not being served: slowloris and idle keep-alive.
+
+    A connection must deliver a whole request head within `header_timeout` of being accepted, and
+    the next one within `idle_timeout` of the previous response; otherwise it is closed. A request
+    being handled (a slow scrape) is never cut. The middleware marks requests in and out; `reap`,
+    run about once a second by the server over its open connections, closes the late ones. This
+    does not rely on aiohttp's keepalive_timeout, which older aiohttp releases only start after a
+    first response, so a silent or trickling new connection was never closed.
+    """
+
+    def __init__(self, header_timeout: float, idle_timeout: float) -> None:
+        self.header_timeout = header_timeout
+        self.idle_timeout = idle_timeout
+        # connection -> [requests in progress, deadline]
+        self._state: dict[object, list[float]] = {}
+
+    def begin(self, connection: object) -> None:
+        state = self._state.setdefault(connection, [0, 0.0])
+        state[0] += 1
+
+    def end(self, connection: object) -> None:
+        state = self._state.setdefault(connection, [1, 0.0])
+        state[0] -= 1
+        state[1] = asyncio.get_running_loop().time() + self.idle_timeout
+
+    def reap(self, connections: Iterable[web.RequestHandler]) -> int:
+        """Close the connections past their deadline; returns how many."""
+        now = asyncio.get_running_loop().time()
+        live = set(connections)
+        for gone in self._state.keys() - live:
+            del self._state[gone]
+        closed = 0
+        for connection in live:
+            state = self._state.get(connection)
+            if state is None:
+                # First seen (within a reap interval of being accepted): the header clock starts.
+                self._state[connection] = [0, now + self.header_timeout]
+            elif state[0] <= 0 and now >= state[1]:
+                connection.force_close()
+                del self._state[connection]
+                closed += 1
+        return closed
+
+    async def run(self, connections: Callable[[], Iterable[web.RequestHandler]]) -> None:
+        interval = min(1.0, self.header_timeout / 4, self.idle_timeout / 4)
+        while True:
+            await asyncio.sleep(interval)
+            closed = self.reap(connections())
+            if closed:
+                log.debug("Closed connections past their header or idle deadline", extra={"kv": {"count": closed}})
+
+
+GUARD = web.AppKey("guard", ConnectionGuard)
+WEB_CONFIG = web.AppKey("web_config", WatchedConfig)
+AUTH = web.AppKey("auth", BasicAuth)
+
+
+@web.middleware
+async def _track(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    guard = request.app[GUARD]
+    connection = request.protocol
+    guard.begin(connection)
+    try:
+        return await handler(request)
+    finally:
+        guard.end(connection)
+
+
+class _Buckets:
+    """The rate_limit token bucket, renewed when the file changes its settings."""
+
+    def __init__(self) -> None:
+        self.bucket: TokenBucket | None = None
+
+    def allow(self, limit: RateLimit | None) -> bool:
+        if limit is None:
+            self.bucket = None
+            return True
+        if self.bucket is None or self.bucket.limit != limit:
+            self.bucket = TokenBucket(limit)
+        return self.bucket.allow()
+
+
+BUCKETS = web.AppKey("buckets", _Buckets)
+
+
+@web.middleware
+async def _secure(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    """exporter-toolkit's webHandler, in its order: configuration, rate limit, client SANs, basic auth."""
+    config = request.app[WEB_CONFIG].current()
+    if config is None:
+        return web.Response(status=500, text="Internal Server Error\n")
+    if not request.app[BUCKETS].allow(config.rate_limit):
+        return web.Response(status=429, text="Too Many Requests\n")
+    sans = config.tls.client_allowed_sans
+    if sans is not None and request.transport is not None:
+        # Go rejects such a certificate in the handshake; here the verified peer is checked per request.
+        if not allowed_san(request.transport.get_extra_info("peercert"), sans):
+            return web.Response(status=403, text="Forbidden: client certificate SAN not allowed\n")
+    if config.users and not await request.app[AUTH].verify(config.users, request.headers.get("Authorization")):
+        return web.Response(status=401, text="Unauthorized\n", headers={"WWW-Authenticate": "Basic"})
+    return await handler(request)
+
+
+async def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
+    # Every response, 401 and 404 included, as exporter-toolkit sets them before anything else.
+    config = request.app[WEB_CONFIG].cached
+    if config is not None:
+        for name, value in config.headers.items():
+            response.headers[name] = value
+
+
+async def _close_auth(app: web.Application) -> None:
+    app[AUTH].close()
+
+
+def create_app(
+    exporter: Exporter, web_config: WatchedConfig | None = None, guard: ConnectionGuard | None = None
+) -> web.Application:
+    settings = exporter.settings
+    guard = guard or ConnectionGuard(settings.read_header_timeout, settings.idle_timeout)
+    middlewares = [_track]
+    if web_config is not None:
+        middlewares.append(_secure)
+    app = web.Application(middlewares=middlewares)
+    app[GUARD] = guard
+    if web_config is not None:
+        app[WEB_CONFIG] = web_config
+        app[AUTH] = BasicAuth()
+        app[BUCKETS] = _Buckets()
+        app.on_response_prepare.append(_add_headers)
+        app.on_cleanup.append(_close_auth)
     app[EXPORTER] = exporter
-    app[LIMIT] = _Limit(exporter.settings.max_requests)
+    app[LIMIT] = _Limit(settings.max_requests)
     app.router.add_get(exporter.settings.telemetry_path, metrics)
     app.router.add_get("/-/healthy", healthy)
     app.router.add_get("/", landing)

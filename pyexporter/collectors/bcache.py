@@ -41,8 +41,8 @@ def dehumanize(text: str) -> int:
             # An unknown suffix scales to zero, as node_exporter does.
             return int(_pseudo_float(text[:-1]) * _MULTIPLIERS.get(text[-1], 0.0))
         return int(float(text))
-    except ValueError:
-        raise CollectorError(f"unexpected bcache value {text!r}") from None
+    except (ValueError, OverflowError):  # OverflowError: inf, or a number past float range
+        raise CollectorError(f"unexpected bcache value {text[:40]!r}") from None
 
 
 def dehumanize_signed(text: str) -> int:

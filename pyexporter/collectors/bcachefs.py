@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -50,7 +51,10 @@ def parse_human_bytes(text: str) -> int:
         value = float(text.strip())
     except ValueError:
         raise CollectorError(f"bcachefs: invalid size value {text[:40]!r}") from None
-    return int(value * float(1024 ** (power or 0)))
+    scaled = value * float(1024 ** (power or 0))
+    if not math.isfinite(scaled):  # nan, inf, or past float range: int() would raise
+        raise CollectorError(f"bcachefs: invalid size value {text[:40]!r}")
+    return int(scaled)
 
 
 def _uint(text: str, what: str) -> int:

@@ -20,6 +20,9 @@ USER_HZ = 100.0
 # An idle counter that falls back by this many seconds means the CPU was hot-plugged.
 JUMP_BACK_SECONDS = 3.0
 
+# Far above any kernel's NR_CPUS (8192 at most today); a CPU list names no more.
+_MAX_CPUS = 1 << 16
+
 _CPU_DIR = re.compile(r"cpu[0-9]")
 
 
@@ -169,7 +172,11 @@ def parse_cpu_list(text: str) -> list[int]:
                 bounds = part.split("-")
                 if len(bounds) != 2:
                     raise ValueError
-                cpus.extend(range(int(bounds[0]), int(bounds[1]) + 1))
+                first, last = int(bounds[0]), int(bounds[1])
+                # A corrupt range such as 0-4294967295 would otherwise build a list of billions.
+                if len(cpus) + last - first >= _MAX_CPUS:
+                    raise CollectorError(f"CPU list names more than {_MAX_CPUS} CPUs at {part[:40]!r}")
+                cpus.extend(range(first, last + 1))
             else:
                 cpus.append(int(part))
         except ValueError:

@@ -108,7 +108,7 @@ class CpufreqCollector(Collector):
         for name in names:
             number = name[3:]
             if offline:
-                if not number.isdigit():
+                if not (number.isascii() and number.isdigit()):
                     raise CollectorError(f"unexpected CPU directory name {name!r}")
                 if int(number) in offline:
                     continue

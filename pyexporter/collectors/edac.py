@@ -19,7 +19,8 @@ _CHANNEL = re.compile(r"ch([0-9]+)_ce_count")
 
 def parse_count(text: str, path: str) -> int:
     value = text.strip()
-    if not value.isdigit():
+    # isdigit() alone also passes digits such as "²" that int() refuses.
+    if not (value.isascii() and value.isdigit()):
         raise CollectorError(f"unexpected content in {path}: {text[:40]!r}")
     return int(value)
 

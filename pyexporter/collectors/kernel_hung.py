@@ -12,7 +12,8 @@ from pyexporter.files import read_text
 
 def parse_hung_task_count(text: str) -> int:
     value = text.strip()
-    if not value.isdigit():
+    # isdigit() alone also passes digits such as "²" that int() refuses.
+    if not (value.isascii() and value.isdigit()):
         raise CollectorError(f"unexpected hung_task_detect_count content: {text[:80]!r}")
     return int(value)
 

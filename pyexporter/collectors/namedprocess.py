@@ -89,6 +89,9 @@ class ProcIO(NamedTuple):
     write_bytes: int | None
 
 
+_U64_LIMIT = 2**64
+
+
 def parse_stat(data: bytes) -> ProcStat:
     """/proc/[pid]/stat. The comm may hold spaces and parentheses, so fields are split after the last ")"."""
     open_at = data.find(b"(")
@@ -99,7 +102,7 @@ def parse_stat(data: bytes) -> ProcStat:
     if len(fields) <= _RSS:
         raise CollectorError(f"truncated stat content: {data[:80]!r}")
     try:
-        return ProcStat(
+        stat = ProcStat(
             comm=data[open_at + 1:close_at].decode("utf-8", "replace"),
             state=fields[_STATE].decode("ascii", "replace"),
             minflt=int(fields[_MINFLT]),
@@ -113,6 +116,10 @@ def parse_stat(data: bytes) -> ProcStat:
         )
     except ValueError:
         raise CollectorError(f"unexpected stat content: {data[:80]!r}") from None
+    # The kernel's fields are at most 64 bits; anything larger is garbage that would overflow later.
+    if any(abs(value) >= _U64_LIMIT for value in stat[2:]):
+        raise CollectorError(f"out-of-range number in stat content: {data[:80]!r}")
+    return stat
 
 
 def _field(data: bytes, key: bytes) -> int | None:
@@ -154,7 +161,7 @@ def parse_boot_time(text: str) -> int:
     for line in text.splitlines():
         if line.startswith("btime "):
             value = line[6:].strip()
-            if value.isdigit():
+            if value.isascii() and value.isdigit():
                 return int(value)
             break
     raise CollectorError("no valid btime line in /proc/stat")

@@ -150,6 +150,9 @@ def parse_link_dump(data: bytes) -> tuple[list[DeviceStats], bool]:
         if kind == _NLMSG_ERROR:
             (errno,) = struct.unpack_from("=i", body) if len(body) >= 4 else (0,)
             if errno:
+                # The kernel sends a negative errno; anything else would overflow os.strerror.
+                if not 0 < -errno < 2**31:
+                    raise CollectorError(f"malformed netlink error reply: errno {errno}")
                 raise OSError(-errno, f"netlink link dump failed: {os.strerror(-errno)}")
         elif kind == _RTM_NEWLINK:
             if len(body) < _IFINFOMSG.size:

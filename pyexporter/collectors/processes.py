@@ -38,14 +38,15 @@ def parse_proc_stat(text: str) -> ProcStat:
 
 def parse_uint(text: str, what: str) -> int:
     value = text.strip()
-    if not value.isdigit():
+    # isdigit() alone also passes digits such as "²" that int() refuses.
+    if not (value.isascii() and value.isdigit()):
         raise CollectorError(f"unexpected {what} content: {text[:80]!r}")
     return int(value)
 
 
 def numeric_entries(path: str) -> list[int]:
     """The pid (or tid) directories of a proc listing."""
-    return sorted(int(name) for name in os.listdir(path) if name.isdigit())
+    return sorted(int(name) for name in os.listdir(path) if name.isascii() and name.isdigit())
 
 
 # A pid or thread that exits between listing and reading shows as ENOENT or ESRCH.

@@ -31,7 +31,8 @@ def zone_index_and_name(name: str, used: dict[str, int]) -> tuple[int, str]:
 
 def parse_uint(text: str, what: str) -> int:
     text = text.strip()
-    if not text.isdigit():
+    # isdigit() alone also passes digits such as "²" that int() refuses.
+    if not (text.isascii() and text.isdigit()):
         raise CollectorError(f"unexpected {what} value {text[:40]!r}")
     return int(text)
 

@@ -28,6 +28,8 @@ _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _META_LINE = re.compile(r"^\s*#\s*(HELP|TYPE)\s+(\S+)")
 
 _SCALAR_TYPES = ("counter", "gauge", "unknown")
+# (family type, sample name suffix) -> the label that must hold a number (a quantile or bucket bound).
+_BOUND_LABEL = {("summary", ""): "quantile", ("histogram", "_bucket"): "le"}
 
 
 class TextfileError(CollectorError):
@@ -100,12 +102,22 @@ def parse_textfile(text: str) -> list[ParsedFamily]:
                 for label in s.labels:
                     if not _LABEL_NAME.match(label):
                         raise TextfileError(f"invalid label name {label!r} in {s.name!r}")
+                bound = _BOUND_LABEL.get((parsed.type, s.name.removeprefix(parsed.name)))
+                if bound is not None and bound in s.labels:
+                    # convert_family sorts by it; node_exporter's parser refuses a non-number too.
+                    try:
+                        float(s.labels[bound])
+                    except ValueError:
+                        raise TextfileError(
+                            f"expected a number as {bound} label value of {s.name!r}, got {s.labels[bound][:40]!r}"
+                        ) from None
                 if s.timestamp is not None:
                     family.has_timestamp = True
                 family.samples.append((s.name, dict(s.labels), float(s.value)))
     except TextfileError:
         raise
-    except (ValueError, IndexError, KeyError, TypeError) as err:
+    # OverflowError: an integer sample value beyond float range, which Go's ParseFloat refuses too.
+    except (ValueError, IndexError, KeyError, TypeError, OverflowError) as err:
         raise TextfileError(f"text format parsing error: {err}") from None
     return list(families.values())
 
