@@ -12,6 +12,7 @@ import glob
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -237,12 +238,17 @@ class TextfileCollector(Collector):
         self.patterns: tuple[str, ...] = tuple(self.options["directory"])
 
     def _read_file(self, path: str) -> tuple[list[ParsedFamily], float]:
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        # Non-blocking open and a regular-file check: a FIFO or device named *.prom would otherwise
+        # hold the scrape, and every scrape after it, forever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, encoding="utf-8", errors="replace") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise TextfileError("not a regular file")
             families = parse_textfile(fh.read())
             if any(f.has_timestamp for f in families):
                 raise TextfileError("contains unsupported client-side timestamps, skipping entire file")
             # Stat only once parsed, so a broken file never looks fresh.
-            mtime = float(os.fstat(fh.fileno()).st_mtime_ns // 1_000_000_000)
+            mtime = float(os.fstat(fd).st_mtime_ns // 1_000_000_000)
         return families, mtime
 
     def collect(self) -> Iterable[Metric]:

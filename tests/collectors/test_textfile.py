@@ -114,3 +114,14 @@ def test_upstream_textfile_case(case: str, tmp_path, monkeypatch: pytest.MonkeyP
 
 def test_collector_class_registered() -> None:
     assert TextfileCollector.name == "textfile"
+
+
+def test_a_fifo_named_prom_is_refused_not_waited_on(tmp_path) -> None:
+    import os
+
+    (tmp_path / "good.prom").write_text("good_metric 1\n")
+    os.mkfifo(tmp_path / "pipe.prom")
+    families = run_collector("textfile", Paths(), {"directory": [str(tmp_path)]})
+    values = samples(families)
+    assert values[("good_metric", frozenset())] == 1
+    assert values[("node_textfile_scrape_error", frozenset())] == 1

@@ -42,8 +42,11 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
             time.sleep(0.1)
 
 
-def pyexporter_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pyexporter", *args]
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def pyexporter_cmd(*args: str, module: str = "pyexporter") -> list[str]:
+    return [sys.executable, "-m", module, *args]
 
 
 @pytest.fixture
@@ -51,13 +54,15 @@ def run_pyexporter() -> Iterator:
     """Start `pyexporter ARGS` on a free loopback port; yields a starter returning (url, process)."""
     procs: list[subprocess.Popen] = []
 
-    def start(*args: str) -> tuple[str, subprocess.Popen]:
+    def start(*args: str, module: str = "pyexporter") -> tuple[str, subprocess.Popen]:
+        """MODULE `tests.slow_exporter` is pyexporter with a collector that holds scrapes."""
         port = free_port()
         proc = subprocess.Popen(
-            pyexporter_cmd(f"--web.listen-address=127.0.0.1:{port}", *args),
+            pyexporter_cmd(f"--web.listen-address=127.0.0.1:{port}", *args, module=module),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            cwd=ROOT,
         )
         procs.append(proc)
         base = f"http://127.0.0.1:{port}"
@@ -75,3 +80,33 @@ def run_pyexporter() -> Iterator:
 
 def which(name: str) -> str | None:
     return shutil.which(name)
+
+
+class Gate:
+    """Holds scrapes of tests.slow_exporter's `test_slow` collector in flight.
+
+    `hold()` returns once a scrape has entered the collector; `release()` lets it, and every later
+    scrape, finish.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def args(self) -> tuple[str, ...]:
+        return ("--collector.disable-defaults", "--collector.test_slow", f"--collector.test_slow.gate={self.path}")
+
+    def hold(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(self.path + ".entered"):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no scrape entered the slow collector within {timeout} s")
+            time.sleep(0.01)
+
+    def release(self) -> None:
+        with open(self.path, "w"):
+            pass
+
+
+@pytest.fixture
+def gate(tmp_path) -> Gate:
+    return Gate(str(tmp_path / "gate"))

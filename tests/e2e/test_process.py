@@ -51,15 +51,10 @@ def test_port_in_use_exits_2(run_pyexporter) -> None:
     assert "cannot listen" in proc.stderr
 
 
-def test_sigterm_lets_an_in_flight_scrape_finish(run_pyexporter, tmp_path) -> None:
-    """A textfile that is a FIFO holds the scrape open until the test writes to it."""
-    import os
+def test_sigterm_lets_an_in_flight_scrape_finish(run_pyexporter, gate) -> None:
     import threading
 
-    fifo = tmp_path / "slow.prom"
-    os.mkfifo(fifo)
-    base, proc = run_pyexporter("--collector.disable-defaults", "--collector.textfile",
-                                f"--collector.textfile.directory={tmp_path}")
+    base, proc = run_pyexporter(*gate.args(), module="tests.slow_exporter")
     result: dict[str, object] = {}
 
     def scrape() -> None:
@@ -69,10 +64,9 @@ def test_sigterm_lets_an_in_flight_scrape_finish(run_pyexporter, tmp_path) -> No
 
     client = threading.Thread(target=scrape)
     client.start()
-    # Opening the FIFO for writing waits until the collector has opened it for reading.
-    with open(fifo, "w") as writer:
-        proc.send_signal(signal.SIGTERM)
-        writer.write("slow_metric 42\n")
+    gate.hold()
+    proc.send_signal(signal.SIGTERM)
+    gate.release()
     client.join(timeout=30)
     assert result.get("status") == 200
     assert "slow_metric 42" in str(result["body"])

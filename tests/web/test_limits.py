@@ -1,83 +1,26 @@
 """Limits on the real server: parallel scrapes, request sizes, slow and idle clients, unknown paths,
 and a graceful stop under load.
 
-Slow scrapes are real ones: the textfile collector reads a FIFO, which holds the scrape until the
-test writes to it.
+Slow scrapes are real ones: tests.slow_exporter is pyexporter with a collector that holds each
+scrape until the test opens its gate.
 """
 
 from __future__ import annotations
 
 import asyncio
-import errno
-import os
 import signal
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
-from typing import TextIO
+from collections.abc import Iterable
 
 import pytest
+from prometheus_client.core import GaugeMetricFamily, Metric
 
-from tests.e2e.conftest import run_pyexporter  # noqa: F401 - the fixture, shared with tests/e2e
+from pyexporter.collectors import REGISTRY, Collector, CollectorSpec, load_all
+from tests.e2e.conftest import Gate, gate, run_pyexporter  # noqa: F401 - the fixtures, shared with tests/e2e
 from tests.web.test_security import fetch, running
-
-
-class Fifo:
-    """A textfile directory whose only .prom file is a FIFO.
-
-    `hold()` returns once a scrape's collector has opened the FIFO, i.e. once a scrape is surely in
-    flight, and keeps it there; `release()` lets it finish. A concurrent scrape may wait for the next
-    gather, which opens the file again: release first puts a regular file in the FIFO's place.
-    """
-
-    LINE = "slow_metric 42\n"
-
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / "slow.prom"
-        os.mkfifo(self.path)
-        self._held: TextIO | None = None
-
-    def hold(self) -> None:
-        # Opening for writing succeeds once a reader (the collector) has opened the FIFO; polled
-        # rather than blocking, so that a scrape that never comes fails the test instead of hanging it.
-        for _ in range(1200):
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError as err:
-                if err.errno != errno.ENXIO:
-                    raise
-                time.sleep(0.05)
-                continue
-            os.set_blocking(fd, True)
-            self._held = os.fdopen(fd, "w")
-            return
-        raise AssertionError("no scrape opened the FIFO within 60 s")
-
-    def release(self) -> None:
-        regular = self.path.with_suffix(".tmp")
-        regular.write_text(self.LINE)
-        os.replace(regular, self.path)
-        if self._held is not None:
-            self._held.write(self.LINE)
-            self._held.close()
-            self._held = None
-
-    def close(self) -> None:
-        if self._held is not None:
-            self._held.close()
-
-
-@pytest.fixture
-def fifo(tmp_path: Path) -> Iterator[Fifo]:
-    directory = tmp_path / "textfile"
-    directory.mkdir()
-    holder = Fifo(directory)
-    yield holder
-    holder.close()
 
 
 class Scrape(threading.Thread):
@@ -108,23 +51,18 @@ def start_scrapes(url: str, count: int, done: threading.Semaphore) -> list[Scrap
     return scrapes
 
 
-def textfile_args(fifo: Fifo) -> tuple[str, ...]:
-    return ("--collector.disable-defaults", "--collector.textfile",
-            f"--collector.textfile.directory={fifo.path.parent}")
-
-
-def test_max_requests_answers_503_beyond_the_limit(run_pyexporter, fifo: Fifo) -> None:  # noqa: F811
-    base, _ = run_pyexporter("--web.max-requests=2", *textfile_args(fifo))
+def test_max_requests_answers_503_beyond_the_limit(run_pyexporter, gate: Gate) -> None:  # noqa: F811
+    base, _ = run_pyexporter("--web.max-requests=2", *gate.args(), module="tests.slow_exporter")
     done = threading.Semaphore(0)
     first = start_scrapes(f"{base}/metrics", 1, done)
-    fifo.hold()  # one scrape is in flight and stays there
+    gate.hold()  # one scrape is in flight and stays there
     # Two more: one takes the second slot, the other finds none and is answered at once.
     more = start_scrapes(f"{base}/metrics", 2, done)
     assert done.acquire(timeout=60)
     finished = [s for s in first + more if s.status is not None]
     assert [s.status for s in finished] == [503]
     assert "Limit of concurrent requests reached (2)" in finished[0].body
-    fifo.release()
+    gate.release()
     for scrape in first + more:
         scrape.join(timeout=60)
     assert sorted(s.status for s in first + more) == [200, 200, 503]
@@ -134,17 +72,17 @@ def test_max_requests_answers_503_beyond_the_limit(run_pyexporter, fifo: Fifo) -
     assert 'promhttp_metric_handler_requests_total{code="503"} 1.0' in body
 
 
-def test_sigterm_under_load_finishes_every_in_flight_scrape(run_pyexporter, fifo: Fifo) -> None:  # noqa: F811
-    base, proc = run_pyexporter("--web.max-requests=3", *textfile_args(fifo))
+def test_sigterm_under_load_finishes_every_in_flight_scrape(run_pyexporter, gate: Gate) -> None:  # noqa: F811
+    base, proc = run_pyexporter("--web.max-requests=3", *gate.args(), module="tests.slow_exporter")
     done = threading.Semaphore(0)
     first = start_scrapes(f"{base}/metrics", 1, done)
-    fifo.hold()
+    gate.hold()
     # Three more against three slots: the one answered 503 proves the other three are in flight.
     more = start_scrapes(f"{base}/metrics", 3, done)
     assert done.acquire(timeout=60)
     assert [s.status for s in first + more if s.status is not None] == [503]
     proc.send_signal(signal.SIGTERM)
-    fifo.release()
+    gate.release()
     for scrape in first + more:
         scrape.join(timeout=60)
     assert sorted(s.status for s in first + more) == [200, 200, 200, 503]
@@ -220,25 +158,29 @@ async def test_idle_keep_alive_connection_is_closed() -> None:
         writer.close()
 
 
-async def test_slow_scrape_is_not_cut_by_the_deadlines(tmp_path: Path) -> None:
-    directory = tmp_path / "textfile"
-    directory.mkdir()
-    holder = Fifo(directory)
-    from pyexporter.collectors import load_all
+class _HeldCollector(Collector):
+    """Holds its scrape until `release` is set; registered for one test only."""
 
-    options = {"textfile": load_all()["textfile"].options({"directory": str(directory)})}
-    try:
-        async with running(read_header_timeout=0.2, idle_timeout=0.2, enabled_collectors=("textfile",),
-                           collector_options=options) as address:
-            scrape = asyncio.create_task(fetch(f"http://{address}/metrics"))
-            await asyncio.to_thread(holder.hold)
-            await asyncio.sleep(1.5)  # several reaper rounds past both deadlines
-            await asyncio.to_thread(holder.release)
-            status, _, body = await scrape
-            assert status == 200
-            assert "slow_metric 42" in body
-    finally:
-        holder.close()
+    entered = threading.Event()
+    release = threading.Event()
+
+    def collect(self) -> Iterable[Metric]:
+        self.entered.set()
+        self.release.wait(60)
+        yield GaugeMetricFamily("slow_metric", "Held until the test releases it.", value=42)
+
+
+async def test_slow_scrape_is_not_cut_by_the_deadlines(monkeypatch) -> None:
+    load_all()
+    monkeypatch.setitem(REGISTRY, "test_held", CollectorSpec("test_held", False, _HeldCollector, ()))
+    async with running(read_header_timeout=0.2, idle_timeout=0.2, enabled_collectors=("test_held",)) as address:
+        scrape = asyncio.create_task(fetch(f"http://{address}/metrics"))
+        await asyncio.to_thread(_HeldCollector.entered.wait, 60)
+        await asyncio.sleep(1.5)  # several reaper rounds past both deadlines
+        _HeldCollector.release.set()
+        status, _, body = await scrape
+        assert status == 200
+        assert "slow_metric 42" in body
 
 
 @pytest.mark.parametrize("path", [
