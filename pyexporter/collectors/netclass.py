@@ -42,6 +42,7 @@ _TEXT_ATTRIBUTES = frozenset({
     "address", "broadcast", "duplex", "ifalias", "operstate", "phys_port_id", "phys_port_name",
     "phys_switch_id",
 })
+_ATTRIBUTE_NAMES = tuple(sorted(_INT_ATTRIBUTES | _TEXT_ATTRIBUTES))
 
 
 def parse_go_int(text: str) -> int | None:
@@ -76,12 +77,19 @@ class NetClassIface:
 
 
 def _read_attribute(path: str) -> str | None:
+    # os.open/os.read: this runs for every attribute of every interface on every scrape.
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(4096)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
-        # Unreadable attributes (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES) are absent.
         return None
+    try:
+        raw = os.read(fd, 4096)
+    except OSError:
+        # Unreadable attributes (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES,
+        # EISDIR) are absent.
+        return None
+    finally:
+        os.close(fd)
     return raw.decode("utf-8", errors="replace").strip()
 
 
@@ -99,14 +107,11 @@ def parse_iface(name: str, attributes: dict[str, str]) -> NetClassIface:
 
 
 def read_iface(name: str, directory: str) -> NetClassIface:
+    # Only the known attributes are tried: cheaper than listing the directory and checking
+    # each entry, and a missing one simply fails to open.
     attributes = {}
-    for entry in sorted(os.listdir(directory)):
-        path = os.path.join(directory, entry)
-        if entry not in _TEXT_ATTRIBUTES and entry not in _INT_ATTRIBUTES:
-            continue
-        if os.path.islink(path) or not os.path.isfile(path):
-            continue
-        value = _read_attribute(path)
+    for entry in _ATTRIBUTE_NAMES:
+        value = _read_attribute(os.path.join(directory, entry))
         if value is not None:
             attributes[entry] = value
     return parse_iface(name, attributes)
