@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -114,6 +115,14 @@ async def serving(
         await runner.cleanup()
 
 
+def _settle() -> None:
+    """After start-up, move everything allocated so far (modules, collectors) out of the garbage
+    collector's sight: otherwise every full collection walks it all again, a pause that showed
+    up in the scrape latency's tail."""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(exporter: Exporter, web_config: WatchedConfig | None = None) -> None:
     log.info("Starting pyexporter", extra={"kv": {"version": __version__}})
     log.info("Enabled collectors", extra={"kv": {"collectors": ",".join(exporter.enabled)}})
@@ -122,5 +131,6 @@ async def serve(exporter: Exporter, web_config: WatchedConfig | None = None) -> 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     async with serving(exporter, web_config):
+        _settle()
         await stop.wait()
         log.info("Shutting down, waiting for in-flight scrapes")

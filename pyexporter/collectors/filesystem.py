@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import errno
 import os
+import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
@@ -190,7 +190,7 @@ class FilesystemCollector(Collector):
             DEFAULT_FS_TYPES_EXCLUDE,
         )
         self._timeout: float = self.options["mount-timeout"]
-        self._workers: int = max(int(self.options["stat-workers"]), 1)
+        self._pool = _StatPool(max(int(self.options["stat-workers"]), 1))
         # Replaceable so that tests can inject a slow or failing statfs.
         self.statvfs: Callable[[str], os.statvfs_result] = os.statvfs
         # One lock guards the stuck set and every scrape's bookkeeping, so that a late statfs
@@ -257,18 +257,15 @@ class FilesystemCollector(Collector):
         stuck mount points are not statted again until that call returns."""
         count = len(mount_points)
         outcomes: list[_Outcome | None] = [None] * count
-        pending: deque[int] = deque()
-        running: dict[int, float] = {}
+        running: dict[int, tuple[float, _StatJob]] = {}
 
-        def work() -> None:
-            while True:
+        def make_job(index: int) -> _StatJob:
+            mount_point = mount_points[index]
+
+            def run(job: _StatJob) -> None:
                 with self._cond:
-                    if not pending:
-                        return
-                    index = pending.popleft()
-                    running[index] = time.monotonic()
-                    self._cond.notify_all()
-                mount_point = mount_points[index]
+                    running[index] = (time.monotonic(), job)
+                    self._cond.notify_all()  # the waiting scrape now has a deadline to keep
                 try:
                     outcome = _Outcome(fs_stat(self.statvfs(self.paths.root(mount_point))), "")
                 except OSError as err:
@@ -283,8 +280,7 @@ class FilesystemCollector(Collector):
                         outcomes[index] = outcome
                     self._cond.notify_all()
 
-        def start_worker() -> None:
-            threading.Thread(target=work, name="filesystem-statfs", daemon=True).start()
+            return _StatJob(run)
 
         with self._cond:
             for index, mount_point in enumerate(mount_points):
@@ -292,13 +288,11 @@ class FilesystemCollector(Collector):
                     self.log.debug("mount point is in an unresponsive state: %s", mount_point)
                     outcomes[index] = _Outcome(None, STUCK_ERROR)
                 else:
-                    pending.append(index)
-            for _ in range(min(self._workers, len(pending))):
-                start_worker()
+                    self._pool.submit(make_job(index))
             while any(outcome is None for outcome in outcomes):
                 now = time.monotonic()
                 next_deadline: float | None = None
-                for index, started in list(running.items()):
+                for index, (started, job) in list(running.items()):
                     deadline = started + self._timeout
                     if now < deadline:
                         next_deadline = deadline if next_deadline is None else min(next_deadline, deadline)
@@ -309,11 +303,58 @@ class FilesystemCollector(Collector):
                     outcomes[index] = _Outcome(None, STUCK_ERROR)
                     del running[index]
                     # The hung thread is lost to this scrape; keep the pool at full strength.
-                    if pending:
-                        start_worker()
+                    self._pool.abandon(job)
                 if any(outcome is None for outcome in outcomes):
                     self._cond.wait(None if next_deadline is None else max(next_deadline - now, 0.0))
         return [outcome for outcome in outcomes if outcome is not None]
+
+
+class _StatJob:
+    __slots__ = ("abandoned", "run")
+
+    def __init__(self, run: Callable[[_StatJob], None]) -> None:
+        self.run = run
+        self.abandoned = False
+
+
+class _StatPool:
+    """Worker threads kept from scrape to scrape (starting threads on every scrape cost more than
+    the statfs calls themselves). A worker stuck in a hung call is replaced at once; when its call
+    finally returns, it leaves if the pool is full again."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._jobs: queue.SimpleQueue[_StatJob] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._live = 0  # workers not known to be stuck
+
+    def submit(self, job: _StatJob) -> None:
+        self._fill()
+        self._jobs.put(job)
+
+    def abandon(self, job: _StatJob) -> None:
+        with self._lock:
+            if not job.abandoned:
+                job.abandoned = True
+                self._live -= 1
+        self._fill()
+
+    def _fill(self) -> None:
+        with self._lock:
+            while self._live < self._size:
+                self._live += 1
+                threading.Thread(target=self._work, name="filesystem-statfs", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            job.run(job)
+            with self._lock:
+                if not job.abandoned:
+                    continue
+                if self._live >= self._size:
+                    return
+                self._live += 1
 
 
 class _Filter:
