@@ -39,6 +39,7 @@ class Scraper:
         options: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         registry = load_all()
+        self._known = frozenset(registry)
         options = options or {}
         self.collectors: dict[str, Collector] = {}
         for name in sorted(enabled):
@@ -60,9 +61,8 @@ class Scraper:
         """The collectors a request asks for, as node_exporter's collect[]/exclude[] filters them."""
         if collect and exclude:
             raise FilterError("Combined collect and exclude queries are not allowed.")
-        registry = load_all()
         for name in (*collect, *exclude):
-            if name not in registry:
+            if name not in self._known:
                 raise FilterError(f"missing collector: {name}")
             if name not in self.collectors:
                 raise FilterError(f"disabled collector: {name}")
