@@ -58,6 +58,9 @@ class NetstatCollector(Collector):
     def __init__(self, ctx: CollectorContext) -> None:
         super().__init__(ctx)
         self.fields = self.options["fields"]
+        # (protocol, field) -> (family name, HELP), or None when the fields regex leaves it out.
+        # The kernel's field names are a small fixed set, so this is filled once.
+        self._selected: dict[tuple[str, str], tuple[str, str] | None] = {}
 
     def collect(self) -> Iterator[Metric]:
         stats = parse_netstat(read_text(self.paths.proc("net", "netstat")), "/proc/net/netstat")
@@ -67,15 +70,21 @@ class NetstatCollector(Collector):
             stats.update(parse_snmp6(read_text(self.paths.proc("net", "snmp6"))))
         except FileNotFoundError:
             pass
+        selected = self._selected
         for protocol, values in stats.items():
             for name, raw in values.items():
-                key = f"{protocol}_{name}"
                 try:
                     value = float(raw)
                 except ValueError:
-                    raise CollectorError(f"invalid value {raw!r} for {key} in netstats") from None
-                if self.fields is not None and not self.fields.search(key):
-                    continue
-                yield UnknownMetricFamily(
-                    f"node_netstat_{key}", f"Statistic {protocol}{name}.", value=value
-                )
+                    raise CollectorError(f"invalid value {raw!r} for {protocol}_{name} in netstats") from None
+                family = selected.get((protocol, name), False)
+                if family is False:
+                    family = selected[(protocol, name)] = self._select(protocol, name)
+                if family is not None:
+                    yield UnknownMetricFamily(family[0], family[1], value=value)
+
+    def _select(self, protocol: str, name: str) -> tuple[str, str] | None:
+        key = f"{protocol}_{name}"
+        if self.fields is not None and not self.fields.search(key):
+            return None
+        return f"node_netstat_{key}", f"Statistic {protocol}{name}."
