@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import math
 from collections.abc import Iterable, Iterator
 
 from prometheus_client.core import Metric
@@ -64,6 +65,23 @@ def merge(families: Iterable[Metric]) -> tuple[list[Metric], int]:
     return [by_name[name] for name in sorted(by_name)], conflicts
 
 
+_FORMATTED: dict[float, str] = {}
+_FORMATTED_MAX = 8192
+
+
+def _format_value(value: float) -> str:
+    """floatToGoString, remembered: most values of a scrape (0, 1, small counts) recur."""
+    if value == 0:
+        # -0.0 and 0.0 are equal as keys but print differently.
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    text = _FORMATTED.get(value)
+    if text is None:
+        text = floatToGoString(value)
+        if len(_FORMATTED) < _FORMATTED_MAX:
+            _FORMATTED[value] = text
+    return text
+
+
 def _label_text(labels: dict[str, str]) -> str:
     if not labels:
         return ""
@@ -97,7 +115,7 @@ def encode_text(families: Iterable[Metric]) -> bytes:
         append(f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n")
         moved: dict[str, list[str]] = {}
         for sample in family.samples:
-            line = f"{sample.name}{_label_text(sample.labels)} {floatToGoString(sample.value)}"
+            line = f"{sample.name}{_label_text(sample.labels)} {_format_value(sample.value)}"
             if sample.timestamp is not None:
                 line += f" {int(float(sample.timestamp) * 1000):d}"
             suffix = sample.name[len(family.name):]
@@ -123,7 +141,7 @@ def encode_openmetrics(families: Iterable[Metric]) -> bytes:
         if family.unit:
             append(f"# UNIT {family.name} {family.unit}\n")
         for sample in family.samples:
-            line = f"{sample.name}{_label_text(sample.labels)} {floatToGoString(sample.value)}"
+            line = f"{sample.name}{_label_text(sample.labels)} {_format_value(sample.value)}"
             if sample.timestamp is not None:
                 line += f" {sample.timestamp}"
             append(line + "\n")

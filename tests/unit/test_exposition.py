@@ -78,3 +78,14 @@ def test_negotiation() -> None:
     body, content_type = encode(families, "text/plain;version=1.0.0")
     assert content_type.startswith("text/plain; version=1.0.0")
     assert b"node_raw 42.0" in body
+
+
+def test_remembered_values_print_as_prometheus_client_prints_them() -> None:
+    from prometheus_client.utils import floatToGoString
+
+    from pyexporter.exposition import _format_value
+
+    for value in (0, 0.0, -0.0, 1, 1.0, True, 42, 1.418183276e9, -2e-7, float("inf"), float("-inf"), 10**20):
+        for _ in range(2):  # the second time from memory
+            assert _format_value(value) == floatToGoString(value), value
+    assert _format_value(float("nan")) == "NaN"
