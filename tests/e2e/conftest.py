@@ -7,7 +7,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -110,3 +111,45 @@ class Gate:
 @pytest.fixture
 def gate(tmp_path) -> Gate:
     return Gate(str(tmp_path / "gate"))
+
+
+def one_second_config(targets: dict[str, str]) -> dict[str, Any]:
+    """A Prometheus config scraping each {job: host:port} every second."""
+    return {
+        "global": {"scrape_interval": "1s", "scrape_timeout": "1s"},
+        "scrape_configs": [
+            {"job_name": job, "static_configs": [{"targets": [target]}]} for job, target in targets.items()
+        ],
+    }
+
+
+@pytest.fixture
+def prometheus(tmp_path) -> Iterator[Callable[[dict[str, Any]], str]]:
+    """Start Debian's Prometheus on loopback with the given config; yields the starter, which
+    returns its base URL once it is ready."""
+    import yaml
+
+    binary = which("prometheus")
+    require(binary is not None, "prometheus is not installed (apt-get install prometheus)")
+    procs: list[subprocess.Popen] = []
+
+    def start(config: dict[str, Any]) -> str:
+        n = len(procs)
+        path = tmp_path / f"prometheus{n}.yml"
+        path.write_text(yaml.safe_dump(config))
+        port = free_port()
+        # The child keeps its own copy of the log's descriptor.
+        with open(tmp_path / f"prometheus{n}.log", "w") as log:
+            procs.append(subprocess.Popen(
+                [binary, f"--config.file={path}", f"--storage.tsdb.path={tmp_path}/data{n}",
+                 f"--web.listen-address=127.0.0.1:{port}"],
+                stdout=log, stderr=subprocess.STDOUT,
+            ))
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/-/ready", timeout=60)
+        return base
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=30)

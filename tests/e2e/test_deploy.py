@@ -27,7 +27,7 @@ import yaml
 
 from pyexporter.cli import parse_args
 from pyexporter.collectors import load_all
-from tests.e2e.conftest import free_port, require, wait_http, which
+from tests.e2e.conftest import require, which
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -250,35 +250,6 @@ def _until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
         if result or time.monotonic() > deadline:
             return result
         time.sleep(0.5)
-
-
-@pytest.fixture
-def prometheus(tmp_path: Path) -> Iterator[Callable[[dict[str, Any]], str]]:
-    """Start Debian's Prometheus on loopback with the given config; yields the starter."""
-    binary = which("prometheus")
-    require(binary is not None, "prometheus is not installed (apt-get install prometheus)")
-    procs: list[subprocess.Popen] = []
-
-    def start(config: dict[str, Any]) -> str:
-        n = len(procs)
-        path = tmp_path / f"prometheus{n}.yml"
-        path.write_text(yaml.safe_dump(config))
-        port = free_port()
-        # The child keeps its own copy of the log's descriptor.
-        with open(tmp_path / f"prometheus{n}.log", "w") as log:
-            procs.append(subprocess.Popen(
-                [binary, f"--config.file={path}", f"--storage.tsdb.path={tmp_path}/data{n}",
-                 f"--web.listen-address=127.0.0.1:{port}"],
-                stdout=log, stderr=subprocess.STDOUT,
-            ))
-        base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/-/ready", timeout=60)
-        return base
-
-    yield start
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _k8s_scrape_config() -> dict[str, Any]:

@@ -7,11 +7,8 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 
-import pytest
-
-from tests.e2e.conftest import free_port, require, wait_http, which
+from tests.e2e.conftest import one_second_config
 from tests.helpers import FIXTURES
 
 
@@ -40,45 +37,10 @@ def wait_for(base: str, promql: str, timeout: float = 30.0) -> list[dict]:
         time.sleep(0.5)
 
 
-@pytest.fixture
-def prometheus(tmp_path) -> Iterator:
-    """Start Prometheus on loopback scraping the given targets every second."""
-    binary = which("prometheus")
-    require(binary is not None, "prometheus is not installed (apt-get install prometheus)")
-    procs: list[subprocess.Popen] = []
-    logs = []
-
-    def start(targets: dict[str, str]) -> str:
-        jobs = "".join(
-            f"  - job_name: {job}\n    static_configs:\n      - targets: ['{target}']\n"
-            for job, target in targets.items()
-        )
-        config = tmp_path / "prometheus.yml"
-        config.write_text(f"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n{jobs}")
-        port = free_port()
-        log = open(tmp_path / "prometheus.log", "w")
-        logs.append(log)
-        procs.append(subprocess.Popen(
-            [binary, f"--config.file={config}", f"--storage.tsdb.path={tmp_path}/data",
-             f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        ))
-        base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/-/ready", timeout=60)
-        return base
-
-    yield start
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=30)
-    for log in logs:
-        log.close()
-
-
 def test_prometheus_scrapes_fixture_values(run_pyexporter, prometheus) -> None:
     exporter, _ = run_pyexporter(f"--path.procfs={FIXTURES}/basic/proc", "--collector.disable-defaults",
                                  "--collector.loadavg")
-    base = prometheus({"pyexporter": exporter.removeprefix("http://")})
+    base = prometheus(one_second_config({"pyexporter": exporter.removeprefix("http://")}))
     up = wait_for(base, 'up{job="pyexporter"} == 1')
     assert up, "target never came up"
     load = wait_for(base, "node_load1")
@@ -87,7 +49,7 @@ def test_prometheus_scrapes_fixture_values(run_pyexporter, prometheus) -> None:
 
 def test_cpu_rise_under_load_on_the_live_host(run_pyexporter, prometheus) -> None:
     exporter, _ = run_pyexporter()
-    base = prometheus({"pyexporter": exporter.removeprefix("http://")})
+    base = prometheus(one_second_config({"pyexporter": exporter.removeprefix("http://")}))
     assert wait_for(base, 'up{job="pyexporter"} == 1'), "target never came up"
     wait_for(base, "count_over_time(up[10s]) >= 6")
     quiet_end = time.time()
