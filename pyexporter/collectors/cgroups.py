@@ -1,0 +1,54 @@
+"""cgroups: the controller summary in /proc/cgroups, as node_exporter's cgroups collector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import read_text
+
+
+class CgroupSummary(NamedTuple):
+    subsys_name: str
+    hierarchy: int
+    cgroups: int
+    enabled: int
+
+
+def parse_cgroups(text: str) -> list[CgroupSummary]:
+    """Lines `subsys_name hierarchy num_cgroups enabled`; the `#` header is skipped."""
+    summaries: list[CgroupSummary] = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        fields = line.split()
+        if len(fields) < 4:
+            raise CollectorError(f"unexpected /proc/cgroups line: {line[:80]!r}")
+        try:
+            summaries.append(CgroupSummary(fields[0], int(fields[1]), int(fields[2]), int(fields[3])))
+        except ValueError:
+            raise CollectorError(f"unexpected /proc/cgroups line: {line[:80]!r}") from None
+    return summaries
+
+
+_HELP = "Current cgroup number of the subsystem."
+
+
+@collector("cgroups", default=False)
+class CgroupsCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        try:
+            text = read_text(self.paths.proc("cgroups"))
+        except FileNotFoundError:
+            return
+        cgroups = GaugeMetricFamily("node_cgroups_cgroups", _HELP, labels=["subsys_name"])
+        # node_exporter gives `enabled` the same HELP text as `cgroups`; kept for compatibility.
+        enabled = GaugeMetricFamily("node_cgroups_enabled", _HELP, labels=["subsys_name"])
+        for summary in parse_cgroups(text):
+            cgroups.add_metric([summary.subsys_name], summary.cgroups)
+            enabled.add_metric([summary.subsys_name], summary.enabled)
+        yield cgroups
+        yield enabled

@@ -1,0 +1,61 @@
+"""lnstat: per-CPU network cache statistics from /proc/net/stat/*, as node_exporter's lnstat collector."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import CounterMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import list_dir, read_text
+
+
+class NetStatFile(NamedTuple):
+    """One /proc/net/stat file: its name and, per column header, one value per CPU."""
+
+    filename: str
+    stats: dict[str, list[int]]
+
+
+def parse_net_stat(filename: str, text: str) -> NetStatFile:
+    """A header line of column names, then one line of hexadecimal values per CPU."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise CollectorError(f"empty /proc/net/stat/{filename}")
+    headers = lines[0].split()
+    stats: dict[str, list[int]] = {header: [] for header in headers}
+    for line in lines[1:]:
+        values = line.split()
+        if len(values) != len(headers):
+            raise CollectorError(
+                f"/proc/net/stat/{filename}: {len(values)} values for {len(headers)} columns"
+            )
+        for header, value in zip(headers, values, strict=True):
+            try:
+                stats[header].append(int(value, 16))
+            except ValueError:
+                raise CollectorError(f"/proc/net/stat/{filename}: invalid value {value!r}") from None
+    return NetStatFile(filename, stats)
+
+
+_HELP = "linux network cache stats"
+
+
+@collector("lnstat", default=False)
+class LnstatCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        stat_dir = self.paths.proc("net", "stat")
+        families: dict[str, CounterMetricFamily] = {}
+        for filename in list_dir(stat_dir):
+            parsed = parse_net_stat(filename, read_text(os.path.join(stat_dir, filename)))
+            for header, per_cpu in parsed.stats.items():
+                fam = families.get(header)
+                if fam is None:
+                    fam = families[header] = CounterMetricFamily(
+                        f"node_lnstat_{header}_total", _HELP, labels=["subsystem", "cpu"]
+                    )
+                for cpu, value in enumerate(per_cpu):
+                    fam.add_metric([parsed.filename, str(cpu)], value)
+        yield from families.values()

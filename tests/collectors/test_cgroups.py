@@ -1,0 +1,25 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from tests.helpers import fixture_paths, run_collector, samples, write_tree
+
+
+def test_cgroups_from_fixture() -> None:
+    families = run_collector("cgroups", fixture_paths("cgroups"))
+    assert samples(families) == {
+        ("node_cgroups_cgroups", frozenset({("subsys_name", "cpuset")})): 47,
+        ("node_cgroups_cgroups", frozenset({("subsys_name", "memory")})): 234,
+        ("node_cgroups_enabled", frozenset({("subsys_name", "cpuset")})): 1,
+        ("node_cgroups_enabled", frozenset({("subsys_name", "memory")})): 0,
+    }
+    assert {f.type for f in families} == {"gauge"}
+
+
+def test_cgroups_absent(tmp_path) -> None:
+    assert run_collector("cgroups", write_tree(tmp_path, {"proc/stat": ""})) == []
+
+
+def test_cgroups_malformed(tmp_path) -> None:
+    paths = write_tree(tmp_path, {"proc/cgroups": "cpu 1 two 1\n"})
+    with pytest.raises(CollectorError):
+        run_collector("cgroups", paths)

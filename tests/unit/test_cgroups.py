@@ -1,0 +1,20 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.cgroups import CgroupSummary, parse_cgroups
+
+
+def test_parse_cgroups_skips_header() -> None:
+    text = "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t3\t172\t1\nrdma\t4\t1\t0\n"
+    assert parse_cgroups(text) == [CgroupSummary("cpu", 3, 172, 1), CgroupSummary("rdma", 4, 1, 0)]
+
+
+def test_parse_cgroups_empty() -> None:
+    assert parse_cgroups("") == []
+    assert parse_cgroups("#subsys_name\thierarchy\tnum_cgroups\tenabled\n") == []
+
+
+@pytest.mark.parametrize("text", ["cpu 3 172\n", "cpu x 172 1\n", "cpu 3 172 yes\n"])
+def test_parse_cgroups_malformed(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_cgroups(text)

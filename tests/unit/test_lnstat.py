@@ -1,0 +1,20 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.lnstat import parse_net_stat
+
+
+def test_parse_net_stat_hex_per_cpu() -> None:
+    parsed = parse_net_stat("arp_cache", "entries  allocs\n00000014 0000000a\n00000014  000000ff\n")
+    assert parsed.filename == "arp_cache"
+    assert parsed.stats == {"entries": [20, 20], "allocs": [10, 255]}
+
+
+def test_parse_net_stat_header_only() -> None:
+    assert parse_net_stat("x", "entries allocs\n").stats == {"entries": [], "allocs": []}
+
+
+@pytest.mark.parametrize("text", ["", "a b\n1\n", "a b\n1 2 3\n", "a\nzz\n"])
+def test_parse_net_stat_malformed(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_net_stat("x", text)
