@@ -35,10 +35,24 @@ def make_upstream_cwd(folder: str) -> str:
     return folder
 
 
+# The collectors upstream's end-to-end-test.sh enables explicitly (besides the default ones).
+UPSTREAM_ENABLED = """
+arp bcache bcachefs bonding btrfs buddyinfo cgroups conntrack cpu cpufreq cpu_vulnerabilities diskstats dmi
+drbd edac entropy fibrechannel filefd hwmon infiniband interrupts ipvs kernel_hung ksmd lnstat loadavg mdadm
+meminfo meminfo_numa mountstats netdev netstat nfs nfsd pcidevice pressure processes qdisc rapl schedstat
+slabinfo sockstat softirqs stat sysctl textfile thermal_zone tls udp_queues vmstat watchdog wifi xfrm xfs zfs
+zoneinfo
+""".split()
+
+
 def upstream_flags(fix: str = SHARED_FIXTURES) -> list[str]:
     """pyexporter command-line flags equivalent to upstream's end-to-end run (for the collectors
     pyexporter has), with the fixtures at FIX; the collectors upstream disables stay disabled."""
-    return [
+    from pyexporter.collectors import load_all
+
+    built = load_all()
+    enable = [f"--collector.{name}" for name in UPSTREAM_ENABLED if name in built]
+    return [*enable,
         f"--path.rootfs={fix}",
         f"--path.procfs={fix}/proc",
         f"--path.sysfs={fix}/sys",
@@ -55,7 +69,10 @@ def upstream_flags(fix: str = SHARED_FIXTURES) -> list[str]:
         "--collector.netdev.device-include=lo",
         "--collector.stat.softirq",
         f"--collector.textfile.directory={fix}/textfile/two_metric_files/",
-        "--collector.processes",
+        "--collector.sysctl.include-info=kernel.seccomp.actions_avail",
+        "--collector.sysctl.include=fs.file-nr",
+        "--collector.sysctl.include=fs.file-nr:total,current,max",
+        "--collector.sysctl.include=kernel.threads-max",
         "--no-collector.filesystem",
         "--no-collector.timex",
         "--no-collector.uname",
@@ -75,6 +92,10 @@ UPSTREAM_OPTIONS: dict[str, dict[str, object]] = {
     "netclass": {"ignore-invalid-speed": True, "ignored-devices": "(dmz|int)"},
     "netdev": {"device-include": "lo"},
     "stat": {"softirq": True},
+    "sysctl": {
+        "include": ["fs.file-nr", "fs.file-nr:total,current,max", "kernel.threads-max"],
+        "include-info": ["kernel.seccomp.actions_avail"],
+    },
     "textfile": {"directory": os.path.join(SHARED_FIXTURES, "textfile", "two_metric_files")},
 }
 
