@@ -27,8 +27,7 @@ pytestmark = pytest.mark.skipif(not AVAILABLE, reason="../shared/fixtures/node_e
 
 # Collectors node_exporter has but that are off by default there and not built here yet.
 NOT_YET_BUILT = (
-    r"^node_(buddyinfo|cpu_vulnerabilities|interrupts|ksmd|memory_numa|mountstats|"
-    r"pcidevice|qdisc|slabinfo|softirqs_functions|wifi|zoneinfo)_"
+    r"^node_(ksmd|memory_numa|mountstats|pcidevice|qdisc|slabinfo|wifi)_"
 )
 
 # Families that differ because of the shared copy of the fixtures, not the code.

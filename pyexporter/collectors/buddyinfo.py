@@ -1,0 +1,58 @@
+"""buddyinfo: free blocks per order from /proc/buddyinfo, as node_exporter's buddyinfo collector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.files import read_text
+
+
+class BuddyZone(NamedTuple):
+    node: str
+    zone: str
+    sizes: tuple[float, ...]
+
+
+def parse_buddyinfo(text: str) -> list[BuddyZone]:
+    """Lines such as `Node 0, zone   Normal  4381 1093 ...`; every zone must have as many orders."""
+    zones: list[BuddyZone] = []
+    buckets = -1
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) < 4:
+            raise CollectorError(f"invalid number of fields in /proc/buddyinfo line {line!r}")
+        node = parts[1].rstrip(",")
+        zone = parts[3].rstrip(",")
+        fields = parts[4:]
+        if buckets == -1:
+            buckets = len(fields)
+        elif buckets != len(fields):
+            raise CollectorError(
+                f"mismatch in number of buddyinfo buckets, previous count {buckets}, new count {len(fields)}"
+            )
+        try:
+            sizes = tuple(float(field) for field in fields)
+        except ValueError:
+            raise CollectorError(f"invalid value in /proc/buddyinfo line {line!r}") from None
+        zones.append(BuddyZone(node, zone, sizes))
+    return zones
+
+
+@collector("buddyinfo", default=False)
+class BuddyinfoCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        zones = parse_buddyinfo(read_text(self.paths.proc("buddyinfo")))
+        family = GaugeMetricFamily(
+            "node_buddyinfo_blocks", "Count of free blocks according to size.", labels=["node", "zone", "size"]
+        )
+        for entry in zones:
+            for size, value in enumerate(entry.sizes):
+                family.add_metric([entry.node, entry.zone, str(size)], value)
+        if family.samples:
+            yield family

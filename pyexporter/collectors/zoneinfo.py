@@ -1,0 +1,157 @@
+"""zoneinfo: per-zone page statistics from /proc/zoneinfo, as node_exporter's zoneinfo collector."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
+from pyexporter.files import read_text
+
+_NODE_ZONE = re.compile(r"(\d+), zone\s+(\w+)")
+_OCTAL = re.compile(r"[+-]?0[0-7]+")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+# /proc/zoneinfo key -> (metric name without namespace, HELP, is a counter).
+FIELDS: dict[str, tuple[str, str, bool]] = {
+    "nr_free_pages": ("nr_free_pages", "Total number of free pages in the zone", False),
+    "min": ("min_pages", "Zone watermark pages_min", False),
+    "low": ("low_pages", "Zone watermark pages_low", False),
+    "high": ("high_pages", "Zone watermark pages_high", False),
+    "scanned": ("scanned_pages", "Pages scanned since last reclaim", False),
+    "spanned": ("spanned_pages", "Total pages spanned by the zone, including holes", False),
+    "present": ("present_pages", "Physical pages existing within the zone", False),
+    "managed": ("managed_pages", "Present pages managed by the buddy system", False),
+    "nr_active_anon": ("nr_active_anon_pages", "Number of anonymous pages recently more used", False),
+    "nr_inactive_anon": ("nr_inactive_anon_pages", "Number of anonymous pages recently less used", False),
+    "nr_isolated_anon": ("nr_isolated_anon_pages", "Temporary isolated pages from anon lru", False),
+    "nr_anon_pages": ("nr_anon_pages", "Number of anonymous pages currently used by the system", False),
+    "nr_anon_transparent_hugepages": (
+        "nr_anon_transparent_hugepages",
+        "Number of anonymous transparent huge pages currently used by the system",
+        False,
+    ),
+    "nr_active_file": ("nr_active_file_pages", "Number of active pages with file-backing", False),
+    "nr_inactive_file": ("nr_inactive_file_pages", "Number of inactive pages with file-backing", False),
+    "nr_isolated_file": ("nr_isolated_file_pages", "Temporary isolated pages from file lru", False),
+    "nr_file_pages": ("nr_file_pages", "Number of file pages", False),
+    "nr_slab_reclaimable": ("nr_slab_reclaimable_pages", "Number of reclaimable slab pages", False),
+    "nr_slab_unreclaimable": ("nr_slab_unreclaimable_pages", "Number of unreclaimable slab pages", False),
+    "nr_mlock_stack": ("nr_mlock_stack_pages", "mlock()ed pages found and moved off LRU", False),
+    "nr_kernel_stack": ("nr_kernel_stacks", "Number of kernel stacks", False),
+    "nr_mapped": ("nr_mapped_pages", "Number of mapped pages", False),
+    "nr_dirty": ("nr_dirty_pages", "Number of dirty pages", False),
+    "nr_writeback": ("nr_writeback_pages", "Number of writeback pages", False),
+    "nr_unevictable": ("nr_unevictable_pages", "Number of unevictable pages", False),
+    "nr_shmem": ("nr_shmem_pages", "Number of shmem pages (included tmpfs/GEM pages)", False),
+    "nr_dirtied": ("nr_dirtied_total", "Page dirtyings since bootup", True),
+    "nr_written": ("nr_written_total", "Page writings since bootup", True),
+    "numa_hit": ("numa_hit_total", "Allocated in intended node", True),
+    "numa_miss": ("numa_miss_total", "Allocated in non intended node", True),
+    "numa_foreign": ("numa_foreign_total", "Was intended here, hit elsewhere", True),
+    "numa_interleave": ("numa_interleave_total", "Interleaver preferred this zone", True),
+    "numa_local": ("numa_local_total", "Allocation from local node", True),
+    "numa_other": ("numa_other_total", "Allocation from other node", True),
+}
+
+
+@dataclass
+class Zone:
+    node: str = ""
+    zone: str = ""
+    values: dict[str, int] = field(default_factory=dict)
+    protection: list[int] = field(default_factory=list)
+
+
+def _parse_int64(text: str) -> int | None:
+    """An integer with Go's base prefixes (0x, 0o, 0b, leading 0 for octal); None when invalid."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        if not _OCTAL.fullmatch(text):
+            return None
+        value = int(text, 8)
+    return value if _INT64_MIN <= value <= _INT64_MAX else None
+
+
+def _parse_protection(line: str) -> list[int] | None:
+    inner = line.split(":")[1].replace("(", "", 1).replace(")", "", 1).strip()
+    values: list[int] = []
+    for part in inner.split(", "):
+        try:
+            value = int(part)
+        except ValueError:
+            return None
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            return None
+        values.append(value)
+    return values
+
+
+def parse_zoneinfo(text: str) -> list[Zone]:
+    """One Zone per `Node N, zone NAME` block, with the keys of FIELDS that it shows.
+
+    A node's `per-node stats` are printed inside its first zone and so are reported under that
+    zone, as node_exporter does. Values that do not parse are left out, as upstream does.
+    """
+    zones: list[Zone] = []
+    for block in text.split("\nNode"):
+        zone = Zone()
+        has_header = False
+        for line in block.split("\n"):
+            header = _NODE_ZONE.search(line)
+            if header:
+                zone.node, zone.zone = header.group(1), header.group(2)
+                has_header = True
+                continue
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            key = parts[0]
+            if key == "protection:":
+                protection = _parse_protection(line)
+                if protection is not None:
+                    zone.protection = protection
+            elif key in FIELDS:
+                value = _parse_int64(parts[1])
+                if value is not None:
+                    zone.values[key] = value
+        if not has_header and (zone.values or zone.protection):
+            raise CollectorError("unexpected /proc/zoneinfo content: values outside any `Node N, zone X` block")
+        zones.append(zone)
+    return zones
+
+
+@collector("zoneinfo", default=False)
+class ZoneinfoCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        self.specs = {
+            key: (f"node_zoneinfo_{name}", help_text, counter)
+            for key, (name, help_text, counter) in FIELDS.items()
+        }
+
+    def collect(self) -> Iterable[Metric]:
+        zones = parse_zoneinfo(read_text(self.paths.proc("zoneinfo")))
+        families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
+        labels = ["node", "zone"]
+        for zone in zones:
+            for key, value in zone.values.items():
+                family = families.get(key)
+                if family is None:
+                    name, help_text, counter = self.specs[key]
+                    kind = CounterMetricFamily if counter else GaugeMetricFamily
+                    family = families[key] = kind(name, help_text, labels=labels)
+                family.add_metric([zone.node, zone.zone], float(value))
+            for index, value in enumerate(zone.protection):
+                key = f"protection_{index}"
+                family = families.get(key)
+                if family is None:
+                    family = families[key] = GaugeMetricFamily(
+                        f"node_zoneinfo_{key}", f"Protection array {index}. field", labels=labels
+                    )
+                family.add_metric([zone.node, zone.zone], float(value))
+        yield from families.values()

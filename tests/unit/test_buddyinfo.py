@@ -1,0 +1,29 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.buddyinfo import BuddyZone, parse_buddyinfo
+
+
+def test_zones() -> None:
+    text = "Node 0, zone      DMA      1      0      3 \nNode 0, zone   Normal   4381   1093    185\n"
+    assert parse_buddyinfo(text) == [
+        BuddyZone("0", "DMA", (1.0, 0.0, 3.0)),
+        BuddyZone("0", "Normal", (4381.0, 1093.0, 185.0)),
+    ]
+
+
+def test_empty_is_no_zones() -> None:
+    assert parse_buddyinfo("") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Node 0, zone\n",
+        "Node 0, zone DMA 1 2\nNode 0, zone Normal 1 2 3\n",
+        "Node 0, zone DMA 1 x 3\n",
+    ],
+)
+def test_malformed_is_a_collector_error(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_buddyinfo(text)

@@ -1,0 +1,26 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.cpu_vulnerabilities import Vulnerability, parse_vulnerability
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "mitigation"),
+    [
+        ("Not affected\n", "not affected", ""),
+        ("Vulnerable\n", "vulnerable", ""),
+        ("Vulnerable: Clear CPU buffers attempted, no microcode; SMT vulnerable\n", "vulnerable",
+         "Clear CPU buffers attempted, no microcode; SMT vulnerable"),
+        ("Mitigation: Retpolines, IBPB: conditional,  STIBP: always-on", "mitigation",
+         "Retpolines, IBPB: conditional, STIBP: always-on"),
+        ("Unknown: Dependent on hypervisor status", "unknown", "Dependent on hypervisor status"),
+    ],
+)
+def test_states(text: str, state: str, mitigation: str) -> None:
+    assert parse_vulnerability("x", text) == Vulnerability("x", state, mitigation)
+
+
+@pytest.mark.parametrize("text", ["", "  \n", "Processor vulnerable"])
+def test_malformed_is_a_collector_error(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_vulnerability("x", text)

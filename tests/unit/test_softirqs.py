@@ -1,0 +1,20 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.softirqs import parse_softirqs
+
+
+def test_known_vectors() -> None:
+    text = "      CPU0  CPU1\n    HI:   7   1\n  TIMER: 10  20\nNEWONE: 5 5\n IRQ_POLL: 0 0\n"
+    assert parse_softirqs(text) == {"HI": [7, 1], "TIMER": [10, 20], "IRQ_POLL": [0, 0]}
+
+
+def test_header_only_and_short_rows() -> None:
+    assert parse_softirqs("  CPU0\n") == {}
+    assert parse_softirqs("  CPU0\n  HI:\n") == {}
+
+
+@pytest.mark.parametrize("text", ["", "CPU0\nHI: -1\n", "CPU0\nRCU: 1.5\n", "CPU0\nSCHED: x\n"])
+def test_malformed_is_a_collector_error(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_softirqs(text)
