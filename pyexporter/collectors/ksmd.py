@@ -1,0 +1,74 @@
+"""ksmd: /sys/kernel/mm/ksm, as node_exporter's ksmd collector (off by default)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
+from pyexporter.files import read_first_line
+
+
+class KsmdFile(NamedTuple):
+    file: str
+    metric: str
+    help: str
+    counter: bool = False
+    divisor: int = 1
+    # general_profit only exists since Linux 6.1; older kernels simply lack it.
+    optional: bool = False
+
+
+KSMD_FILES: tuple[KsmdFile, ...] = (
+    KsmdFile("full_scans", "full_scans", "How many times all mergeable areas have been scanned.", counter=True),
+    KsmdFile(
+        "general_profit",
+        "general_profit_bytes",
+        "How effective is KSM. ksm_saved_pages * sizeof(page) - (all_rmap_items) * sizeof(rmap_item)",
+        optional=True,
+    ),
+    KsmdFile("merge_across_nodes", "merge_across_nodes", "Specifies if pages from different NUMA nodes can be merged."),
+    KsmdFile("pages_shared", "pages_shared", "How many shared pages are being used."),
+    KsmdFile("pages_sharing", "pages_sharing", "How many more sites are sharing them i.e. how much saved."),
+    KsmdFile("pages_to_scan", "pages_to_scan", "How many pages to scan before ksmd goes to sleep."),
+    KsmdFile("pages_unshared", "pages_unshared", "How many pages unique but repeatedly checked for merging."),
+    KsmdFile("pages_volatile", "pages_volatile", "How many pages changing too fast to be placed in a tree."),
+    KsmdFile("run", "run", "The status of ksmd. stopped = 0, running = 1"),
+    KsmdFile("sleep_millisecs", "sleep_seconds", "How many seconds ksmd should sleep before next scan.", divisor=1000),
+)
+
+
+def parse_ksmd_value(text: str, name: str) -> int:
+    """One ksm attribute; general_profit may be negative, the others are unsigned."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise CollectorError(f"unexpected content in ksm/{name}: {text[:80]!r}") from None
+
+
+@collector("ksmd", default=False)
+class KsmdCollector(Collector):
+    def __init__(self, ctx: CollectorContext) -> None:
+        super().__init__(ctx)
+        self.names = {f.file: f"node_ksmd_{f.metric}" for f in KSMD_FILES}
+
+    def collect(self) -> Iterable[Metric]:
+        base = self.paths.sys("kernel", "mm", "ksm")
+        if not os.path.isdir(base):
+            return []
+        families: list[Metric] = []
+        for spec in KSMD_FILES:
+            path = os.path.join(base, spec.file)
+            try:
+                text = read_first_line(path)
+            except FileNotFoundError:
+                if spec.optional:
+                    continue
+                raise
+            value = parse_ksmd_value(text, spec.file) / spec.divisor
+            family_type = CounterMetricFamily if spec.counter else GaugeMetricFamily
+            families.append(family_type(self.names[spec.file], spec.help, value=value))
+        return families

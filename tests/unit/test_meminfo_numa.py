@@ -1,0 +1,39 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.meminfo_numa import NumaValue, parse_node_meminfo, parse_numastat
+
+
+def test_meminfo_lines() -> None:
+    text = "Node 3 MemTotal:  10 kB\nNode 3 Inactive(file):  2 kB\n\nNode 3 HugePages_Free:  4\n"
+    assert parse_node_meminfo(text) == [
+        NumaValue("MemTotal", "3", 10240.0, False),
+        NumaValue("Inactive_file", "3", 2048.0, False),
+        NumaValue("HugePages_Free", "3", 4.0, False),
+    ]
+
+
+def test_numastat_lines() -> None:
+    assert parse_numastat("numa_hit 5\n\nlocal_node 6\n", "2") == [
+        NumaValue("numa_hit_total", "2", 5.0, True),
+        NumaValue("local_node_total", "2", 6.0, True),
+    ]
+
+
+def test_empty() -> None:
+    assert parse_node_meminfo("") == []
+    assert parse_numastat("", "0") == []
+
+
+@pytest.mark.parametrize(
+    "text", ["Node 0 MemTotal:", "Node 0 MemTotal: x kB", "Node 0 MemTotal: 1 MB", "Node 0 A: 1 kB extra"]
+)
+def test_meminfo_garbage(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_node_meminfo(text)
+
+
+@pytest.mark.parametrize("text", ["numa_hit", "numa_hit 1 2", "numa_hit x"])
+def test_numastat_garbage(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_numastat(text, "0")

@@ -1,0 +1,96 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.mountstats import (
+    parse_mountinfo_addresses,
+    parse_mountstats,
+    parse_operation,
+    parse_transport,
+)
+
+EVENTS = " ".join(str(i) for i in range(27))
+NFS = f"""device rootfs mounted on / with fstype rootfs
+device h:/e mounted on /m with fstype nfs statvers=1.0
+\tage:\t42
+\tbytes:\t1 2 3 4 5 6 7 8
+\tevents:\t{EVENTS}
+\txprt:\tudp 800 1 20 21 0 3 5
+\tper-op statistics
+\t        NULL: 0 0 0 0 0 0 0 0
+\t        READ: 5 6 0 70 80 9 10 11
+
+"""
+
+
+def test_parse_mountstats() -> None:
+    mounts = parse_mountstats(NFS)
+    assert [(m.device, m.mount_point, m.fstype) for m in mounts] == [("rootfs", "/", "rootfs"), ("h:/e", "/m", "nfs")]
+    assert mounts[0].stats is None
+    stats = mounts[1].stats
+    assert stats is not None
+    assert stats.stat_version == "1.0"
+    assert stats.age_seconds == 42
+    assert stats.bytes == (1, 2, 3, 4, 5, 6, 7, 8)
+    assert stats.events[26] == 26
+    (xprt,) = stats.transports
+    assert (xprt.protocol, xprt.port, xprt.bind, xprt.connect, xprt.idle_time_seconds, xprt.sends) == (
+        "udp", 800, 1, 0, 0, 20)
+    assert xprt.cumulative_backlog == 5 and xprt.maximum_rpc_slots_used == 0
+    assert [op.operation for op in stats.operations] == ["NULL", "READ"]
+    assert stats.operations[1].request_milliseconds == 11
+    assert stats.operations[1].errors is None
+
+
+def test_transport_versions() -> None:
+    tcp = parse_transport("tcp 1 2 3 4 5 6 7 8 9 10 11 12 13".split(), "1.1")
+    assert (tcp.connect, tcp.idle_time_seconds, tcp.cumulative_pending_queue) == (3, 5, 13)
+    rdma = parse_transport(["rdma"] + [str(i) for i in range(1, 21)], "1.1")
+    assert (rdma.cumulative_backlog, rdma.maximum_rpc_slots_used) == (10, 0)
+
+
+@pytest.mark.parametrize(
+    ("fields", "version"),
+    [("tcp 1 2 3".split(), "1.1"), ("sctp 1 2 3 4 5 6 7".split(), "1.0"), ("tcp 1".split(), "2.0"),
+     ("udp 1 2 3 4 5 6 x".split(), "1.0")],
+)
+def test_transport_garbage(fields: list[str], version: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_transport(fields, version)
+
+
+def test_operation_errors_field() -> None:
+    assert parse_operation("GETATTR: 1 2 3 4 5 6 7 8 9".split()).errors == 9
+    with pytest.raises(CollectorError):
+        parse_operation("GETATTR: 1 2 3".split())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "device x mounted",
+        "device x mounted at /m with fstype nfs",
+        "device x mounted on /m with fstype ext4 statvers=1.1\n",
+        "device x mounted on /m with fstype nfs statvers=1.1\n\tbytes:\t1 2 3\n",
+        "device x mounted on /m with fstype nfs statvers=1.1\n\tevents:\t1\n",
+        "device x mounted on /m with fstype nfs statvers=1.1\n\tage:\tsoon\n",
+        "device x mounted on /m with fstype nfs statvers=1.1\n\tper-op statistics\n\tREAD: 1 2\n",
+    ],
+)
+def test_mountstats_garbage(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_mountstats(text)
+
+
+def test_empty() -> None:
+    assert parse_mountstats("") == []
+    assert parse_mountinfo_addresses("") == []
+
+
+def test_mountinfo_addresses() -> None:
+    text = (
+        "1 0 0:5 / / rw shared:1 - rootfs rootfs rw\n"
+        "50 1 0:42 / /m rw shared:2 master:1 - nfs h:/e rw,vers=3,mountaddr=1.1.1.1,addr=10.0.0.1\n"
+    )
+    assert parse_mountinfo_addresses(text) == ["", "10.0.0.1"]
+    with pytest.raises(CollectorError):
+        parse_mountinfo_addresses("1 0 0:5 / / rw\n")

@@ -1,0 +1,34 @@
+import pytest
+
+from pyexporter.collectors import CollectorError
+from pyexporter.collectors.slabinfo import Slab, parse_slabinfo
+
+HEADER = (
+    "slabinfo - version: 2.1\n"
+    "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables "
+    "<limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n"
+)
+
+
+def test_parse() -> None:
+    line = "kmem_cache   320    320    256   32    2 : tunables    0    0    0 : slabdata     10     10      0"
+    text = HEADER + line + "\n"
+    assert parse_slabinfo(text) == [Slab("kmem_cache", 320, 320, 256, 32, 2)]
+
+
+def test_header_only_and_empty() -> None:
+    assert parse_slabinfo(HEADER) == []
+    assert parse_slabinfo("") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "kmem_cache 320 320 256 32 2 : tunables 0 0 0 : slabdata 10 10",
+        "kmem_cache 320 x 256 32 2 : tunables 0 0 0 : slabdata 10 10 0",
+        "garbage",
+    ],
+)
+def test_garbage(line: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_slabinfo(HEADER + line + "\n")
