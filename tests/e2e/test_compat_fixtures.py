@@ -25,10 +25,10 @@ from tests.upstream import (
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="../shared/fixtures/node_exporter is not present")
 
-# Collectors node_exporter has but that are off by default there and not built here yet.
-NOT_YET_BUILT = (
-    r"^node_(ksmd|memory_numa|mountstats|pcidevice|qdisc|slabinfo|wifi)_"
-)
+# Families graded by prefix as fixture gaps: upstream's e2e feeds qdisc and wifi from JSON fixture
+# folders (collector/fixtures/qdisc, .../wifi) that the shared copy does not hold, so pyexporter reads
+# this machine's real qdiscs and finds no WiFi. With those folders both grade `ok` (checked by hand).
+NOT_GRADABLE = r"^node_(qdisc|wifi)_"
 
 # Families that differ because of the shared copy of the fixtures, not the code.
 FIXTURE_GAPS = {
@@ -39,8 +39,6 @@ FIXTURE_GAPS = {
     "node_dmmultipath_path_state": "missing",
     # The empty directory sys/class/watchdog/watchdog1 did not survive unpacking.
     "node_watchdog_info": "labels",
-    # Lists one label per collector, so it is `ok` only once every NOT_YET_BUILT one exists.
-    "node_scrape_collector_success": "labels",
 }
 
 
@@ -69,8 +67,8 @@ def expected_families() -> set[str]:
 
 
 def test_every_built_family_is_ok(report: dict[str, str]) -> None:
-    required = {n for n in expected_families() if not re.search(NOT_YET_BUILT, n) and n not in FIXTURE_GAPS}
-    assert len(required) > 900
+    required = {n for n in expected_families() if not re.search(NOT_GRADABLE, n) and n not in FIXTURE_GAPS}
+    assert len(required) > 1100
     not_ok = {name: report.get(name, "?") for name in sorted(required) if report.get(name) != "ok"}
     assert not not_ok, f"{not_ok}; {report['__summary__']}"
 
