@@ -82,16 +82,31 @@ def _format_value(value: float) -> str:
     return text
 
 
+_LABEL_TEXTS: dict[tuple[tuple[str, str], ...], str] = {}
+_LABEL_TEXTS_MAX = 65536
+
+
 def _label_text(labels: dict[str, str]) -> str:
+    """`{a="1",b="2"}`, names sorted as prometheus-client sorts them. Remembered: a scrape's label
+    sets are nearly all the previous scrape's."""
     if not labels:
         return ""
+    key = tuple(labels.items())
+    text = _LABEL_TEXTS.get(key)
+    if text is not None:
+        return text
     parts = []
     for name in sorted(labels):
         value = labels[name]
         if "\\" in value or "\n" in value or '"' in value:
             value = value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
         parts.append(f'{name}="{value}"')
-    return "{" + ",".join(parts) + "}"
+    text = "{" + ",".join(parts) + "}"
+    if len(_LABEL_TEXTS) >= _LABEL_TEXTS_MAX:
+        # Label sets that churn (short-lived processes, textfiles) must not grow this forever.
+        _LABEL_TEXTS.clear()
+    _LABEL_TEXTS[key] = text
+    return text
 
 
 # prometheus-client's text encoder renames these types and moves these samples (see its
