@@ -10,7 +10,6 @@ process-global procfs root, so the file is parsed here.
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 import struct
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,6 +17,7 @@ from typing import NamedTuple
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from pyexporter import netlink
 from pyexporter.collectors import (
     Collector,
     CollectorContext,
@@ -76,11 +76,8 @@ def parse_net_dev(text: str) -> list[DeviceStats]:
 # ---------------------------------------------------------------------------------------------
 # rtnetlink
 
-_NLMSGHDR = struct.Struct("=IHHII")
 _IFINFOMSG = struct.Struct("=BxHiII")
-_RTATTR = struct.Struct("=HH")
-_NLMSG_ERROR, _NLMSG_DONE, _RTM_NEWLINK, _RTM_GETLINK = 2, 3, 16, 18
-_NLM_F_REQUEST, _NLM_F_DUMP = 0x1, 0x300
+_RTM_NEWLINK, _RTM_GETLINK = 16, 18
 _IFLA_IFNAME, _IFLA_STATS, _IFLA_STATS64, _IFLA_IFALIAS = 3, 7, 23, 20
 
 # struct rtnl_link_stats{,64} field order (include/uapi/linux/if_link.h), under node_exporter's
@@ -97,10 +94,6 @@ LINK_STATS_KEYS = (
 )
 
 
-def _align(n: int) -> int:
-    return (n + 3) & ~3
-
-
 def _link_stats(payload: bytes, width: int) -> dict[str, int]:
     count = min(len(payload) // width, len(LINK_STATS_KEYS))
     values = struct.unpack_from(f"={count}{'Q' if width == 8 else 'I'}", payload)
@@ -111,16 +104,10 @@ def _link_stats(payload: bytes, width: int) -> dict[str, int]:
 
 def _parse_link(body: bytes) -> DeviceStats | None:
     """One RTM_NEWLINK body (ifinfomsg + attributes); None when it carries no name or stats."""
-    pos = _IFINFOMSG.size
     name, alias = "", ""
     stats64: dict[str, int] | None = None
     stats32: dict[str, int] | None = None
-    while pos + _RTATTR.size <= len(body):
-        length, kind = _RTATTR.unpack_from(body, pos)
-        if length < _RTATTR.size or pos + length > len(body):
-            raise CollectorError("truncated netlink link attribute")
-        payload = body[pos + _RTATTR.size : pos + length]
-        kind &= 0x3FFF  # strip NLA_F_NESTED / NLA_F_NET_BYTEORDER
+    for kind, payload in netlink.attributes(body[_IFINFOMSG.size :], "netlink link"):
         if kind == _IFLA_IFNAME:
             name = payload.split(b"\0", 1)[0].decode("utf-8", "replace")
         elif kind == _IFLA_IFALIAS:
@@ -129,7 +116,6 @@ def _parse_link(body: bytes) -> DeviceStats | None:
             stats64 = _link_stats(payload, 8)
         elif kind == _IFLA_STATS:
             stats32 = _link_stats(payload, 4)
-        pos += _align(length)
     stats = stats64 if stats64 is not None else stats32
     if not name or stats is None:
         return None
@@ -139,48 +125,23 @@ def _parse_link(body: bytes) -> DeviceStats | None:
 def parse_link_dump(data: bytes) -> tuple[list[DeviceStats], bool]:
     """Parse one netlink receive buffer of an RTM_GETLINK dump: (links, dump finished)."""
     links: list[DeviceStats] = []
-    pos = 0
-    while pos + _NLMSGHDR.size <= len(data):
-        length, kind, _flags, _seq, _pid = _NLMSGHDR.unpack_from(data, pos)
-        if length < _NLMSGHDR.size or pos + length > len(data):
-            raise CollectorError("truncated netlink message")
-        body = data[pos + _NLMSGHDR.size : pos + length]
-        if kind == _NLMSG_DONE:
+    for kind, _flags, body in netlink.messages(data):
+        if kind == netlink.NLMSG_DONE:
             return links, True
-        if kind == _NLMSG_ERROR:
-            (errno,) = struct.unpack_from("=i", body) if len(body) >= 4 else (0,)
-            if errno:
-                # The kernel sends a negative errno; anything else would overflow os.strerror.
-                if not 0 < -errno < 2**31:
-                    raise CollectorError(f"malformed netlink error reply: errno {errno}")
-                raise OSError(-errno, f"netlink link dump failed: {os.strerror(-errno)}")
+        if kind == netlink.NLMSG_ERROR:
+            netlink.raise_for_error(body, "netlink link dump")
         elif kind == _RTM_NEWLINK:
             if len(body) < _IFINFOMSG.size:
                 raise CollectorError("truncated netlink ifinfomsg")
             link = _parse_link(body)
             if link is not None:
                 links.append(link)
-        pos += _align(length)
-    if pos != len(data):
-        raise CollectorError("trailing bytes in netlink message buffer")
     return links, False
 
 
 def netlink_links() -> list[DeviceStats]:
     """Dump every link of this network namespace over rtnetlink."""
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
-        sock.bind((0, 0))
-        sock.settimeout(5.0)
-        request = _NLMSGHDR.pack(
-            _NLMSGHDR.size + _IFINFOMSG.size, _RTM_GETLINK, _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0
-        ) + _IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
-        sock.sendto(request, (0, 0))
-        links: list[DeviceStats] = []
-        while True:
-            chunk, done = parse_link_dump(sock.recv(1 << 16))
-            links.extend(chunk)
-            if done:
-                return links
+    return netlink.route_dump(_RTM_GETLINK, _IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0), parse_link_dump)
 
 
 # ---------------------------------------------------------------------------------------------

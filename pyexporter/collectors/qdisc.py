@@ -18,6 +18,7 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from pyexporter import netlink
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
 from pyexporter.filters import device_filter
 
@@ -68,29 +69,15 @@ def parse_fixture_json(text: str) -> list[QdiscInfo]:
 # ---------------------------------------------------------------------------------------------
 # rtnetlink
 
-_NLMSGHDR = struct.Struct("=IHHII")
 _TCMSG = struct.Struct("=BxxxiIII")
-_RTATTR = struct.Struct("=HH")
-_NLMSG_ERROR, _NLMSG_DONE = 2, 3
 _RTM_NEWQDISC, _RTM_GETQDISC = 36, 38
-_NLM_F_REQUEST, _NLM_F_DUMP = 0x1, 0x300
 _TCA_KIND, _TCA_STATS, _TCA_STATS2 = 1, 3, 7
 _TCA_STATS_BASIC, _TCA_STATS_QUEUE = 1, 3
 _TC_H_ROOT = 0xFFFFFFFF
 
 
-def _align(n: int) -> int:
-    return (n + 3) & ~3
-
-
 def _attributes(data: bytes) -> Iterator[tuple[int, bytes]]:
-    pos = 0
-    while pos + _RTATTR.size <= len(data):
-        length, kind = _RTATTR.unpack_from(data, pos)
-        if length < _RTATTR.size or pos + length > len(data):
-            raise CollectorError("truncated netlink qdisc attribute")
-        yield kind & 0x3FFF, data[pos + _RTATTR.size : pos + length]
-        pos += _align(length)
+    return netlink.attributes(data, "netlink qdisc")
 
 
 def _need(payload: bytes, size: int, what: str) -> None:
@@ -133,45 +120,21 @@ def parse_qdisc_message(body: bytes, ifname: Any = socket.if_indextoname) -> Qdi
 def parse_qdisc_dump(data: bytes, ifname: Any = socket.if_indextoname) -> tuple[list[QdiscInfo], bool]:
     """One receive buffer of an RTM_GETQDISC dump: (qdiscs, dump finished)."""
     found: list[QdiscInfo] = []
-    pos = 0
-    while pos + _NLMSGHDR.size <= len(data):
-        length, kind, _flags, _seq, _pid = _NLMSGHDR.unpack_from(data, pos)
-        if length < _NLMSGHDR.size or pos + length > len(data):
-            raise CollectorError("truncated netlink message")
-        body = data[pos + _NLMSGHDR.size : pos + length]
-        if kind == _NLMSG_DONE:
+    for kind, _flags, body in netlink.messages(data):
+        if kind == netlink.NLMSG_DONE:
             return found, True
-        if kind == _NLMSG_ERROR:
-            (errno,) = struct.unpack_from("=i", body) if len(body) >= 4 else (0,)
-            if errno:
-                if not 0 < -errno < 2**31:
-                    raise CollectorError(f"malformed netlink error reply: errno {errno}")
-                raise OSError(-errno, f"netlink qdisc dump failed: {os.strerror(-errno)}")
+        if kind == netlink.NLMSG_ERROR:
+            netlink.raise_for_error(body, "netlink qdisc dump")
         elif kind == _RTM_NEWQDISC:
             info = parse_qdisc_message(body, ifname)
             if info is not None:
                 found.append(info)
-        pos += _align(length)
-    if pos != len(data):
-        raise CollectorError("trailing bytes in netlink message buffer")
     return found, False
 
 
 def netlink_qdiscs() -> list[QdiscInfo]:
     """Dump every qdisc of this network namespace over rtnetlink."""
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
-        sock.bind((0, 0))
-        sock.settimeout(5.0)
-        request = _NLMSGHDR.pack(
-            _NLMSGHDR.size + _TCMSG.size, _RTM_GETQDISC, _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0
-        ) + _TCMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
-        sock.sendto(request, (0, 0))
-        found: list[QdiscInfo] = []
-        while True:
-            chunk, done = parse_qdisc_dump(sock.recv(1 << 16))
-            found.extend(chunk)
-            if done:
-                return found
+    return netlink.route_dump(_RTM_GETQDISC, _TCMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0), parse_qdisc_dump)
 
 
 @collector(

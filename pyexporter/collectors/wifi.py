@@ -20,6 +20,7 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from pyexporter import netlink
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
 
 
@@ -154,11 +155,7 @@ def parse_stations_json(text: str) -> list[Station]:
 # ---------------------------------------------------------------------------------------------
 # nl80211 over generic netlink
 
-_NLMSGHDR = struct.Struct("=IHHII")
 _GENLMSGHDR = struct.Struct("=BBxx")
-_NLATTR = struct.Struct("=HH")
-_NLMSG_ERROR, _NLMSG_DONE = 2, 3
-_NLM_F_REQUEST, _NLM_F_DUMP = 0x1, 0x300
 _NETLINK_GENERIC = 16
 _GENL_ID_CTRL, _CTRL_CMD_GETFAMILY, _CTRL_ATTR_FAMILY_ID, _CTRL_ATTR_FAMILY_NAME = 0x10, 3, 1, 2
 
@@ -173,21 +170,9 @@ _RATE_BITRATE, _RATE_BITRATE32 = 1, 5
 _IE_SSID = 0
 
 
-def _align(n: int) -> int:
-    return (n + 3) & ~3
-
-
 def parse_attributes(data: bytes) -> dict[int, bytes]:
     """Netlink attributes by type (flag bits stripped); the last of a repeated type wins."""
-    attrs: dict[int, bytes] = {}
-    pos = 0
-    while pos + _NLATTR.size <= len(data):
-        length, kind = _NLATTR.unpack_from(data, pos)
-        if length < _NLATTR.size or pos + length > len(data):
-            raise CollectorError("truncated nl80211 attribute")
-        attrs[kind & 0x3FFF] = data[pos + _NLATTR.size : pos + length]
-        pos += _align(length)
-    return attrs
+    return dict(netlink.attributes(data, "nl80211"))
 
 
 def _u(attrs: dict[int, bytes], kind: int, fmt: str) -> int | None:
@@ -270,35 +255,23 @@ def parse_bss(attrs: dict[int, bytes]) -> BSS | None:
 def parse_genl_messages(data: bytes) -> tuple[list[tuple[int, dict[int, bytes]]], bool]:
     """One receive buffer of generic netlink replies: ([(command, attributes)], finished)."""
     found: list[tuple[int, dict[int, bytes]]] = []
-    pos = 0
-    while pos + _NLMSGHDR.size <= len(data):
-        length, kind, flags, _seq, _pid = _NLMSGHDR.unpack_from(data, pos)
-        if length < _NLMSGHDR.size or pos + length > len(data):
-            raise CollectorError("truncated netlink message")
-        body = data[pos + _NLMSGHDR.size : pos + length]
-        if kind == _NLMSG_DONE:
+    for kind, flags, body in netlink.messages(data):
+        if kind == netlink.NLMSG_DONE:
             return found, True
-        if kind == _NLMSG_ERROR:
-            (code,) = struct.unpack_from("=i", body) if len(body) >= 4 else (0,)
-            if code:
-                if not 0 < -code < 2**31:
-                    raise CollectorError(f"malformed netlink error reply: errno {code}")
-                raise OSError(-code, f"nl80211 request failed: {os.strerror(-code)}")
+        if kind == netlink.NLMSG_ERROR:
+            netlink.raise_for_error(body, "nl80211 request")
             return found, True  # an acknowledgement ends the exchange
         if len(body) < _GENLMSGHDR.size:
             raise CollectorError("truncated generic netlink header")
         found.append((body[0], parse_attributes(body[_GENLMSGHDR.size :])))
-        if not flags & 0x2:  # NLM_F_MULTI: a lone reply is complete by itself
+        if not flags & netlink.NLM_F_MULTI:  # a lone reply is complete by itself
             return found, True
-        pos += _align(length)
-    if pos != len(data):
-        raise CollectorError("trailing bytes in netlink message buffer")
     return found, False
 
 
 def _attr(kind: int, payload: bytes) -> bytes:
-    raw = _NLATTR.pack(_NLATTR.size + len(payload), kind) + payload
-    return raw + b"\0" * (_align(len(raw)) - len(raw))
+    raw = netlink.ATTRIBUTE.pack(netlink.ATTRIBUTE.size + len(payload), kind) + payload
+    return raw + b"\0" * (netlink.align(len(raw)) - len(raw))
 
 
 class Nl80211:
@@ -327,9 +300,9 @@ class Nl80211:
                 ) -> list[tuple[int, dict[int, bytes]]]:
         self.seq += 1
         # No ACK asked for a lone request: its reply (or error) is the whole answer.
-        flags = _NLM_F_REQUEST | (_NLM_F_DUMP if dump else 0)
+        flags = netlink.NLM_F_REQUEST | (netlink.NLM_F_DUMP if dump else 0)
         body = _GENLMSGHDR.pack(cmd, 1) + attrs
-        self.sock.send(_NLMSGHDR.pack(_NLMSGHDR.size + len(body), family, flags, self.seq, 0) + body)
+        self.sock.send(netlink.HEADER.pack(netlink.HEADER.size + len(body), family, flags, self.seq, 0) + body)
         found: list[tuple[int, dict[int, bytes]]] = []
         while True:
             chunk, done = parse_genl_messages(self.sock.recv(1 << 16))
