@@ -136,63 +136,52 @@ def _scalar_samples(family: ParsedFamily, names: Sequence[str]) -> list[tuple[st
     return [(name, _filled(labels, names), value) for name, labels, value in family.samples]
 
 
-def _summary_samples(family: ParsedFamily, names: Sequence[str]) -> list[tuple[str, dict[str, str], float]]:
-    groups: dict[tuple[tuple[str, str], ...], dict[str, object]] = {}
+@dataclass(slots=True)
+class _Group:
+    """One label set of a summary or histogram: its quantiles or buckets, sum and count."""
 
-    def group(labels: dict[str, str]) -> dict[str, object]:
+    labels: dict[str, str]
+    points: dict[float, float] = field(default_factory=dict)
+    sum: float = 0.0
+    count: float = 0.0
+
+
+def _regrouped(
+    family: ParsedFamily, names: Sequence[str], point_name: str, point_label: str, close_with_inf: bool
+) -> list[tuple[str, dict[str, str], float]]:
+    """A summary's or histogram's samples regrouped per label set, in client_golang's order."""
+    groups: dict[tuple[tuple[str, str], ...], _Group] = {}
+
+    def group(labels: dict[str, str]) -> _Group:
         base = _filled(labels, names)
-        return groups.setdefault(_label_key(base), {"labels": base, "q": {}, "sum": 0.0, "count": 0.0})
+        return groups.setdefault(_label_key(base), _Group(base))
 
     for name, labels, value in family.samples:
-        if name == family.name and "quantile" in labels:
-            rest = {k: v for k, v in labels.items() if k != "quantile"}
-            quantiles = group(rest)["q"]
-            assert isinstance(quantiles, dict)
-            quantiles[float(labels["quantile"])] = value
+        if name == point_name and point_label in labels:
+            rest = {k: v for k, v in labels.items() if k != point_label}
+            group(rest).points[float(labels[point_label])] = value
         elif name == family.name + "_sum":
-            group(labels)["sum"] = value
+            group(labels).sum = value
         elif name == family.name + "_count":
-            group(labels)["count"] = value
+            group(labels).count = value
     out: list[tuple[str, dict[str, str], float]] = []
     for g in groups.values():
-        base, quantiles = g["labels"], g["q"]
-        assert isinstance(base, dict) and isinstance(quantiles, dict)
-        for q in sorted(quantiles):
-            out.append((family.name, {**base, "quantile": format_go_float(q)}, quantiles[q]))
-        out.append((family.name + "_sum", dict(base), float(g["sum"])))  # type: ignore[arg-type]
-        out.append((family.name + "_count", dict(base), float(g["count"])))  # type: ignore[arg-type]
+        # client_golang's encoder always ends a histogram with an +Inf bucket holding the count.
+        if close_with_inf and math.inf not in g.points:
+            g.points[math.inf] = float(g.count)
+        for point in sorted(g.points):
+            out.append((point_name, {**g.labels, point_label: format_go_float(point)}, g.points[point]))
+        out.append((family.name + "_sum", dict(g.labels), float(g.sum)))
+        out.append((family.name + "_count", dict(g.labels), float(g.count)))
     return out
+
+
+def _summary_samples(family: ParsedFamily, names: Sequence[str]) -> list[tuple[str, dict[str, str], float]]:
+    return _regrouped(family, names, family.name, "quantile", close_with_inf=False)
 
 
 def _histogram_samples(family: ParsedFamily, names: Sequence[str]) -> list[tuple[str, dict[str, str], float]]:
-    groups: dict[tuple[tuple[str, str], ...], dict[str, object]] = {}
-
-    def group(labels: dict[str, str]) -> dict[str, object]:
-        base = _filled(labels, names)
-        return groups.setdefault(_label_key(base), {"labels": base, "b": {}, "sum": 0.0, "count": 0.0})
-
-    for name, labels, value in family.samples:
-        if name == family.name + "_bucket" and "le" in labels:
-            rest = {k: v for k, v in labels.items() if k != "le"}
-            buckets = group(rest)["b"]
-            assert isinstance(buckets, dict)
-            buckets[float(labels["le"])] = value
-        elif name == family.name + "_sum":
-            group(labels)["sum"] = value
-        elif name == family.name + "_count":
-            group(labels)["count"] = value
-    out: list[tuple[str, dict[str, str], float]] = []
-    for g in groups.values():
-        base, buckets = g["labels"], g["b"]
-        assert isinstance(base, dict) and isinstance(buckets, dict)
-        # client_golang's encoder always ends a histogram with an +Inf bucket holding the count.
-        if math.inf not in buckets:
-            buckets[math.inf] = float(g["count"])  # type: ignore[arg-type]
-        for bound in sorted(buckets):
-            out.append((family.name + "_bucket", {**base, "le": format_go_float(bound)}, buckets[bound]))
-        out.append((family.name + "_sum", dict(base), float(g["sum"])))  # type: ignore[arg-type]
-        out.append((family.name + "_count", dict(base), float(g["count"])))  # type: ignore[arg-type]
-    return out
+    return _regrouped(family, names, family.name + "_bucket", "le", close_with_inf=True)
 
 
 def convert_family(family: ParsedFamily) -> list[tuple[str, dict[str, str], float]]:
