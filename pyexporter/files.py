@@ -16,25 +16,11 @@ def read_first_line(path: str) -> str:
         return fh.readline().strip()
 
 
-def read_int(path: str) -> int:
-    return int(read_first_line(path))
-
-
 def read_optional(path: str) -> str | None:
     """A sysfs attribute that may be absent or unreadable (many are, depending on driver and kernel)."""
     try:
         return read_first_line(path)
     except OSError:
-        return None
-
-
-def read_optional_int(path: str) -> int | None:
-    text = read_optional(path)
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
         return None
 
 

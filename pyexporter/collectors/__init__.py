@@ -19,8 +19,6 @@ from prometheus_client.core import Metric
 
 from pyexporter.paths import Paths
 
-NAMESPACE = "node"
-
 
 class CollectorError(Exception):
     """A collector's input was unreadable or malformed; the scrape reports it and goes on."""
