@@ -65,25 +65,49 @@ def merge(families: Iterable[Metric]) -> tuple[list[Metric], int]:
     return [by_name[name] for name in sorted(by_name)], conflicts
 
 
-_FORMATTED: dict[float, str] = {}
-_FORMATTED_MAX = 8192
+class _Recent:
+    """Texts of what recurs from one scrape to the next (most values, nearly all label sets),
+    in two generations: `rotate`, at the start of each encode, makes the current one the
+    previous one and drops the one before. Whatever recurs is found in the previous generation
+    and carried forward; memory holds at most two encodes' worth. (A cache that stopped admitting
+    entries once full filled up with counter values that never recur, and held them.)
+    Concurrent encodes may race here; the worst outcome is a text formatted twice."""
+
+    def __init__(self) -> None:
+        self._current: dict[object, str] = {}
+        self._previous: dict[object, str] = {}
+
+    def rotate(self) -> None:
+        self._previous, self._current = self._current, {}
+
+    def get(self, key: object) -> str | None:
+        text = self._current.get(key)
+        if text is None:
+            text = self._previous.get(key)
+            if text is not None:
+                self._current[key] = text
+        return text
+
+    def put(self, key: object, text: str) -> None:
+        self._current[key] = text
+
+
+_VALUE_TEXTS = _Recent()
 
 
 def _format_value(value: float) -> str:
-    """floatToGoString, remembered: most values of a scrape (0, 1, small counts) recur."""
+    """floatToGoString, remembered: most values of a scrape (0, 1, sizes, limits) recur."""
     if value == 0:
         # -0.0 and 0.0 are equal as keys but print differently.
         return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    text = _FORMATTED.get(value)
+    text = _VALUE_TEXTS.get(value)
     if text is None:
         text = floatToGoString(value)
-        if len(_FORMATTED) < _FORMATTED_MAX:
-            _FORMATTED[value] = text
+        _VALUE_TEXTS.put(value, text)
     return text
 
 
-_LABEL_TEXTS: dict[tuple[tuple[str, str], ...], str] = {}
-_LABEL_TEXTS_MAX = 65536
+_LABEL_TEXTS = _Recent()
 
 
 def _label_text(labels: dict[str, str]) -> str:
@@ -102,10 +126,7 @@ def _label_text(labels: dict[str, str]) -> str:
             value = value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
         parts.append(f'{name}="{value}"')
     text = "{" + ",".join(parts) + "}"
-    if len(_LABEL_TEXTS) >= _LABEL_TEXTS_MAX:
-        # Label sets that churn (short-lived processes, textfiles) must not grow this forever.
-        _LABEL_TEXTS.clear()
-    _LABEL_TEXTS[key] = text
+    _LABEL_TEXTS.put(key, text)
     return text
 
 
@@ -117,6 +138,8 @@ _OPENMETRICS_ONLY_SUFFIXES = ("_created", "_gsum", "_gcount")
 
 def encode_text(families: Iterable[Metric]) -> bytes:
     """Text format 0.0.4, byte for byte as prometheus-client's generate_latest writes it."""
+    _VALUE_TEXTS.rotate()
+    _LABEL_TEXTS.rotate()
     out: list[str] = []
     append = out.append
     for family in families:
@@ -146,6 +169,8 @@ def encode_text(families: Iterable[Metric]) -> bytes:
 
 def encode_openmetrics(families: Iterable[Metric]) -> bytes:
     """OpenMetrics 1.0.0, byte for byte as prometheus-client's openmetrics encoder writes it."""
+    _VALUE_TEXTS.rotate()
+    _LABEL_TEXTS.rotate()
     out: list[str] = []
     append = out.append
     for family in families:

@@ -17,6 +17,7 @@ from pyexporter import __version__
 from pyexporter.collectors import FlagValueError
 from pyexporter.exporter import Exporter
 from pyexporter.logs import setup_logging
+from pyexporter.memory import limit_malloc_arenas, release_free_memory
 from pyexporter.settings import ConfigError, ListenAddress, Settings
 from pyexporter.web import ConnectionGuard, create_app
 from pyexporter.webconfig import WatchedConfig
@@ -48,6 +49,7 @@ http_log.addFilter(_ClientErrors())
 
 
 def run(settings: Settings) -> int:
+    limit_malloc_arenas()
     setup_logging(settings.log_level, settings.log_format)
     web_config = None
     try:
@@ -121,6 +123,7 @@ def _settle() -> None:
     up in the scrape latency's tail."""
     gc.collect()
     gc.freeze()
+    release_free_memory()
 
 
 async def serve(exporter: Exporter, web_config: WatchedConfig | None = None) -> None:

@@ -21,6 +21,7 @@ import asyncio
 import base64
 import binascii
 import collections
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -33,12 +34,13 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from pyexporter.collectors import FlagValueError, parse_duration
 from pyexporter.settings import ConfigError
+
+if TYPE_CHECKING:
+    import yaml
 
 log = logging.getLogger("pyexporter.webconfig")
 
@@ -156,27 +158,40 @@ class WebConfig:
 # ---- parsing ---------------------------------------------------------------------------------
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys, as Go's yaml.UnmarshalStrict does."""
+@functools.cache
+def _strict_loader() -> type[yaml.SafeLoader]:
+    """A SafeLoader that refuses duplicate keys, as Go's yaml.UnmarshalStrict does. Built on
+    first use: PyYAML is imported only by servers given a web config file (0.8 MB of RSS)."""
+    import yaml
+
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return loader.construct_mapping(node, deep=deep)
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return StrictLoader
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+def _load_yaml(text: str) -> Any:
+    import yaml
 
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    try:
+        return yaml.load(text, Loader=_strict_loader())  # a SafeLoader: no arbitrary objects
+    except yaml.YAMLError as err:
+        raise WebConfigError(_yaml_error(err)) from None
 
 
 def _yaml_error(err: yaml.YAMLError) -> str:
+    import yaml
+
     if isinstance(err, yaml.MarkedYAMLError) and err.problem_mark is not None:
         where = f"line {err.problem_mark.line + 1}, column {err.problem_mark.column + 1}"
         what = " ".join(part for part in (err.context, err.problem) if part)
@@ -342,10 +357,7 @@ def _parse_rate_limit(section: _Section) -> RateLimit | None:
 
 def parse(text: str, directory: str = ".") -> WebConfig:
     """The file's text -> WebConfig; relative paths are taken from DIRECTORY. Checks, does not load."""
-    try:
-        document = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: no arbitrary objects
-    except yaml.YAMLError as err:
-        raise WebConfigError(_yaml_error(err)) from None
+    document = _load_yaml(text)
     top = _Section("", document)
     tls = _parse_tls(top.section("tls_server_config"), directory)
     http = top.section("http_server_config")

@@ -15,10 +15,8 @@ import re
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.parser import text_string_to_metric_families
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
 
@@ -57,6 +55,8 @@ def format_go_float(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     if value == 0:
         return "-0" if math.copysign(1.0, value) < 0 else "0"
+    from decimal import Decimal  # here: hosts without textfiles never load decimal
+
     sign, digits, exp = Decimal(repr(value)).normalize().as_tuple()
     assert isinstance(exp, int)
     text = "".join(map(str, digits))
@@ -87,6 +87,8 @@ def _check_meta_lines(text: str) -> None:
 
 def parse_textfile(text: str) -> list[ParsedFamily]:
     """The families of one .prom file, same-named chunks merged; TextfileError when malformed."""
+    from prometheus_client.parser import text_string_to_metric_families  # only hosts with textfiles need it
+
     _check_meta_lines(text)
     families: dict[str, ParsedFamily] = {}
     try:

@@ -7,7 +7,6 @@ only reads, and needs no privilege).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -124,7 +123,8 @@ def adjtimex() -> Timex:
     """Read the clock state (modes 0); OSError when the call fails."""
     global _libc
     if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        # The symbols already in this process, libc's among them: no ldconfig run to find libc.
+        _libc = ctypes.CDLL(None, use_errno=True)
     buf = _Timex()
     state = _libc.adjtimex(ctypes.byref(buf))
     if state == -1:

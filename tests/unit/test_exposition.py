@@ -89,3 +89,26 @@ def test_remembered_values_print_as_prometheus_client_prints_them() -> None:
         for _ in range(2):  # the second time from memory
             assert _format_value(value) == floatToGoString(value), value
     assert _format_value(float("nan")) == "NaN"
+
+
+def test_memory_of_texts_holds_two_encodes_and_forgets_values_that_stop_recurring() -> None:
+    from prometheus_client.utils import floatToGoString
+
+    from pyexporter.exposition import _LABEL_TEXTS, _VALUE_TEXTS
+
+    def family(scrape: int) -> GaugeMetricFamily:
+        # 50 label sets and values that recur every scrape, 50 counters that never repeat.
+        gauge = GaugeMetricFamily("node_test", "help", labels=["device"])
+        for index in range(50):
+            gauge.add_metric([f"dev{index}"], 1000.0 + index)
+            gauge.add_metric([f"new{scrape}_{index}"], scrape * 1e6 + index + 0.5)
+        return gauge
+
+    for scrape in range(200):
+        body = encode_text([family(scrape)]).decode()
+        assert f'node_test{{device="new{scrape}_7"}} {floatToGoString(scrape * 1e6 + 7.5)}\n' in body
+        assert 'node_test{device="dev7"} 1007.0' in body
+    for memo in (_VALUE_TEXTS, _LABEL_TEXTS):
+        remembered = len(memo._current) + len(memo._previous)
+        assert 100 <= remembered <= 200  # two encodes of 100 distinct values or label sets each
+    assert encode_text([family(7)]) == generate_latest(_Families([family(7)]))

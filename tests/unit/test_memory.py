@@ -1,0 +1,35 @@
+"""Resident-memory measures: glibc tuning, and modules that only some servers need."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from pyexporter.memory import limit_malloc_arenas, release_free_memory
+
+glibc = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt and malloc_trim are glibc's")
+
+
+@glibc
+def test_malloc_tuning_reaches_glibc() -> None:
+    assert limit_malloc_arenas(8) is True  # the default's order, as other tests' threads expect
+    assert isinstance(release_free_memory(), bool)
+
+
+def test_server_without_web_config_or_textfiles_loads_neither_yaml_nor_decimal() -> None:
+    # This host, default collectors: a real scrape, in a fresh interpreter.
+    code = (
+        "import sys\n"
+        "from pyexporter.cli import parse_args\n"
+        "from pyexporter.exporter import Exporter\n"
+        "import pyexporter.server\n"
+        "exporter = Exporter(parse_args([]))\n"
+        "exporter.render()\n"
+        "print(sorted(m for m in ('yaml', 'decimal', 'prometheus_client.parser', 'ctypes.util') if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
