@@ -12,10 +12,11 @@ Measured with the default collectors on a 2-core host (RSS after start-up, then 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import logging
-
-log = logging.getLogger("pyexporter.memory")
+import mimetypes
+import os
+from collections.abc import Iterator
 
 _M_ARENA_MAX = -8  # mallopt(3) parameter number, from <malloc.h>
 
@@ -44,3 +45,37 @@ def release_free_memory() -> bool:
     if trim is None:
         return False
     return bool(trim(0))
+
+
+# Where OpenSSL looks for the system's CA certificates, when these name a file or directory.
+_CA_LOCATION_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
+@contextlib.contextmanager
+def without_unused_system_tables() -> Iterator[None]:
+    """Within this block, imports skip two system tables that aiohttp loads when imported and that
+    a metrics server never uses. Import aiohttp inside it.
+
+    - The CA certificates: aiohttp builds two verifying client contexts, and OpenSSL parses the
+      whole system bundle into each (1.9 MB of RSS, measured); the exporter makes no outgoing
+      TLS connection, and its TLS server loads only the files it is given.
+    - /etc/mime.types: aiohttp's file responses build their type table from it (0.4 MB); no file
+      is ever served.
+
+    Environment and mimetypes settings are restored on leaving; only tables built inside the
+    block are affected.
+    """
+    saved_environment = {name: os.environ.get(name) for name in _CA_LOCATION_VARIABLES}
+    saved_mime_files = mimetypes.knownfiles
+    for name in _CA_LOCATION_VARIABLES:
+        os.environ[name] = os.devnull + "/no-certificates"  # a path that exists for nobody
+    mimetypes.knownfiles = []
+    try:
+        yield
+    finally:
+        mimetypes.knownfiles = saved_mime_files
+        for name, value in saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

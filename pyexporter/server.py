@@ -10,14 +10,16 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 
-from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
+from pyexporter.memory import limit_malloc_arenas, release_free_memory, without_unused_system_tables
+
+with without_unused_system_tables():  # see there: 2.3 MB of RSS
+    from aiohttp import web
+    from aiohttp.http_exceptions import HttpProcessingError
 
 from pyexporter import __version__
 from pyexporter.collectors import FlagValueError
 from pyexporter.exporter import Exporter
 from pyexporter.logs import setup_logging
-from pyexporter.memory import limit_malloc_arenas, release_free_memory
 from pyexporter.settings import ConfigError, ListenAddress, Settings
 from pyexporter.web import ConnectionGuard, create_app
 from pyexporter.webconfig import WatchedConfig

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import platform
 import subprocess
 import sys
@@ -33,3 +35,20 @@ def test_server_without_web_config_or_textfiles_loads_neither_yaml_nor_decimal()
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_server_import_skips_the_ca_bundle_and_mime_types_and_restores_settings() -> None:
+    code = (
+        "import os, json, mimetypes\n"
+        "before = dict(os.environ), list(mimetypes.knownfiles)\n"
+        "import pyexporter.server\n"
+        "import aiohttp.connector\n"
+        "certificates = aiohttp.connector._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509']\n"
+        "restored = before == (dict(os.environ), mimetypes.knownfiles)\n"
+        "only_builtin_types = mimetypes.types_map == mimetypes.MimeTypes().types_map[True]\n"
+        "print(json.dumps([certificates, only_builtin_types, restored]))\n"
+    )
+    env = {**os.environ, "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == [0, True, True]
