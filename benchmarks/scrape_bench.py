@@ -335,14 +335,15 @@ def profile_scrapes(count: int, accept: str, gzip_encoding: str) -> dict[str, An
 
 # Each step runs in one fresh interpreter, after the ones before it; VmRSS is read after each.
 FOOTPRINT_STEPS = (
-    ("psutil", "import psutil"),
-    ("yaml", "import yaml"),
+    ("malloc tuning (ctypes)", "from pyexporter.memory import limit_malloc_arenas; limit_malloc_arenas()"),
     ("prometheus_client", "import prometheus_client, prometheus_client.core, prometheus_client.exposition"),
-    ("aiohttp.web", "from aiohttp import web"),
     ("every collector module", "from pyexporter.collectors import load_all; load_all()"),
+    ("aiohttp.web, imported lean", "from pyexporter.memory import lean_aiohttp_import\n"
+                                   "with lean_aiohttp_import():\n    from aiohttp import web"),
     ("server modules", "import pyexporter.server, pyexporter.web"),
     ("Exporter built (defaults)",
      "from pyexporter.cli import parse_args; from pyexporter.exporter import Exporter; e = Exporter(parse_args([]))"),
+    ("settled (gc.freeze, malloc_trim)", "from pyexporter.server import _settle; _settle()"),
     ("first scrape", "e.render()"),
     ("20 more scrapes", "[e.render() for _ in range(20)]"),
 )

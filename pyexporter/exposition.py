@@ -17,6 +17,7 @@ from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, choose_encoder, gzip_accepted
 from prometheus_client.exposition import generate_latest as generate_text
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as CONTENT_TYPE_OPENMETRICS
+from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
 log = logging.getLogger("pyexporter.exposition")
@@ -65,69 +66,66 @@ def merge(families: Iterable[Metric]) -> tuple[list[Metric], int]:
     return [by_name[name] for name in sorted(by_name)], conflicts
 
 
-class _Recent:
-    """Texts of what recurs from one scrape to the next (most values, nearly all label sets),
-    in two generations: `rotate`, at the start of each encode, makes the current one the
-    previous one and drops the one before. Whatever recurs is found in the previous generation
-    and carried forward; memory holds at most two encodes' worth. (A cache that stopped admitting
-    entries once full filled up with counter values that never recur, and held them.)
-    Concurrent encodes may race here; the worst outcome is a text formatted twice."""
-
-    def __init__(self) -> None:
-        self._current: dict[object, str] = {}
-        self._previous: dict[object, str] = {}
-
-    def rotate(self) -> None:
-        self._previous, self._current = self._current, {}
-
-    def get(self, key: object) -> str | None:
-        text = self._current.get(key)
-        if text is None:
-            text = self._previous.get(key)
-            if text is not None:
-                self._current[key] = text
-        return text
-
-    def put(self, key: object, text: str) -> None:
-        self._current[key] = text
-
-
-_VALUE_TEXTS = _Recent()
-
-
-def _format_value(value: float) -> str:
-    """floatToGoString, remembered: most values of a scrape (0, 1, sizes, limits) recur."""
-    if value == 0:
-        # -0.0 and 0.0 are equal as keys but print differently.
-        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    text = _VALUE_TEXTS.get(value)
-    if text is None:
-        text = floatToGoString(value)
-        _VALUE_TEXTS.put(value, text)
-    return text
-
-
-_LABEL_TEXTS = _Recent()
-
-
 def _label_text(labels: dict[str, str]) -> str:
-    """`{a="1",b="2"}`, names sorted as prometheus-client sorts them. Remembered: a scrape's label
-    sets are nearly all the previous scrape's."""
-    if not labels:
-        return ""
-    key = tuple(labels.items())
-    text = _LABEL_TEXTS.get(key)
-    if text is not None:
-        return text
+    """`{a="1",b="2"}`, names sorted as prometheus-client sorts them."""
     parts = []
     for name in sorted(labels):
         value = labels[name]
         if "\\" in value or "\n" in value or '"' in value:
             value = value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
         parts.append(f'{name}="{value}"')
-    text = "{" + ",".join(parts) + "}"
-    _LABEL_TEXTS.put(key, text)
-    return text
+    return "{" + ",".join(parts) + "}"
+
+
+class _SampleTexts:
+    """`name{labels} value` for each sample, with the texts of label sets and values remembered:
+    nearly all label sets and most values (0, 1, sizes, limits) recur from one scrape to the next.
+
+    Remembered in two generations: `rotate`, at the start of each encode, makes the current one
+    the previous one and drops the one before; what recurs is carried forward from the previous
+    one. Memory holds at most two encodes' worth. (A cache that stopped admitting entries once
+    full filled up with counter values that never recur, and held them.) Concurrent encodes may
+    race here; the worst outcome is a text formatted twice. One call per sample, all inline:
+    this runs for every sample of every scrape.
+    """
+
+    def __init__(self) -> None:
+        self.labels: dict[tuple[tuple[str, str], ...], str] = {}
+        self.labels_before: dict[tuple[tuple[str, str], ...], str] = {}
+        self.values: dict[float, str] = {}
+        self.values_before: dict[float, str] = {}
+
+    def rotate(self) -> None:
+        self.labels_before, self.labels = self.labels, {}
+        self.values_before, self.values = self.values, {}
+
+    def line(self, sample: Sample) -> str:
+        labels = sample.labels
+        if labels:
+            key = tuple(labels.items())
+            label_text = self.labels.get(key)
+            if label_text is None:
+                label_text = self.labels_before.get(key)
+                if label_text is None:
+                    label_text = _label_text(labels)
+                self.labels[key] = label_text
+        else:
+            label_text = ""
+        value = sample.value
+        if value == 0:
+            # -0.0 and 0.0 are equal as keys but print differently.
+            value_text = "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+        else:
+            value_text = self.values.get(value)
+            if value_text is None:
+                value_text = self.values_before.get(value)
+                if value_text is None:
+                    value_text = floatToGoString(value)
+                self.values[value] = value_text
+        return f"{sample.name}{label_text} {value_text}"
+
+
+_TEXTS = _SampleTexts()
 
 
 # prometheus-client's text encoder renames these types and moves these samples (see its
@@ -138,8 +136,8 @@ _OPENMETRICS_ONLY_SUFFIXES = ("_created", "_gsum", "_gcount")
 
 def encode_text(families: Iterable[Metric]) -> bytes:
     """Text format 0.0.4, byte for byte as prometheus-client's generate_latest writes it."""
-    _VALUE_TEXTS.rotate()
-    _LABEL_TEXTS.rotate()
+    _TEXTS.rotate()
+    sample_line = _TEXTS.line
     out: list[str] = []
     append = out.append
     for family in families:
@@ -153,7 +151,7 @@ def encode_text(families: Iterable[Metric]) -> bytes:
         append(f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n")
         moved: dict[str, list[str]] = {}
         for sample in family.samples:
-            line = f"{sample.name}{_label_text(sample.labels)} {_format_value(sample.value)}"
+            line = sample_line(sample)
             if sample.timestamp is not None:
                 line += f" {int(float(sample.timestamp) * 1000):d}"
             suffix = sample.name[len(family.name):]
@@ -169,8 +167,8 @@ def encode_text(families: Iterable[Metric]) -> bytes:
 
 def encode_openmetrics(families: Iterable[Metric]) -> bytes:
     """OpenMetrics 1.0.0, byte for byte as prometheus-client's openmetrics encoder writes it."""
-    _VALUE_TEXTS.rotate()
-    _LABEL_TEXTS.rotate()
+    _TEXTS.rotate()
+    sample_line = _TEXTS.line
     out: list[str] = []
     append = out.append
     for family in families:
@@ -181,7 +179,7 @@ def encode_openmetrics(families: Iterable[Metric]) -> bytes:
         if family.unit:
             append(f"# UNIT {family.name} {family.unit}\n")
         for sample in family.samples:
-            line = f"{sample.name}{_label_text(sample.labels)} {_format_value(sample.value)}"
+            line = sample_line(sample)
             if sample.timestamp is not None:
                 line += f" {sample.timestamp}"
             append(line + "\n")

@@ -10,9 +10,9 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 
-from pyexporter.memory import limit_malloc_arenas, release_free_memory, without_unused_system_tables
+from pyexporter.memory import lean_aiohttp_import, limit_malloc_arenas, release_free_memory
 
-with without_unused_system_tables():  # see there: 2.3 MB of RSS
+with lean_aiohttp_import():  # see there: 3.4 MB less RSS
     from aiohttp import web
     from aiohttp.http_exceptions import HttpProcessingError
 

@@ -254,18 +254,23 @@ class FilesystemCollector(Collector):
     def _stat_all(self, mount_points: list[str]) -> list[_Outcome]:
         """statfs every mount point with at most stat-workers calls at a time. A call still
         running after mount-timeout is abandoned to its thread and its mount point marked stuck;
-        stuck mount points are not statted again until that call returns."""
+        stuck mount points are not statted again until that call returns.
+
+        The workers wake the scrape once, when the last call is done: waking it for every call
+        cost more than the calls themselves. It also wakes at the earliest deadline of the calls
+        running, to mark a hung one stuck."""
         count = len(mount_points)
         outcomes: list[_Outcome | None] = [None] * count
         running: dict[int, tuple[float, _StatJob]] = {}
+        remaining = 0
 
         def make_job(index: int) -> _StatJob:
             mount_point = mount_points[index]
 
             def run(job: _StatJob) -> None:
+                nonlocal remaining
                 with self._cond:
                     running[index] = (time.monotonic(), job)
-                    self._cond.notify_all()  # the waiting scrape now has a deadline to keep
                 try:
                     outcome = _Outcome(fs_stat(self.statvfs(self.paths.root(mount_point))), "")
                 except OSError as err:
@@ -278,7 +283,9 @@ class FilesystemCollector(Collector):
                     running.pop(index, None)
                     if outcomes[index] is None:
                         outcomes[index] = outcome
-                    self._cond.notify_all()
+                        remaining -= 1
+                        if remaining == 0:
+                            self._cond.notify_all()
 
             return _StatJob(run)
 
@@ -288,24 +295,27 @@ class FilesystemCollector(Collector):
                     self.log.debug("mount point is in an unresponsive state: %s", mount_point)
                     outcomes[index] = _Outcome(None, STUCK_ERROR)
                 else:
+                    remaining += 1
                     self._pool.submit(make_job(index))
-            while any(outcome is None for outcome in outcomes):
+            while remaining:
                 now = time.monotonic()
-                next_deadline: float | None = None
+                # Until a call has started there is no deadline yet; look again a timeout later.
+                next_deadline = now + self._timeout
                 for index, (started, job) in list(running.items()):
                     deadline = started + self._timeout
                     if now < deadline:
-                        next_deadline = deadline if next_deadline is None else min(next_deadline, deadline)
+                        next_deadline = min(next_deadline, deadline)
                         continue
                     mount_point = mount_points[index]
                     self.log.debug("mount point timed out and is marked stuck: %s", mount_point)
                     self._stuck.add(mount_point)
                     outcomes[index] = _Outcome(None, STUCK_ERROR)
+                    remaining -= 1
                     del running[index]
                     # The hung thread is lost to this scrape; keep the pool at full strength.
                     self._pool.abandon(job)
-                if any(outcome is None for outcome in outcomes):
-                    self._cond.wait(None if next_deadline is None else max(next_deadline - now, 0.0))
+                if remaining:
+                    self._cond.wait(max(next_deadline - now, 0.0))
         return [outcome for outcome in outcomes if outcome is not None]
 
 

@@ -81,20 +81,24 @@ def test_negotiation() -> None:
 
 
 def test_remembered_values_print_as_prometheus_client_prints_them() -> None:
-    from prometheus_client.utils import floatToGoString
+    values = (0, 0.0, -0.0, 1, 1.0, True, 42, 1.418183276e9, -2e-7, float("inf"), float("-inf"), 10**20,
+              float("nan"))
 
-    from pyexporter.exposition import _format_value
+    def family() -> GaugeMetricFamily:
+        gauge = GaugeMetricFamily("node_values", "help", labels=["index"])
+        for index, value in enumerate(values):
+            gauge.add_metric([str(index)], value)
+        return gauge
 
-    for value in (0, 0.0, -0.0, 1, 1.0, True, 42, 1.418183276e9, -2e-7, float("inf"), float("-inf"), 10**20):
-        for _ in range(2):  # the second time from memory
-            assert _format_value(value) == floatToGoString(value), value
-    assert _format_value(float("nan")) == "NaN"
+    for _ in range(3):  # the later times from memory
+        assert encode_text([family()]) == generate_latest(_Families([family()]))
+        assert encode_openmetrics([family()]) == generate_openmetrics(_Families([family()]))
 
 
 def test_memory_of_texts_holds_two_encodes_and_forgets_values_that_stop_recurring() -> None:
     from prometheus_client.utils import floatToGoString
 
-    from pyexporter.exposition import _LABEL_TEXTS, _VALUE_TEXTS
+    from pyexporter.exposition import _TEXTS
 
     def family(scrape: int) -> GaugeMetricFamily:
         # 50 label sets and values that recur every scrape, 50 counters that never repeat.
@@ -108,7 +112,6 @@ def test_memory_of_texts_holds_two_encodes_and_forgets_values_that_stop_recurrin
         body = encode_text([family(scrape)]).decode()
         assert f'node_test{{device="new{scrape}_7"}} {floatToGoString(scrape * 1e6 + 7.5)}\n' in body
         assert 'node_test{device="dev7"} 1007.0' in body
-    for memo in (_VALUE_TEXTS, _LABEL_TEXTS):
-        remembered = len(memo._current) + len(memo._previous)
-        assert 100 <= remembered <= 200  # two encodes of 100 distinct values or label sets each
+    for now, before in ((_TEXTS.values, _TEXTS.values_before), (_TEXTS.labels, _TEXTS.labels_before)):
+        assert len(now) == len(before) == 100  # two encodes of 100 distinct values or label sets each
     assert encode_text([family(7)]) == generate_latest(_Families([family(7)]))

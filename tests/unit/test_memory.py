@@ -37,7 +37,7 @@ def test_server_without_web_config_or_textfiles_loads_neither_yaml_nor_decimal()
     assert run.stdout.strip() == "[]"
 
 
-def test_server_import_skips_the_ca_bundle_and_mime_types_and_restores_settings() -> None:
+def test_server_import_skips_ca_bundle_mime_types_and_libstdcxx_and_restores_settings() -> None:
     code = (
         "import os, json, mimetypes\n"
         "before = dict(os.environ), list(mimetypes.knownfiles)\n"
@@ -46,9 +46,10 @@ def test_server_import_skips_the_ca_bundle_and_mime_types_and_restores_settings(
         "certificates = aiohttp.connector._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509']\n"
         "restored = before == (dict(os.environ), mimetypes.knownfiles)\n"
         "only_builtin_types = mimetypes.types_map == mimetypes.MimeTypes().types_map[True]\n"
-        "print(json.dumps([certificates, only_builtin_types, restored]))\n"
+        "maps = open('/proc/self/maps').read()\n"
+        "print(json.dumps([certificates, only_builtin_types, 'libstdc++' in maps, restored]))\n"
     )
     env = {**os.environ, "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout) == [0, True, True]
+    assert json.loads(run.stdout) == [0, True, False, True]
