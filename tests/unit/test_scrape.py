@@ -56,3 +56,20 @@ def test_select(test_collectors) -> None:
         scraper.select(collect=["test_explodes"])
     with pytest.raises(FilterError, match="missing collector: nope"):
         scraper.select(exclude=["nope"])
+
+
+class _Overflows(Collector):
+    def collect(self) -> Iterable[Metric]:
+        # A garbage counter that int() accepted but no float64 can hold.
+        family = GaugeMetricFamily("node_test_overflow", "A test family.", labels=["n"])
+        family.add_metric(["small"], 3)
+        family.add_metric(["huge"], 10**400)
+        yield family
+
+
+def test_a_value_beyond_float64_fails_only_its_collector(monkeypatch, test_collectors) -> None:
+    monkeypatch.setitem(REGISTRY, "test_overflows", CollectorSpec("test_overflows", False, _Overflows, ()))
+    families = Scraper(fixture_paths("basic"), ["test_overflows", "test_fine"]).gather()
+    assert sample(families, "node_scrape_collector_success", collector="test_overflows") == 0
+    assert sample(families, "node_scrape_collector_success", collector="test_fine") == 1
+    assert not [family for family in families if family.name == "node_test_overflow"]
