@@ -11,6 +11,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from pyexporter import __version__
 from pyexporter.exposition import encode, merge
+from pyexporter.memory import cyclic_gc_paused
 from pyexporter.scrape import Scraper
 from pyexporter.settings import Settings
 
@@ -151,16 +152,17 @@ class Exporter:
     def render(self, names: Sequence[str] | None = None, accept: str = "") -> tuple[bytes, str]:
         """The exposition of the named collectors (all enabled by default) and, unless disabled,
         the exporter's own metrics. Blocking: call it off the event loop."""
-        families = self._coalescer.run(tuple(names) if names is not None else None, lambda: self._gather(names))
-        families.append(self._build_info)
-        if self._self_registry is not None:
-            families.extend(self._self_registry.collect())
-            families.extend(self.stats.collect())
-        merged, conflicts = merge(families)
-        for _ in range(conflicts):
-            self.stats.error("gathering")
-        try:
-            return encode(merged, accept)
-        except Exception:
-            self.stats.error("encoding")
-            raise
+        with cyclic_gc_paused():
+            families = self._coalescer.run(tuple(names) if names is not None else None, lambda: self._gather(names))
+            families.append(self._build_info)
+            if self._self_registry is not None:
+                families.extend(self._self_registry.collect())
+                families.extend(self.stats.collect())
+            merged, conflicts = merge(families)
+            for _ in range(conflicts):
+                self.stats.error("gathering")
+            try:
+                return encode(merged, accept)
+            except Exception:
+                self.stats.error("encoding")
+                raise

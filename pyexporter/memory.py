@@ -1,4 +1,5 @@
-"""Keeping the resident set small: glibc malloc tuning that Python does not expose.
+"""Memory management: glibc malloc tuning that Python does not expose, what aiohttp loads and a
+metrics server never uses, and the cyclic garbage collector's pauses during a scrape.
 
 Python has no binding for mallopt(3) or malloc_trim(3), so they are called through ctypes. On a
 C library without them (musl) every function here does nothing.
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import mimetypes
 import os
+import threading
 from collections.abc import Iterator
 
 _M_ARENA_MAX = -8  # mallopt(3) parameter number, from <malloc.h>
@@ -84,3 +87,32 @@ def lean_aiohttp_import() -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+_pause_lock = threading.Lock()
+_pauses = 0
+_resume_collection = False
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """No automatic cyclic garbage collection while any thread is inside this block.
+
+    A scrape makes tens of thousands of short-lived objects (samples, label dicts, lines), all
+    freed by reference counting. The cyclic collector, run every 700 allocations, walks the ones
+    still alive in vain: 3% of a default scrape's CPU, and a cost per sample that grew with the
+    scrape's size (1000 disks). Cycles made meanwhile elsewhere are collected once it resumes.
+    """
+    global _pauses, _resume_collection
+    with _pause_lock:
+        if _pauses == 0:
+            _resume_collection = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _resume_collection:
+                gc.enable()

@@ -53,3 +53,37 @@ def test_server_import_skips_ca_bundle_mime_types_and_libstdcxx_and_restores_set
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == [0, True, False, True]
+
+
+def test_cyclic_gc_pauses_nest_across_threads_and_resume_as_they_found_it() -> None:
+    import gc
+    import threading
+
+    from pyexporter.memory import cyclic_gc_paused
+
+    assert gc.isenabled()
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def other_scrape() -> None:
+        with cyclic_gc_paused():
+            inside.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other_scrape)
+    thread.start()
+    inside.wait(5)
+    with cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other scrape is still running
+    leave.set()
+    thread.join(5)
+    assert gc.isenabled()
+
+    gc.disable()  # whoever disabled it before keeps it disabled
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
