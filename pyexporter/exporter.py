@@ -7,10 +7,11 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter import __version__
 from pyexporter.exposition import encode, merge
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.memory import cyclic_gc_paused
 from pyexporter.scrape import Scraper
 from pyexporter.settings import Settings

@@ -7,9 +7,10 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, CollectorSpec, FlagValueError, load_all
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.paths import Paths
 
 log = logging.getLogger("pyexporter.scrape")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import read_text
 from pyexporter.filters import device_filter
 

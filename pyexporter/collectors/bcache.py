@@ -8,9 +8,10 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.files import list_dir, read_text, resolve_sysfs_dir
 
 # bch_hprint's unit suffixes, powers of 1024.

@@ -8,9 +8,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.files import list_dir, read_text
 
 _SUFFIX = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import read_text
 
 

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
 from pyexporter.collectors.cpu import cpu_dirs, parse_cpu_list
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import read_text
 
 # The kernel deliberately delays some cpufreq reads per CPU, so CPUs are read in parallel.

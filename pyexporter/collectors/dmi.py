@@ -9,9 +9,10 @@ import os
 import re
 from collections.abc import Iterable
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, collector
+from pyexporter.families import GaugeMetricFamily
 
 # DMI file -> label, for the files node_exporter reports (chassis_type, modalias and uevent are not).
 _LABELS = {

@@ -7,9 +7,10 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import list_dir, read_first_line
 
 SECTOR_SIZE = 512

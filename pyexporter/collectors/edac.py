@@ -7,9 +7,10 @@ import os
 import re
 from collections.abc import Iterable
 
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import CounterMetricFamily
 from pyexporter.files import list_dir, read_text
 
 _CONTROLLER = re.compile(r"mc([0-9]*)")

@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, FlagValueError, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import read_text
 
 DEFAULT_MOUNT_POINTS_EXCLUDE = (

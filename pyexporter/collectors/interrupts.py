@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.families import CounterMetricFamily
 from pyexporter.files import read_text
 from pyexporter.filters import DeviceFilter
 

@@ -6,9 +6,10 @@ import os
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import CounterMetricFamily
 from pyexporter.files import list_dir, read_text
 
 

@@ -8,9 +8,10 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import list_dir, read_optional, read_text
 
 _STATUS_LINE = re.compile(r"(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]")

@@ -10,9 +10,10 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, Flag, collector
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.files import resolve_sysfs_path
 
 IFF_UP = 0x1

@@ -15,7 +15,7 @@ import struct
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter import netlink
 from pyexporter.collectors import (
@@ -25,6 +25,7 @@ from pyexporter.collectors import (
     Flag,
     collector,
 )
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.files import read_optional, read_text
 from pyexporter.filters import device_filter
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client.core import Metric, UnknownMetricFamily
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.families import UnknownMetricFamily
 from pyexporter.files import read_text
 
 DEFAULT_FIELDS = (

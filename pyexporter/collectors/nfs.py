@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import CounterMetricFamily
 from pyexporter.files import read_text
 
 # Procedure names in the kernel's order, as procfs names them (they become `method` labels).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
 from pyexporter.collectors.nfs import (
@@ -15,6 +15,7 @@ from pyexporter.collectors.nfs import (
     parse_uints,
     procedure_counts,
 )
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.files import read_text
 
 # proc4ops operations in the kernel's order (from operation 0).

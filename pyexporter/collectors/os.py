@@ -9,9 +9,10 @@ import time
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
+from pyexporter.families import GaugeMetricFamily
 
 # Looked for in this order under --path.rootfs, as node_exporter does.
 OS_RELEASE_FILES = ("etc/os-release", "usr/lib/os-release")

@@ -6,9 +6,10 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import list_dir, read_text, resolve_sysfs_dir
 
 # node_exporter looks for pci.ids here on the exporter's own host, not below --path.rootfs.

@@ -7,10 +7,11 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
 from pyexporter.collectors.netclass import parse_go_int
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import resolve_sysfs_path
 
 # Metric name -> sysfs attribute, by the scale node_exporter applies.

@@ -8,9 +8,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import read_text
 
 # Fields after the ")" that closes the command name: state is the first, num_threads the 18th.

@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
+from pyexporter.families import CounterMetricFamily
 from pyexporter.files import list_dir, read_first_line
 
 _INVALID_METRIC_CHARS = re.compile(r"[^a-zA-Z0-9_]")

@@ -7,9 +7,10 @@ import resource
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import read_text
 
 # node_exporter converts the `mem` page counts with the running machine's page size.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import CounterMetricFamily
 from pyexporter.files import read_text
 
 # The vectors node_exporter knows; rows the kernel adds later are not reported, as upstream.

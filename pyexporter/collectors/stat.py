@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.files import read_text
 
 # The kernel's order of the per-vector counts after the total on the `softirq` line.

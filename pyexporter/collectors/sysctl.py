@@ -11,9 +11,10 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import GaugeMetricFamily, Metric, UnknownMetricFamily
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.families import GaugeMetricFamily, UnknownMetricFamily
 from pyexporter.files import read_text
 
 _INVALID_METRIC_CHARS = re.compile(r"[^a-zA-Z0-9_]")

@@ -16,9 +16,10 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.families import GaugeMetricFamily
 
 # node_exporter parses with the legacy (pre-UTF-8) name rules; prometheus_client also takes
 # quoted UTF-8 names, so those are refused here to match.

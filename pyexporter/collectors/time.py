@@ -8,9 +8,10 @@ import time
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import read_text
 
 

@@ -11,9 +11,10 @@ import os
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 
 TIME_ERROR = 5  # adjtimex's return value when the clock is not synchronised
 STA_NANO = 0x2000  # status bit: offset and jitter are in nanoseconds, not microseconds

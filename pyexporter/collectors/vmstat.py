@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client.core import Metric, UnknownMetricFamily
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.families import UnknownMetricFamily
 from pyexporter.files import read_text
 
 

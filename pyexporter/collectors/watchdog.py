@@ -6,9 +6,10 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import GaugeMetricFamily
 from pyexporter.files import list_dir, read_first_line
 
 # Numeric attributes: (file, metric suffix), in node_exporter's order.

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter import netlink
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import CounterMetricFamily
 from pyexporter.files import read_text
 
 # (kernel counter, metric name without node_xfrm_ and _total, HELP), in node_exporter's order.

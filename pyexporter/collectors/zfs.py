@@ -7,9 +7,10 @@ import re
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from prometheus_client.core import GaugeMetricFamily, Metric, UnknownMetricFamily
+from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.families import GaugeMetricFamily, UnknownMetricFamily
 from pyexporter.files import list_dir, read_text
 
 # kstat data types node_exporter reads: KSTAT_DATA_INT64 and KSTAT_DATA_UINT64.

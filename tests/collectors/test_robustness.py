@@ -502,3 +502,24 @@ def test_textfile_garbage_only_directory(tmp_path, records: _Records) -> None:
     logged = {r.kv["file"] for r in records.records if "file" in getattr(r, "kv", {})}  # type: ignore[attr-defined]
     read = {dict(k[1])["file"] for k in samples(families) if k[0] == "node_textfile_mtime_seconds"}
     assert logged | read == {str(directory / f"g{i}.prom") for i in range(20)}
+
+
+# --- a field name that would make an invalid metric name ------------------------------------
+
+
+async def test_field_name_that_is_no_metric_name_fails_only_its_collector(tmp_path, serve) -> None:
+    # prometheus-client takes any UTF-8 metric name; node_exporter refuses this one, and written out
+    # as it is, it would break the whole exposition for Prometheus.
+    root = tmp_path / "tree"
+    (root / "proc").mkdir(parents=True)
+    (root / "proc" / "meminfo").write_text("MemTotal: 100 kB\nMem{Free\": 50 kB\n")
+    (root / "proc" / "loadavg").write_text("0.21 0.37 0.39 1/719 19737\n")
+    base = await serve(str(root))
+    success = await http_scrape(base)
+    assert success["meminfo"] == 0.0
+    assert success["loadavg"] == 1.0
+    async with aiohttp.ClientSession() as http, http.get(f"{base}/metrics") as resp:
+        body = await resp.text()
+    names = {line.split("{")[0].split(" ")[0] for line in body.splitlines() if line and not line.startswith("#")}
+    assert all(re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*", name) for name in names), sorted(names)[:5]
+    assert "node_load1" in names
