@@ -26,16 +26,14 @@ class InvalidMetricName(CollectorError, ValueError):
     """A family name outside the classic pattern, mostly made from a garbage field of a file."""
 
 
+_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 # Names checked already. Bounded: names read from files (textfiles) may churn.
 _ACCEPTED_NAMES: set[str] = set()
 _ACCEPTED_NAMES_MAX = 10_000
 
 
-_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-
-
 def _family_name(name: str, unit: str) -> str:
-    """NAME with UNIT appended as prometheus-client does; ValueError for a name outside the pattern."""
+    """NAME with UNIT appended as prometheus-client does; InvalidMetricName outside the pattern."""
     if unit and not name.endswith("_" + unit):
         name += "_" + unit
     if name not in _ACCEPTED_NAMES:
