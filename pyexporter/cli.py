@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from pyexporter import __version__
-from pyexporter.collectors import CollectorSpec, FlagValueError, load_all, parse_duration
+from pyexporter.collectors import OFF_BY_DEFAULT, CollectorSpec, FlagValueError, collector_names, load, parse_duration
 from pyexporter.logs import LEVELS
 from pyexporter.paths import Paths
 from pyexporter.settings import ConfigError, ListenAddress, Settings, check_directory, parse_listen_address
@@ -128,9 +128,29 @@ def build_parser(registry: dict[str, CollectorSpec]) -> argparse.ArgumentParser:
     return parser
 
 
+def _collectors_to_load(argv: Sequence[str]) -> list[str] | None:
+    """The collectors whose modules the command line needs: those on by default and those it
+    names; None (all of them) for --help, or for a flag outside any collector's own prefix."""
+    names = set(collector_names())
+    wanted = names - OFF_BY_DEFAULT
+    for arg in argv:
+        if arg in ("-h", "--help"):
+            return None
+        flag = arg.split("=", 1)[0]
+        for prefix in ("--collector.", "--no-collector."):
+            if flag.startswith(prefix):
+                name = flag[len(prefix):].split(".", 1)[0]
+                if name == "disable-defaults":
+                    continue
+                if name not in names:
+                    return None  # e.g. qdisc's --collector.qdisk.*: let every module declare its flags
+                wanted.add(name)
+    return sorted(wanted)
+
+
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
     """Parse and validate; argparse problems exit 2 themselves, others raise ConfigError."""
-    registry = load_all()
+    registry = load(_collectors_to_load(sys.argv[1:] if argv is None else argv))
     args = vars(build_parser(registry).parse_args(argv))
 
     listen: list[ListenAddress] = [parse_listen_address(a) for a in args["listen"] or ()]

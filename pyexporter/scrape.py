@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, CollectorSpec, FlagValueError, load_all
+from pyexporter.collectors import Collector, CollectorError, CollectorSpec, FlagValueError, collector_names, load
 from pyexporter.families import GaugeMetricFamily
 from pyexporter.paths import Paths
 
@@ -39,8 +39,8 @@ class Scraper:
         enabled: Sequence[str],
         options: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        registry = load_all()
-        self._known = frozenset(registry)
+        registry = load(enabled)
+        self._known = frozenset(collector_names()) | frozenset(registry)
         options = options or {}
         self.collectors: dict[str, Collector] = {}
         for name in sorted(enabled):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -105,3 +108,44 @@ def test_mutually_exclusive_collector_flags_stop_start_up(capsys) -> None:
 def test_flag_named_outside_its_collector() -> None:
     settings = parse_args(["--collector.powersupply.ignored-supplies=^BAT"])
     assert settings.collector_options["powersupplyclass"]["ignored-supplies"] == re.compile("^BAT")
+
+
+def test_off_by_default_repeats_exactly_the_modules_declarations() -> None:
+    from pyexporter.collectors import OFF_BY_DEFAULT, collector_names, load_all
+
+    registry = load_all()
+    assert sorted(registry) == collector_names()  # a collector's name is its module's
+    assert {name for name, spec in registry.items() if not spec.default_enabled} == OFF_BY_DEFAULT
+
+
+@pytest.mark.parametrize(
+    ("args", "loaded"),
+    [
+        ([], []),
+        (["--collector.wifi"], ["wifi"]),
+        (["--no-collector.xfrm", "--collector.zoneinfo=false"], ["xfrm", "zoneinfo"]),
+        (["--collector.processes.no-such-flag=2"], None),  # a flag processes does not have: exit 2
+        (["--collector.qdisk.device-include=eth0"], "all"),  # qdisc's flag, under node_exporter's spelling
+    ],
+)
+def test_only_the_off_by_default_collectors_named_are_imported(args, loaded) -> None:
+    # A fresh interpreter: this one has imported every collector already.
+    code = (
+        "import sys, json\n"
+        "from pyexporter.cli import parse_args\n"
+        "from pyexporter.collectors import OFF_BY_DEFAULT\n"
+        "try:\n"
+        f"    settings = parse_args({args!r} + ['--path.procfs', '/proc'])\n"
+        "except SystemExit as exit:\n"
+        "    print(json.dumps('exit %s' % exit.code)); raise SystemExit(0)\n"
+        "print(json.dumps(sorted(n for n in OFF_BY_DEFAULT if 'pyexporter.collectors.' + n in sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    if loaded is None:
+        assert result == "exit 2"
+    elif loaded == "all":
+        assert len(result) == 19
+    else:
+        assert result == loaded
