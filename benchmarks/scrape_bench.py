@@ -337,7 +337,8 @@ def profile_scrapes(count: int, accept: str, gzip_encoding: str) -> dict[str, An
 FOOTPRINT_STEPS = (
     ("malloc tuning (ctypes)", "from pyexporter.memory import limit_malloc_arenas; limit_malloc_arenas()"),
     ("prometheus_client", "import prometheus_client, prometheus_client.core, prometheus_client.exposition"),
-    ("every collector module", "from pyexporter.collectors import load_all; load_all()"),
+    ("default collectors' modules", "from pyexporter.collectors import OFF_BY_DEFAULT, collector_names, load\n"
+                                    "load(n for n in collector_names() if n not in OFF_BY_DEFAULT)"),
     ("aiohttp.web, imported lean", "from pyexporter.memory import lean_aiohttp_import\n"
                                    "with lean_aiohttp_import():\n    from aiohttp import web"),
     ("server modules", "import pyexporter.server, pyexporter.web"),
