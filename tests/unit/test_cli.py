@@ -149,3 +149,21 @@ def test_only_the_off_by_default_collectors_named_are_imported(args, loaded) -> 
         assert len(result) == 19
     else:
         assert result == loaded
+
+
+def test_help_lists_the_flags_of_collectors_off_by_default() -> None:
+    code = (
+        "import contextlib, io\n"
+        "from pyexporter.cli import parse_args\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    try:\n"
+        "        parse_args(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(out.getvalue())\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "--collector.wifi.fixtures" in run.stdout
+    assert "--collector.qdisk.device-include" in run.stdout
+    assert re.search(r"--collector\.processes(?![.\w-])", run.stdout)
