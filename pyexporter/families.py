@@ -26,7 +26,8 @@ class InvalidMetricName(CollectorError, ValueError):
     """A family name outside the classic pattern, mostly made from a garbage field of a file."""
 
 
-_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+# The classic metric name, as client_golang and node_exporter require it.
+METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 # Names checked already. Bounded: names read from files (textfiles) may churn.
 _ACCEPTED_NAMES: set[str] = set()
 _ACCEPTED_NAMES_MAX = 10_000
@@ -37,7 +38,7 @@ def _family_name(name: str, unit: str) -> str:
     if unit and not name.endswith("_" + unit):
         name += "_" + unit
     if name not in _ACCEPTED_NAMES:
-        if not _NAME.match(name):
+        if not METRIC_NAME.match(name):
             raise InvalidMetricName(f"invalid metric name {name!r}")
         if len(_ACCEPTED_NAMES) >= _ACCEPTED_NAMES_MAX:
             _ACCEPTED_NAMES.clear()

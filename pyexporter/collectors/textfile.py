@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import GaugeMetricFamily
+from pyexporter.families import METRIC_NAME, GaugeMetricFamily
 
 # node_exporter parses with the legacy (pre-UTF-8) name rules; prometheus_client also takes
-# quoted UTF-8 names, so those are refused here to match.
-_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+# quoted UTF-8 names, so those are refused here to match (metric names by families.METRIC_NAME).
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _META_LINE = re.compile(r"^\s*#\s*(HELP|TYPE)\s+(\S+)")
 
@@ -94,7 +93,7 @@ def parse_textfile(text: str) -> list[ParsedFamily]:
     families: dict[str, ParsedFamily] = {}
     try:
         for parsed in text_string_to_metric_families(text):
-            if not _METRIC_NAME.match(parsed.name):
+            if not METRIC_NAME.match(parsed.name):
                 raise TextfileError(f"invalid metric name {parsed.name!r}")
             family = families.get(parsed.name)
             if family is None:
