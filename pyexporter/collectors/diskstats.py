@@ -15,7 +15,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, FlagValueError, collector
 from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import list_dir, read_first_line, read_text
+from pyexporter.files import read_first_line, read_text
 
 DEFAULT_DEVICE_EXCLUDE = r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$"
 
@@ -199,11 +199,6 @@ class DiskstatsCollector(Collector):
             "Info about disk device mapper.",
             labels=["device", "name", "uuid", "vg_name", "lv_name", "lv_layer"],
         )
-        dm_backing = GaugeMetricFamily(
-            "node_disk_device_mapper_backing_device_info",
-            "Info about the underlying block devices of a device mapper device.",
-            labels=["device", "backing_device"],
-        )
         ata = [GaugeMetricFamily(name, help_text, labels=["device"]) for _, name, help_text in _ATA]
 
         for disk in stats:
@@ -238,8 +233,6 @@ class DiskstatsCollector(Collector):
                      udev.get("DM_LV_NAME", ""), udev.get("DM_LV_LAYER", "")],
                     1.0,
                 )
-                for backing in list_dir(self.paths.sys("block", dev, "slaves")):
-                    dm_backing.add_metric([dev, backing], 1.0)
             if udev.get("ID_ATA", ""):
                 for family, (key, _, _) in zip(ata, _ATA, strict=True):
                     if key not in udev:
@@ -252,6 +245,6 @@ class DiskstatsCollector(Collector):
 
         yield info
         yield from counters
-        for family in (fs_info, dm_info, dm_backing, *ata):
+        for family in (fs_info, dm_info, *ata):
             if family.samples:
                 yield family

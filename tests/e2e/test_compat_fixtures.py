@@ -25,21 +25,8 @@ from tests.upstream import (
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="../shared/fixtures/node_exporter is not present")
 
-# Families graded by prefix as fixture gaps: upstream's e2e feeds qdisc and wifi from JSON fixture
-# folders (collector/fixtures/qdisc, .../wifi) that the shared copy does not hold, so pyexporter reads
-# this machine's real qdiscs and finds no WiFi. With those folders both grade `ok` (checked by hand).
-NOT_GRADABLE = r"^node_(qdisc|wifi)_"
-
-# Families that differ because of the shared copy of the fixtures, not the code.
-FIXTURE_GAPS = {
-    # sys/block/dm-{5,6}/slaves/ is missing from the unpacked tree, so no paths are found.
-    "node_dmmultipath_device_paths": "value",
-    "node_dmmultipath_device_paths_active": "value",
-    "node_dmmultipath_device_paths_failed": "value",
-    "node_dmmultipath_path_state": "missing",
-    # The empty directory sys/class/watchdog/watchdog1 did not survive unpacking.
-    "node_watchdog_info": "labels",
-}
+# Families that differ because of the shared copy of the fixtures, not the code (none at present).
+FIXTURE_GAPS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +54,7 @@ def expected_families() -> set[str]:
 
 
 def test_every_built_family_is_ok(report: dict[str, str]) -> None:
-    required = {n for n in expected_families() if not re.search(NOT_GRADABLE, n) and n not in FIXTURE_GAPS}
+    required = {n for n in expected_families() if n not in FIXTURE_GAPS}
     assert len(required) > 1100
     not_ok = {name: report.get(name, "?") for name in sorted(required) if report.get(name) != "ok"}
     assert not not_ok, f"{not_ok}; {report['__summary__']}"
