@@ -90,6 +90,23 @@ def build_parser(registry: dict[str, CollectorSpec]) -> argparse.ArgumentParser:
                      help="Close a new connection that has not sent a whole request head by then (default 20s).")
     web.add_argument("--web.idle-timeout", dest="idle_timeout", type=_duration, default=150.0, metavar="DURATION",
                      help="Close a keep-alive connection idle this long between requests (default 150s).")
+    web.add_argument("--web.max-connections", dest="max_connections", type=int, default=512, metavar="N",
+                     help="Maximum number of open connections; more are closed as soon as they are accepted. "
+                          "0 disables the limit (default 512).")
+
+    scrape = parser.add_argument_group("scrape deadlines")
+    scrape.add_argument("--scrape.timeout", dest="scrape_timeout", type=_duration, default=10.0,
+                        metavar="DURATION",
+                        help="Deadline of a scrape whose client sends no X-Prometheus-Scrape-Timeout-Seconds "
+                             "header; by then it answers with the collectors that finished (default 10s).")
+    scrape.add_argument("--scrape.timeout-margin", dest="scrape_timeout_margin", type=_duration, default=0.5,
+                        metavar="DURATION",
+                        help="Subtracted from the client's X-Prometheus-Scrape-Timeout-Seconds to leave time "
+                             "for the answer to travel (default 0.5s; never more than half the timeout).")
+    scrape.add_argument("--scrape.collector-timeout", dest="collector_timeout", type=_duration, default=0.0,
+                        metavar="DURATION",
+                        help="How long one collector may run in a scrape before it reports failure and "
+                             "node_scrape_collector_timeout 1; 0 means until the scrape's deadline (default 0).")
 
     paths = parser.add_argument_group("paths")
     for flag, default in (("procfs", "/proc"), ("sysfs", "/sys"), ("rootfs", "/"),
@@ -190,6 +207,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         web_config_file=args["web_config_file"],
         read_header_timeout=args["read_header_timeout"],
         idle_timeout=args["idle_timeout"],
+        max_connections=args["max_connections"],
+        scrape_timeout=args["scrape_timeout"],
+        scrape_timeout_margin=args["scrape_timeout_margin"],
+        collector_timeout=args["collector_timeout"],
         paths=paths,
         enabled_collectors=tuple(enabled),
         collector_options=options,

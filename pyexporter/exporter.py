@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 import platform
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.core import Metric
 
 from pyexporter import __version__
-from pyexporter.exposition import encode, merge
+from pyexporter.exposition import compress, encode, merge
 from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.memory import cyclic_gc_paused
-from pyexporter.scrape import Scraper
+from pyexporter.memory import cyclic_gc_paused, pause_cyclic_gc, resume_cyclic_gc
+from pyexporter.scrape import STALL_SECONDS, Job, Scraper
 from pyexporter.settings import Settings
 
 _CODES = ("200", "500", "503")
@@ -79,53 +82,17 @@ def _build_info() -> GaugeMetricFamily:
     return family
 
 
-class _Coalescer:
-    """Concurrent scrapes share file reading without serving data older than their request.
-
-    A request arriving while a gather of the same collectors runs waits for the next gather,
-    which starts when the running one ends and is shared by every request that waited for it.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._started: dict[object, int] = {}
-        self._done: dict[object, int] = {}
-        self._running: set[object] = set()
-        self._results: dict[object, list[Metric]] = {}
-
-    def run(self, key: object, gather: Callable[[], list[Metric]]) -> list[Metric]:
-        with self._cond:
-            # The first gather to start after this request arrived; the running one started before.
-            generation = self._started.get(key, 0) + 1
-            while True:
-                if self._done.get(key, 0) >= generation:
-                    return list(self._results[key])
-                if key not in self._running:
-                    self._started[key] = generation
-                    self._running.add(key)
-                    break
-                self._cond.wait()
-        try:
-            result = gather()
-        except BaseException:
-            with self._cond:
-                self._running.discard(key)
-                self._cond.notify_all()
-            raise
-        with self._cond:
-            self._running.discard(key)
-            self._done[key] = generation
-            self._results[key] = result
-            self._cond.notify_all()
-        return list(result)
-
-
 class Exporter:
-    """What a request for the metrics path needs: choose collectors, gather, render."""
+    """What a request for the metrics path needs: choose collectors, gather by a deadline, render.
+
+    Gathering follows the concurrency model written down in pyexporter.scrape.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.scraper = Scraper(settings.paths, settings.enabled_collectors, settings.collector_options)
+        self.scraper = Scraper(
+            settings.paths, settings.enabled_collectors, settings.collector_options, settings.collector_timeout
+        )
         self.stats = HandlerStats()
         self._self_registry: CollectorRegistry | None = None
         if not settings.disable_exporter_metrics:
@@ -135,9 +102,6 @@ class Exporter:
             GCCollector(registry=registry)
             self._self_registry = registry
         self._build_info = _build_info()
-        # Collectors keep state (stuck mounts, cached files) and are not written to be re-entered.
-        self._gather_lock = threading.Lock()
-        self._coalescer = _Coalescer()
 
     @property
     def enabled(self) -> list[str]:
@@ -146,24 +110,94 @@ class Exporter:
     def select(self, collect: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
         return self.scraper.select(collect, exclude)
 
-    def _gather(self, names: Sequence[str] | None) -> list[Metric]:
-        with self._gather_lock:
-            return self.scraper.gather(names)
-
-    def render(self, names: Sequence[str] | None = None, accept: str = "") -> tuple[bytes, str]:
-        """The exposition of the named collectors (all enabled by default) and, unless disabled,
-        the exporter's own metrics. Blocking: call it off the event loop."""
-        with cyclic_gc_paused():
-            families = self._coalescer.run(tuple(names) if names is not None else None, lambda: self._gather(names))
-            families.append(self._build_info)
-            if self._self_registry is not None:
-                families.extend(self._self_registry.collect())
-                families.extend(self.stats.collect())
-            merged, conflicts = merge(families)
-            for _ in range(conflicts):
-                self.stats.error("gathering")
+    def deadline(self, scrape_timeout_header: str | None = None) -> float:
+        """When a scrape starting now must answer (monotonic): the client's
+        X-Prometheus-Scrape-Timeout-Seconds less the margin (but at least half of it), or
+        --scrape.timeout when the client sends none (or nonsense)."""
+        timeout = self.settings.scrape_timeout
+        if scrape_timeout_header:
             try:
-                return encode(merged, accept)
-            except Exception:
-                self.stats.error("encoding")
-                raise
+                given = float(scrape_timeout_header)
+            except ValueError:
+                given = math.nan
+            if math.isfinite(given) and given > 0:
+                timeout = max(given - self.settings.scrape_timeout_margin, given / 2)
+        return time.monotonic() + timeout
+
+    def render(
+        self, names: Sequence[str] | None = None, accept: str = "", deadline: float | None = None
+    ) -> tuple[bytes, str]:
+        """The exposition of the named collectors (all enabled by default) and, unless disabled,
+        the exporter's own metrics, waited for here until DEADLINE (default: --scrape.timeout)."""
+        with cyclic_gc_paused():
+            job = self.scraper.start(names, self.deadline() if deadline is None else deadline)
+            self.scraper.wait(job)
+            return self._encode(job, accept)
+
+    async def render_async(
+        self, names: Sequence[str] | None, accept: str, accept_encoding: str, deadline: float
+    ) -> tuple[bytes, str, str | None]:
+        """render for the event loop, compressed as ACCEPT_ENCODING allows. The loop waits without
+        holding a thread; the worker that completes the scrape also encodes it, so a scrape costs
+        one hop off the loop and back, as a single to_thread call would."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[tuple[bytes, str, str | None]] = loop.create_future()
+
+        def deliver(job: Job) -> None:
+            try:
+                result: tuple[bytes, str, str | None] | BaseException = self._compressed(job, accept, accept_encoding)
+            except BaseException as err:  # noqa: BLE001 - handed to the waiting request
+                result = err
+            loop.call_soon_threadsafe(_settle, answer, result)
+
+        # For the whole scrape, in whichever thread does its parts: a run that hangs past the
+        # deadline runs on unpaused.
+        pause_cyclic_gc()
+        try:
+            job = self.scraper.start(names, deadline, deliver)
+            while not job.done:
+                left = job.deadline - time.monotonic()  # shutdown may bring it forward
+                done, _ = await asyncio.wait({answer}, timeout=max(0.0, min(left, STALL_SECONDS)))
+                if not done:
+                    self.scraper.check(job)
+            if job.complete:
+                return await answer
+            # Cut short at the deadline or the collector timeout: no worker will call back.
+            return await asyncio.to_thread(self._compressed, job, accept, accept_encoding)
+        finally:
+            resume_cyclic_gc()
+
+    def _compressed(self, job: Job, accept: str, accept_encoding: str) -> tuple[bytes, str, str | None]:
+        body, content_type = self._encode(job, accept)
+        body, encoding = compress(body, accept_encoding)
+        return body, content_type, encoding
+
+    def _encode(self, job: Job, accept: str) -> tuple[bytes, str]:
+        others: list[Metric] = [self._build_info]
+        if self._self_registry is not None:
+            others.extend(self._self_registry.collect())
+            others.extend(self.stats.collect())
+        families = self.scraper.families(job, others)
+        families.extend(others)
+        merged, conflicts = merge(families)
+        for _ in range(conflicts):
+            self.stats.error("gathering")
+        try:
+            return encode(merged, accept)
+        except Exception:
+            self.stats.error("encoding")
+            raise
+
+    def close(self) -> list[str]:
+        """End waiting scrapes and start no more runs; the collectors abandoned while running."""
+        return self.scraper.close()
+
+
+def _settle(future: asyncio.Future[tuple[bytes, str, str | None]],
+            result: tuple[bytes, str, str | None] | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import gzip
 import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, choose_encoder, gzip_accepted
@@ -19,6 +20,9 @@ from prometheus_client.exposition import generate_latest as generate_text
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as CONTENT_TYPE_OPENMETRICS
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
+
+from pyexporter.families import VerbatimFamily
+from pyexporter.files import has_invalid_utf8, to_valid_utf8
 
 log = logging.getLogger("pyexporter.exposition")
 
@@ -143,7 +147,8 @@ def encode_text(families: Iterable[Metric]) -> bytes:
     for family in families:
         name, kind = family.name, family.type
         if kind == "counter":
-            name += "_total"
+            if type(family) is not VerbatimFamily:
+                name += "_total"
         elif kind == "info":
             name += "_info"
         kind = _TEXT_TYPES.get(kind, kind)
@@ -172,6 +177,8 @@ def encode_openmetrics(families: Iterable[Metric]) -> bytes:
     out: list[str] = []
     append = out.append
     for family in families:
+        if family.type == "counter" and type(family) is VerbatimFamily:
+            family = family.conventional()
         help_text = family.documentation
         if "\\" in help_text or "\n" in help_text or '"' in help_text:
             help_text = help_text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
@@ -195,10 +202,78 @@ def encode(families: list[Metric], accept: str = "") -> tuple[bytes, str]:
     """Body and content type: text 0.0.4 unless the Accept header asks for OpenMetrics."""
     encoder, content_type = choose_encoder(accept)
     if encoder is generate_text:
-        return encode_text(families), CONTENT_TYPE_PLAIN_0_0_4
+        content_type = CONTENT_TYPE_PLAIN_0_0_4
+    try:
+        return _encode(families, encoder, content_type), content_type
+    except UnicodeEncodeError:
+        # Names from the filesystem (a textfile, an interface, a mount point) are bytes that need
+        # not be UTF-8; Python hands their stray bytes over as lone surrogates.
+        return _encode(valid_utf8(families), encoder, content_type), content_type
+
+
+def _encode(families: list[Metric], encoder: Callable[[Any], bytes], content_type: str) -> bytes:
+    if encoder is generate_text:
+        return encode_text(families)
     if content_type.startswith(CONTENT_TYPE_OPENMETRICS) and getattr(encoder, "keywords", None) == _OPENMETRICS_1_0:
-        return encode_openmetrics(families), content_type
-    return encoder(_Families(families)), content_type
+        return encode_openmetrics(families)
+    conventional = [f.conventional() if type(f) is VerbatimFamily else f for f in families]
+    return encoder(_Families(conventional))
+
+
+_reported_invalid: set[str] = set()
+
+
+def valid_utf8(families: list[Metric]) -> list[Metric]:
+    """FAMILIES with every text that is not valid UTF-8 made valid as current node_exporter does
+    (its #3687: invalid bytes become U+FFFD, where 1.5.0 panicked), logged once per family name."""
+    fixed: list[Metric] = []
+    for family in families:
+        changed = False
+        samples = []
+        for sample in family.samples:
+            labels = sample.labels
+            if any(has_invalid_utf8(value) for value in labels.values()):
+                labels = {name: to_valid_utf8(value) for name, value in labels.items()}
+                changed = True
+            samples.append(sample._replace(name=to_valid_utf8(sample.name), labels=labels))
+        documentation = to_valid_utf8(family.documentation)
+        if not changed and documentation == family.documentation:
+            fixed.append(family)
+            continue
+        copy = copy_family(family)
+        copy.documentation = documentation
+        copy.samples = samples
+        fixed.append(copy)
+        if family.name not in _reported_invalid and len(_reported_invalid) < 1000:
+            _reported_invalid.add(family.name)
+            value = next(v for s in family.samples for v in s.labels.values() if has_invalid_utf8(v))
+            log.error(
+                "label value is not valid UTF-8; each run of invalid bytes is served as U+FFFD",
+                extra={"kv": {"family": family.name,
+                              "value": value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")}},
+            )
+    return fixed
+
+
+def copy_family(family: Metric) -> Metric:
+    """A shallow copy of FAMILY, of the same class, whose samples list can be replaced."""
+    copy = object.__new__(type(family))
+    copy.__dict__.update(family.__dict__)
+    copy.samples = list(family.samples)
+    return copy
+
+
+def exposition_names(family: Metric) -> set[str]:
+    """Every name FAMILY puts in an exposition in either format: its HELP/TYPE names and the names
+    of its samples. Two families sharing one of these would make an exposition invalid."""
+    names = {family.name}
+    if type(family) is not VerbatimFamily:
+        if family.type == "counter":
+            names.add(family.name + "_total")
+        elif family.type == "info":
+            names.add(family.name + "_info")
+    names.update(sample.name for sample in family.samples)
+    return names
 
 
 def compress(body: bytes, accept_encoding: str) -> tuple[bytes, str | None]:

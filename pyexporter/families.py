@@ -84,3 +84,30 @@ class CounterMetricFamily(core.CounterMetricFamily):
             if labels is not None:
                 raise ValueError("Can only specify at most one of value and labels.")
             self.add_metric((), value, created, exemplar=exemplar)
+
+
+class VerbatimFamily(core.Metric):
+    """A family written by someone else (a textfile), served under exactly the names it was given.
+
+    prometheus-client's text encoders append `_total` to a counter's name, and OpenMetrics requires
+    counter samples to end in `_total`; node_exporter serves a textfile's `# TYPE reqs counter` /
+    `reqs 5` as it is. So in text format this family is written with its own name and samples, and
+    `conventional()` gives the view that follows prometheus-client's conventions (and so is valid
+    OpenMetrics) without renaming any sample: a counter whose name ends in `_total` becomes a counter
+    of the stem, any other counter becomes `unknown`. `name` is the name of its text HELP and TYPE
+    lines. Only counters differ: the other types are encoded alike either way.
+    """
+
+    def conventional(self) -> core.Metric:
+        kind = self.type
+        name = self.name
+        if kind == "counter":
+            if name.endswith("_total") and all(s.name == name for s in self.samples):
+                name = name[:-6]
+            else:
+                kind = "unknown"
+        if kind == self.type and name == self.name:
+            return self
+        view = core.Metric(name, self.documentation, kind)
+        view.samples = self.samples
+        return view

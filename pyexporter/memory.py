@@ -94,9 +94,8 @@ _pauses = 0
 _resume_collection = False
 
 
-@contextlib.contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """No automatic cyclic garbage collection while any thread is inside this block.
+def pause_cyclic_gc() -> None:
+    """No automatic cyclic garbage collection until every pause is resumed.
 
     A scrape makes tens of thousands of short-lived objects (samples, label dicts, lines), all
     freed by reference counting. The cyclic collector, run every 700 allocations, walks the ones
@@ -109,10 +108,21 @@ def cyclic_gc_paused() -> Iterator[None]:
             _resume_collection = gc.isenabled()
             gc.disable()
         _pauses += 1
+
+
+def resume_cyclic_gc() -> None:
+    global _pauses
+    with _pause_lock:
+        _pauses -= 1
+        if _pauses == 0 and _resume_collection:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """pause_cyclic_gc for the length of the block."""
+    pause_cyclic_gc()
     try:
         yield
     finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _resume_collection:
-                gc.enable()
+        resume_cyclic_gc()

@@ -1,23 +1,71 @@
-"""One scrape: run the enabled collectors, time each, and isolate their failures."""
+"""Scrapes: run the enabled collectors against a deadline, time each, and isolate their failures.
+
+The concurrency model, the only one in pyexporter (collectors hold no locks of their own):
+
+- Each collector has a lane: at most one run of it at a time, because collectors keep state
+  between scrapes and are not written to be re-entered.
+- Runs execute on worker threads. A scrape is a Job: it asks for a run of each collector it
+  needs, then waits for them until its deadline without running any collector code itself, so
+  nothing a collector does can hold a scrape past its deadline. For each collector:
+  - lane idle: a run is queued;
+  - a run queued, not yet started: the job joins it;
+  - a run going on that some job still waits for: the job waits for the next run, which starts
+    when that one ends and is shared by every job that asked meanwhile, so no scrape is served
+    data gathered before it arrived;
+  - a run going on that no job waits for any more (it outlived the deadlines of the scrapes that
+    wanted it): the lane is stuck. It is not run again while that run lasts; the job reports
+    the collector failed and timed out at once.
+- A job gives up on a run at its deadline, or when the run has lasted the collector timeout. The
+  run goes on in its thread; when it returns, its lane is idle again, so a stuck collector
+  recovers by itself.
+- A run that hangs holds its worker. When runs are queued, no worker is idle and every busy one
+  has been in its run for longer than STALL_SECONDS, a waiting job starts another worker. A
+  worker that runs out of work while another is idle leaves. Threads therefore number at most one
+  per stuck or slow lane plus one, whatever the number of scrapes.
+- One lock (shared by two conditions) guards every lane, run and job; no collector code runs
+  under it. A job's `on_done` is called once, by the worker that completes it, outside the lock.
+"""
 
 from __future__ import annotations
 
+import collections
 import logging
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
+from typing import Any, NamedTuple
 
 from prometheus_client.core import Metric
+from prometheus_client.samples import Sample
 
 from pyexporter.collectors import Collector, CollectorError, CollectorSpec, FlagValueError, collector_names, load
-from pyexporter.families import GaugeMetricFamily
+from pyexporter.exposition import exposition_names
+from pyexporter.families import GaugeMetricFamily, VerbatimFamily
+from pyexporter.memory import cyclic_gc_paused
 from pyexporter.paths import Paths
 
 log = logging.getLogger("pyexporter.scrape")
 
+# How long a worker may be in one run before a waiting job starts another worker for what is
+# queued behind it. Far above what a collector takes on a healthy host.
+STALL_SECONDS = 0.05
+
+# Job states: waiting; complete (every run finished in time: the worker that finished the last one
+# calls on_done); cut short (given up on some run, or nothing to run: the waiter finishes it).
+_WAITING, _COMPLETE, _CUT = "waiting", "complete", "cut short"
+
 
 class FilterError(ValueError):
     """A collect[]/exclude[] request naming a collector that is unknown or not enabled."""
+
+
+class Outcome(NamedTuple):
+    """What one collector gave one scrape."""
+
+    families: list[Metric]
+    error: str | None  # None: it succeeded
+    duration: float
+    timed_out: bool = False
 
 
 class _Unavailable(Collector):
@@ -30,17 +78,63 @@ class _Unavailable(Collector):
         raise CollectorError(f"collector could not start: {_describe(self.err)}")
 
 
+class _Run:
+    __slots__ = ("jobs", "lane", "started")
+
+    def __init__(self, lane: _Lane) -> None:
+        self.lane = lane
+        self.jobs: list[Job] = []
+        self.started = 0.0  # monotonic; 0 until a worker takes it
+
+
+class _Lane:
+    __slots__ = ("abandoned", "collector", "name", "queued", "running")
+
+    def __init__(self, name: str, collector: Collector) -> None:
+        self.name = name
+        self.collector = collector
+        self.running: _Run | None = None
+        self.queued: _Run | None = None
+        self.abandoned = False  # its running run was given up by every scrape that wanted it
+
+
+class Job:
+    """One scrape's wait for its collectors. Its fields are guarded by the Scraper's lock."""
+
+    __slots__ = ("deadline", "names", "on_done", "outcomes", "remaining", "runs", "started", "state")
+
+    def __init__(self, names: Sequence[str], deadline: float, on_done: Callable[[Job], None] | None) -> None:
+        self.names = names
+        self.started = time.monotonic()
+        self.deadline = deadline
+        self.on_done = on_done
+        self.outcomes: dict[str, Outcome] = {}
+        self.runs: dict[str, _Run] = {}
+        self.remaining = 0
+        self.state = _WAITING
+
+    @property
+    def done(self) -> bool:
+        return self.state != _WAITING
+
+    @property
+    def complete(self) -> bool:
+        return self.state == _COMPLETE
+
+
 class Scraper:
-    """The enabled collectors, built once; `gather` runs a chosen subset of them."""
+    """The enabled collectors, built once; scrapes run any subset of them against a deadline."""
 
     def __init__(
         self,
         paths: Paths,
         enabled: Sequence[str],
         options: Mapping[str, Mapping[str, Any]] | None = None,
+        collector_timeout: float = 0.0,
     ) -> None:
         registry = load(enabled)
         self._known = frozenset(collector_names()) | frozenset(registry)
+        self.collector_timeout = collector_timeout
         options = options or {}
         self.collectors: dict[str, Collector] = {}
         for name in sorted(enabled):
@@ -53,6 +147,18 @@ class Scraper:
             except Exception as err:  # noqa: BLE001 - bad input fails this collector, never start-up
                 log.error("collector could not start", extra={"kv": {"name": name, "err": _describe(err)}})
                 self.collectors[name] = _Unavailable(err)
+        self._lanes = {name: _Lane(name, c) for name, c in self.collectors.items()}
+        self._giving_way = [name for name, c in self.collectors.items() if c.gives_way]
+        lock = threading.Lock()
+        self._work_ready = threading.Condition(lock)
+        self._job_done = threading.Condition(lock)
+        self._queue: collections.deque[_Run] = collections.deque()
+        self._running: set[_Run] = set()
+        self._waiting: set[Job] = set()
+        self._workers = 0
+        self._idle = 0
+        self._finishing = 0  # workers calling on_done: busy, but about to take queued runs
+        self._closed = False
 
     @property
     def enabled(self) -> list[str]:
@@ -71,9 +177,200 @@ class Scraper:
             return sorted(set(collect))
         return [name for name in self.collectors if name not in exclude]
 
-    def gather(self, names: Iterable[str] | None = None) -> list[Metric]:
-        """Every family of the named collectors (all enabled ones by default), plus their
-        duration and success gauges. A collector that raises contributes only success 0."""
+    # -- scrapes ---------------------------------------------------------------------------------
+
+    def start(
+        self, names: Sequence[str] | None, deadline: float, on_done: Callable[[Job], None] | None = None
+    ) -> Job:
+        """Ask for a run of each named collector (all enabled ones by default) for a scrape that
+        ends at DEADLINE (monotonic). ON_DONE is called once if every run finishes in time."""
+        job = Job(list(self.collectors) if names is None else names, deadline, on_done)
+        with self._work_ready:
+            for name in job.names:
+                lane = self._lanes[name]
+                if self._closed:
+                    job.outcomes[name] = Outcome([], "the exporter is shutting down", 0.0, timed_out=True)
+                elif lane.running is not None and not lane.running.jobs:
+                    job.outcomes[name] = self._stuck(lane)
+                elif lane.queued is not None:
+                    self._await(job, lane.queued)
+                elif lane.running is None:
+                    run = lane.queued = _Run(lane)
+                    self._await(job, run)
+                    self._queue.append(run)
+                else:
+                    # Running for another scrape: this one needs the next run, queued when it ends.
+                    run = lane.queued = _Run(lane)
+                    self._await(job, run)
+            if job.remaining:
+                self._waiting.add(job)
+                if self._queue:
+                    self._work_ready.notify()
+                    self._add_worker_if_stalled()
+            else:
+                job.state = _CUT
+        return job
+
+    def _await(self, job: Job, run: _Run) -> None:
+        run.jobs.append(job)
+        job.runs[run.lane.name] = run
+        job.remaining += 1
+
+    def _stuck(self, lane: _Lane) -> Outcome:
+        running = lane.running
+        assert running is not None
+        log.debug("collector is still running from an earlier scrape; not started again until it returns",
+                  extra={"kv": {"name": lane.name, "running_seconds": round(time.monotonic() - running.started, 3)}})
+        return Outcome([], "still running from an earlier scrape", 0.0, timed_out=True)
+
+    def wait(self, job: Job) -> None:
+        """Block until JOB is done or its deadline has passed (then it is expired)."""
+        with self._job_done:
+            while not job.done:
+                left = job.deadline - time.monotonic()
+                if left <= 0:
+                    self._expire(job)
+                    break
+                self._job_done.wait(min(left, STALL_SECONDS))
+                self._check(job)
+
+    def check(self, job: Job) -> None:
+        """For a waiter that waits elsewhere (the event loop): give up on what is overdue, start a
+        worker if the queued runs are stalled, expire JOB at its deadline."""
+        with self._work_ready:
+            if not job.done and time.monotonic() >= job.deadline:
+                self._expire(job)
+            else:
+                self._check(job)
+
+    def _check(self, job: Job) -> None:
+        if job.done:
+            return
+        now = time.monotonic()
+        if self.collector_timeout:
+            for name, run in list(job.runs.items()):
+                if name not in job.outcomes and run.started and now - run.started >= self.collector_timeout:
+                    self._give_up(job, run, now)
+            if not job.remaining:
+                self._finish(job, _CUT)
+                return
+        self._add_worker_if_stalled()
+
+    def _expire(self, job: Job) -> None:
+        now = time.monotonic()
+        for name, run in list(job.runs.items()):
+            if name not in job.outcomes:
+                self._give_up(job, run, now)
+        self._finish(job, _CUT)
+
+    def _give_up(self, job: Job, run: _Run, now: float) -> None:
+        name = run.lane.name
+        run.jobs.remove(job)
+        job.remaining -= 1
+        waited = now - (run.started or job.started)
+        if not run.started:
+            reason = "did not start before the scrape's deadline"
+        elif now >= job.deadline:
+            reason = "timed out at the scrape's deadline"
+        else:
+            reason = "timed out at the collector timeout"
+        job.outcomes[name] = Outcome([], reason, waited, timed_out=True)
+        if run.started and not run.jobs:
+            run.lane.abandoned = True
+            log.error("collector timed out; not started again until its run returns",
+                      extra={"kv": {"name": name, "duration_seconds": round(waited, 6)}})
+        if not run.started and not run.jobs and run.lane.queued is run:
+            run.lane.queued = None  # nobody wants it any more; a worker that pops it skips it
+
+    def _finish(self, job: Job, state: str) -> None:
+        job.state = state
+        self._waiting.discard(job)
+        self._job_done.notify_all()
+
+    def hasten(self, deadline: float) -> None:
+        """Bring every waiting scrape's deadline forward to DEADLINE at the latest."""
+        with self._work_ready:
+            for job in self._waiting:
+                job.deadline = min(job.deadline, deadline)
+            self._job_done.notify_all()
+
+    def close(self) -> list[str]:
+        """Stop starting runs, end every waiting scrape now; the collectors still running (their
+        threads are abandoned: a thread in a hung read cannot be stopped)."""
+        with self._work_ready:
+            self._closed = True
+            for job in list(self._waiting):
+                self._expire(job)
+            self._queue.clear()
+            self._work_ready.notify_all()
+            return sorted(run.lane.name for run in self._running)
+
+    # -- workers ---------------------------------------------------------------------------------
+
+    def _add_worker_if_stalled(self) -> None:
+        if not self._queue or self._idle or self._finishing or self._closed:
+            return
+        now = time.monotonic()
+        if all(now - run.started > STALL_SECONDS for run in self._running):
+            self._workers += 1
+            threading.Thread(target=self._work, name="pyexporter-collect", daemon=True).start()
+
+    def _work(self) -> None:
+        finished: list[Job] = []
+        with self._work_ready:
+            while True:
+                while not self._queue:
+                    if self._idle or self._closed:
+                        self._workers -= 1
+                        return
+                    self._idle += 1
+                    self._work_ready.wait()
+                    self._idle -= 1
+                run = self._queue.popleft()
+                lane = run.lane
+                if not run.jobs:
+                    continue  # every scrape that wanted it has given up
+                lane.queued = None
+                lane.running = run
+                run.started = time.monotonic()
+                self._running.add(run)
+                self._work_ready.release()
+                try:
+                    outcome = _execute(lane)
+                finally:
+                    self._work_ready.acquire()
+                self._running.discard(run)
+                lane.running = None
+                if lane.abandoned:
+                    lane.abandoned = False
+                    log.warning("collector returned after timing out; it runs again from the next scrape",
+                                extra={"kv": {"name": lane.name, "duration_seconds": round(outcome.duration, 6)}})
+                for job in run.jobs:
+                    job.outcomes[lane.name] = outcome
+                    job.remaining -= 1
+                    if not job.remaining:
+                        self._finish(job, _COMPLETE)
+                        if job.on_done is not None:
+                            finished.append(job)
+                if lane.queued is not None:
+                    self._queue.append(lane.queued)
+                if finished:
+                    self._finishing += 1
+                    self._work_ready.release()
+                    try:
+                        for job in finished:
+                            assert job.on_done is not None
+                            job.on_done(job)
+                    finally:
+                        finished.clear()
+                        self._work_ready.acquire()
+                        self._finishing -= 1
+
+    # -- results ---------------------------------------------------------------------------------
+
+    def families(self, job: Job, others: Sequence[Metric] = ()) -> list[Metric]:
+        """The families of a finished or expired JOB: its collectors' (those that give way after
+        every other family, OTHERS included), then their duration, success and timeout gauges."""
         duration = GaugeMetricFamily(
             "node_scrape_collector_duration_seconds",
             "node_exporter: Duration of a collector scrape.",
@@ -84,26 +381,124 @@ class Scraper:
             "node_exporter: Whether a collector succeeded.",
             labels=["collector"],
         )
+        timeout = GaugeMetricFamily(
+            "node_scrape_collector_timeout",
+            "pyexporter: Whether a collector did not finish by the scrape's deadline or the collector timeout.",
+            labels=["collector"],
+        )
         families: list[Metric] = []
-        for name in self.collectors if names is None else names:
-            started = time.perf_counter()
-            try:
-                produced = list(self.collectors[name].collect())
-                _check_values(produced)
-            except Exception as err:  # noqa: BLE001 - any failure stays within its collector
-                elapsed = time.perf_counter() - started
-                fields = {"name": name, "duration_seconds": round(elapsed, 6), "err": _describe(err)}
-                log.error("collector failed", extra={"kv": fields})
-                ok = 0.0
-            else:
-                elapsed = time.perf_counter() - started
-                families.extend(produced)
-                ok = 1.0
-            duration.add_metric([name], elapsed)
-            success.add_metric([name], ok)
+        yielding: list[tuple[str, list[Metric]]] = []
+        # Samples built directly: add_metric's checks cost more than the rest of this loop.
+        durations, successes, timeouts = duration.samples, success.samples, timeout.samples
+        for name in job.names:
+            outcome = job.outcomes[name]
+            if outcome.families:
+                if name in self._giving_way:
+                    yielding.append((name, outcome.families))
+                else:
+                    families.extend(outcome.families)
+            labels = {"collector": name}
+            durations.append(Sample("node_scrape_collector_duration_seconds", labels, outcome.duration, None))
+            successes.append(Sample("node_scrape_collector_success", labels,
+                                    0.0 if outcome.error is not None else 1.0, None))
+            timeouts.append(Sample("node_scrape_collector_timeout", labels, 1.0 if outcome.timed_out else 0.0, None))
         families.append(duration)
         families.append(success)
+        families.append(timeout)
+        if yielding:
+            taken = TakenNames([*families, *others])
+            for name, produced in yielding:
+                try:
+                    families.extend(self.collectors[name].give_way(produced, taken))
+                except Exception as err:  # noqa: BLE001 - stays within its collector
+                    log.error("collector failed", extra={"kv": {"name": name, "err": _describe(err)}})
         return families
+
+    def gather(self, names: Iterable[str] | None = None, timeout: float | None = None) -> list[Metric]:
+        """One scrape of the named collectors (all enabled ones by default), waited for here:
+        their families plus duration, success and timeout gauges."""
+        deadline = time.monotonic() + (timeout if timeout is not None else 3600.0)
+        with cyclic_gc_paused():
+            job = self.start(None if names is None else list(names), deadline)
+            self.wait(job)
+            return self.families(job)
+
+    def stuck(self) -> list[str]:
+        """The collectors whose runs no scrape waits for any more."""
+        with self._work_ready:
+            return sorted(run.lane.name for run in self._running if not run.jobs)
+
+    def thread_count(self) -> int:
+        with self._work_ready:
+            return self._workers
+
+
+def _execute(lane: _Lane) -> Outcome:
+    started = time.perf_counter()
+    try:
+        produced = list(lane.collector.collect())
+        _check_values(produced)
+    except Exception as err:  # noqa: BLE001 - any failure stays within its collector
+        elapsed = time.perf_counter() - started
+        log.error("collector failed",
+                  extra={"kv": {"name": lane.name, "duration_seconds": round(elapsed, 6), "err": _describe(err)}})
+        return Outcome([], _describe(err), elapsed)
+    return Outcome(produced, None, time.perf_counter() - started)
+
+
+class TakenNames(Set[str]):
+    """Every exposition name of FAMILIES, answered without listing every sample: a built-in
+    family's samples are its name plus one of the suffixes its type allows."""
+
+    _SUFFIXES: Mapping[str, tuple[str, ...]] = {
+        "counter": ("_total", "_created"),
+        "summary": ("_sum", "_count", "_created"),
+        "histogram": ("_bucket", "_sum", "_count", "_created"),
+        "gaugehistogram": ("_bucket", "_gsum", "_gcount"),
+        "info": ("_info",),
+    }
+
+    def __init__(self, families: Sequence[Metric]) -> None:
+        self._families = families
+        self._indexed = False  # indexed on the first question: most scrapes ask none
+        self._types: dict[str, str] = {}
+        self._verbatim: set[str] = set()
+        self._all: set[str] | None = None
+
+    def _index(self) -> None:
+        for family in self._families:
+            if isinstance(family, VerbatimFamily):
+                self._verbatim.update(exposition_names(family))
+            else:
+                self._types.setdefault(family.name, family.type)
+        self._indexed = True
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if not self._indexed:
+            self._index()
+        if name in self._types or name in self._verbatim:
+            return True
+        for suffix in ("_total", "_created", "_sum", "_count", "_bucket", "_gsum", "_gcount", "_info"):
+            if name.endswith(suffix):
+                kind = self._types.get(name[: -len(suffix)])
+                if kind is not None and suffix in self._SUFFIXES.get(kind, ()):
+                    return True
+        return False
+
+    def _names(self) -> set[str]:
+        if self._all is None:
+            self._all = set()
+            for family in self._families:
+                self._all.update(exposition_names(family))
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 def _check_values(families: list[Metric]) -> None:

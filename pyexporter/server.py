@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Sequence
 
 from pyexporter.memory import lean_aiohttp_import, limit_malloc_arenas, release_free_memory
@@ -19,6 +21,7 @@ with lean_aiohttp_import():  # see there: 3.4 MB less RSS
 from pyexporter import __version__
 from pyexporter.collectors import FlagValueError
 from pyexporter.exporter import Exporter
+from pyexporter.listener import Connections, Listener
 from pyexporter.logs import setup_logging
 from pyexporter.settings import ConfigError, ListenAddress, Settings
 from pyexporter.web import ConnectionGuard, create_app
@@ -26,7 +29,9 @@ from pyexporter.webconfig import WatchedConfig
 
 log = logging.getLogger("pyexporter")
 
-# In-flight scrapes get this long to finish after SIGTERM/SIGINT.
+# After SIGTERM/SIGINT, in-flight scrapes answer by this deadline with what has finished by then;
+# aiohttp's own wait for in-flight requests is the backstop.
+SHUTDOWN_GRACE = 5.0
 SHUTDOWN_TIMEOUT = 10.0
 
 # aiohttp's own defaults, given explicitly so that they hold whatever its version: a longer request
@@ -69,6 +74,7 @@ def run(settings: Settings) -> int:
         exporter.stats.finished(200)
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
+        _leave(exporter.close())
         return 0
     try:
         asyncio.run(serve(exporter, web_config))
@@ -76,7 +82,23 @@ def run(settings: Settings) -> int:
         # Typically the port is taken; one line, as for any other start-up problem.
         print(f"pyexporter: error: cannot listen: {err}", file=sys.stderr)
         return 2
+    _leave(exporter.close())
     return 0
+
+
+def _leave(abandoned: list[str]) -> None:
+    """Exit at once, with status 0, when collectors are still stuck in their runs: a thread in a
+    hung read cannot be stopped, and an interpreter exit would wait for one that a library made
+    joinable (a ThreadPoolExecutor's) for ever."""
+    if not abandoned:
+        return
+    log.warning("Exiting with collectors still running; their threads are abandoned",
+                extra={"kv": {"collectors": ",".join(abandoned)}})
+    for handler in logging.getLogger("pyexporter").handlers:
+        handler.flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @contextlib.asynccontextmanager
@@ -98,18 +120,19 @@ async def serving(
         logger=http_log,
     )
     await runner.setup()
+    assert runner.server is not None
+    # One cap and one view of every listener's connections (see listener.py).
+    connections = Connections(runner.server, guard, settings.max_connections, MAX_LINE_SIZE)
     reaper: asyncio.Task[None] | None = None
     try:
         ssl_context = web_config.server_context() if web_config is not None and web_config.tls_enabled else None
         for address in addresses if addresses is not None else settings.listen_addresses:
-            site = web.TCPSite(runner, address.host, address.port, reuse_address=True, ssl_context=ssl_context)
+            site = Listener(runner, connections, address.host, address.port, ssl_context=ssl_context)
             await site.start()
             log.info("Listening on", extra={"kv": {"address": str(address)}})
             log.info("TLS is enabled." if ssl_context else "TLS is disabled.",
                      extra={"kv": {"http2": False, "address": str(address)}})
-        server = runner.server
-        assert server is not None
-        reaper = asyncio.create_task(guard.run(lambda: server.connections))
+        reaper = asyncio.create_task(guard.run(connections.guarded))
         yield runner
     finally:
         if reaper is not None:
@@ -138,4 +161,5 @@ async def serve(exporter: Exporter, web_config: WatchedConfig | None = None) -> 
     async with serving(exporter, web_config):
         _settle()
         await stop.wait()
-        log.info("Shutting down, waiting for in-flight scrapes")
+        log.info("Shutting down, waiting for in-flight scrapes", extra={"kv": {"at_most_seconds": SHUTDOWN_GRACE}})
+        exporter.scraper.hasten(time.monotonic() + SHUTDOWN_GRACE)

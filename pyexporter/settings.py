@@ -53,6 +53,14 @@ class Settings:
     # sit idle this long between requests (see web.ConnectionGuard).
     read_header_timeout: float = 20.0
     idle_timeout: float = 150.0
+    # Open connections beyond this are closed as soon as they are accepted; 0: no cap.
+    max_connections: int = 512
+    # A scrape answers by its deadline with what has finished: the scraper's
+    # X-Prometheus-Scrape-Timeout-Seconds less the margin, or scrape_timeout when it sends none.
+    # A collector may also be given less time than the scrape (0: the scrape's deadline).
+    scrape_timeout: float = 10.0
+    scrape_timeout_margin: float = 0.5
+    collector_timeout: float = 0.0
     paths: Paths = field(default_factory=Paths)
     enabled_collectors: tuple[str, ...] = ()
     collector_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -71,6 +79,14 @@ class Settings:
             raise ConfigError("--web.read-header-timeout must be more than 0")
         if self.idle_timeout <= 0:
             raise ConfigError("--web.idle-timeout must be more than 0")
+        if self.max_connections < 0:
+            raise ConfigError(f"--web.max-connections must be 0 (no limit) or more, not {self.max_connections}")
+        if self.scrape_timeout <= 0:
+            raise ConfigError("--scrape.timeout must be more than 0")
+        if self.scrape_timeout_margin < 0:
+            raise ConfigError("--scrape.timeout-margin must be 0 or more")
+        if self.collector_timeout < 0:
+            raise ConfigError("--scrape.collector-timeout must be 0 (the scrape's deadline) or more")
 
 
 def check_directory(flag: str, path: str) -> None:

@@ -9,12 +9,12 @@ import asyncio
 import html
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Protocol
 
 from aiohttp import web
 
 from pyexporter import __version__
 from pyexporter.exporter import Exporter
-from pyexporter.exposition import compress
 from pyexporter.scrape import FilterError
 from pyexporter.webconfig import BasicAuth, RateLimit, TokenBucket, WatchedConfig, allowed_san
 
@@ -67,9 +67,11 @@ async def metrics(request: web.Request) -> web.StreamResponse:
             return web.Response(
                 status=400, text=f"Couldn't create filtered metrics handler: {err}\n"
             )
-        accept = request.headers.get("Accept", "")
-        accept_encoding = request.headers.get("Accept-Encoding", "")
-        body, content_type, encoding = await asyncio.to_thread(_render, exporter, names, accept, accept_encoding)
+        headers = request.headers
+        deadline = exporter.deadline(headers.get("X-Prometheus-Scrape-Timeout-Seconds"))
+        body, content_type, encoding = await exporter.render_async(
+            names, headers.get("Accept", ""), headers.get("Accept-Encoding", ""), deadline
+        )
         response = web.Response(body=body)
         # Set as a whole header: aiohttp's content_type setter would reorder the parameters.
         response.headers["Content-Type"] = content_type
@@ -83,15 +85,6 @@ async def metrics(request: web.Request) -> web.StreamResponse:
     finally:
         limit.release()
         stats.finished(code)
-
-
-def _render(
-    exporter: Exporter, names: list[str], accept: str, accept_encoding: str
-) -> tuple[bytes, str, str | None]:
-    """Gather, encode and compress in one hop off the event loop: all of it is CPU or file work."""
-    body, content_type = exporter.render(names, accept)
-    body, encoding = compress(body, accept_encoding)
-    return body, content_type, encoding
 
 
 async def landing(request: web.Request) -> web.Response:
@@ -117,33 +110,45 @@ async def healthy(request: web.Request) -> web.Response:
     return web.Response(text="Healthy\n")
 
 
+class Closable(Protocol):
+    """What the ConnectionGuard watches and closes: one open connection."""
+
+    def force_close(self) -> None: ...
+
+
 class ConnectionGuard:
     """Deadlines for connections that are not being served: slowloris and idle keep-alive.
 
-    A connection must deliver a whole request head within `header_timeout` of being accepted, and
-    the next one within `idle_timeout` of the previous response; otherwise it is closed. A request
-    being handled (a slow scrape) is never cut. The middleware marks requests in and out; `reap`,
-    run about once a second by the server over its open connections, closes the late ones. This
-    does not rely on aiohttp's keepalive_timeout, which older aiohttp releases only start after a
-    first response, so a silent or trickling new connection was never closed.
+    A connection must deliver a whole request head within `header_timeout` of being accepted (TLS
+    handshake included), and the next one within `idle_timeout` of the previous response;
+    otherwise it is closed. A request being handled (a slow scrape) is never cut. The listener
+    (listener.py) says when a connection was accepted (`watch`), the middleware marks requests in
+    and out; `reap`, run about once a second over the open connections, closes the late ones. A
+    connection not announced by `watch` is given its header deadline when `reap` first sees it.
+    This does not rely on aiohttp's keepalive_timeout, which older aiohttp releases only start
+    after a first response, so a silent or trickling new connection was never closed.
     """
 
     def __init__(self, header_timeout: float, idle_timeout: float) -> None:
         self.header_timeout = header_timeout
         self.idle_timeout = idle_timeout
         # connection -> [requests in progress, deadline]
-        self._state: dict[object, list[float]] = {}
+        self._state: dict[Closable, list[float]] = {}
 
-    def begin(self, connection: object) -> None:
+    def watch(self, connection: Closable, accepted_at: float) -> None:
+        """CONNECTION was accepted at ACCEPTED_AT (the loop's clock): its header clock runs from then."""
+        self._state[connection] = [0, accepted_at + self.header_timeout]
+
+    def begin(self, connection: Closable) -> None:
         state = self._state.setdefault(connection, [0, 0.0])
         state[0] += 1
 
-    def end(self, connection: object) -> None:
+    def end(self, connection: Closable) -> None:
         state = self._state.setdefault(connection, [1, 0.0])
         state[0] -= 1
         state[1] = asyncio.get_running_loop().time() + self.idle_timeout
 
-    def reap(self, connections: Iterable[web.RequestHandler]) -> int:
+    def reap(self, connections: Iterable[Closable]) -> int:
         """Close the connections past their deadline; returns how many."""
         now = asyncio.get_running_loop().time()
         live = set(connections)
@@ -153,7 +158,6 @@ class ConnectionGuard:
         for connection in live:
             state = self._state.get(connection)
             if state is None:
-                # First seen (within a reap interval of being accepted): the header clock starts.
                 self._state[connection] = [0, now + self.header_timeout]
             elif state[0] <= 0 and now >= state[1]:
                 connection.force_close()
@@ -161,7 +165,7 @@ class ConnectionGuard:
                 closed += 1
         return closed
 
-    async def run(self, connections: Callable[[], Iterable[web.RequestHandler]]) -> None:
+    async def run(self, connections: Callable[[], Iterable[Closable]]) -> None:
         interval = min(1.0, self.header_timeout / 4, self.idle_timeout / 4)
         while True:
             await asyncio.sleep(interval)
@@ -184,6 +188,23 @@ async def _track(request: web.Request, handler: _Handler) -> web.StreamResponse:
         return await handler(request)
     finally:
         guard.end(connection)
+
+
+@web.middleware
+async def _http1_only(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    """Go's net/http speaks HTTP/1.x only: a request line without a version (which aiohttp takes for
+    HTTP/0.9) answers 400, a version 2 or above 505. The listener answers a connection's first
+    request line without a version as soon as it arrives; this answers any later one, which aiohttp
+    passes on once a blank line follows it."""
+    major = request.version.major
+    if major == 1:
+        return await handler(request)
+    if major == 0:
+        response = web.Response(status=400, text="400 Bad Request")
+    else:
+        response = web.Response(status=505, text="505 HTTP Version Not Supported: unsupported protocol version")
+    response.force_close()
+    return response
 
 
 class _Buckets:
@@ -239,7 +260,7 @@ def create_app(
 ) -> web.Application:
     settings = exporter.settings
     guard = guard or ConnectionGuard(settings.read_header_timeout, settings.idle_timeout)
-    middlewares = [_track]
+    middlewares = [_http1_only, _track]
     if web_config is not None:
         middlewares.append(_secure)
     app = web.Application(middlewares=middlewares)

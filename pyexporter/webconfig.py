@@ -399,6 +399,8 @@ def _ssl_reason(err: ssl.SSLError) -> str:
 def build_ssl_context(tls: TLSConfig) -> ssl.SSLContext:
     """A server SSLContext for TLS, loading its certificate, key and CA files now."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # Go's servers refuse renegotiation, and the listener's TLS layer does not do it.
+    ctx.options |= ssl.OP_NO_RENEGOTIATION
     ctx.minimum_version = TLS_VERSIONS[tls.min_version]
     ctx.maximum_version = TLS_VERSIONS[tls.max_version]
     with tempfile.TemporaryDirectory(prefix="pyexporter-tls-") as scratch:

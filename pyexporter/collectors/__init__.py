@@ -13,6 +13,7 @@ import logging
 import pkgutil
 import re
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -136,6 +137,9 @@ class Collector:
     """
 
     name: ClassVar[str] = ""
+    # A collector that serves families others wrote (textfile) gives way to every family pyexporter
+    # collects itself: once a gather is done, `give_way` decides what of its output is served.
+    gives_way: ClassVar[bool] = False
 
     def __init__(self, ctx: CollectorContext) -> None:
         self.paths = ctx.paths
@@ -144,6 +148,13 @@ class Collector:
 
     def collect(self) -> Iterable[Metric]:
         raise NotImplementedError
+
+    def give_way(self, families: list[Metric], taken: AbstractSet[str]) -> list[Metric]:
+        """What of FAMILIES (this collector's output in one gather) to serve, given TAKEN: every
+        exposition name (exposition.exposition_names) of the other families of the exposition.
+        Called only when `gives_way`; FAMILIES may be shared with other scrapes, so never change
+        them: return new families where something differs."""
+        return families
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from typing import NamedTuple
@@ -276,7 +275,6 @@ class CPUCollector(Collector):
         except (OSError, CollectorError) as err:
             self.isolated_error = CollectorError(f"unable to get isolated cpus: {err}")
         self.stats: dict[int, CPUStat] = {}
-        self.stats_lock = threading.Lock()
 
     def collect(self) -> Iterable[Metric]:
         if self.isolated_error is not None:
@@ -350,11 +348,10 @@ class CPUCollector(Collector):
         # psutil reads a process-global PROCFS_PATH and renumbers CPUs when some are offline,
         # so /proc/stat is parsed here, through this collector's own procfs root.
         new = parse_stat_cpus(read_text(self.paths.proc("stat")))
-        with self.stats_lock:
-            for cpu_id, stat in new.items():
-                self.stats[cpu_id] = merge_cpu_stats(self.stats.get(cpu_id), stat)
-            # Like node_exporter, a CPU that went offline keeps its last values.
-            current = sorted(self.stats.items())
+        for cpu_id, stat in new.items():
+            self.stats[cpu_id] = merge_cpu_stats(self.stats.get(cpu_id), stat)
+        # Like node_exporter, a CPU that went offline keeps its last values.
+        current = sorted(self.stats.items())
         seconds = CounterMetricFamily(
             "node_cpu_seconds_total", "Seconds the CPUs spent in each mode.", labels=["cpu", "mode"]
         )

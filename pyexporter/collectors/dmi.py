@@ -6,13 +6,13 @@ The values do not change until the next boot, so they are read once, when the co
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, collector
 from pyexporter.families import GaugeMetricFamily
+from pyexporter.files import decode, read_bytes, to_valid_utf8
 
 # DMI file -> label, for the files node_exporter reports (chassis_type, modalias and uevent are not).
 _LABELS = {
@@ -45,19 +45,11 @@ HELP = (
     "product_sku, product_uuid, product_version, system_vendor if provided by DMI."
 )
 
-# surrogateescape turns each undecodable byte into one of these.
-_INVALID_RUN = re.compile("[\udc80-\udcff]+")
-
-
-def to_valid_utf8(raw: bytes) -> str:
-    """Decode, replacing each run of invalid bytes with one U+FFFD (as Go's strings.ToValidUTF8)."""
-    return _INVALID_RUN.sub("\ufffd", raw.decode("utf-8", errors="surrogateescape"))
-
 
 def dmi_labels(values: dict[str, bytes]) -> dict[str, str]:
     """Label name -> value for the DMI files read (file name -> raw content)."""
     return {
-        _LABELS[name]: to_valid_utf8(raw.strip())
+        _LABELS[name]: to_valid_utf8(decode(raw.strip()))
         for name, raw in values.items()
         if name in _LABELS
     }
@@ -74,8 +66,7 @@ def read_dmi(directory: str) -> dict[str, bytes]:
         if entry.name not in _LABELS or not entry.is_file(follow_symlinks=False):
             continue
         try:
-            with open(entry.path, "rb") as fh:
-                values[entry.name] = fh.read()
+            values[entry.name] = read_bytes(entry.path)
         except PermissionError:
             continue
     return values

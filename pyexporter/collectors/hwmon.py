@@ -12,7 +12,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
 from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import resolve_sysfs_path
+from pyexporter.files import decode, read_attribute, read_text, resolve_sysfs_path
 
 _INVALID_NAME_CHARS = re.compile(r"[^a-z0-9:_]")
 _SENSOR_FILENAME = re.compile(r"^(?P<type>[^0-9]+)(?P<id>[0-9]*)?(_(?P<property>.+))?$")
@@ -57,18 +57,10 @@ def explode_sensor_filename(filename: str) -> SensorFile | None:
 
 
 def _read_sensor_value(path: str) -> str | None:
-    # One bounded read: some broken drivers return EAGAIN forever to a read-until-EOF loop.
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        return decode(read_attribute(path, size=128)).strip("\n")
     except OSError:
         return None
-    try:
-        raw = os.read(fd, 128)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return raw.decode("utf-8", errors="replace").strip("\n")
 
 
 def collect_sensor_data(directory: str, data: SensorData) -> None:
@@ -85,8 +77,7 @@ def collect_sensor_data(directory: str, data: SensorData) -> None:
 
 def _read_name_file(directory: str) -> str:
     try:
-        with open(os.path.join(directory, "name"), encoding="utf-8", errors="replace") as fh:
-            return clean_name(fh.read())
+        return clean_name(read_text(os.path.join(directory, "name")))
     except OSError:
         return ""
 

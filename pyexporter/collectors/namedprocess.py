@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable, Iterable
 from typing import NamedTuple, TypeVar
 
@@ -43,7 +42,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
 from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.files import decode, read_generated, read_text
 
 # The kernel reports times in /proc in USER_HZ ticks, fixed at 100 on Linux whatever CONFIG_HZ is;
 # process-exporter (via prometheus/procfs) uses the same constant.
@@ -104,7 +103,7 @@ def parse_stat(data: bytes) -> ProcStat:
         raise CollectorError(f"truncated stat content: {data[:80]!r}")
     try:
         stat = ProcStat(
-            comm=data[open_at + 1:close_at].decode("utf-8", "replace"),
+            comm=decode(data[open_at + 1:close_at]),
             state=fields[_STATE].decode("ascii", "replace"),
             minflt=int(fields[_MINFLT]),
             majflt=int(fields[_MAJFLT]),
@@ -168,20 +167,7 @@ def parse_boot_time(text: str) -> int:
     raise CollectorError("no valid btime line in /proc/stat")
 
 
-def _read(path: str) -> bytes:
-    # os.open/os.read rather than open(): no text decoding or buffer objects, and this runs for
-    # several files of every process on every scrape.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        data = os.read(fd, 16384)
-        if len(data) == 16384:
-            chunks = [data]
-            while chunk := os.read(fd, 65536):
-                chunks.append(chunk)
-            data = b"".join(chunks)
-        return data
-    finally:
-        os.close(fd)
+_read = read_generated
 
 
 class _Exited(Exception):
@@ -262,13 +248,9 @@ class NamedProcessCollector(Collector):
         # Per process: its identity and last counter values; per group: running counter totals.
         self._tracked: dict[int, _Tracked] = {}
         self._totals: dict[str, list[int]] = {}
-        # Concurrent scrapes would otherwise both add the same growth to the totals.
-        self._lock = threading.Lock()
 
     def collect(self) -> Iterable[Metric]:
-        with self._lock:
-            live = self._update()
-            return self._families(live)
+        return self._families(self._update())
 
     def _wanted(self, name: str) -> bool:
         if self.include is None:

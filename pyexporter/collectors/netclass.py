@@ -14,7 +14,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, Flag, collector
 from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import resolve_sysfs_path
+from pyexporter.files import decode, read_attribute, resolve_sysfs_path
 
 IFF_UP = 0x1
 
@@ -82,18 +82,11 @@ def _read_attribute(name: str, directory_fd: int) -> str | None:
     # relative to the interface's directory spares the kernel the walk of the whole path and its
     # symlink for each attribute (2.2 against 3.3 µs an attribute).
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC, dir_fd=directory_fd)
+        return decode(read_attribute(name, directory_fd, 4096)).strip()
     except OSError:
+        # Missing and unreadable attributes (EINVAL for the speed of a down link, EOPNOTSUPP,
+        # EACCES, EISDIR) are absent.
         return None
-    try:
-        raw = os.read(fd, 4096)
-    except OSError:
-        # Unreadable attributes (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES,
-        # EISDIR) are absent.
-        return None
-    finally:
-        os.close(fd)
-    return raw.decode("utf-8", errors="replace").strip()
 
 
 def parse_iface(name: str, attributes: dict[str, str]) -> NetClassIface:

@@ -13,6 +13,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
 from pyexporter.families import GaugeMetricFamily
+from pyexporter.files import decode, open_regular, read_fd
 
 # Looked for in this order under --path.rootfs, as node_exporter does.
 OS_RELEASE_FILES = ("etc/os-release", "usr/lib/os-release")
@@ -131,13 +132,16 @@ class OSCollector(Collector):
     def _release(self) -> OSRelease | None:
         for path in self.candidates:
             try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    key = (path, os.fstat(fh.fileno()).st_mtime_ns)
-                    if key == self._cache_key and self._cache is not None:
-                        return self._cache
-                    release = parse_os_release(fh.read())
+                fd = open_regular(path)
             except FileNotFoundError:
                 continue
+            try:
+                key = (path, os.fstat(fd).st_mtime_ns)
+                if key == self._cache_key and self._cache is not None:
+                    return self._cache
+                release = parse_os_release(decode(read_fd(fd, path)))
+            finally:
+                os.close(fd)
             self._cache_key, self._cache = key, release
             return release
         return None

@@ -248,8 +248,7 @@ class PcideviceCollector(Collector):
         candidates = (self.options["idsfile"],) if self.options["idsfile"] else PCI_IDS_PATHS
         for path in candidates:
             try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    return parse_pci_ids(fh)
+                return parse_pci_ids(read_text(path).splitlines())
             except OSError as err:
                 self.log.debug("cannot open PCI IDs file %s: %s", path, err)
         return PciIds()

@@ -12,7 +12,7 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import Collector, CollectorError, Flag, collector
 from pyexporter.collectors.netclass import parse_go_int
 from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import resolve_sysfs_path
+from pyexporter.files import decode, read_attribute, resolve_sysfs_path
 
 # Metric name -> sysfs attribute, by the scale node_exporter applies.
 _PLAIN = {
@@ -88,8 +88,7 @@ def read_power_supply(name: str, directory: str) -> PowerSupply:
         if os.path.islink(path) or not os.path.isfile(path):
             continue
         try:
-            with open(path, "rb") as fh:
-                raw = fh.read(4096)
+            raw = read_attribute(path, size=4096)
         except FileNotFoundError:
             continue
         except OSError as err:
@@ -97,7 +96,7 @@ def read_power_supply(name: str, directory: str) -> PowerSupply:
             if err.errno in (22, 95, 61):
                 continue
             raise
-        attributes[entry] = raw.decode("utf-8", errors="replace").strip()
+        attributes[entry] = decode(raw).strip()
     return parse_power_supply(name, attributes)
 
 

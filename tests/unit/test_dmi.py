@@ -1,4 +1,10 @@
-from pyexporter.collectors.dmi import dmi_labels, to_valid_utf8
+from pyexporter.collectors.dmi import dmi_labels
+from pyexporter.files import decode
+from pyexporter.files import to_valid_utf8 as valid_text
+
+
+def to_valid_utf8(raw: bytes) -> str:
+    return valid_text(decode(raw))
 
 
 def test_invalid_bytes_become_one_replacement_per_run() -> None:
