@@ -284,6 +284,9 @@ class Scraper:
 
     def _finish(self, job: Job, state: str) -> None:
         job.state = state
+        # Jobs and runs refer to each other; left to the cyclic collector, which runs rarely, the
+        # scrapes' families would stay in memory long after them.
+        job.runs = {}
         self._waiting.discard(job)
         self._job_done.notify_all()
 
@@ -352,6 +355,7 @@ class Scraper:
                         self._finish(job, _COMPLETE)
                         if job.on_done is not None:
                             finished.append(job)
+                run.jobs = []  # see _finish
                 if lane.queued is not None:
                     self._queue.append(lane.queued)
                 if finished:
