@@ -47,6 +47,7 @@ if __package__ in (None, ""):
 
 from benchmarks.common import (  # after the path set-up, for `python benchmarks/stress_connections.py`
     MB,
+    RESULTS,
     Exporter,
     fmt,
     host_info,
@@ -293,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "asyncio's 60 s TLS handshake timeout)")
     parser.add_argument("--no-reference", action="store_true", help="skip node_exporter")
     parser.add_argument("--name", default="stress_connections")
+    parser.add_argument("--results", default=RESULTS, help="directory of the result file")
     args = parser.parse_args(argv)
     raise_file_limit(2 * args.connections + 256)
     with tempfile.TemporaryDirectory(prefix="pyexporter-stress-") as directory:
@@ -305,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settle_s": args.settle,
         "silent_wait_s": args.silent_wait,
         "rows": [asdict(row) for row in rows],
-    })
+    }, directory=args.results)
     print(text)
     print(f"wrote {path}")
     return 0

@@ -22,7 +22,7 @@ from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
 from pyexporter.families import VerbatimFamily
-from pyexporter.files import has_invalid_utf8, to_valid_utf8
+from pyexporter.files import has_invalid_utf8, printable, to_valid_utf8
 
 log = logging.getLogger("pyexporter.exposition")
 
@@ -81,14 +81,20 @@ def _label_text(labels: dict[str, str]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+# Far above a default scrape's few hundred label sets and the 19 000 samples of a host with 1000 disks.
+_REMEMBERED_MAX = 50_000
+
+
 class _SampleTexts:
     """`name{labels} value` for each sample, with the texts of label sets and values remembered:
     nearly all label sets and most values (0, 1, sizes, limits) recur from one scrape to the next.
 
     Remembered in two generations: `rotate`, at the start of each encode, makes the current one
     the previous one and drops the one before; what recurs is carried forward from the previous
-    one. Memory holds at most two encodes' worth. (A cache that stopped admitting entries once
-    full filled up with counter values that never recur, and held them.) Concurrent encodes may
+    one. Memory holds at most two encodes' worth, and at most _REMEMBERED_MAX texts of each kind
+    a generation: a scrape of huge textfiles is formatted, not remembered, past that. (A cache that
+    stopped admitting entries once full filled up with counter values that never recur, and held
+    them; here a generation only lasts one encode.) Concurrent encodes may
     race here; the worst outcome is a text formatted twice. One call per sample, all inline:
     this runs for every sample of every scrape.
     """
@@ -112,7 +118,8 @@ class _SampleTexts:
                 label_text = self.labels_before.get(key)
                 if label_text is None:
                     label_text = _label_text(labels)
-                self.labels[key] = label_text
+                if len(self.labels) < _REMEMBERED_MAX:
+                    self.labels[key] = label_text
         else:
             label_text = ""
         value = sample.value
@@ -125,7 +132,8 @@ class _SampleTexts:
                 value_text = self.values_before.get(value)
                 if value_text is None:
                     value_text = floatToGoString(value)
-                self.values[value] = value_text
+                if len(self.values) < _REMEMBERED_MAX:
+                    self.values[value] = value_text
         return f"{sample.name}{label_text} {value_text}"
 
 
@@ -228,30 +236,22 @@ def valid_utf8(families: list[Metric]) -> list[Metric]:
     (its #3687: invalid bytes become U+FFFD, where 1.5.0 panicked), logged once per family name."""
     fixed: list[Metric] = []
     for family in families:
-        changed = False
-        samples = []
-        for sample in family.samples:
-            labels = sample.labels
-            if any(has_invalid_utf8(value) for value in labels.values()):
-                labels = {name: to_valid_utf8(value) for name, value in labels.items()}
-                changed = True
-            samples.append(sample._replace(name=to_valid_utf8(sample.name), labels=labels))
-        documentation = to_valid_utf8(family.documentation)
-        if not changed and documentation == family.documentation:
+        invalid = [text for text in (family.documentation, *(v for s in family.samples for v in s.labels.values()))
+                   if has_invalid_utf8(text)]
+        if not invalid:
             fixed.append(family)
             continue
         copy = copy_family(family)
-        copy.documentation = documentation
-        copy.samples = samples
+        copy.documentation = to_valid_utf8(family.documentation)
+        copy.samples = [
+            sample._replace(labels={name: to_valid_utf8(value) for name, value in sample.labels.items()})
+            for sample in family.samples
+        ]
         fixed.append(copy)
         if family.name not in _reported_invalid and len(_reported_invalid) < 1000:
             _reported_invalid.add(family.name)
-            value = next(v for s in family.samples for v in s.labels.values() if has_invalid_utf8(v))
-            log.error(
-                "label value is not valid UTF-8; each run of invalid bytes is served as U+FFFD",
-                extra={"kv": {"family": family.name,
-                              "value": value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")}},
-            )
+            log.error("text is not valid UTF-8; each run of invalid bytes is served as U+FFFD",
+                      extra={"kv": {"family": family.name, "text": printable(invalid[0])}})
     return fixed
 
 
@@ -267,11 +267,12 @@ def exposition_names(family: Metric) -> set[str]:
     """Every name FAMILY puts in an exposition in either format: its HELP/TYPE names and the names
     of its samples. Two families sharing one of these would make an exposition invalid."""
     names = {family.name}
-    if type(family) is not VerbatimFamily:
-        if family.type == "counter":
-            names.add(family.name + "_total")
-        elif family.type == "info":
-            names.add(family.name + "_info")
+    if type(family) is VerbatimFamily:
+        names.add(family.conventional().name)  # a counter x_total is an OpenMetrics counter x
+    elif family.type == "counter":
+        names.add(family.name + "_total")
+    elif family.type == "info":
+        names.add(family.name + "_info")
     names.update(sample.name for sample in family.samples)
     return names
 

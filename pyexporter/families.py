@@ -98,6 +98,9 @@ class VerbatimFamily(core.Metric):
     lines. Only counters differ: the other types are encoded alike either way.
     """
 
+    # The files it was read from, for the log line of a family that is dropped.
+    sources: tuple[str, ...] = ()
+
     def conventional(self) -> core.Metric:
         kind = self.type
         name = self.name

@@ -109,6 +109,13 @@ def has_invalid_utf8(text: str) -> bool:
     return _NOT_UTF8.search(text) is not None
 
 
+def printable(text: str) -> str:
+    """TEXT for a log line: bytes that were not UTF-8 written as \\xNN."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def to_valid_utf8(text: str) -> str:
     """Go's strings.ToValidUTF8(text, "\ufffd"): each run of invalid bytes becomes one U+FFFD."""
     return _NOT_UTF8.sub("\ufffd", text)

@@ -1,54 +1,110 @@
 """textfile: metrics from *.prom files in --collector.textfile.directory, as node_exporter's.
 
-Files are parsed with prometheus_client's text parser. A file that cannot be read or parsed, or
-that carries client-side timestamps, is skipped whole and sets node_textfile_scrape_error to 1;
-the other files are still served. Families of one name from several files are merged; a file
-whose HELP for a family disagrees with an earlier file's loses that family (and sets the error).
+Follows node_exporter 1.5's collector/textfile.go; files are parsed by pyexporter.textformat, which
+follows the TextParser of prometheus/common's expfmt/text_parse.go.
+
+- A file that cannot be read or parsed, or that carries client-side timestamps, is skipped whole
+  and sets node_textfile_scrape_error to 1; the other files are still served.
+- Every sample is served under exactly its own name (`# TYPE reqs counter` / `reqs 5` stays `reqs`),
+  in families named as the file's TYPE lines name them, built as VerbatimFamily.
+- Each family of each file is converted as convertMetricFamily converts it: every sample carries
+  every label name the family uses in that file (missing ones empty), summaries and histograms are
+  regrouped per label set in client_golang's order, a histogram ends with a `+Inf` bucket, and
+  `le`/`quantile` values are written as Go formats floats.
+- Families of one name from several files are merged. A file whose HELP for a family disagrees with
+  an earlier file's loses that family (and sets the error); a family without HELP gets "Metric read
+  from <files>". As client_golang's registry does, a later family of a known name whose type or
+  HELP differs, and a series collected twice, are dropped and logged.
+- Where node_exporter 1.5 would crash (a label name starting with `__`, a `gauge_histogram`
+  family), the file is refused instead.
+
+Beyond node_exporter:
+
+- pyexporter's own families always win. A textfile family that would share a name with a family of
+  another collector (`give_way`), with the collector's own two families, or with an earlier textfile
+  family (a histogram `h` and an untyped `h_count`, which client_golang refuses as a collision), is
+  dropped, logged, and reported through node_textfile_scrape_error: two HELP/TYPE blocks for one
+  name make an exposition that Prometheus drops whole.
+- A file larger than --collector.textfile.max-file-size is refused unread (or as soon as it grows
+  past the limit while read), so that one runaway file costs neither the scrape nor the memory.
+- Cost is linear in the number of files and bytes, and only one file's text is held at a time.
 """
 
 from __future__ import annotations
 
+import errno
 import glob
 import math
 import os
-import re
-import stat
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from prometheus_client.core import Metric
+from prometheus_client.samples import Sample
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import METRIC_NAME, GaugeMetricFamily
+from pyexporter import textformat
+from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, FlagValueError, collector
+from pyexporter.exposition import exposition_names
+from pyexporter.families import GaugeMetricFamily, VerbatimFamily
+from pyexporter.files import RefusedFile, open_regular, printable, read_fd
 
-# node_exporter parses with the legacy (pre-UTF-8) name rules; prometheus_client also takes
-# quoted UTF-8 names, so those are refused here to match (metric names by families.METRIC_NAME).
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_META_LINE = re.compile(r"^\s*#\s*(HELP|TYPE)\s+(\S+)")
+# Far above what textfiles hold in practice (they are for a few metrics of batch jobs and cron
+# scripts), so that no file node_exporter serves in earnest is refused; and a bound on the time and
+# memory one runaway file can take, which grow with its size (benchmarks/stress_textfile.py
+# measures both at this limit).
+DEFAULT_MAX_FILE_SIZE = 16 * 1024 * 1024
 
-_SCALAR_TYPES = ("counter", "gauge", "unknown")
-# (family type, sample name suffix) -> the label that must hold a number (a quantile or bucket bound).
-_BOUND_LABEL = {("summary", ""): "quantile", ("histogram", "_bucket"): "le"}
+MTIME_NAME = "node_textfile_mtime_seconds"
+ERROR_NAME = "node_textfile_scrape_error"
+ERROR_HELP = "1 if there was an error opening or reading a file, 0 otherwise"
+# Every name the collector's own families put into an exposition: no textfile family may use them.
+_OWN_NAMES = frozenset({MTIME_NAME, ERROR_NAME})
+
+# The text format's type names as prometheus-client names them.
+_CLIENT_TYPES = {
+    textformat.COUNTER: "counter", textformat.GAUGE: "gauge", textformat.UNTYPED: "unknown",
+    textformat.SUMMARY: "summary", textformat.HISTOGRAM: "histogram",
+}
 
 
 class TextfileError(CollectorError):
     """One .prom file is unusable; the collector skips it and reports the scrape error."""
 
 
-@dataclass(slots=True)
-class ParsedFamily:
-    """One metric family of one file. `name` is prometheus_client's (counters without _total);
-    `help` is None when the file gave none or an empty one (node_exporter treats both alike)."""
-
-    name: str
-    type: str
-    help: str | None
-    samples: list[tuple[str, dict[str, str], float]] = field(default_factory=list)
-    has_timestamp: bool = False
+# Bucket bounds and quantiles recur in every file and every scrape: their texts and values are
+# remembered (a bounded number of them; zero, whose sign matters, and NaN never).
+_REMEMBERED = 4096
+_GO_FLOAT_TEXTS: dict[float, str] = {}
+_BOUND_VALUES: dict[str, float] = {}
 
 
 def format_go_float(value: float) -> str:
     """A float as Go's strconv 'g' shortest format writes it (for le/quantile label values)."""
+    text = _GO_FLOAT_TEXTS.get(value) if value else None
+    if text is None:
+        text = _format_go_float(value)
+        if value and value == value:
+            if len(_GO_FLOAT_TEXTS) >= _REMEMBERED:
+                _GO_FLOAT_TEXTS.clear()
+            _GO_FLOAT_TEXTS[value] = text
+    return text
+
+
+def _bound_value(text: str) -> float:
+    """A quantile or le label value (the parser checked it) as a float."""
+    value = _BOUND_VALUES.get(text)
+    if value is None:
+        value = textformat.parse_go_float(text)
+        if len(_BOUND_VALUES) >= _REMEMBERED:
+            _BOUND_VALUES.clear()
+        _BOUND_VALUES[text] = value
+    return value
+
+
+def _format_go_float(value: float) -> str:
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -73,73 +129,64 @@ def format_go_float(value: float) -> str:
     return f"{prefix}{text[: exponent + 1]}.{text[exponent + 1 :]}"
 
 
-def _check_meta_lines(text: str) -> None:
-    """Refuse repeated HELP or TYPE lines for one name, as node_exporter's parser does."""
-    seen: set[tuple[str, str]] = set()
-    for line in text.splitlines():
-        match = _META_LINE.match(line)
-        if match:
-            key = (match.group(1), match.group(2))
-            if key in seen:
-                raise TextfileError(f"second {key[0]} line for metric name {key[1]!r}")
-            seen.add(key)
+@dataclass(slots=True, eq=False)
+class FileFamily:
+    """One family of one file, converted as node_exporter's convertMetricFamily converts it.
+
+    `type` is prometheus-client's name. `label_names` are the labels every series carries (a
+    summary's quantile and a histogram's le aside). `series_sizes` is None when each sample is a
+    series of its own (counter, gauge, untyped), else the number of samples of each series (one
+    summary or histogram per label set), which follow one another in `samples`."""
+
+    name: str
+    type: str
+    help: str | None
+    label_names: tuple[str, ...]
+    samples: list[Sample]
+    series_sizes: list[int] | None = None
+    path: str = ""
 
 
-def parse_textfile(text: str) -> list[ParsedFamily]:
-    """The families of one .prom file, same-named chunks merged; TextfileError when malformed."""
-    from prometheus_client.parser import text_string_to_metric_families  # only hosts with textfiles need it
-
-    _check_meta_lines(text)
-    families: dict[str, ParsedFamily] = {}
+def parse_textfile(text: str) -> list[textformat.Family]:
+    """The families of one .prom file; TextfileError when node_exporter refuses (or would crash on) it."""
     try:
-        for parsed in text_string_to_metric_families(text):
-            if not METRIC_NAME.match(parsed.name):
-                raise TextfileError(f"invalid metric name {parsed.name!r}")
-            family = families.get(parsed.name)
-            if family is None:
-                family = ParsedFamily(parsed.name, parsed.type, parsed.documentation or None)
-                families[parsed.name] = family
-            elif family.type != parsed.type:
-                raise TextfileError(f"TYPE line for {parsed.name!r} after its samples")
-            for s in parsed.samples:
-                for label in s.labels:
-                    if not _LABEL_NAME.match(label):
-                        raise TextfileError(f"invalid label name {label!r} in {s.name!r}")
-                bound = _BOUND_LABEL.get((parsed.type, s.name.removeprefix(parsed.name)))
-                if bound is not None and bound in s.labels:
-                    # convert_family sorts by it; node_exporter's parser refuses a non-number too.
-                    try:
-                        float(s.labels[bound])
-                    except ValueError:
-                        raise TextfileError(
-                            f"expected a number as {bound} label value of {s.name!r}, got {s.labels[bound][:40]!r}"
-                        ) from None
-                if s.timestamp is not None:
-                    family.has_timestamp = True
-                family.samples.append((s.name, dict(s.labels), float(s.value)))
-    except TextfileError:
-        raise
-    # OverflowError: an integer sample value beyond float range, which Go's ParseFloat refuses too.
-    except (ValueError, IndexError, KeyError, TypeError, OverflowError) as err:
-        raise TextfileError(f"text format parsing error: {err}") from None
-    return list(families.values())
+        return textformat.parse(text)
+    except textformat.TextFormatError as err:
+        raise TextfileError(str(err)) from None
 
 
-def _label_key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(labels.items()))
+def _label_names(family: textformat.Family) -> tuple[str, ...]:
+    names: set[str] = set().union(*(sample.labels for sample in family.samples))
+    bound = textformat.BOUND_LABEL.get(family.type or "")
+    if bound is not None:
+        names.discard(bound)
+    for name in names:
+        if name.startswith("__"):
+            # client_golang reserves these; node_exporter 1.5 panics on them (MustNewConstMetric).
+            raise TextfileError(f"label name {textformat.quote(name)} of metric {textformat.quote(family.name)} "
+                                "is reserved: names starting with __ are for Prometheus's own use")
+    return tuple(sorted(names))
 
 
-def _filled(labels: dict[str, str], names: Sequence[str]) -> dict[str, str]:
-    """Labels sorted by name, with every name of the family present (missing ones empty)."""
-    return {name: labels.get(name, "") for name in names}
-
-
-def _scalar_samples(family: ParsedFamily, names: Sequence[str]) -> list[tuple[str, dict[str, str], float]]:
-    return [(name, _filled(labels, names), value) for name, labels, value in family.samples]
+def _scalar_samples(family: textformat.Family, names: tuple[str, ...]) -> list[Sample]:
+    name = family.name
+    if not names:
+        return [Sample(name, labels, value) for _, labels, value, _ in family.samples]
+    width = len(names)
+    if all(len(labels) == width for _, labels, _, _ in family.samples):
+        # Every sample has every label already: the parsed labels are used as they are.
+        return [Sample(name, labels, value) for _, labels, value, _ in family.samples]
+    template = dict.fromkeys(names, "")
+    out = []
+    for _, labels, value, _ in family.samples:
+        filled = template.copy()
+        filled.update(labels)
+        out.append(Sample(name, filled, value))
+    return out
 
 
 @dataclass(slots=True)
-class _Group:
+class _Series:
     """One label set of a summary or histogram: its quantiles or buckets, sum and count."""
 
     labels: dict[str, str]
@@ -149,53 +196,67 @@ class _Group:
 
 
 def _regrouped(
-    family: ParsedFamily, names: Sequence[str], point_name: str, point_label: str, close_with_inf: bool
-) -> list[tuple[str, dict[str, str], float]]:
-    """A summary's or histogram's samples regrouped per label set, in client_golang's order."""
-    groups: dict[tuple[tuple[str, str], ...], _Group] = {}
-
-    def group(labels: dict[str, str]) -> _Group:
-        base = _filled(labels, names)
-        return groups.setdefault(_label_key(base), _Group(base))
-
-    for name, labels, value in family.samples:
-        if name == point_name and point_label in labels:
-            rest = {k: v for k, v in labels.items() if k != point_label}
-            group(rest).points[float(labels[point_label])] = value
-        elif name == family.name + "_sum":
-            group(labels).sum = value
-        elif name == family.name + "_count":
-            group(labels).count = value
-    out: list[tuple[str, dict[str, str], float]] = []
-    for g in groups.values():
+    family: textformat.Family, names: tuple[str, ...], point_name: str, bound: str, close_with_inf: bool
+) -> tuple[list[Sample], list[int]]:
+    """A summary's or histogram's samples regrouped per label set, in client_golang's order: the
+    quantiles or buckets by bound, then _sum and _count. Go's parser attaches to one series every
+    sample of its label set, whatever its name: `NAME_sum`/`NAME_count` set the sum or count, any
+    other (NAME, or NAME_bucket of a histogram) adds the point its bound label names, or nothing
+    when it has none or it is NaN; the series exists either way."""
+    sum_name, count_name = family.name + "_sum", family.name + "_count"
+    template = dict.fromkeys(names, "")
+    # By the labels as written, as Go's parser groups them (LabelsToSignature): two label sets that
+    # differ only by a label one of them lacks are two series, the same once filled, and the later
+    # one is dropped as collected twice.
+    series: dict[frozenset[tuple[str, str]], _Series] = {}
+    for sample_name, labels, value, _ in family.samples:
+        point = labels.get(bound)
+        key = frozenset(labels.items())
+        if point is not None:
+            key = key - {(bound, point)}
+        one = series.get(key)
+        if one is None:
+            filled = template.copy()
+            filled.update(labels)
+            filled.pop(bound, None)
+            one = series[key] = _Series(filled)
+        if sample_name == sum_name:
+            one.sum = value
+        elif sample_name == count_name:
+            one.count = value
+        elif point is not None:
+            where = _bound_value(point)
+            if not math.isnan(where):
+                one.points[where] = value
+    out: list[Sample] = []
+    sizes: list[int] = []
+    for one in series.values():
         # client_golang's encoder always ends a histogram with an +Inf bucket holding the count.
-        if close_with_inf and math.inf not in g.points:
-            g.points[math.inf] = float(g.count)
-        for point in sorted(g.points):
-            out.append((point_name, {**g.labels, point_label: format_go_float(point)}, g.points[point]))
-        out.append((family.name + "_sum", dict(g.labels), float(g.sum)))
-        out.append((family.name + "_count", dict(g.labels), float(g.count)))
-    return out
+        if close_with_inf and math.inf not in one.points:
+            one.points[math.inf] = one.count
+        for where in sorted(one.points):
+            out.append(Sample(point_name, {**one.labels, bound: format_go_float(where)}, one.points[where]))
+        out.append(Sample(sum_name, one.labels, one.sum))
+        out.append(Sample(count_name, one.labels, one.count))
+        sizes.append(len(one.points) + 2)
+    return out, sizes
 
 
-def _summary_samples(family: ParsedFamily, names: Sequence[str]) -> list[tuple[str, dict[str, str], float]]:
-    return _regrouped(family, names, family.name, "quantile", close_with_inf=False)
-
-
-def _histogram_samples(family: ParsedFamily, names: Sequence[str]) -> list[tuple[str, dict[str, str], float]]:
-    return _regrouped(family, names, family.name + "_bucket", "le", close_with_inf=True)
-
-
-def convert_family(family: ParsedFamily) -> list[tuple[str, dict[str, str], float]]:
-    """node_exporter's samples for one family: every sample carries every label name the family
-    uses (empty when it had none), summaries and histograms regrouped per label set."""
-    reserved = {"quantile"} if family.type == "summary" else {"le"} if family.type == "histogram" else set()
-    names = sorted({k for _, labels, _ in family.samples for k in labels} - reserved)
-    if family.type == "summary":
-        return _summary_samples(family, names)
-    if family.type == "histogram":
-        return _histogram_samples(family, names)
-    return _scalar_samples(family, names)
+def convert_family(family: textformat.Family) -> FileFamily:
+    """node_exporter's samples for one family of one file (convertMetricFamily); TextfileError for
+    what client_golang refuses."""
+    names = _label_names(family)
+    kind = family.type
+    if kind == textformat.SUMMARY:
+        samples, sizes = _regrouped(family, names, family.name, "quantile", close_with_inf=False)
+        return FileFamily(family.name, "summary", family.help, names, samples, sizes)
+    if kind == textformat.HISTOGRAM:
+        samples, sizes = _regrouped(family, names, family.name + "_bucket", "le", close_with_inf=True)
+        return FileFamily(family.name, "histogram", family.help, names, samples, sizes)
+    client_type = _CLIENT_TYPES.get(kind or "")
+    if client_type is None:
+        raise TextfileError(f"unexpected type {kind!r} for metric name {textformat.quote(family.name)}")
+    return FileFamily(family.name, client_type, family.help, names, _scalar_samples(family, names))
 
 
 def expand_directories(patterns: Iterable[str]) -> list[str]:
@@ -212,6 +273,32 @@ def _clean_join(directory: str, name: str) -> str:
     return os.path.normpath(os.path.join(directory, name))
 
 
+def _series_keys(entry: FileFamily) -> list[object]:
+    """The identity of each series of ENTRY (its label values, in `label_names` order), in order."""
+    names = entry.label_names
+    if entry.series_sizes is None:
+        if not names:
+            return [()] * len(entry.samples)
+        return list(map(itemgetter(*names), (sample.labels for sample in entry.samples)))
+    keys: list[object] = []
+    position = 0
+    for size in entry.series_sizes:
+        # A series' _sum sample carries exactly its label set.
+        labels = entry.samples[position + size - 2].labels
+        keys.append(tuple(labels[name] for name in names))
+        position += size
+    return keys
+
+
+def _served_names(name: str, client_type: str) -> tuple[str, ...]:
+    """Every name a textfile family of NAME and CLIENT_TYPE puts into an exposition."""
+    if client_type == "summary":
+        return (name, name + "_sum", name + "_count")
+    if client_type == "histogram":
+        return (name, name + "_bucket", name + "_sum", name + "_count")
+    return (name,)
+
+
 @collector(
     "textfile",
     flags=[
@@ -220,59 +307,128 @@ def _clean_join(directory: str, name: str) -> str:
             "Directory to read text files with metrics from, supports glob matching. (repeatable)",
             (),
             "list",
-        )
+        ),
+        Flag(
+            "max-file-size",
+            "Largest .prom file to read, in bytes; a larger file is skipped with an error (0: no limit).",
+            DEFAULT_MAX_FILE_SIZE,
+            "int",
+        ),
     ],
 )
 class TextfileCollector(Collector):
+    gives_way = True
+
     def __init__(self, ctx: CollectorContext) -> None:
         super().__init__(ctx)
         self.patterns: tuple[str, ...] = tuple(self.options["directory"])
+        max_file_size = int(self.options["max-file-size"])
+        if max_file_size < 0:
+            raise FlagValueError(
+                f"--collector.textfile.max-file-size must be 0 (no limit) or a number of bytes, not {max_file_size}"
+            )
+        self.max_file_size = max_file_size
 
-    def _read_file(self, path: str) -> tuple[list[ParsedFamily], float]:
-        # Non-blocking open and a regular-file check: a FIFO or device named *.prom would otherwise
-        # hold the scrape, and every scrape after it, forever.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        with open(fd, encoding="utf-8", errors="replace") as fh:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise TextfileError("not a regular file")
-            families = parse_textfile(fh.read())
-            if any(f.has_timestamp for f in families):
-                raise TextfileError("contains unsupported client-side timestamps, skipping entire file")
+    # -- one file --------------------------------------------------------------------------------
+
+    def _refusal(self, path: str, err: OSError) -> TextfileError:
+        if isinstance(err, RefusedFile):
+            if os.path.isdir(path):
+                # As Go's read(2) of a directory reports it.
+                return TextfileError(f"failed to read textfile data from {textformat.quote(path)}: "
+                                     f"{os.strerror(errno.EISDIR)}")
+            return TextfileError(f"failed to open textfile data file {textformat.quote(path)}: not a regular file")
+        return TextfileError(f"failed to open textfile data file {textformat.quote(path)}: {err.strerror or err}")
+
+    def _too_large(self, path: str, size: str) -> TextfileError:
+        return TextfileError(
+            f"textfile {textformat.quote(path)} is {size} bytes, more than the {self.max_file_size} bytes "
+            "that --collector.textfile.max-file-size allows; skipping entire file"
+        )
+
+    def _read_file(self, path: str) -> tuple[list[FileFamily], float]:
+        """The converted families of one file and its mtime; TextfileError when it is skipped."""
+        try:
+            fd = open_regular(path)
+        except OSError as err:
+            raise self._refusal(path, err) from None
+        try:
+            limit = self.max_file_size or sys.maxsize
+            size = os.fstat(fd).st_size
+            if size > limit:
+                raise self._too_large(path, str(size))
+            try:
+                raw = read_fd(fd, path, limit)
+            except RefusedFile:
+                # It grew while being read.
+                raise self._too_large(path, f"more than {limit}") from None
+            except OSError as err:
+                raise TextfileError(f"failed to read textfile data from {textformat.quote(path)}: "
+                                    f"{err.strerror or err}") from None
+            text = raw.decode("utf-8", "surrogateescape")
+            del raw
+            try:
+                parsed = textformat.parse(text)
+            except textformat.TextFormatError as err:
+                raise TextfileError(f"failed to parse textfile data from {textformat.quote(path)}: {err}") from None
+            del text
+            if any(family.has_timestamp for family in parsed):
+                raise TextfileError(
+                    f"textfile {textformat.quote(path)} contains unsupported client-side timestamps, "
+                    "skipping entire file"
+                )
+            converted = []
+            for family in parsed:
+                try:
+                    converted.append(convert_family(family))
+                except TextfileError as err:
+                    raise TextfileError(
+                        f"failed to convert textfile data from {textformat.quote(path)}: {err}"
+                    ) from None
+                family.samples = []  # the parsed records go as soon as they are converted
             # Stat only once parsed, so a broken file never looks fresh.
-            mtime = float(os.fstat(fd).st_mtime_ns // 1_000_000_000)
-        return families, mtime
+            mtime_ns = os.fstat(fd).st_mtime_ns
+        finally:
+            os.close(fd)
+        for entry in converted:
+            entry.path = path
+        # Whole seconds, as Go's UnixNano() / 1e9 (integer division, towards zero).
+        seconds = abs(mtime_ns) // 1_000_000_000
+        return converted, float(seconds if mtime_ns >= 0 else -seconds)
+
+    # -- one scrape ------------------------------------------------------------------------------
 
     def collect(self) -> Iterable[Metric]:
         errored = False
-        accepted: list[ParsedFamily] = []
+        entries: dict[str, list[FileFamily]] = {}
         files_of: dict[str, list[str]] = {}
         helps: dict[str, tuple[str, str | None]] = {}  # name -> (first help, conflicting help)
         mtimes: dict[str, float] = {}
 
         for directory in expand_directories(self.patterns):
             try:
-                names = sorted(os.listdir(directory))
+                names = os.listdir(directory)
             except OSError as err:
                 if directory != "":
                     errored = True
                     self.log.error(
                         "failed to read textfile collector directory",
-                        extra={"kv": {"path": directory, "err": str(err)}},
+                        extra={"kv": {"path": printable(directory), "err": printable(str(err))}},
                     )
                 continue
-            for name in names:
-                if not name.endswith(".prom"):
-                    continue
+            # Go's os.ReadDir order: by the bytes of the name.
+            for name in sorted((n for n in names if n.endswith(".prom")), key=os.fsencode):
                 path = _clean_join(directory, name)
                 try:
-                    families, mtime = self._read_file(path)
-                except (OSError, TextfileError) as err:
+                    converted, mtime = self._read_file(path)
+                except (OSError, CollectorError) as err:
                     errored = True
                     self.log.error(
-                        "failed to collect textfile data", extra={"kv": {"file": path, "err": str(err)}}
+                        "failed to collect textfile data",
+                        extra={"kv": {"file": printable(path), "err": printable(str(err))}},
                     )
                     continue
-                for family in families:
+                for family in converted:
                     seen = helps.get(family.name)
                     if seen is not None and (
                         (family.help is not None and seen[0] != family.help) or seen[1] is not None
@@ -285,59 +441,121 @@ class TextfileCollector(Collector):
                                 "metric": family.name,
                                 "original_help_text": seen[0],
                                 "new_help_text": family.help or "",
-                                "file": files_of[family.name][0],
+                                "file": printable(files_of[family.name][0]),
                             }},
                         )
                         continue
                     if family.help is not None:
                         helps[family.name] = (family.help, None)
                     files_of.setdefault(family.name, []).append(path)
-                    accepted.append(family)
+                    entries.setdefault(family.name, []).append(family)
                 mtimes[path] = mtime
 
-        yield from self._families(accepted, files_of)
+        served, collided = self._families(entries, files_of)
+        yield from served
 
         if mtimes:
             mtime_family = GaugeMetricFamily(
-                "node_textfile_mtime_seconds", "Unixtime mtime of textfiles successfully read.", labels=["file"]
+                MTIME_NAME, "Unixtime mtime of textfiles successfully read.", labels=["file"]
             )
-            for path in sorted(mtimes):
+            for path in sorted(mtimes, key=os.fsencode):
                 mtime_family.add_metric([path], mtimes[path])
             yield mtime_family
-        yield GaugeMetricFamily(
-            "node_textfile_scrape_error",
-            "1 if there was an error opening or reading a file, 0 otherwise",
-            value=1.0 if errored else 0.0,
-        )
+        yield GaugeMetricFamily(ERROR_NAME, ERROR_HELP, value=1.0 if errored or collided else 0.0)
 
-    def _families(self, accepted: list[ParsedFamily], files_of: dict[str, list[str]]) -> Iterable[Metric]:
-        """One family per name; as client_golang's registry does, a later family of a known name
-        whose type or HELP differs, or a sample repeating a label set, is dropped and logged."""
-        merged: dict[str, tuple[Metric, set[tuple[str, tuple[tuple[str, str], ...]]]]] = {}
-        for family in accepted:
-            help_text = family.help
-            if help_text is None:
-                help_text = "Metric read from " + ", ".join(files_of[family.name])
-            entry = merged.get(family.name)
-            if entry is None:
-                entry = (Metric(family.name, help_text, family.type), set())
-                merged[family.name] = entry
-            metric, seen = entry
-            if metric.type != family.type or metric.documentation != help_text:
+    def _families(
+        self, entries: dict[str, list[FileFamily]], files_of: dict[str, list[str]]
+    ) -> tuple[list[Metric], bool]:
+        """One family per name, and whether any was dropped for a name another family serves.
+
+        As client_golang's registry does, a later family of a known name whose type or HELP differs
+        is dropped and logged, and so is a series (a sample, or a summary or histogram of one label
+        set) already collected with the same name and label values."""
+        out: list[Metric] = []
+        served: dict[str, str] = dict.fromkeys(_OWN_NAMES, "")  # exposition name -> family name
+        collided = False
+        for name, group in entries.items():
+            files = files_of[name]
+            first = group[0]
+            generated = None
+            if any(entry.help is None for entry in group):
+                generated = "Metric read from " + ", ".join(files)
+            help_text = first.help if first.help is not None else generated
+            assert help_text is not None
+            clash = [n for n in _served_names(name, first.type) if n in served]
+            if clash:
+                collided = True
+                other = served[clash[0]]
                 self.log.error(
-                    "textfile metric family conflicts with an earlier one; dropping it",
-                    extra={"kv": {"metric": family.name, "type": family.type, "help": help_text}},
+                    "textfile metric family dropped: its name is served by another family",
+                    extra={"kv": {"metric": name, "name": clash[0],
+                                  "other": other or "the textfile collector's own metrics",
+                                  "files": printable(", ".join(files))}},
                 )
                 continue
-            for name, labels, value in convert_family(family):
-                key = (name, _label_key(labels))
-                if key in seen:
+            family = VerbatimFamily(name, help_text, first.type)
+            samples: list[Sample] = []
+            seen: dict[tuple[str, ...], set[object]] = {}
+            for entry in group:
+                entry_help = entry.help if entry.help is not None else generated
+                if entry.type != first.type or entry_help != help_text:
                     self.log.error(
-                        "textfile metric collected before with the same name and label values",
-                        extra={"kv": {"metric": name, "labels": labels}},
+                        "textfile metric family conflicts with an earlier one; dropping it",
+                        extra={"kv": {"metric": name, "type": entry.type, "help": entry_help,
+                                      "file": printable(entry.path)}},
                     )
                     continue
-                seen.add(key)
-                metric.add_sample(name, labels, value)
-        for metric, _ in merged.values():
-            yield metric
+                keys = seen.setdefault(entry.label_names, set())
+                entry_keys = _series_keys(entry)
+                fresh = set(entry_keys)
+                if len(fresh) == len(entry_keys) and keys.isdisjoint(fresh):
+                    keys |= fresh
+                    samples.extend(entry.samples)
+                    continue
+                sizes = entry.series_sizes or [1] * len(entry_keys)
+                position = 0
+                repeated: list[dict[str, str]] = []
+                for size, key in zip(sizes, entry_keys, strict=True):
+                    if key in keys:
+                        # The last but one sample of a series, a plain sample or a _sum, has its labels.
+                        repeated.append(entry.samples[position + size - 2 if size > 1 else position].labels)
+                    else:
+                        keys.add(key)
+                        samples.extend(entry.samples[position:position + size])
+                    position += size
+                # One line for all of them: a file may repeat a series thousands of times.
+                self.log.error(
+                    "textfile metric collected before with the same name and label values",
+                    extra={"kv": {"metric": name, "labels": repeated[0], "series": len(repeated),
+                                  "file": printable(entry.path)}},
+                )
+            family.samples = samples
+            family.sources = tuple(files)
+            for served_name in _served_names(name, first.type):
+                served[served_name] = name
+            out.append(family)
+        return out, collided
+
+    # -- after the gather ------------------------------------------------------------------------
+
+    def give_way(self, families: list[Metric], taken: AbstractSet[str]) -> list[Metric]:
+        """FAMILIES without the textfile families that would share a name with a family another
+        collector serves (TAKEN), each dropped one logged and reported as a scrape error."""
+        kept: list[Metric] = []
+        dropped = False
+        for family in families:
+            if type(family) is VerbatimFamily:
+                clash = sorted(name for name in exposition_names(family) if name in taken)
+                if clash:
+                    dropped = True
+                    self.log.error(
+                        "textfile metric family dropped: pyexporter collects that name itself",
+                        extra={"kv": {"metric": family.name, "name": clash[0],
+                                      "files": printable(", ".join(family.sources))}},
+                    )
+                    continue
+            kept.append(family)
+        if not dropped:
+            return families
+        # The error gauge is replaced, never changed: the families may be shared between scrapes.
+        return [GaugeMetricFamily(ERROR_NAME, ERROR_HELP, value=1.0) if f.name == ERROR_NAME else f for f in kept]

@@ -1,15 +1,53 @@
 import logging
 import os
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from prometheus_client.core import Metric, SummaryMetricFamily
 
+from pyexporter.collectors import FlagValueError, load_all
 from pyexporter.collectors.textfile import TextfileCollector
+from pyexporter.exposition import encode, exposition_names, merge
+from pyexporter.families import CounterMetricFamily, GaugeMetricFamily, VerbatimFamily
 from pyexporter.paths import Paths
 from tests.helpers import FIXTURES, SHARED_FIXTURES, exposition, run_collector, sample, samples
 
 PROM = os.path.join(FIXTURES, "textfile", "prom")
 UPSTREAM_CASES = os.path.join(SHARED_FIXTURES, "textfile")
+
+
+class _Records(logging.Handler):
+    """Records of the textfile collector's logger, attached directly: setup_logging (run by other
+    tests) stops propagation to the root logger that caplog listens on."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def kv(self, message: str) -> list[dict[str, object]]:
+        return [r.kv for r in self.records if message in r.getMessage()]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def records() -> Iterator[_Records]:
+    handler = _Records()
+    logger = logging.getLogger("pyexporter.collector.textfile")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def _collector(directory: str | Path, **options: object) -> TextfileCollector:
+    built = load_all()["textfile"].build(Paths(), {"directory": str(directory), **options})
+    assert isinstance(built, TextfileCollector)
+    return built
 
 
 def test_default_directory_emits_only_scrape_error() -> None:
@@ -37,35 +75,34 @@ def test_good_directory() -> None:
     assert "# TYPE jobs_total counter\n" in text
 
 
-def test_malformed_file_sets_error_and_keeps_good_files(caplog: pytest.LogCaptureFixture) -> None:
+def test_malformed_file_sets_error_and_keeps_good_files(records: _Records) -> None:
     bad = os.path.join(PROM, "bad")
-    with caplog.at_level(logging.ERROR):
-        families = run_collector("textfile", Paths(), {"directory": bad})
+    families = run_collector("textfile", Paths(), {"directory": bad})
     assert sample(families, "node_textfile_scrape_error") == 1
     assert sample(families, "fine") == 1
     names = {k[0] for k in samples(families)}
     assert "x" not in names and "stamped" not in names
     files = {dict(k[1])["file"] for k in samples(families) if k[0] == "node_textfile_mtime_seconds"}
     assert files == {os.path.join(bad, "ok.prom")}
-    logged = {r.kv["file"] for r in caplog.records if hasattr(r, "kv") and "file" in r.kv}  # type: ignore[attr-defined]
+    logged = {kv["file"] for kv in records.kv("failed to collect textfile data")}
     assert logged == {os.path.join(bad, "broken.prom"), os.path.join(bad, "stamped.prom")}
 
 
 def test_repeatable_and_glob_directories() -> None:
     families = run_collector(
-        "textfile", None, {"directory": [os.path.join(PROM, "go*"), os.path.join(PROM, "bad")]}
+        "textfile", Paths(), {"directory": [os.path.join(PROM, "go*"), os.path.join(PROM, "bad")]}
     )
     assert sample(families, "plain") == 7
     assert sample(families, "fine") == 1
     assert sample(families, "node_textfile_scrape_error") == 1
 
 
-def test_missing_directory_is_an_error(tmp_path) -> None:
+def test_missing_directory_is_an_error(tmp_path: Path) -> None:
     families = run_collector("textfile", Paths(), {"directory": str(tmp_path / "nope")})
     assert samples(families) == {("node_textfile_scrape_error", frozenset()): 1.0}
 
 
-def test_mtime_is_whole_seconds(tmp_path) -> None:
+def test_mtime_is_whole_seconds(tmp_path: Path) -> None:
     path = tmp_path / "m.prom"
     path.write_text("m 1\n")
     os.utime(path, (1_700_000_000.75, 1_700_000_000.75))
@@ -73,7 +110,7 @@ def test_mtime_is_whole_seconds(tmp_path) -> None:
     assert sample(families, "node_textfile_mtime_seconds", file=str(path)) == 1_700_000_000
 
 
-def _parse_exposition(text: str) -> tuple[dict[str, str], dict[tuple[str, frozenset], float]]:
+def _parse_exposition(text: str) -> tuple[dict[str, str], dict[tuple[str, frozenset[tuple[str, str]]], float]]:
     from prometheus_client.parser import text_string_to_metric_families
 
     helps, values = {}, {}
@@ -94,7 +131,7 @@ UPSTREAM = sorted(
 
 @pytest.mark.skipif(not UPSTREAM, reason="../shared fixtures absent")
 @pytest.mark.parametrize("case", UPSTREAM)
-def test_upstream_textfile_case(case: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upstream_textfile_case(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Upstream runs each case from its collector/ folder as fixtures/textfile/NAME; copying the
     # case to the same relative path makes file labels and generated HELP comparable verbatim.
     monkeypatch.chdir(tmp_path)
@@ -116,7 +153,7 @@ def test_collector_class_registered() -> None:
     assert TextfileCollector.name == "textfile"
 
 
-def test_a_fifo_named_prom_is_refused_not_waited_on(tmp_path) -> None:
+def test_a_fifo_named_prom_is_refused_not_waited_on(tmp_path: Path) -> None:
     import os
 
     (tmp_path / "good.prom").write_text("good_metric 1\n")
@@ -125,3 +162,282 @@ def test_a_fifo_named_prom_is_refused_not_waited_on(tmp_path) -> None:
     values = samples(families)
     assert values[("good_metric", frozenset())] == 1
     assert values[("node_textfile_scrape_error", frozenset())] == 1
+
+
+# --- exact names (class 5) ------------------------------------------------------------------------
+
+
+def test_every_sample_is_served_under_its_own_name(tmp_path: Path) -> None:
+    (tmp_path / "a.prom").write_text(
+        "# HELP reqs Requests.\n# TYPE reqs counter\nreqs 5\n"
+        "# TYPE done_total counter\ndone_total 2\n"
+        "# TYPE x counter\nx_total 3\nx 4\n"
+    )
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    assert all(type(f) is VerbatimFamily for f in families if not f.name.startswith("node_textfile_"))
+    text = exposition(families)
+    for block in ("# HELP reqs Requests.\n# TYPE reqs counter\nreqs 5.0\n",
+                  "# TYPE done_total counter\ndone_total 2.0\n",
+                  "# TYPE x counter\nx 4.0\n",
+                  "# TYPE x_total untyped\nx_total 3.0\n"):
+        assert block in text
+    merged, _ = merge(families)
+    openmetrics = encode(merged, "application/openmetrics-text; version=1.0.0")[0].decode()
+    # OpenMetrics counters must end in _total: `reqs` is served as unknown, `done_total` as `done`.
+    assert "# TYPE reqs unknown\nreqs 5.0\n" in openmetrics
+    assert "# TYPE done counter\ndone_total 2.0\n" in openmetrics
+
+
+def test_series_collected_twice_keep_the_first(tmp_path: Path, records: _Records) -> None:
+    (tmp_path / "a.prom").write_text('m{a="1"} 1\nm{a="1"} 9\nn 1\n')
+    (tmp_path / "b.prom").write_text('m{a="1"} 2\nm{a="2"} 3\n# TYPE h histogram\nh_bucket{y="",le="1"} 1\nh_sum 300\n')
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    assert sample(families, "m", a="1") == 1
+    assert sample(families, "m", a="2") == 3
+    # {y=""} and {} are one series once filled; the second (with the sum) is dropped, as Go does.
+    assert sample(families, "h_sum", y="") == 0
+    logged = records.kv("collected before with the same name and label values")
+    assert [(kv["metric"], kv["series"], kv["labels"]) for kv in logged] == [
+        ("m", 1, {"a": "1"}), ("m", 1, {"a": "1"}), ("h", 1, {"y": ""})]
+    assert sample(families, "node_textfile_scrape_error") == 0
+
+
+def test_one_summary_per_label_set_across_files(tmp_path: Path) -> None:
+    (tmp_path / "a.prom").write_text('# TYPE s summary\ns{quantile="0.5"} 1\ns_count 1\n')
+    (tmp_path / "b.prom").write_text('# TYPE s summary\ns{quantile="0.99"} 2\ns_count 2\ns_sum{x="1"} 3\n')
+    values = samples(run_collector("textfile", Paths(), {"directory": str(tmp_path)}))
+    # b.prom's summary of the same (empty) label set is dropped whole, its 0.99 quantile too.
+    assert ("s", frozenset({("quantile", "0.99")})) not in values
+    assert values[("s_count", frozenset())] == 1
+    assert values[("s_sum", frozenset({("x", "1")}))] == 3
+
+
+def test_help_of_a_family_without_help_names_every_file(tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.prom").write_text(f'm{{f="{name}"}} 1\n')
+    [family] = [f for f in run_collector("textfile", Paths(), {"directory": str(tmp_path)}) if f.name == "m"]
+    paths = ", ".join(str(tmp_path / f"{name}.prom") for name in ("a", "b", "c"))
+    assert family.documentation == f"Metric read from {paths}"
+    assert len(family.samples) == 3
+
+
+def test_help_given_in_one_file_and_missing_in_another(tmp_path: Path, records: _Records) -> None:
+    # node_exporter gives the second family "Metric read from a, b", which its registry refuses.
+    (tmp_path / "a.prom").write_text("# HELP m Mine.\nm 1\n")
+    (tmp_path / "b.prom").write_text('m{x="2"} 2\n')
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    assert samples([f for f in families if f.name == "m"]) == {("m", frozenset()): 1.0}
+    assert records.kv("conflicts with an earlier one")[0]["file"] == str(tmp_path / "b.prom")
+
+
+# --- built-in families win (class 4) --------------------------------------------------------------
+
+
+def _builtins() -> list[Metric]:
+    success = GaugeMetricFamily("node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
+                                labels=["collector"])
+    success.add_metric(["cpu"], 1)
+    cpu = CounterMetricFamily("process_cpu_seconds", "Total user and system CPU time spent in seconds.", value=3)
+    switches = CounterMetricFamily("node_context_switches_total", "Total number of context switches.", value=9)
+    rpc = SummaryMetricFamily("node_rpc_latency", "A built-in summary.", count_value=1, sum_value=2)
+    return [success, cpu, switches, rpc]
+
+
+def _taken(families: list[Metric]) -> set[str]:
+    return set().union(*(exposition_names(f) for f in families))
+
+
+def test_give_way_drops_textfile_families_that_pyexporter_collects(tmp_path: Path, records: _Records) -> None:
+    (tmp_path / "own.prom").write_text(
+        'node_scrape_collector_success{collector="cpu"} 0\n'
+        "process_cpu_seconds_total 5\n"
+        "# TYPE node_context_switches_total counter\nnode_context_switches_total 7\n"
+        "node_rpc_latency_count 4\n"
+        "# HELP mine Kept.\nmine 1\n"
+        "# TYPE node_rpc_latency_bucket histogram\nnode_rpc_latency_bucket_bucket{le=\"1\"} 1\n"
+    )
+    (tmp_path / "z.prom").write_text("process_cpu_seconds_total 6\n")
+    collector = _collector(tmp_path)
+    assert TextfileCollector.gives_way
+    produced = list(collector.collect())
+    before = [(f.name, list(f.samples)) for f in produced]
+    served = collector.give_way(produced, _taken(_builtins()))
+
+    assert [f.name for f in served] == ["mine", "node_rpc_latency_bucket", "node_textfile_mtime_seconds",
+                                        "node_textfile_scrape_error"]
+    assert sample(served, "node_textfile_scrape_error") == 1
+    # Nothing given in was changed: the families may be shared with another scrape.
+    assert [(f.name, list(f.samples)) for f in produced] == before
+    assert sample(produced, "node_textfile_scrape_error") == 0
+    dropped = records.kv("pyexporter collects that name itself")
+    assert [(kv["metric"], kv["name"]) for kv in dropped] == [
+        ("node_scrape_collector_success", "node_scrape_collector_success"),
+        ("process_cpu_seconds_total", "process_cpu_seconds_total"),
+        # Its OpenMetrics name: a counter node_context_switches, as the built-in one.
+        ("node_context_switches_total", "node_context_switches"),
+        ("node_rpc_latency_count", "node_rpc_latency_count"),
+    ]
+    assert dropped[1]["files"] == f"{tmp_path / 'own.prom'}, {tmp_path / 'z.prom'}"
+    # The exposition is valid: one HELP/TYPE block per name.
+    text = exposition([*_builtins(), *served])
+    assert text.count("# TYPE node_scrape_collector_success ") == 1
+    assert text.count("# TYPE process_cpu_seconds_total ") == 1
+
+
+def test_give_way_without_clashes_returns_the_families_as_they_are(tmp_path: Path) -> None:
+    (tmp_path / "a.prom").write_text("mine 1\n")
+    collector = _collector(tmp_path)
+    produced = list(collector.collect())
+    assert collector.give_way(produced, _taken(_builtins())) is produced
+
+
+def test_give_way_keeps_the_collectors_own_families(tmp_path: Path) -> None:
+    (tmp_path / "a.prom").write_text("mine 1\n")
+    collector = _collector(tmp_path)
+    produced = list(collector.collect())
+    taken = {"mine", "node_textfile_mtime_seconds", "node_textfile_scrape_error"}
+    assert [f.name for f in collector.give_way(produced, taken)] == [
+        "node_textfile_mtime_seconds", "node_textfile_scrape_error"]
+
+
+def test_textfile_families_may_not_take_the_collectors_own_names(tmp_path: Path, records: _Records) -> None:
+    (tmp_path / "a.prom").write_text("node_textfile_scrape_error 0\nnode_textfile_mtime_seconds 1\nok 1\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    assert [f.name for f in families] == ["ok", "node_textfile_mtime_seconds", "node_textfile_scrape_error"]
+    assert sample(families, "node_textfile_scrape_error") == 1
+    assert len(records.kv("served by another family")) == 2
+
+
+def test_textfile_families_that_collide_with_each_other(tmp_path: Path, records: _Records) -> None:
+    # client_golang refuses a histogram `h` next to an untyped `h_count`: the later one goes.
+    (tmp_path / "a.prom").write_text('# TYPE h histogram\nh_bucket{le="1"} 1\nh_count 1\n')
+    (tmp_path / "b.prom").write_text("h_count 5\n# TYPE s summary\ns_sum 1\ns_bucket 2\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    assert sample(families, "h_count") == 1
+    assert [f.name for f in families if not f.name.startswith("node_")] == ["h", "s", "s_bucket"]
+    [kv] = records.kv("served by another family")
+    assert (kv["metric"], kv["name"], kv["other"]) == ("h_count", "h_count", "h")
+    assert sample(families, "node_textfile_scrape_error") == 1
+
+
+# --- what node_exporter would crash on, and what it refuses ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [('a{__foo="x"} 1\n', "reserved"), ("# TYPE a gauge_histogram\na 1\n", "unexpected type"),
+     ("a 1\r\n", "expected float as value"), ("a 1", "unexpected end of input stream"),
+     ('a{b="\udcff"} 1\n', "invalid label value")],
+)
+def test_files_node_exporter_refuses_or_crashes_on(tmp_path: Path, records: _Records, text: str, reason: str) -> None:
+    (tmp_path / "bad.prom").write_bytes(text.encode("utf-8", "surrogateescape"))
+    (tmp_path / "good.prom").write_text("good 1\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    assert sample(families, "good") == 1
+    assert sample(families, "node_textfile_scrape_error") == 1
+    [kv] = records.kv("failed to collect textfile data")
+    assert kv["file"] == str(tmp_path / "bad.prom")
+    assert reason in str(kv["err"])
+
+
+def test_help_that_is_not_utf8_is_served_with_replacement_characters(tmp_path: Path) -> None:
+    (tmp_path / "a.prom").write_bytes(b"# HELP a bad \xff\xfe help\na 1\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    # Kept as read; the exposition serves the run of invalid bytes as one U+FFFD.
+    assert "# HELP a bad \ufffd help\n" in exposition(families)
+
+
+# --- large directories and files (class 6) --------------------------------------------------------
+
+
+def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path, records: _Records) -> None:
+    (tmp_path / "big.prom").write_text("big 1\n" * 100)
+    (tmp_path / "small.prom").write_text("small 1\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path), "max-file-size": 599})
+    assert sample(families, "small") == 1
+    assert "big" not in {f.name for f in families}
+    assert sample(families, "node_textfile_scrape_error") == 1
+    assert {dict(k[1])["file"] for k in samples(families) if k[0] == "node_textfile_mtime_seconds"} == {
+        str(tmp_path / "small.prom")}
+    [kv] = records.kv("failed to collect textfile data")
+    assert kv["file"] == str(tmp_path / "big.prom")
+    assert str(kv["err"]) == (f'textfile "{tmp_path / "big.prom"}" is 600 bytes, more than the 599 bytes that '
+                              "--collector.textfile.max-file-size allows; skipping entire file")
+    # At the limit, it is read.
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path), "max-file-size": 600})
+    assert sample(families, "big") == 1
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path: Path, records: _Records) -> None:
+    # /proc files are regular files of size 0 that read longer: one that grows while read.
+    (tmp_path / "grows.prom").symlink_to("/proc/self/maps")
+    (tmp_path / "small.prom").write_text("small 1\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path), "max-file-size": 64})
+    assert sample(families, "small") == 1
+    assert sample(families, "node_textfile_scrape_error") == 1
+    [kv] = records.kv("failed to collect textfile data")
+    assert "is more than 64 bytes" in str(kv["err"]) and "--collector.textfile.max-file-size" in str(kv["err"])
+
+
+def test_max_file_size_flag() -> None:
+    spec = load_all()["textfile"]
+    [flag] = [f for f in spec.flags if f.name == "max-file-size"]
+    assert (spec.flag_name(flag), flag.default, flag.kind) == (
+        "collector.textfile.max-file-size", 16 * 1024 * 1024, "int")
+    assert _collector("").max_file_size == 16 * 1024 * 1024
+    assert _collector("", **{"max-file-size": 0}).max_file_size == 0
+    with pytest.raises(FlagValueError, match="max-file-size"):
+        _collector("", **{"max-file-size": -1})
+
+
+def test_the_default_limit_and_no_limit(tmp_path: Path, records: _Records) -> None:
+    # Long comment lines make a file past the default limit that is quick to parse.
+    with open(tmp_path / "a.prom", "w") as fh:
+        for _ in range(17):
+            fh.write("# " + "x" * (1 << 20) + "\n")
+        fh.write("a 1\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    assert sample(families, "node_textfile_scrape_error") == 1
+    assert "more than the 16777216 bytes" in str(records.kv("failed to collect textfile data")[0]["err"])
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path), "max-file-size": 0})
+    assert sample(families, "node_textfile_scrape_error") == 0
+    assert sample(families, "a") == 1
+
+
+def test_many_files_cost_linear_time(tmp_path: Path) -> None:
+    """Doubling the files about doubles the time (a quadratic step, such as the HELP of a family in
+    every file rebuilt per file, would give 4x)."""
+    import time
+
+    def seconds(count: int) -> float:
+        directory = tmp_path / str(count)
+        directory.mkdir()
+        for i in range(count):
+            (directory / f"f{i:05d}.prom").write_text(f'shared{{f="{i}"}} 1\nown_{i} 2\n')
+        collector = _collector(directory)
+        best = float("inf")
+        for _ in range(2):
+            started = time.perf_counter()
+            families = list(collector.collect())
+            best = min(best, time.perf_counter() - started)
+        assert len(next(f for f in families if f.name == "shared").samples) == count
+        return best
+
+    small, large = seconds(1000), seconds(4000)
+    assert large < small * 7
+
+
+def test_non_utf8_file_names(tmp_path: Path, records: _Records) -> None:
+    directory = os.fsencode(str(tmp_path))
+    with open(os.path.join(directory, b"bad\xff.prom"), "w") as fh:
+        fh.write("from_bad_name 1\n")
+    with open(os.path.join(directory, b"broken\xfe.prom"), "w") as fh:
+        fh.write("broken{\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    assert sample(families, "from_bad_name") == 1
+    # The label, and the HELP that names the file, are served with U+FFFD for the byte that is not UTF-8.
+    text = exposition(families)
+    assert f'node_textfile_mtime_seconds{{file="{tmp_path}/bad\ufffd.prom"}}' in text
+    assert f"# HELP from_bad_name Metric read from {tmp_path}/bad\ufffd.prom\n" in text
+    [kv] = records.kv("failed to collect textfile data")
+    assert kv["file"] == f"{tmp_path}/broken\\xfe.prom"

@@ -74,5 +74,5 @@ def test_known_gaps_are_still_gaps(report: dict[str, str]) -> None:
 
 def test_no_unexpected_extra_families(report: dict[str, str]) -> None:
     extra = {name for name, grade in report.items() if grade == "extra"}
-    assert extra <= {"node_scrape_collector_timeout", "pyexporter_build_info", "python_gc_collections_total", "python_gc_objects_collected_total",
-                     "python_gc_objects_uncollectable_total", "python_info"}, extra
+    assert extra <= {"node_scrape_collector_timeout", "pyexporter_build_info", "python_gc_collections_total",
+                     "python_gc_objects_collected_total", "python_gc_objects_uncollectable_total", "python_info"}, extra

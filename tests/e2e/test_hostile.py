@@ -317,3 +317,64 @@ def test_prometheus_keeps_the_target_up_while_a_read_hangs(hung_meminfo, run_pye
     assert float(query(base, 'node_scrape_collector_timeout{collector="meminfo"}')[0]["value"][1]) == 1.0
     assert float(query(base, 'node_scrape_collector_success{collector="loadavg"}')[0]["value"][1]) == 1.0
     assert float(query(base, "node_load1")[0]["value"][1]) == 0.21
+
+
+# -- textfiles that collide with built-in families -------------------------------------------------
+
+COLLIDING = """node_scrape_collector_success{collector="cpu"} 0
+process_cpu_seconds_total 5
+node_load1 7
+# TYPE reqs counter
+reqs 5
+# TYPE jobs_total counter
+jobs_total 3
+"""
+
+
+def test_textfiles_cannot_replace_or_corrupt_built_in_families(tmp_path, run_pyexporter, prometheus) -> None:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    from tests.e2e.conftest import one_second_config
+    from tests.e2e.test_prometheus import query, wait_for
+
+    root = tree(str(tmp_path / "root"), "basic")
+    textfiles = tmp_path / "textfile"
+    textfiles.mkdir()
+    (textfiles / "own.prom").write_text(COLLIDING)
+    base, proc = run_pyexporter(*tree_flags(root, "loadavg", "textfile"), f"--collector.textfile.directory={textfiles}")
+
+    _, text = scrape(f"{base}/metrics")
+    # One HELP/TYPE block per name, the built-in families whole and first.
+    for name in ("node_scrape_collector_success", "process_cpu_seconds_total", "node_load1"):
+        assert text.count(f"# TYPE {name} ") == 1, name
+    assert re.findall(r'^node_scrape_collector_success\{collector="(\w+)"\}', text, flags=re.M) == [
+        "loadavg", "textfile"]
+    assert value(text, "node_load1") == 0.21
+    assert value(text, "process_cpu_seconds_total") != 5
+    assert value(text, "node_textfile_scrape_error") == 1
+    # Textfile samples keep their own names, as node_exporter serves them.
+    assert "# TYPE reqs counter\nreqs 5.0\n" in text
+    assert "# TYPE jobs_total counter\njobs_total 3.0\n" in text
+    promtool = which("promtool")
+    require(promtool is not None, "promtool is not installed (apt-get install prometheus)")
+    check = subprocess.run([promtool, "check", "metrics"], input=text.encode(), capture_output=True)
+    assert b"error while linting" not in check.stdout + check.stderr, check.stdout + check.stderr
+
+    # OpenMetrics: valid, still without renaming a sample.
+    _, om = scrape(f"{base}/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})
+    assert "# TYPE reqs unknown\nreqs 5.0\n" in om
+    assert "# TYPE jobs counter\njobs_total 3.0\n" in om
+    parsed = {family.name: family for family in text_string_to_metric_families(om)}
+    assert parsed["reqs"].type == "unknown" and parsed["jobs"].type == "counter"
+
+    # What Prometheus stores, scraping as it does (OpenMetrics preferred).
+    prom = prometheus(one_second_config({"node": base.removeprefix("http://")}))
+    assert wait_for(prom, 'up{job="node"} == 1'), "target never came up"
+    assert float(wait_for(prom, "reqs")[0]["value"][1]) == 5
+    assert float(query(prom, "jobs_total")[0]["value"][1]) == 3
+    assert float(query(prom, "node_load1")[0]["value"][1]) == 0.21
+    assert float(query(prom, 'count(node_scrape_collector_success{job="node"})')[0]["value"][1]) == 2
+    assert float(query(prom, "node_textfile_scrape_error")[0]["value"][1]) == 1
+    proc.terminate()
+    _, err = proc.communicate(timeout=20)
+    assert "pyexporter collects that name itself" in err

@@ -144,3 +144,18 @@ def test_tree_flags_name_every_root_and_collector() -> None:
     assert "--path.procfs=/t/proc" in flags and "--path.udev.data=/t/udev/data" in flags
     assert flags[-3:] == ["--collector.cpu", "--collector.stat", "--x"]
     assert "--collector.disable-defaults" in flags
+
+
+def test_stress_textfile_runs_small(tmp_path) -> None:
+    import json
+
+    from benchmarks import stress_textfile
+
+    assert stress_textfile.main(["--only", "files", "--counts", "5,10", "--no-reference", "--scrapes", "1",
+                                 "--results", str(tmp_path), "--name", "smoke"]) == 0
+    report = json.loads((tmp_path / "smoke.json").read_text())
+    runs = [run for run in report["runs"] if run["exporter"] == "pyexporter"]
+    assert [run["scrape_error"] for run in runs] == [0, 0]
+    assert runs[0]["samples"] < runs[1]["samples"]
+    assert all(run["once_peak_rss_mb"] for run in runs)
+

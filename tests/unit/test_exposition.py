@@ -115,3 +115,14 @@ def test_memory_of_texts_holds_two_encodes_and_forgets_values_that_stop_recurrin
     for now, before in ((_TEXTS.values, _TEXTS.values_before), (_TEXTS.labels, _TEXTS.labels_before)):
         assert len(now) == len(before) == 100  # two encodes of 100 distinct values or label sets each
     assert encode_text([family(7)]) == generate_latest(_Families([family(7)]))
+
+
+def test_memory_of_texts_is_bounded_for_huge_scrapes() -> None:
+    from pyexporter.exposition import _REMEMBERED_MAX, _TEXTS
+
+    gauge = GaugeMetricFamily("node_huge", "help", labels=["index"])
+    for index in range(_REMEMBERED_MAX + 5000):
+        gauge.add_metric([str(index)], index + 0.5)
+    body = encode_text([gauge])
+    assert body == generate_latest(_Families([gauge]))
+    assert len(_TEXTS.labels) == len(_TEXTS.values) == _REMEMBERED_MAX
