@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import platform
 import threading
@@ -148,18 +149,23 @@ class Exporter:
                 result: tuple[bytes, str, str | None] | BaseException = self._compressed(job, accept, accept_encoding)
             except BaseException as err:  # noqa: BLE001 - handed to the waiting request
                 result = err
-            loop.call_soon_threadsafe(_settle, answer, result)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+                loop.call_soon_threadsafe(_settle, answer, result)
 
         # For the whole scrape, in whichever thread does its parts: a run that hangs past the
         # deadline runs on unpaused.
         pause_cyclic_gc()
         try:
             job = self.scraper.start(names, deadline, deliver)
-            while not job.done:
-                left = job.deadline - time.monotonic()  # shutdown may bring it forward
-                done, _ = await asyncio.wait({answer}, timeout=max(0.0, min(left, STALL_SECONDS)))
-                if not done:
-                    self.scraper.check(job)
+            try:
+                while not job.done:
+                    left = job.deadline - time.monotonic()  # shutdown may bring it forward
+                    done, _ = await asyncio.wait({answer}, timeout=max(0.0, min(left, STALL_SECONDS)))
+                    if not done:
+                        self.scraper.check(job)
+            except asyncio.CancelledError:
+                self.scraper.cancel(job)
+                raise
             if job.complete:
                 return await answer
             # Cut short at the deadline or the collector timeout: no worker will call back.

@@ -243,6 +243,13 @@ class Scraper:
             else:
                 self._check(job)
 
+    def cancel(self, job: Job) -> None:
+        """JOB's waiter is gone (the request was cancelled): give up on its runs now, so that one
+        that hangs counts as stuck for the next scrapes."""
+        with self._work_ready:
+            if not job.done:
+                self._expire(job)
+
     def _check(self, job: Job) -> None:
         if job.done:
             return
@@ -364,7 +371,10 @@ class Scraper:
                     try:
                         for job in finished:
                             assert job.on_done is not None
-                            job.on_done(job)
+                            try:
+                                job.on_done(job)
+                            except Exception:  # the worker must outlive a bad callback
+                                log.exception("scrape callback failed")
                     finally:
                         finished.clear()
                         self._work_ready.acquire()

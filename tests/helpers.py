@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client.core import Metric
@@ -61,3 +63,30 @@ def by_name(families: Iterable[Metric]) -> dict[str, Metric]:
 def exposition(families: Iterable[Metric]) -> str:
     merged, _ = merge(families)
     return encode(merged)[0].decode()
+
+
+class LogRecords(logging.Handler):
+    """The records of one logger, attached to it directly: setup_logging, run by other tests in the
+    same process, stops pyexporter's loggers from propagating to pytest's capture."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def kv(self, message: str) -> list[dict[str, object]]:
+        """The structured fields of the records whose message contains MESSAGE."""
+        return [r.kv for r in self.records if message in r.getMessage()]  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def captured_logs(name: str = "pyexporter") -> Iterator[LogRecords]:
+    handler = LogRecords()
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)

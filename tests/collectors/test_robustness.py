@@ -9,7 +9,6 @@ statfs) report real data on any tree; that is fine here.
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import re
@@ -29,7 +28,7 @@ from pyexporter.paths import Paths
 from pyexporter.scrape import Scraper
 from pyexporter.settings import Settings
 from pyexporter.web import create_app
-from tests.helpers import FIXTURES, SHARED_FIXTURES, run_collector, sample, samples
+from tests.helpers import FIXTURES, SHARED_FIXTURES, LogRecords, captured_logs, run_collector, sample, samples
 
 ALL = sorted(load_all())
 
@@ -59,26 +58,10 @@ def _subclass_names(cls: type[BaseException]) -> set[str]:
 ALLOWED_ERRORS = _subclass_names(CollectorError) | _subclass_names(OSError)
 
 
-class _Records(logging.Handler):
-    """Records of the pyexporter loggers, attached directly: setup_logging stops propagation."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def records() -> Iterator[_Records]:
-    handler = _Records()
-    logger = logging.getLogger("pyexporter")
-    logger.addHandler(handler)
-    try:
+def records() -> Iterator[LogRecords]:
+    with captured_logs("pyexporter") as handler:
         yield handler
-    finally:
-        logger.removeHandler(handler)
 
 
 def _error_type(err: str) -> str:
@@ -86,7 +69,7 @@ def _error_type(err: str) -> str:
     return err.split(":", 1)[0]
 
 
-def scrape_all(paths: Paths, records: _Records, root: str = "") -> dict[str, float]:
+def scrape_all(paths: Paths, records: LogRecords, root: str = "") -> dict[str, float]:
     """Build and gather every collector on PATHS; check the scrape's invariants; {name: success}."""
     records.records.clear()
     scraper = Scraper(paths, ALL, _options(root or paths.rootfs))
@@ -117,23 +100,23 @@ def scrape_all(paths: Paths, records: _Records, root: str = "") -> dict[str, flo
 
 # --- nothing mounted -------------------------------------------------------------------------
 
-def test_empty_roots(tmp_path, records: _Records) -> None:
+def test_empty_roots(tmp_path, records: LogRecords) -> None:
     empty = str(tmp_path)
     scrape_all(Paths(procfs=empty, sysfs=empty, rootfs=empty, udev_data=empty), records)
 
 
-def test_missing_roots(tmp_path, records: _Records) -> None:
+def test_missing_roots(tmp_path, records: LogRecords) -> None:
     gone = str(tmp_path / "not-there")
     scrape_all(Paths(procfs=gone, sysfs=gone, rootfs=gone, udev_data=gone), records)
 
 
-def test_roots_that_are_files(tmp_path, records: _Records) -> None:
+def test_roots_that_are_files(tmp_path, records: LogRecords) -> None:
     file = tmp_path / "file"
     file.write_text("not a directory\n")
     scrape_all(Paths(procfs=str(file), sysfs=str(file), rootfs=str(file), udev_data=str(file)), records)
 
 
-def test_sysfs_not_mounted(tmp_path, records: _Records) -> None:
+def test_sysfs_not_mounted(tmp_path, records: LogRecords) -> None:
     """A container without /sys: the real /proc, an empty sysfs."""
     success = scrape_all(Paths(sysfs=str(tmp_path), udev_data=str(tmp_path / "udev")), records, str(tmp_path))
     # Sysfs-only collectors find no devices and report nothing, successfully.
@@ -251,7 +234,7 @@ def spoiled_copy(tree: str, dest: str, spoil: Callable[[str, random.Random], Non
 
 @pytest.mark.parametrize("spoiler", sorted(SPOILERS))
 @pytest.mark.parametrize("tree", TREES, ids=_tree_id)
-def test_spoiled_tree(tree: str, spoiler: str, tmp_path, records: _Records) -> None:
+def test_spoiled_tree(tree: str, spoiler: str, tmp_path, records: LogRecords) -> None:
     root = spoiled_copy(tree, str(tmp_path / "tree"), SPOILERS[spoiler], f"{_tree_id(tree)}/{spoiler}")
     scrape_all(Paths.under(root), records)
 
@@ -338,7 +321,7 @@ def vanishing(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
 @pytest.mark.parametrize("every", [1, 2], ids=["all-vanish", "half-vanish"])
 @pytest.mark.parametrize("tree", TREES, ids=_tree_id)
-def test_files_vanish_mid_scrape(tree: str, every: int, tmp_path, records: _Records, vanishing) -> None:
+def test_files_vanish_mid_scrape(tree: str, every: int, tmp_path, records: LogRecords, vanishing) -> None:
     root = str(tmp_path / "tree")
     shutil.copytree(tree, root, symlinks=True)
     vanishing(root, every)
@@ -438,7 +421,7 @@ def _entropy_past_float_range(dest: str) -> str:
     return dest
 
 
-def test_value_past_float_range_fails_only_its_collector(tmp_path, records: _Records) -> None:
+def test_value_past_float_range_fails_only_its_collector(tmp_path, records: LogRecords) -> None:
     success = scrape_all(Paths.under(_entropy_past_float_range(str(tmp_path / "tree"))), records)
     assert success["entropy"] == 0.0
     assert success["uname"] == 1.0
@@ -461,7 +444,7 @@ BAD_PROM = {
 }
 
 
-def test_textfile_bad_files_are_logged_and_good_ones_served(tmp_path, records: _Records) -> None:
+def test_textfile_bad_files_are_logged_and_good_ones_served(tmp_path, records: LogRecords) -> None:
     directory = tmp_path / "prom"
     directory.mkdir()
     (directory / "good.prom").write_text('# HELP good_total Good.\n# TYPE good_total counter\ngood_total{a="1"} 3\n')
@@ -489,7 +472,7 @@ def test_textfile_bad_files_are_logged_and_good_ones_served(tmp_path, records: _
     assert "Is a directory" in logged[str(directory / "a-directory.prom")]
 
 
-def test_textfile_garbage_only_directory(tmp_path, records: _Records) -> None:
+def test_textfile_garbage_only_directory(tmp_path, records: LogRecords) -> None:
     directory = tmp_path / "prom"
     directory.mkdir()
     rng = random.Random("textfile")

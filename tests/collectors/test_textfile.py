@@ -1,4 +1,3 @@
-import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,36 +11,25 @@ from pyexporter.collectors.textfile import TextfileCollector
 from pyexporter.exposition import encode, exposition_names, merge
 from pyexporter.families import CounterMetricFamily, GaugeMetricFamily, VerbatimFamily
 from pyexporter.paths import Paths
-from tests.helpers import FIXTURES, SHARED_FIXTURES, exposition, run_collector, sample, samples
+from tests.helpers import (
+    FIXTURES,
+    SHARED_FIXTURES,
+    LogRecords,
+    captured_logs,
+    exposition,
+    run_collector,
+    sample,
+    samples,
+)
 
 PROM = os.path.join(FIXTURES, "textfile", "prom")
 UPSTREAM_CASES = os.path.join(SHARED_FIXTURES, "textfile")
 
 
-class _Records(logging.Handler):
-    """Records of the textfile collector's logger, attached directly: setup_logging (run by other
-    tests) stops propagation to the root logger that caplog listens on."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def kv(self, message: str) -> list[dict[str, object]]:
-        return [r.kv for r in self.records if message in r.getMessage()]  # type: ignore[attr-defined]
-
-
 @pytest.fixture
-def records() -> Iterator[_Records]:
-    handler = _Records()
-    logger = logging.getLogger("pyexporter.collector.textfile")
-    logger.addHandler(handler)
-    try:
+def records() -> Iterator[LogRecords]:
+    with captured_logs("pyexporter.collector.textfile") as handler:
         yield handler
-    finally:
-        logger.removeHandler(handler)
 
 
 def _collector(directory: str | Path, **options: object) -> TextfileCollector:
@@ -75,7 +63,7 @@ def test_good_directory() -> None:
     assert "# TYPE jobs_total counter\n" in text
 
 
-def test_malformed_file_sets_error_and_keeps_good_files(records: _Records) -> None:
+def test_malformed_file_sets_error_and_keeps_good_files(records: LogRecords) -> None:
     bad = os.path.join(PROM, "bad")
     families = run_collector("textfile", Paths(), {"directory": bad})
     assert sample(families, "node_textfile_scrape_error") == 1
@@ -188,7 +176,7 @@ def test_every_sample_is_served_under_its_own_name(tmp_path: Path) -> None:
     assert "# TYPE done counter\ndone_total 2.0\n" in openmetrics
 
 
-def test_series_collected_twice_keep_the_first(tmp_path: Path, records: _Records) -> None:
+def test_series_collected_twice_keep_the_first(tmp_path: Path, records: LogRecords) -> None:
     (tmp_path / "a.prom").write_text('m{a="1"} 1\nm{a="1"} 9\nn 1\n')
     (tmp_path / "b.prom").write_text('m{a="1"} 2\nm{a="2"} 3\n# TYPE h histogram\nh_bucket{y="",le="1"} 1\nh_sum 300\n')
     families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
@@ -221,7 +209,7 @@ def test_help_of_a_family_without_help_names_every_file(tmp_path: Path) -> None:
     assert len(family.samples) == 3
 
 
-def test_help_given_in_one_file_and_missing_in_another(tmp_path: Path, records: _Records) -> None:
+def test_help_given_in_one_file_and_missing_in_another(tmp_path: Path, records: LogRecords) -> None:
     # node_exporter gives the second family "Metric read from a, b", which its registry refuses.
     (tmp_path / "a.prom").write_text("# HELP m Mine.\nm 1\n")
     (tmp_path / "b.prom").write_text('m{x="2"} 2\n')
@@ -247,7 +235,7 @@ def _taken(families: list[Metric]) -> set[str]:
     return set().union(*(exposition_names(f) for f in families))
 
 
-def test_give_way_drops_textfile_families_that_pyexporter_collects(tmp_path: Path, records: _Records) -> None:
+def test_give_way_drops_textfile_families_that_pyexporter_collects(tmp_path: Path, records: LogRecords) -> None:
     (tmp_path / "own.prom").write_text(
         'node_scrape_collector_success{collector="cpu"} 0\n'
         "process_cpu_seconds_total 5\n"
@@ -300,7 +288,7 @@ def test_give_way_keeps_the_collectors_own_families(tmp_path: Path) -> None:
         "node_textfile_mtime_seconds", "node_textfile_scrape_error"]
 
 
-def test_textfile_families_may_not_take_the_collectors_own_names(tmp_path: Path, records: _Records) -> None:
+def test_textfile_families_may_not_take_the_collectors_own_names(tmp_path: Path, records: LogRecords) -> None:
     (tmp_path / "a.prom").write_text("node_textfile_scrape_error 0\nnode_textfile_mtime_seconds 1\nok 1\n")
     families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
     assert [f.name for f in families] == ["ok", "node_textfile_mtime_seconds", "node_textfile_scrape_error"]
@@ -308,7 +296,7 @@ def test_textfile_families_may_not_take_the_collectors_own_names(tmp_path: Path,
     assert len(records.kv("served by another family")) == 2
 
 
-def test_textfile_families_that_collide_with_each_other(tmp_path: Path, records: _Records) -> None:
+def test_textfile_families_that_collide_with_each_other(tmp_path: Path, records: LogRecords) -> None:
     # client_golang refuses a histogram `h` next to an untyped `h_count`: the later one goes.
     (tmp_path / "a.prom").write_text('# TYPE h histogram\nh_bucket{le="1"} 1\nh_count 1\n')
     (tmp_path / "b.prom").write_text("h_count 5\n# TYPE s summary\ns_sum 1\ns_bucket 2\n")
@@ -329,7 +317,7 @@ def test_textfile_families_that_collide_with_each_other(tmp_path: Path, records:
      ("a 1\r\n", "expected float as value"), ("a 1", "unexpected end of input stream"),
      ('a{b="\udcff"} 1\n', "invalid label value")],
 )
-def test_files_node_exporter_refuses_or_crashes_on(tmp_path: Path, records: _Records, text: str, reason: str) -> None:
+def test_files_node_exporter_refuses_or_crashes_on(tmp_path: Path, records: LogRecords, text: str, reason: str) -> None:
     (tmp_path / "bad.prom").write_bytes(text.encode("utf-8", "surrogateescape"))
     (tmp_path / "good.prom").write_text("good 1\n")
     families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
@@ -350,7 +338,7 @@ def test_help_that_is_not_utf8_is_served_with_replacement_characters(tmp_path: P
 # --- large directories and files (class 6) --------------------------------------------------------
 
 
-def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path, records: _Records) -> None:
+def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path, records: LogRecords) -> None:
     (tmp_path / "big.prom").write_text("big 1\n" * 100)
     (tmp_path / "small.prom").write_text("small 1\n")
     families = run_collector("textfile", Paths(), {"directory": str(tmp_path), "max-file-size": 599})
@@ -368,7 +356,7 @@ def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path, records: _Recor
     assert sample(families, "big") == 1
 
 
-def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path: Path, records: _Records) -> None:
+def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path: Path, records: LogRecords) -> None:
     # /proc files are regular files of size 0 that read longer: one that grows while read.
     (tmp_path / "grows.prom").symlink_to("/proc/self/maps")
     (tmp_path / "small.prom").write_text("small 1\n")
@@ -390,7 +378,7 @@ def test_max_file_size_flag() -> None:
         _collector("", **{"max-file-size": -1})
 
 
-def test_the_default_limit_and_no_limit(tmp_path: Path, records: _Records) -> None:
+def test_the_default_limit_and_no_limit(tmp_path: Path, records: LogRecords) -> None:
     # Long comment lines make a file past the default limit that is quick to parse.
     with open(tmp_path / "a.prom", "w") as fh:
         for _ in range(17):
@@ -427,7 +415,7 @@ def test_many_files_cost_linear_time(tmp_path: Path) -> None:
     assert large < small * 7
 
 
-def test_non_utf8_file_names(tmp_path: Path, records: _Records) -> None:
+def test_non_utf8_file_names(tmp_path: Path, records: LogRecords) -> None:
     directory = os.fsencode(str(tmp_path))
     with open(os.path.join(directory, b"bad\xff.prom"), "w") as fh:
         fh.write("from_bad_name 1\n")

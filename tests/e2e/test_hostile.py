@@ -81,6 +81,14 @@ def peak_rss_kb(*args: str, timeout: float = 60.0) -> tuple[int, str, str, int]:
     return proc.returncode, proc.stdout.decode("utf-8"), err, int(match.group(1))
 
 
+def assert_promtool_parses(text: str) -> None:
+    """Prometheus's own parser (promtool) takes TEXT (its lint remarks on names are not errors)."""
+    promtool = which("promtool")
+    require(promtool is not None, "promtool is not installed (apt-get install prometheus)")
+    check = subprocess.run([promtool, "check", "metrics"], input=text.encode(), capture_output=True)
+    assert b"error while linting" not in check.stdout + check.stderr, check.stdout + check.stderr
+
+
 # -- unbounded reads ------------------------------------------------------------------------------
 
 ZERO_LINKS = {"meminfo": "meminfo", "stat": "stat", "loadavg": "loadavg", "net/dev": "netdev",
@@ -296,10 +304,7 @@ def test_names_that_are_not_utf8_are_served_as_node_exporter_serves_them(tmp_pat
         assert 'device="eth' + "caf\ufffd" + '"' in text
         assert 'mountpoint="/mnt/caf\ufffd"' in text
     assert "not valid UTF-8" in err
-    promtool = which("promtool")
-    require(promtool is not None, "promtool is not installed (apt-get install prometheus)")
-    check = subprocess.run([promtool, "check", "metrics"], input=out.encode(), capture_output=True)
-    assert b"error while linting" not in check.stdout + check.stderr, check.stdout + check.stderr
+    assert_promtool_parses(out)
 
 
 def test_prometheus_keeps_the_target_up_while_a_read_hangs(hung_meminfo, run_pyexporter, prometheus) -> None:
@@ -355,10 +360,7 @@ def test_textfiles_cannot_replace_or_corrupt_built_in_families(tmp_path, run_pye
     # Textfile samples keep their own names, as node_exporter serves them.
     assert "# TYPE reqs counter\nreqs 5.0\n" in text
     assert "# TYPE jobs_total counter\njobs_total 3.0\n" in text
-    promtool = which("promtool")
-    require(promtool is not None, "promtool is not installed (apt-get install prometheus)")
-    check = subprocess.run([promtool, "check", "metrics"], input=text.encode(), capture_output=True)
-    assert b"error while linting" not in check.stdout + check.stderr, check.stdout + check.stderr
+    assert_promtool_parses(text)
 
     # OpenMetrics: valid, still without renaming a sample.
     _, om = scrape(f"{base}/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})

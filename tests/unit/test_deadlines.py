@@ -210,3 +210,14 @@ def test_families_that_give_way_lose_to_every_other_family(monkeypatch) -> None:
     assert found[("node_test_builtin", frozenset())] == 1
     assert found[("node_test_outside", frozenset())] == 3
     assert _GivesWay.seen == [{"node_test_builtin", "node_scrape_collector_success"}]
+
+
+def test_a_cancelled_scrape_leaves_a_hung_collector_stuck_for_the_next(gated) -> None:
+    scraper = _scraper(["test_hung"])
+    job = scraper.start(None, time.monotonic() + 60)
+    gated["test_hung"].entered.wait(10)
+    scraper.cancel(job)
+    assert job.done and job.outcomes["test_hung"].timed_out
+    later = scraper.start(None, time.monotonic() + 60)
+    assert later.done  # reported at once, not waited for
+    assert scraper.stuck() == ["test_hung"]

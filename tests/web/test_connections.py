@@ -28,7 +28,7 @@ from pyexporter.exporter import Exporter
 from pyexporter.server import serving
 from pyexporter.settings import ListenAddress, Settings
 from tests.e2e.conftest import free_port, pyexporter_cmd
-from tests.helpers import FIXTURES, fixture_paths
+from tests.helpers import FIXTURES, LogRecords, captured_logs, fixture_paths
 from tests.web.test_security import PKI, client_context, fetch, pki, running, tls_config, write_config  # noqa: F401
 
 # node_exporter 1.5.0's (Go net/http's) answers, byte for byte.
@@ -147,22 +147,10 @@ async def test_http_versions_other_than_1_are_refused_on_kept_alive_connections(
 # ---- the cap on open connections ------------------------------------------------------------------
 
 
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def listener_log() -> Iterator[Records]:
-    records = Records()
-    logger = logging.getLogger("pyexporter.listener")
-    logger.addHandler(records)
-    yield records
-    logger.removeHandler(records)
+def listener_log() -> Iterator[LogRecords]:
+    with captured_logs("pyexporter.listener") as records:
+        yield records
 
 
 async def request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> tuple[int, bytes]:
@@ -177,7 +165,7 @@ async def request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pa
     return status, await reader.readexactly(length)
 
 
-async def test_connections_beyond_the_cap_are_closed_at_once_on_every_listener(listener_log: Records) -> None:
+async def test_connections_beyond_the_cap_are_closed_at_once_on_every_listener(listener_log: LogRecords) -> None:
     settings = Settings(paths=fixture_paths("basic"), enabled_collectors=("loadavg",), max_connections=4)
     listeners = [ListenAddress("127.0.0.1", 0), ListenAddress("127.0.0.1", 0)]
     async with serving(Exporter(settings), None, listeners) as runner:
