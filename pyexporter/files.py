@@ -16,7 +16,6 @@ import re
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
-_open, _fstat, _read, _close = os.open, os.fstat, os.read, os.close
 _S_IFMT = 0o170000
 _S_IFREG = 0o100000
 
@@ -70,14 +69,11 @@ def read_attribute(path: str, dir_fd: int | None = None, size: int = 65536) -> b
     """A sysfs attribute (PATH relative to DIR_FD when given) in one read of at most SIZE bytes:
     sysfs hands out an attribute whole, so the second read that would find the end is skipped,
     and some broken drivers answer a read-until-end loop with EAGAIN for ever."""
-    # open_regular written out: this runs for every attribute of every interface on every scrape.
-    fd = _open(path, _OPEN_FLAGS, dir_fd=dir_fd)
+    fd = open_regular(path, dir_fd)
     try:
-        if _fstat(fd).st_mode & _S_IFMT != _S_IFREG:
-            raise RefusedFile(f"{path}: not a regular file")
-        return _read(fd, size)
+        return os.read(fd, size)
     finally:
-        _close(fd)
+        os.close(fd)
 
 
 def read_generated(path: str) -> bytes:
@@ -164,7 +160,7 @@ def _link_target(path: str) -> str | None:
     if os.path.islink(path):
         return os.readlink(path)
     try:
-        text = read_bytes(path, limit=1024).decode("utf-8", "replace")
+        text = decode(read_bytes(path, limit=1024))
     except OSError:
         return None
     if text.startswith("../") and "\n" not in text.rstrip("\n"):

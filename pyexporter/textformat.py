@@ -235,6 +235,11 @@ def _slow_fields(line: str, number: int, family_name: Callable[[str], str]) -> _
             pos += 1
         return pos
 
+    def token_end(pos: int) -> int:
+        while pos < end and line[pos] not in " \t":
+            pos += 1
+        return pos
+
     def fail(message: str) -> TextFormatError:
         return TextFormatError(number, message)
 
@@ -288,18 +293,14 @@ def _slow_fields(line: str, number: int, family_name: Callable[[str], str]) -> _
                 break
             raise fail(f"unexpected end of label value {quote(_unescape_label_value(pairs[-1][1]))}")
         pos = skip_blanks(pos)
-    value_end = pos
-    while value_end < end and line[value_end] not in " \t":
-        value_end += 1
+    value_end = token_end(pos)
     value = line[pos:value_end]
     if _IS_FLOAT(value) is None:
         raise fail(f"expected float as value, got {quote(value)}")
     if value_end == end:
         return _Fields(name, pairs, value, None)
     pos = skip_blanks(value_end)
-    stamp_end = pos
-    while stamp_end < end and line[stamp_end] not in " \t":
-        stamp_end += 1
+    stamp_end = token_end(pos)
     timestamp = line[pos:stamp_end]
     if _IS_INT(timestamp) is None:
         raise fail(f"expected integer as timestamp, got {quote(timestamp)}")

@@ -49,7 +49,7 @@ from pyexporter import textformat
 from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, FlagValueError, collector
 from pyexporter.exposition import exposition_names
 from pyexporter.families import GaugeMetricFamily, VerbatimFamily
-from pyexporter.files import RefusedFile, open_regular, printable, read_fd
+from pyexporter.files import RefusedFile, decode, open_regular, printable, read_fd
 
 # Far above what textfiles hold in practice (they are for a few metrics of batch jobs and cron
 # scripts), so that no file node_exporter serves in earnest is refused; and a bound on the time and
@@ -365,7 +365,7 @@ class TextfileCollector(Collector):
             except OSError as err:
                 raise TextfileError(f"failed to read textfile data from {textformat.quote(path)}: "
                                     f"{err.strerror or err}") from None
-            text = raw.decode("utf-8", "surrogateescape")
+            text = decode(raw)
             del raw
             try:
                 parsed = textformat.parse(text)
