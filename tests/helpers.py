@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -15,10 +18,38 @@ from pyexporter.exposition import encode, merge
 from pyexporter.paths import Paths
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-SHARED_FIXTURES = os.environ.get(
+
+
+def completed_fixture_tree(tree: str) -> str:
+    """TREE with the empty directories its empty-dirs.txt lists (git cannot store them, and
+    without them the dm-multipath and watchdog cases read differently); made in place, or in a
+    temporary copy when TREE cannot be written. TREE itself when it has no listing."""
+    listing = os.path.join(tree, "empty-dirs.txt")
+    if not os.path.isfile(listing):
+        return tree
+    with open(listing, encoding="utf-8") as fh:
+        wanted = [line.strip() for line in fh if line.strip()]
+    if all(os.path.isdir(os.path.join(tree, rel)) for rel in wanted):
+        return tree
+    try:
+        for rel in wanted:
+            os.makedirs(os.path.join(tree, rel), exist_ok=True)
+        return tree
+    except OSError:
+        copy = os.path.join(tempfile.mkdtemp(prefix="node_exporter-fixtures-"), "node_exporter")
+        atexit.register(shutil.rmtree, os.path.dirname(copy), True)
+        shutil.copytree(tree, copy, symlinks=True)
+        for folder, _, _ in os.walk(copy):
+            os.chmod(folder, 0o755)
+        for rel in wanted:
+            os.makedirs(os.path.join(copy, rel), exist_ok=True)
+        return copy
+
+
+SHARED_FIXTURES = completed_fixture_tree(os.environ.get(
     "PYEXPORTER_NODE_EXPORTER_FIXTURES",
     os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "node_exporter"),
-)
+))
 
 Labels = frozenset[tuple[str, str]]
 
