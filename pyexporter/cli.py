@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from pyexporter import __version__
-from pyexporter.collectors import OFF_BY_DEFAULT, CollectorSpec, FlagValueError, collector_names, load, parse_duration
+from pyexporter.collectors import OFF_BY_DEFAULT, CollectorSpec, collector_names, load
+from pyexporter.flags import FlagValueError, parse_duration
 from pyexporter.logs import LEVELS
 from pyexporter.paths import Paths
 from pyexporter.settings import ConfigError, ListenAddress, Settings, check_directory, parse_listen_address
@@ -184,7 +185,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
 
     disable_defaults = bool(args["disable_defaults"])
     enabled: list[str] = []
-    options: dict[str, dict[str, Any]] = {}
+    options: dict[str, object] = {}
     for spec in registry.values():
         explicit = args[f"enable:{spec.name}"]
         if explicit if explicit is not None else (spec.default_enabled and not disable_defaults):

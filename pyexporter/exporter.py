@@ -15,10 +15,10 @@ from prometheus_client.core import Metric
 
 from pyexporter import __version__
 from pyexporter.exposition import compress, encode, merge
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.memory import cyclic_gc_paused, pause_cyclic_gc, resume_cyclic_gc
 from pyexporter.scrape import STALL_SECONDS, Job, Scraper
 from pyexporter.settings import Settings
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 
 _CODES = ("200", "500", "503")
 

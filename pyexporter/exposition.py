@@ -21,8 +21,8 @@ from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as CONT
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
-from pyexporter.families import VerbatimFamily
-from pyexporter.files import has_invalid_utf8, printable, to_valid_utf8
+from pyexporter.toolkit.families import VerbatimFamily
+from pyexporter.toolkit.files import has_invalid_utf8, printable, to_valid_utf8
 
 log = logging.getLogger("pyexporter.exposition")
 

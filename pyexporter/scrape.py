@@ -38,11 +38,13 @@ from typing import Any, NamedTuple
 from prometheus_client.core import Metric
 from prometheus_client.samples import Sample
 
-from pyexporter.collectors import Collector, CollectorError, CollectorSpec, FlagValueError, collector_names, load
+from pyexporter.collectors import CollectorSpec, collector_names, load
 from pyexporter.exposition import exposition_names
-from pyexporter.families import GaugeMetricFamily, VerbatimFamily
+from pyexporter.flags import FlagValueError
 from pyexporter.memory import cyclic_gc_paused
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily, VerbatimFamily
 
 log = logging.getLogger("pyexporter.scrape")
 
@@ -129,16 +131,16 @@ class Scraper:
         self,
         paths: Paths,
         enabled: Sequence[str],
-        options: Mapping[str, Mapping[str, Any]] | None = None,
+        options: Mapping[str, object] | None = None,
         collector_timeout: float = 0.0,
     ) -> None:
         registry = load(enabled)
         self._known = frozenset(collector_names()) | frozenset(registry)
         self.collector_timeout = collector_timeout
         options = options or {}
-        self.collectors: dict[str, Collector] = {}
+        self.collectors: dict[str, Collector[Any]] = {}
         for name in sorted(enabled):
-            spec: CollectorSpec = registry[name]
+            spec: CollectorSpec[Any] = registry[name]
             logger = logging.getLogger(f"pyexporter.collector.{name}")
             try:
                 self.collectors[name] = spec.build(paths, options.get(name), logger)

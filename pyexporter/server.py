@@ -19,8 +19,8 @@ with lean_aiohttp_import():  # see there: 3.4 MB less RSS
     from aiohttp.http_exceptions import HttpProcessingError
 
 from pyexporter import __version__
-from pyexporter.collectors import FlagValueError
 from pyexporter.exporter import Exporter
+from pyexporter.flags import FlagValueError
 from pyexporter.listener import Connections, Listener
 from pyexporter.logs import setup_logging
 from pyexporter.settings import ConfigError, ListenAddress, Settings

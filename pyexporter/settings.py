@@ -6,7 +6,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from pyexporter.paths import Paths
 
@@ -63,7 +62,9 @@ class Settings:
     collector_timeout: float = 0.0
     paths: Paths = field(default_factory=Paths)
     enabled_collectors: tuple[str, ...] = ()
-    collector_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Each enabled collector's options: its options dataclass, as cli builds them (or, from code
+    # and tests, {flag name: value} for the collector to build).
+    collector_options: Mapping[str, object] = field(default_factory=dict)
     log_level: str = "info"
     log_format: str = "logfmt"
     once: bool = False

@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pyexporter.collectors import FlagValueError, parse_duration
+from pyexporter.flags import FlagValueError, parse_duration
 from pyexporter.settings import ConfigError
 
 if TYPE_CHECKING:

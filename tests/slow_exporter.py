@@ -13,17 +13,25 @@ import os
 import sys
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from pyexporter.cli import main
-from pyexporter.collectors import Collector, Flag, collector
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector
 
 
-@collector("test_slow", default=False, flags=[Flag("gate", "Wait until this file exists.")])
-class SlowCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class SlowOptions:
+    gate: str = flag("gate", "Wait until this file exists.")
+
+
+@collector("test_slow", default=False, options=SlowOptions)
+class SlowCollector(Collector[SlowOptions]):
     def collect(self) -> Iterable[Metric]:
-        gate = self.options["gate"]
+        gate = self.options.gate
         with open(gate + ".entered", "a"):
             pass
         deadline = time.monotonic() + 60

@@ -8,15 +8,19 @@ not produced.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
-from pyexporter.filters import device_filter
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.filters import exclusive_filter
 
 
 def parse_arp(text: str) -> dict[str, int]:
@@ -32,20 +36,24 @@ def parse_arp(text: str) -> dict[str, int]:
     return dict(entries)
 
 
-@collector(
-    "arp",
-    flags=[
-        Flag("device-include", "Regexp of arp devices to include (mutually exclusive to device-exclude).",
-             "", "regex"),
-        Flag("device-exclude", "Regexp of arp devices to exclude (mutually exclusive to device-include).",
-             "", "regex"),
-        Flag("netlink", "Use netlink to gather stats instead of /proc/net/arp.", True, "bool"),
-    ],
-)
-class ArpCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class ArpOptions:
+    device_include: re.Pattern[str] | None = flag(
+        "device-include",
+        "Regexp of arp devices to include (mutually exclusive to device-exclude).",
+        "")
+    device_exclude: re.Pattern[str] | None = flag(
+        "device-exclude",
+        "Regexp of arp devices to exclude (mutually exclusive to device-include).",
+        "")
+    netlink: bool = flag("netlink", "Use netlink to gather stats instead of /proc/net/arp.", True)
+
+
+@collector("arp", options=ArpOptions)
+class ArpCollector(Collector[ArpOptions]):
+    def __init__(self, ctx: CollectorContext[ArpOptions]) -> None:
         super().__init__(ctx)
-        self.filter = device_filter(self.options, "collector.arp")
+        self.filter = exclusive_filter("collector.arp", self.options.device_exclude, self.options.device_include)
 
     def collect(self) -> Iterator[Metric]:
         entries = parse_arp(read_text(self.paths.proc("net", "arp")))

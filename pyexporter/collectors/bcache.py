@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import list_dir, read_text, resolve_sysfs_dir
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text, resolve_sysfs_dir
 
 # bch_hprint's unit suffixes, powers of 1024.
 _MULTIPLIERS = {c: 1024.0 ** (i + 1) for i, c in enumerate("kMGTPEZY")}
@@ -221,18 +223,20 @@ _PERIOD_METRICS = (
 )
 
 
-@collector(
-    "bcache",
-    flags=[Flag("priorityStats", "Expose expensive priority stats.", False, "bool")],
-)
-class BcacheCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class BcacheOptions:
+    priority_stats: bool = flag("priorityStats", "Expose expensive priority stats.", False)
+
+
+@collector("bcache", options=BcacheOptions)
+class BcacheCollector(Collector[BcacheOptions]):
     def collect(self) -> Iterable[Metric]:
         # A cache set without backing or cache devices leaves some families empty; skip those.
         return [f for f in self._families() if f.samples]
 
     def _families(self) -> Iterable[Metric]:
         base = self.paths.sys("fs", "bcache")
-        priority = bool(self.options["priorityStats"])
+        priority = bool(self.options.priority_stats)
         sets = [
             read_bcache(os.path.join(base, name), priority)
             for name in fnmatch.filter(list_dir(base), "*-*")

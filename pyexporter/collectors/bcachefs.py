@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import list_dir, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text
 
 _SUFFIX = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
 _INVALID_METRIC_CHARS = re.compile(r"[^a-zA-Z0-9_]")
@@ -207,7 +209,7 @@ def read_bcachefs(path: str) -> BcachefsStats:
 
 
 @collector("bcachefs")
-class BcachefsCollector(Collector):
+class BcachefsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("fs", "bcachefs")
         filesystems = [

@@ -8,9 +8,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 def read_mii_status(master_dir: str, slave: str) -> str:
@@ -29,7 +31,7 @@ def count_slaves(master_dir: str) -> tuple[int, int]:
 
 
 @collector("bonding")
-class BondingCollector(Collector):
+class BondingCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         net = self.paths.sys("class", "net")
         try:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import list_dir, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text
 
 SECTOR_SIZE = 512
 BLOCK_GROUP_TYPES = ("data", "metadata", "system")
@@ -137,7 +139,7 @@ def read_btrfs(uuid_dir: str) -> BtrfsStats:
 
 
 @collector("btrfs")
-class BtrfsCollector(Collector):
+class BtrfsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("fs", "btrfs")
         filesystems = [read_btrfs(os.path.join(base, n)) for n in list_dir(base) if "-" in n]

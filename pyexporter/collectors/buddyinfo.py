@@ -7,9 +7,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 class BuddyZone(NamedTuple):
@@ -46,7 +48,7 @@ def parse_buddyinfo(text: str) -> list[BuddyZone]:
 
 
 @collector("buddyinfo", default=False)
-class BuddyinfoCollector(Collector):
+class BuddyinfoCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         zones = parse_buddyinfo(read_text(self.paths.proc("buddyinfo")))
         family = GaugeMetricFamily(

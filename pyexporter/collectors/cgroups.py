@@ -7,9 +7,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 class CgroupSummary(NamedTuple):
@@ -39,7 +41,7 @@ _HELP = "Current cgroup number of the subsystem."
 
 
 @collector("cgroups", default=False)
-class CgroupsCollector(Collector):
+class CgroupsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             text = read_text(self.paths.proc("cgroups"))

@@ -9,9 +9,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_first_line, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_first_line, read_text
 
 
 class ConntrackStat(NamedTuple):
@@ -68,7 +70,7 @@ _STATS = (
 
 
 @collector("conntrack")
-class ConntrackCollector(Collector):
+class ConntrackCollector(Collector[NoOptions]):
     def collect(self) -> Iterator[Metric]:
         try:
             count = _read_uint(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_count"))

@@ -10,9 +10,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import list_dir, read_optional, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_optional, read_text
 
 # node_exporter divides /proc/stat ticks by a fixed USER_HZ of 100 rather than asking sysconf.
 USER_HZ = 100.0
@@ -235,34 +237,30 @@ def read_online(cpu_root: str) -> list[tuple[str, bool]]:
     ]
 
 
-@collector(
-    "cpu",
-    flags=[
-        Flag("guest", "Enables metric node_cpu_guest_seconds_total", True, "bool"),
-        Flag("info", "Enables metric cpu_info", False, "bool"),
-        Flag(
-            "info.flags-include",
-            "Filter the `flags` field in cpuInfo with a value that must be a regular expression",
-            "",
-            "regex",
-        ),
-        Flag(
-            "info.bugs-include",
-            "Filter the `bugs` field in cpuInfo with a value that must be a regular expression",
-            "",
-            "regex",
-        ),
-    ],
-)
-class CPUCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class CpuOptions:
+    guest: bool = flag("guest", "Enables metric node_cpu_guest_seconds_total", True)
+    info: bool = flag("info", "Enables metric cpu_info", False)
+    info_flags_include: re.Pattern[str] | None = flag(
+        "info.flags-include",
+        "Filter the `flags` field in cpuInfo with a value that must be a regular expression",
+        "")
+    info_bugs_include: re.Pattern[str] | None = flag(
+        "info.bugs-include",
+        "Filter the `bugs` field in cpuInfo with a value that must be a regular expression",
+        "")
+
+
+@collector("cpu", options=CpuOptions)
+class CPUCollector(Collector[CpuOptions]):
+    def __init__(self, ctx: CollectorContext[CpuOptions]) -> None:
         super().__init__(ctx)
-        self.guest: bool = self.options["guest"]
-        self.flags_include: re.Pattern[str] | None = self.options["info.flags-include"]
-        self.bugs_include: re.Pattern[str] | None = self.options["info.bugs-include"]
+        self.guest: bool = self.options.guest
+        self.flags_include: re.Pattern[str] | None = self.options.info_flags_include
+        self.bugs_include: re.Pattern[str] | None = self.options.info_bugs_include
         # Asking for flags or bugs implies --collector.cpu.info, as in node_exporter.
         self.info: bool = (
-            self.options["info"] or self.flags_include is not None or self.bugs_include is not None
+            self.options.info or self.flags_include is not None or self.bugs_include is not None
         )
         self.cpu_root = self.paths.sys("devices", "system", "cpu")
         # Isolation is set on the kernel command line, so it is read once, as upstream does.

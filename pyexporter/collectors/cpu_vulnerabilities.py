@@ -8,9 +8,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import list_dir, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text
 
 HELP = (
     "Details of each CPU vulnerability reported by sysfs. The value of the series is an int encoded "
@@ -41,7 +43,7 @@ def parse_vulnerability(codename: str, text: str) -> Vulnerability:
 
 
 @collector("cpu_vulnerabilities", default=False)
-class CPUVulnerabilitiesCollector(Collector):
+class CPUVulnerabilitiesCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         folder = self.paths.sys("devices", "system", "cpu", "vulnerabilities")
         family = GaugeMetricFamily(

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
+from pyexporter.collectors import collector
 from pyexporter.collectors.cpu import cpu_dirs, parse_cpu_list
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # The kernel deliberately delays some cpufreq reads per CPU, so CPUs are read in parallel.
 _MAX_READERS = 16
@@ -81,8 +83,8 @@ def governor_states(stats: CpufreqStats) -> list[tuple[str, float]]:
 
 
 @collector("cpufreq")
-class CpufreqCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+class CpufreqCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         self.cpu_root = self.paths.sys("devices", "system", "cpu")
         self.pool = ThreadPoolExecutor(max_workers=_MAX_READERS, thread_name_prefix="cpufreq")

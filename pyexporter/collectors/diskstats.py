@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, FlagValueError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_first_line, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_first_line, read_text
+from pyexporter.toolkit.filters import exclusive_filter
 
 DEFAULT_DEVICE_EXCLUDE = r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$"
 
@@ -134,41 +138,26 @@ _ATA: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@collector(
-    "diskstats",
-    flags=[
-        Flag(
-            "device-exclude",
-            "Regexp of diskstats devices to exclude (mutually exclusive to device-include).",
-            DEFAULT_DEVICE_EXCLUDE,
-            "regex",
-        ),
-        Flag(
-            "device-include",
-            "Regexp of diskstats devices to include (mutually exclusive to device-exclude).",
-            "",
-            "regex",
-        ),
-    ],
-)
-class DiskstatsCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
-        super().__init__(ctx)
-        exclude: re.Pattern[str] | None = self.options["device-exclude"]
-        include: re.Pattern[str] | None = self.options["device-include"]
-        # An include given alone means "only these": the default exclude then steps aside
-        # rather than making the two flags clash.
-        if include is not None and exclude is not None and exclude.pattern == DEFAULT_DEVICE_EXCLUDE:
-            exclude = None
-        if include is not None and exclude is not None:
-            raise FlagValueError("device-exclude & device-include are mutually exclusive")
-        self._exclude = exclude
-        self._include = include
+@dataclass(frozen=True, slots=True)
+class DiskstatsOptions:
+    device_exclude: re.Pattern[str] | None = flag(
+        "device-exclude",
+        "Regexp of diskstats devices to exclude (mutually exclusive to device-include).",
+        DEFAULT_DEVICE_EXCLUDE)
+    device_include: re.Pattern[str] | None = flag(
+        "device-include",
+        "Regexp of diskstats devices to include (mutually exclusive to device-exclude).",
+        "")
 
-    def _ignored(self, device: str) -> bool:
-        if self._exclude is not None and self._exclude.search(device):
-            return True
-        return self._include is not None and not self._include.search(device)
+
+@collector("diskstats", options=DiskstatsOptions)
+class DiskstatsCollector(Collector[DiskstatsOptions]):
+    def __init__(self, ctx: CollectorContext[DiskstatsOptions]) -> None:
+        super().__init__(ctx)
+        self.filter = exclusive_filter(
+            "collector.diskstats", self.options.device_exclude, self.options.device_include,
+            default_exclude=DEFAULT_DEVICE_EXCLUDE,
+        )
 
     def _udev(self, major: int, minor: int) -> dict[str, str]:
         try:
@@ -203,7 +192,7 @@ class DiskstatsCollector(Collector):
 
         for disk in stats:
             dev = disk.device
-            if self._ignored(dev):
+            if self.filter.ignored(dev):
                 continue
             udev = self._udev(disk.major, disk.minor)
             # SCSI_IDENT_SERIAL is the serial printed on the label; virtio disks only have ID_SERIAL.

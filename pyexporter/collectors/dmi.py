@@ -10,9 +10,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import decode, read_bytes, to_valid_utf8
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorContext
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import decode, read_bytes, to_valid_utf8
 
 # DMI file -> label, for the files node_exporter reports (chassis_type, modalias and uevent are not).
 _LABELS = {
@@ -73,8 +75,8 @@ def read_dmi(directory: str) -> dict[str, bytes]:
 
 
 @collector("dmi")
-class DmiCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+class DmiCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         self._family: GaugeMetricFamily | None = None
         self._error: OSError | None = None

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import list_dir, read_first_line
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_first_line
 
 SECTOR_SIZE = 512
 
@@ -72,7 +74,7 @@ def read_multipath_devices(block_dir: str) -> list[MultipathDevice]:
 
 
 @collector("dmmultipath", default=True)
-class DMMultipathCollector(Collector):
+class DMMultipathCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             devices = read_multipath_devices(self.paths.sys("block"))

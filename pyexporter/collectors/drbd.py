@@ -7,9 +7,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 class DrbdValue(NamedTuple):
@@ -70,7 +72,7 @@ _STRING_PAIRS: dict[str, tuple[str, str, str]] = {
 
 
 @collector("drbd", default=False)
-class DrbdCollector(Collector):
+class DrbdCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             text = read_text(self.paths.proc("drbd"))

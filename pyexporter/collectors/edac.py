@@ -9,9 +9,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import list_dir, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text
 
 _CONTROLLER = re.compile(r"mc([0-9]*)")
 _CSROW = re.compile(r"csrow([0-9]*)")
@@ -71,7 +73,7 @@ class _Families:
 
 
 @collector("edac")
-class EdacCollector(Collector):
+class EdacCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         mc_dir = self.paths.sys("devices", "system", "edac", "mc")
         families = _Families()

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 def parse_bits(name: str, text: str) -> int:
@@ -23,7 +25,7 @@ def parse_bits(name: str, text: str) -> int:
 
 
 @collector("entropy")
-class EntropyCollector(Collector):
+class EntropyCollector(Collector[NoOptions]):
     def _read(self, name: str) -> int:
         try:
             text = read_text(self.paths.proc("sys", "kernel", "random", name))

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import list_dir, read_optional
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_optional
 
 # HBA firmware reports counters it does not implement as all ones.
 UNIMPLEMENTED = 2**64 - 1
@@ -73,7 +75,7 @@ def read_host(path: str) -> FibreChannelHost:
 
 
 @collector("fibrechannel")
-class FibreChannelCollector(Collector):
+class FibreChannelCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "fc_host")
         hosts = [read_host(os.path.join(base, name)) for name in list_dir(base)]

@@ -7,9 +7,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 class FileNr(NamedTuple):
@@ -29,7 +31,7 @@ def parse_file_nr(text: str) -> FileNr:
 
 
 @collector("filefd")
-class FileFDCollector(Collector):
+class FileFDCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         stats = parse_file_nr(read_text(self.paths.proc("sys", "fs", "file-nr")))
         yield GaugeMetricFamily(

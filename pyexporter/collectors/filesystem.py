@@ -12,16 +12,21 @@ from __future__ import annotations
 import errno
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, FlagValueError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.filters import exclusive_filter
 
 DEFAULT_MOUNT_POINTS_EXCLUDE = (
     r"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"
@@ -143,55 +148,46 @@ _FAMILIES = (
 _LABELS = ["device", "mountpoint", "fstype", "device_error"]
 
 
-@collector(
-    "filesystem",
-    flags=[
-        Flag(
-            "mount-points-exclude",
-            "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to mount-points-include)",
-            DEFAULT_MOUNT_POINTS_EXCLUDE,
-            "regex",
-        ),
-        Flag(
-            "mount-points-include",
-            "Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)",
-            "",
-            "regex",
-        ),
-        Flag(
-            "fs-types-exclude",
-            "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)",
-            DEFAULT_FS_TYPES_EXCLUDE,
-            "regex",
-        ),
-        Flag(
-            "fs-types-include",
-            "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-exclude)",
-            "",
-            "regex",
-        ),
-        Flag(
-            "mount-timeout",
-            "how long to wait for a mount to respond before marking it as stale",
-            "5s",
-            "duration",
-        ),
-        Flag("stat-workers", "how many stat calls to process simultaneously", 4, "int"),
-    ],
-)
-class FilesystemCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class FilesystemOptions:
+    mount_points_exclude: re.Pattern[str] | None = flag(
+        "mount-points-exclude",
+        "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to mount-points-include)",
+        DEFAULT_MOUNT_POINTS_EXCLUDE)
+    mount_points_include: re.Pattern[str] | None = flag(
+        "mount-points-include",
+        "Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)",
+        "")
+    fs_types_exclude: re.Pattern[str] | None = flag(
+        "fs-types-exclude",
+        "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)",
+        DEFAULT_FS_TYPES_EXCLUDE)
+    fs_types_include: re.Pattern[str] | None = flag(
+        "fs-types-include",
+        "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-exclude)",
+        "")
+    mount_timeout: float = flag(
+        "mount-timeout",
+        "how long to wait for a mount to respond before marking it as stale",
+        "5s",
+        duration=True)
+    stat_workers: int = flag("stat-workers", "how many stat calls to process simultaneously", 4)
+
+
+@collector("filesystem", options=FilesystemOptions)
+class FilesystemCollector(Collector[FilesystemOptions]):
+    def __init__(self, ctx: CollectorContext[FilesystemOptions]) -> None:
         super().__init__(ctx)
-        self._mount_points = _Filter(
-            "mount-points", self.options["mount-points-exclude"], self.options["mount-points-include"],
-            DEFAULT_MOUNT_POINTS_EXCLUDE,
+        self._mount_points = exclusive_filter(
+            "collector.filesystem", self.options.mount_points_exclude, self.options.mount_points_include,
+            default_exclude=DEFAULT_MOUNT_POINTS_EXCLUDE, names=("mount-points-exclude", "mount-points-include"),
         )
-        self._fs_types = _Filter(
-            "fs-types", self.options["fs-types-exclude"], self.options["fs-types-include"],
-            DEFAULT_FS_TYPES_EXCLUDE,
+        self._fs_types = exclusive_filter(
+            "collector.filesystem", self.options.fs_types_exclude, self.options.fs_types_include,
+            default_exclude=DEFAULT_FS_TYPES_EXCLUDE, names=("fs-types-exclude", "fs-types-include"),
         )
-        self._timeout: float = self.options["mount-timeout"]
-        self._pool = _StatPool(max(int(self.options["stat-workers"]), 1))
+        self._timeout: float = self.options.mount_timeout
+        self._pool = _StatPool(max(int(self.options.stat_workers), 1))
         # Replaceable so that tests can inject a slow or failing statfs.
         self.statvfs: Callable[[str], os.statvfs_result] = os.statvfs
         # One lock guards the stuck set and every scrape's bookkeeping, so that a late statfs
@@ -366,24 +362,3 @@ class _StatPool:
                 if self._live >= self._size:
                     return
                 self._live += 1
-
-
-class _Filter:
-    """node_exporter's exclude/include pair for one label; an include given alone replaces
-    the default exclude."""
-
-    def __init__(self, name: str, exclude: Any, include: Any, default_exclude: str) -> None:
-        if include is not None and exclude is not None and exclude.pattern == default_exclude:
-            exclude = None
-        if include is not None and exclude is not None:
-            raise FlagValueError(
-                f"--collector.filesystem.{name}-exclude and --collector.filesystem.{name}-include "
-                "are mutually exclusive"
-            )
-        self.exclude = exclude
-        self.include = include
-
-    def ignored(self, value: str) -> bool:
-        if self.exclude is not None and self.exclude.search(value):
-            return True
-        return self.include is not None and not self.include.search(value)

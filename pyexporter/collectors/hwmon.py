@@ -6,13 +6,17 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import decode, read_attribute, read_text, resolve_sysfs_path
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import decode, read_attribute, read_text, resolve_sysfs_path
+from pyexporter.toolkit.filters import DeviceFilter
 
 _INVALID_NAME_CHARS = re.compile(r"[^a-z0-9:_]")
 _SENSOR_FILENAME = re.compile(r"^(?P<type>[^0-9]+)(?P<id>[0-9]*)?(_(?P<property>.+))?$")
@@ -129,14 +133,6 @@ def name_chips(directories: list[str]) -> list[Chip]:
     return chips
 
 
-def _ignored(name: str, include: re.Pattern[str] | None, exclude: re.Pattern[str] | None) -> bool:
-    if exclude is not None:
-        return exclude.search(name) is not None
-    if include is not None:
-        return include.search(name) is None
-    return False
-
-
 class _Families:
     """Families created on first use, keyed by name, so each name is one family."""
 
@@ -234,20 +230,34 @@ def _emit_sensor(out: _Families, chip: str, sensor: str, props: dict[str, str]) 
             out.gauge(name, f"Hardware monitor {sensor_type} element {element}", _LABELS, labels, value)
 
 
-@collector(
-    "hwmon",
-    flags=[
-        Flag("chip-include", "Regexp of hwmon chip to include (mutually exclusive to device-exclude).",
-             "", "regex"),
-        Flag("chip-exclude", "Regexp of hwmon chip to exclude (mutually exclusive to device-include).",
-             "", "regex"),
-        Flag("sensor-include",
-             "Regexp of hwmon sensor to include (mutually exclusive to sensor-exclude).", "", "regex"),
-        Flag("sensor-exclude",
-             "Regexp of hwmon sensor to exclude (mutually exclusive to sensor-include).", "", "regex"),
-    ],
-)
-class HwmonCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class HwmonOptions:
+    chip_include: re.Pattern[str] | None = flag(
+        "chip-include",
+        "Regexp of hwmon chip to include (mutually exclusive to device-exclude).",
+        "")
+    chip_exclude: re.Pattern[str] | None = flag(
+        "chip-exclude",
+        "Regexp of hwmon chip to exclude (mutually exclusive to device-include).",
+        "")
+    sensor_include: re.Pattern[str] | None = flag(
+        "sensor-include",
+        "Regexp of hwmon sensor to include (mutually exclusive to sensor-exclude).",
+        "")
+    sensor_exclude: re.Pattern[str] | None = flag(
+        "sensor-exclude",
+        "Regexp of hwmon sensor to exclude (mutually exclusive to sensor-include).",
+        "")
+
+
+@collector("hwmon", options=HwmonOptions)
+class HwmonCollector(Collector[HwmonOptions]):
+    def __init__(self, ctx: CollectorContext[HwmonOptions]) -> None:
+        super().__init__(ctx)
+        # Include and exclude may be given together: node_exporter applies both.
+        self.chips = DeviceFilter(self.options.chip_exclude, self.options.chip_include)
+        self.sensors = DeviceFilter(self.options.sensor_exclude, self.options.sensor_include)
+
     def _chip_directories(self) -> Iterator[str]:
         class_dir = self.paths.sys("class", "hwmon")
         for entry in sorted(os.listdir(class_dir)):
@@ -264,12 +274,8 @@ class HwmonCollector(Collector):
         except (FileNotFoundError, NotADirectoryError):
             return []
         out = _Families()
-        chip_include = self.options["chip-include"]
-        chip_exclude = self.options["chip-exclude"]
-        sensor_include = self.options["sensor-include"]
-        sensor_exclude = self.options["sensor-exclude"]
         for chip in name_chips(directories):
-            if _ignored(chip.label, chip_include, chip_exclude):
+            if self.chips.ignored(chip.label):
                 continue
             data: SensorData = {}
             collect_sensor_data(chip.directory, data)
@@ -285,7 +291,7 @@ class HwmonCollector(Collector):
                           ["chip", "chip_name"], [chip.label, chip.chip_name], 1.0)
             for sensor, props in data.items():
                 # Sensors are filtered as "<chip>;<sensor>" so one chip's sensor can be singled out.
-                if _ignored(f"{chip.label};{sensor}", sensor_include, sensor_exclude):
+                if self.sensors.ignored(f"{chip.label};{sensor}"):
                     continue
                 _emit_sensor(out, chip.label, sensor, props)
         return list(out.by_name.values())

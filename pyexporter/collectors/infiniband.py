@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import list_dir, read_first_line, read_optional
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_first_line, read_optional
 
 # (directory, file, metric name, HELP, multiplier). Data counters count 32-bit words ("octets
 # divided by 4" in the IBA spec), hence the 4.
@@ -139,7 +141,7 @@ def read_device(path: str) -> Device:
 
 
 @collector("infiniband")
-class InfiniBandCollector(Collector):
+class InfiniBandCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "infiniband")
         devices = [read_device(os.path.join(base, name)) for name in list_dir(base)]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import read_text
-from pyexporter.filters import DeviceFilter
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.filters import DeviceFilter
 
 _NUMERIC = re.compile(r"[+-]?\d+")
 
@@ -50,24 +53,25 @@ def parse_interrupts(text: str) -> dict[str, Interrupt]:
     return found
 
 
-@collector(
-    "interrupts",
-    default=False,
-    flags=[
-        Flag("name-include",
-             "Regexp of interrupts name to include (mutually exclusive to --collector.interrupts.name-exclude).",
-             "", "regex"),
-        Flag("name-exclude",
-             "Regexp of interrupts name to exclude (mutually exclusive to --collector.interrupts.name-include).",
-             "", "regex"),
-        Flag("include-zeros", "Include interrupts that have a zero value", True, "bool"),
-    ],
-)
-class InterruptsCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class InterruptsOptions:
+    name_include: re.Pattern[str] | None = flag(
+        "name-include",
+        "Regexp of interrupts name to include (mutually exclusive to --collector.interrupts.name-exclude).",
+        "")
+    name_exclude: re.Pattern[str] | None = flag(
+        "name-exclude",
+        "Regexp of interrupts name to exclude (mutually exclusive to --collector.interrupts.name-include).",
+        "")
+    include_zeros: bool = flag("include-zeros", "Include interrupts that have a zero value", True)
+
+
+@collector("interrupts", default=False, options=InterruptsOptions)
+class InterruptsCollector(Collector[InterruptsOptions]):
+    def __init__(self, ctx: CollectorContext[InterruptsOptions]) -> None:
         super().__init__(ctx)
-        self.filter = DeviceFilter(self.options["name-exclude"], self.options["name-include"])
-        self.include_zeros: bool = self.options["include-zeros"]
+        self.filter = DeviceFilter(self.options.name_exclude, self.options.name_include)
+        self.include_zeros: bool = self.options.include_zeros
 
     def collect(self) -> Iterable[Metric]:
         interrupts = parse_interrupts(read_text(self.paths.proc("interrupts")))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, Flag, FlagValueError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import FlagValueError, flag
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 FULL_BACKEND_LABELS = (
     "local_address", "local_port", "remote_address", "remote_port", "proto", "local_mark",
@@ -108,17 +111,19 @@ def parse_backend_labels(text: str) -> list[str]:
     return [label for label in FULL_BACKEND_LABELS if label in wanted]
 
 
-@collector(
-    "ipvs",
-    flags=[
-        Flag("backend-labels", "Comma separated list for IPVS backend stats labels.",
-             ",".join(FULL_BACKEND_LABELS)),
-    ],
-)
-class IPVSCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class IpvsOptions:
+    backend_labels: str = flag(
+        "backend-labels",
+        "Comma separated list for IPVS backend stats labels.",
+        ",".join(FULL_BACKEND_LABELS))
+
+
+@collector("ipvs", options=IpvsOptions)
+class IPVSCollector(Collector[IpvsOptions]):
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
-        self.backend_labels = parse_backend_labels(self.options["backend-labels"])
+        self.backend_labels = parse_backend_labels(self.options.backend_labels)
 
     def _label_value(self, backend: Backend, label: str) -> str:
         if label == "local_port":

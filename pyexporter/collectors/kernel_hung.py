@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 def parse_hung_task_count(text: str) -> int:
@@ -20,7 +22,7 @@ def parse_hung_task_count(text: str) -> int:
 
 
 @collector("kernel_hung")
-class KernelHungCollector(Collector):
+class KernelHungCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             text = read_text(self.paths.proc("sys", "kernel", "hung_task_detect_count"))

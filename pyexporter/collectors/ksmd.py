@@ -8,9 +8,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_first_line
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_first_line
 
 
 class KsmdFile(NamedTuple):
@@ -51,8 +53,8 @@ def parse_ksmd_value(text: str, name: str) -> int:
 
 
 @collector("ksmd", default=False)
-class KsmdCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+class KsmdCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         self.names = {f.file: f"node_ksmd_{f.metric}" for f in KSMD_FILES}
 

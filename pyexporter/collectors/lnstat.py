@@ -8,9 +8,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import list_dir, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text
 
 
 class NetStatFile(NamedTuple):
@@ -45,7 +47,7 @@ _HELP = "linux network cache stats"
 
 
 @collector("lnstat", default=False)
-class LnstatCollector(Collector):
+class LnstatCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         stat_dir = self.paths.proc("net", "stat")
         families: dict[str, CounterMetricFamily] = {}

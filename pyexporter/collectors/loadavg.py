@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 def parse_loadavg(text: str) -> tuple[float, float, float]:
@@ -22,7 +24,7 @@ def parse_loadavg(text: str) -> tuple[float, float, float]:
 
 
 @collector("loadavg")
-class LoadavgCollector(Collector):
+class LoadavgCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         loads = parse_loadavg(read_text(self.paths.proc("loadavg")))
         for minutes, value in zip((1, 5, 15), loads, strict=True):

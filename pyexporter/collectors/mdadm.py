@@ -10,9 +10,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import list_dir, read_optional, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_optional, read_text
 
 _STATUS_LINE = re.compile(r"(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]")
 _SYNC_BLOCKS = re.compile(r"\((\d+)/\d+\)")
@@ -134,7 +136,7 @@ _STATE_LABELS = (
 
 
 @collector("mdadm")
-class MdadmCollector(Collector):
+class MdadmCollector(Collector[NoOptions]):
     def _md_raids(self) -> list[MDRaid]:
         block = self.paths.sys("block")
         raids: list[MDRaid] = []

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 _PARENS = re.compile(r"\((.*)\)")
 
@@ -41,7 +43,7 @@ def parse_meminfo(text: str) -> dict[str, float]:
 
 
 @collector("meminfo")
-class MeminfoCollector(Collector):
+class MeminfoCollector(Collector[NoOptions]):
     # psutil drops most meminfo lines and cannot follow a per-collector procfs root, so parse it.
     def collect(self) -> Iterable[Metric]:
         for key, value in parse_meminfo(read_text(self.paths.proc("meminfo"))).items():

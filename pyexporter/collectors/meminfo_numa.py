@@ -10,9 +10,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import list_dir, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text
 
 _NODE_DIR = re.compile(r"node([0-9]*)")
 _PARENTHESIZED = re.compile(r"\((.*)\)")
@@ -66,7 +68,7 @@ def parse_numastat(text: str, node: str) -> list[NumaValue]:
 
 
 @collector("meminfo_numa", default=False)
-class MeminfoNumaCollector(Collector):
+class MeminfoNumaCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("devices", "system", "node")
         values: list[NumaValue] = []

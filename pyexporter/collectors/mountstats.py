@@ -10,9 +10,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # Values past 2**53 lose precision as floats; node_exporter wraps them there, and so do we.
 FLOAT64_MANTISSA = 9007199254740992
@@ -333,7 +335,7 @@ class _Families:
 
 
 @collector("mountstats", default=False)
-class MountstatsCollector(Collector):
+class MountstatsCollector(Collector[NoOptions]):
     def _self_dir(self) -> str:
         """/proc/self; in fixture trees unpacked without symlinks it is a file naming the pid."""
         path = self.paths.proc("self")

@@ -36,13 +36,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import decode, read_generated, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import decode, read_generated, read_text
 
 # The kernel reports times in /proc in USER_HZ ticks, fixed at 100 on Linux whatever CONFIG_HZ is;
 # process-exporter (via prometheus/procfs) uses the same constant.
@@ -223,26 +226,23 @@ class _Live:
         self.states = [0, 0, 0, 0, 0]
 
 
-@collector(
-    "namedprocess",
-    default=False,
-    flags=[
-        Flag(
-            "include",
-            "Regexp of process names (comm) to report; empty reports every process.",
-            "",
-            "regex",
-        )
-    ],
-)
-class NamedProcessCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class NamedprocessOptions:
+    include: re.Pattern[str] | None = flag(
+        "include",
+        "Regexp of process names (comm) to report; empty reports every process.",
+        "")
+
+
+@collector("namedprocess", default=False, options=NamedprocessOptions)
+class NamedProcessCollector(Collector[NamedprocessOptions]):
     # psutil reads one process-global PROCFS_PATH, so it cannot honour this collector's procfs root
     # (tests and sidecars point it elsewhere) without racing other collectors; the files are parsed
     # directly instead.
 
-    def __init__(self, ctx: CollectorContext) -> None:
+    def __init__(self, ctx: CollectorContext[NamedprocessOptions]) -> None:
         super().__init__(ctx)
-        self.include: re.Pattern[str] | None = self.options["include"]
+        self.include: re.Pattern[str] | None = self.options.include
         self._included: dict[str, bool] = {}
         self._boot_time: int | None = None
         # Per process: its identity and last counter values; per group: running counter totals.

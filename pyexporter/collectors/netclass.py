@@ -7,14 +7,17 @@ is accepted here but the values always come from sysfs.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, Flag, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import decode, read_attribute, resolve_sysfs_path
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import decode, read_attribute, resolve_sysfs_path
 
 IFF_UP = 0x1
 
@@ -126,20 +129,24 @@ def admin_state(flags: int | None) -> str:
     return "up" if flags & IFF_UP else "down"
 
 
-@collector(
-    "netclass",
-    flags=[
-        Flag("ignored-devices", "Regexp of net devices to ignore for netclass collector.", "^$", "regex"),
-        Flag("ignore-invalid-speed",
-             "Ignore devices where the speed is invalid. This will be the default behavior in 2.x.",
-             False, "bool"),
-        Flag("netlink", "Use netlink to gather stats instead of /proc/net/dev.", False, "bool"),
-    ],
-)
-class NetClassCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class NetclassOptions:
+    ignored_devices: re.Pattern[str] | None = flag(
+        "ignored-devices",
+        "Regexp of net devices to ignore for netclass collector.",
+        "^$")
+    ignore_invalid_speed: bool = flag(
+        "ignore-invalid-speed",
+        "Ignore devices where the speed is invalid. This will be the default behavior in 2.x.",
+        False)
+    netlink: bool = flag("netlink", "Use netlink to gather stats instead of /proc/net/dev.", False)
+
+
+@collector("netclass", options=NetclassOptions)
+class NetClassCollector(Collector[NetclassOptions]):
     def _devices(self) -> list[tuple[str, str]]:
         class_dir = self.paths.sys("class", "net")
-        ignored = self.options["ignored-devices"]
+        ignored = self.options.ignored_devices
         devices = []
         for entry in sorted(os.listdir(class_dir)):
             path = f"{class_dir}/{entry}"
@@ -164,7 +171,7 @@ class NetClassCollector(Collector):
             devices = self._devices()
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             return []
-        skip_invalid_speed = self.options["ignore-invalid-speed"]
+        skip_invalid_speed = self.options.ignore_invalid_speed
         up = GaugeMetricFamily("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.",
                                labels=["device"])
         info = GaugeMetricFamily(

@@ -10,24 +10,22 @@ process-global procfs root, so the file is parsed here.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import struct
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter import netlink
-from pyexporter.collectors import (
-    Collector,
-    CollectorContext,
-    CollectorError,
-    Flag,
-    collector,
-)
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_optional, read_text
-from pyexporter.filters import device_filter
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit import netlink
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_optional, read_text
+from pyexporter.toolkit.filters import deprecated_alias, exclusive_filter
 
 # ---------------------------------------------------------------------------------------------
 # Device filtering (shared with the arp collector).
@@ -243,32 +241,49 @@ def system_addresses() -> dict[str, list[tuple[int, str, str | None]]]:
     }
 
 
-@collector(
-    "netdev",
-    flags=[
-        Flag("device-include", "Regexp of net devices to include (mutually exclusive to device-exclude).",
-             "", "regex"),
-        Flag("device-whitelist", "DEPRECATED: Use collector.netdev.device-include", "", "regex"),
-        Flag("device-exclude", "Regexp of net devices to exclude (mutually exclusive to device-include).",
-             "", "regex"),
-        Flag("device-blacklist", "DEPRECATED: Use collector.netdev.device-exclude", "", "regex"),
-        Flag("address-info", "Collect address-info for every device", False, "bool"),
-        Flag("enable-detailed-metrics",
-             "Use (incompatible) metric names that provide more detailed stats on Linux", False, "bool"),
-        Flag("netlink", "Use netlink to gather stats instead of /proc/net/dev.", True, "bool"),
-        Flag("label-ifalias", "Add ifAlias label", False, "bool"),
-    ],
-)
-class NetdevCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class NetdevOptions:
+    device_include: re.Pattern[str] | None = flag(
+        "device-include",
+        "Regexp of net devices to include (mutually exclusive to device-exclude).",
+        "")
+    device_whitelist: re.Pattern[str] | None = flag(
+        "device-whitelist",
+        "DEPRECATED: Use collector.netdev.device-include",
+        "")
+    device_exclude: re.Pattern[str] | None = flag(
+        "device-exclude",
+        "Regexp of net devices to exclude (mutually exclusive to device-include).",
+        "")
+    device_blacklist: re.Pattern[str] | None = flag(
+        "device-blacklist",
+        "DEPRECATED: Use collector.netdev.device-exclude",
+        "")
+    address_info: bool = flag("address-info", "Collect address-info for every device", False)
+    enable_detailed_metrics: bool = flag(
+        "enable-detailed-metrics",
+        "Use (incompatible) metric names that provide more detailed stats on Linux",
+        False)
+    netlink: bool = flag("netlink", "Use netlink to gather stats instead of /proc/net/dev.", True)
+    label_ifalias: bool = flag("label-ifalias", "Add ifAlias label", False)
+
+
+@collector("netdev", options=NetdevOptions)
+class NetdevCollector(Collector[NetdevOptions]):
+    def __init__(self, ctx: CollectorContext[NetdevOptions]) -> None:
         super().__init__(ctx)
-        self.filter = device_filter(
-            self.options, "collector.netdev", ("device-whitelist", "device-blacklist")
+        options = self.options
+        self.filter = exclusive_filter(
+            "collector.netdev",
+            deprecated_alias(options.device_exclude, options.device_blacklist,
+                             "collector.netdev.device-exclude", "collector.netdev.device-blacklist"),
+            deprecated_alias(options.device_include, options.device_whitelist,
+                             "collector.netdev.device-include", "collector.netdev.device-whitelist"),
         )
-        self.netlink = bool(self.options["netlink"])
-        self.detailed = bool(self.options["enable-detailed-metrics"])
-        self.address_info = bool(self.options["address-info"])
-        self.label_ifalias = bool(self.options["label-ifalias"])
+        self.netlink = bool(self.options.netlink)
+        self.detailed = bool(self.options.enable_detailed_metrics)
+        self.address_info = bool(self.options.address_info)
+        self.label_ifalias = bool(self.options.label_ifalias)
         self.labels = ["device", "ifalias"] if self.label_ifalias else ["device"]
 
     def devices(self) -> list[DeviceStats]:

@@ -3,13 +3,17 @@ collector (untyped families node_netstat_<Proto>_<Field>, filtered by `fields`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import UnknownMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import UnknownMetricFamily
+from pyexporter.toolkit.files import read_text
 
 DEFAULT_FIELDS = (
     "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
@@ -51,14 +55,16 @@ def parse_snmp6(text: str) -> Stats:
     return stats
 
 
-@collector(
-    "netstat",
-    flags=[Flag("fields", "Regexp of fields to return for netstat collector.", DEFAULT_FIELDS, "regex")],
-)
-class NetstatCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class NetstatOptions:
+    fields: re.Pattern[str] | None = flag("fields", "Regexp of fields to return for netstat collector.", DEFAULT_FIELDS)
+
+
+@collector("netstat", options=NetstatOptions)
+class NetstatCollector(Collector[NetstatOptions]):
+    def __init__(self, ctx: CollectorContext[NetstatOptions]) -> None:
         super().__init__(ctx)
-        self.fields = self.options["fields"]
+        self.fields = self.options.fields
         # (protocol, field) -> (family name, HELP), or None when the fields regex leaves it out.
         # The kernel's field names are a small fixed set, so this is filled once.
         self._selected: dict[tuple[str, str], tuple[str, str] | None] = {}

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # Procedure names in the kernel's order, as procfs names them (they become `method` labels).
 V2_PROCEDURES = (
@@ -102,7 +104,7 @@ def parse_client_rpc_stats(text: str) -> ClientRPCStats:
 
 
 @collector("nfs")
-class NfsCollector(Collector):
+class NfsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             text = read_text(self.paths.proc("net", "rpc", "nfs"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
+from pyexporter.collectors import collector
 from pyexporter.collectors.nfs import (
     V2_PROCEDURES,
     V3_PROCEDURES,
@@ -15,8 +15,10 @@ from pyexporter.collectors.nfs import (
     parse_uints,
     procedure_counts,
 )
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # proc4ops operations in the kernel's order (from operation 0).
 V4_OPS = (
@@ -105,7 +107,7 @@ def parse_server_rpc_stats(text: str) -> ServerRPCStats:
 
 
 @collector("nfsd")
-class NfsdCollector(Collector):
+class NfsdCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             text = read_text(self.paths.proc("net", "rpc", "nfsd"))

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import list_dir, read_first_line, read_optional
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_first_line, read_optional
 
 # Namespace block devices below a controller: nvme0n1, or nvme0c0n1 under native multipath.
 _NAMESPACE = re.compile(r"nvme\d+(?:c\d+)?n(\d+)")
@@ -79,7 +81,7 @@ def read_controller(path: str) -> Controller:
 
 
 @collector("nvme")
-class NVMeCollector(Collector):
+class NVMeCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "nvme")
         controllers = [read_controller(os.path.join(base, name)) for name in list_dir(base)]

@@ -11,9 +11,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import decode, open_regular, read_fd
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import decode, open_regular, read_fd
 
 # Looked for in this order under --path.rootfs, as node_exporter does.
 OS_RELEASE_FILES = ("etc/os-release", "usr/lib/os-release")
@@ -121,8 +123,8 @@ def parse_os_release(text: str) -> OSRelease:
 
 
 @collector("os")
-class OSCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+class OSCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         self.candidates = tuple(self.paths.root(name) for name in OS_RELEASE_FILES)
         # Parsed once per (file, mtime): os-release changes only on upgrades.

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import list_dir, read_text, resolve_sysfs_dir
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text, resolve_sysfs_dir
 
 # node_exporter looks for pci.ids here on the exporter's own host, not below --path.rootfs.
 PCI_IDS_PATHS = ("/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids")
@@ -230,22 +232,21 @@ def read_pci_device(devices_dir: str, name: str) -> PciDevice:
     return dev
 
 
-@collector(
-    "pcidevice",
-    default=False,
-    flags=[
-        Flag("idsfile", "Path to pci.ids file to use for PCI device identification.", "", "str"),
-        Flag("names", "Enable PCI device name resolution (requires pci.ids file).", False, "bool"),
-    ],
-)
-class PcideviceCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class PcideviceOptions:
+    idsfile: str = flag("idsfile", "Path to pci.ids file to use for PCI device identification.", "")
+    names: bool = flag("names", "Enable PCI device name resolution (requires pci.ids file).", False)
+
+
+@collector("pcidevice", default=False, options=PcideviceOptions)
+class PcideviceCollector(Collector[PcideviceOptions]):
+    def __init__(self, ctx: CollectorContext[PcideviceOptions]) -> None:
         super().__init__(ctx)
-        self.names: PciIds | None = self._load_ids() if self.options["names"] else None
+        self.names: PciIds | None = self._load_ids() if self.options.names else None
 
     def _load_ids(self) -> PciIds:
         # As node_exporter: a missing database leaves every id unnamed, it does not fail.
-        candidates = (self.options["idsfile"],) if self.options["idsfile"] else PCI_IDS_PATHS
+        candidates = (self.options.idsfile,) if self.options.idsfile else PCI_IDS_PATHS
         for path in candidates:
             try:
                 return parse_pci_ids(read_text(path).splitlines())

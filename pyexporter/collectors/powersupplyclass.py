@@ -4,15 +4,18 @@ powersupplyclass collector."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, Flag, collector
+from pyexporter.collectors import collector
 from pyexporter.collectors.netclass import parse_go_int
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import decode, read_attribute, resolve_sysfs_path
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import decode, read_attribute, resolve_sysfs_path
 
 # Metric name -> sysfs attribute, by the scale node_exporter applies.
 _PLAIN = {
@@ -100,19 +103,24 @@ def read_power_supply(name: str, directory: str) -> PowerSupply:
     return parse_power_supply(name, attributes)
 
 
-@collector(
-    "powersupplyclass",
-    flags=[Flag("ignored-supplies", "Regexp of power supplies to ignore for powersupplyclass collector.",
-                "^$", "regex", full_name="collector.powersupply.ignored-supplies")],
-)
-class PowerSupplyClassCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class PowersupplyclassOptions:
+    ignored_supplies: re.Pattern[str] | None = flag(
+        "ignored-supplies",
+        "Regexp of power supplies to ignore for powersupplyclass collector.",
+        "^$",
+        full_name="collector.powersupply.ignored-supplies")
+
+
+@collector("powersupplyclass", options=PowersupplyclassOptions)
+class PowerSupplyClassCollector(Collector[PowersupplyclassOptions]):
     def collect(self) -> Iterable[Metric]:
         class_dir = self.paths.sys("class", "power_supply")
         try:
             entries = sorted(os.listdir(class_dir))
         except (FileNotFoundError, NotADirectoryError):
             return []
-        ignored = self.options["ignored-supplies"]
+        ignored = self.options.ignored_supplies
         supplies = []
         for entry in entries:
             supply = read_power_supply(entry, resolve_sysfs_path(os.path.join(class_dir, entry)))

@@ -9,9 +9,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import read_text
 
 _PSI_LINE = re.compile(
     r"(some|full) avg10=(\S+) avg60=(\S+) avg300=(\S+) total=(\d+)\s*$"
@@ -71,7 +73,7 @@ _SERIES: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 
 @collector("pressure")
-class PressureCollector(Collector):
+class PressureCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         for resource, series in _SERIES.items():
             try:

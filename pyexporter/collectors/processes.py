@@ -10,9 +10,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # Fields after the ")" that closes the command name: state is the first, num_threads the 18th.
 _STATE_FIELD = 0
@@ -55,7 +57,7 @@ _VANISHED = (FileNotFoundError, ProcessLookupError, NotADirectoryError)
 
 
 @collector("processes", default=False)
-class ProcessesCollector(Collector):
+class ProcessesCollector(Collector[NoOptions]):
     # psutil reads one process-global PROCFS_PATH and so cannot honour this collector's procfs
     # root; the stat files are parsed directly instead.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import struct
 from collections.abc import Iterator
@@ -18,10 +19,12 @@ from typing import Any
 
 from prometheus_client.core import Metric
 
-from pyexporter import netlink
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.filters import device_filter
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit import netlink
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.filters import deprecated_alias, exclusive_filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,28 +141,42 @@ def netlink_qdiscs() -> list[QdiscInfo]:
     return netlink.route_dump(_RTM_GETQDISC, _TCMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0), parse_qdisc_dump)
 
 
-@collector(
-    "qdisc",
-    default=False,
-    flags=[
-        Flag("fixtures", "test fixtures to use for qdisc collector end-to-end testing", "", "str"),
-        Flag("device-include", "Regexp of qdisc devices to include (mutually exclusive to device-exclude).",
-             "", "regex"),
-        Flag("device-exclude", "Regexp of qdisc devices to exclude (mutually exclusive to device-include).",
-             "", "regex"),
-        Flag("old-device-include", "DEPRECATED: Use collector.qdisc.device-include", "", "regex",
-             full_name="collector.qdisk.device-include"),
-        Flag("old-device-exclude", "DEPRECATED: Use collector.qdisc.device-exclude", "", "regex",
-             full_name="collector.qdisk.device-exclude"),
-    ],
-)
-class QdiscCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class QdiscOptions:
+    fixtures: str = flag("fixtures", "test fixtures to use for qdisc collector end-to-end testing", "")
+    device_include: re.Pattern[str] | None = flag(
+        "device-include",
+        "Regexp of qdisc devices to include (mutually exclusive to device-exclude).",
+        "")
+    device_exclude: re.Pattern[str] | None = flag(
+        "device-exclude",
+        "Regexp of qdisc devices to exclude (mutually exclusive to device-include).",
+        "")
+    old_device_include: re.Pattern[str] | None = flag(
+        "old-device-include",
+        "DEPRECATED: Use collector.qdisc.device-include",
+        "",
+        full_name="collector.qdisk.device-include")
+    old_device_exclude: re.Pattern[str] | None = flag(
+        "old-device-exclude",
+        "DEPRECATED: Use collector.qdisc.device-exclude",
+        "",
+        full_name="collector.qdisk.device-exclude")
+
+
+@collector("qdisc", default=False, options=QdiscOptions)
+class QdiscCollector(Collector[QdiscOptions]):
+    def __init__(self, ctx: CollectorContext[QdiscOptions]) -> None:
         super().__init__(ctx)
-        self.filter = device_filter(
-            self.options, "collector.qdisc", ("old-device-include", "old-device-exclude")
+        options = self.options
+        self.filter = exclusive_filter(
+            "collector.qdisc",
+            deprecated_alias(options.device_exclude, options.old_device_exclude,
+                             "collector.qdisc.device-exclude", "collector.qdisk.device-exclude"),
+            deprecated_alias(options.device_include, options.old_device_include,
+                             "collector.qdisc.device-include", "collector.qdisk.device-include"),
         )
-        self.fixtures: str = self.options["fixtures"]
+        self.fixtures: str = self.options.fixtures
 
     def qdiscs(self) -> list[QdiscInfo]:
         if self.fixtures:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import list_dir, read_first_line
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import list_dir, read_first_line
 
 _INVALID_METRIC_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
@@ -57,18 +60,20 @@ def sanitize_metric_name(name: str) -> str:
     return _INVALID_METRIC_CHARS.sub("_", name)
 
 
-@collector(
-    "rapl",
-    flags=[Flag("enable-zone-label", "Enables service unit metric unit_start_time", False, "bool")],
-)
-class RaplCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class RaplOptions:
+    enable_zone_label: bool = flag("enable-zone-label", "Enables service unit metric unit_start_time", False)
+
+
+@collector("rapl", options=RaplOptions)
+class RaplCollector(Collector[RaplOptions]):
     def collect(self) -> Iterable[Metric]:
         powercap_dir = os.path.normpath(self.paths.sys("class", "powercap"))
         try:
             zones = rapl_zones(powercap_dir)
         except PermissionError:
             return []
-        zone_label = self.options["enable-zone-label"]
+        zone_label = self.options.enable_zone_label
         families: dict[str, CounterMetricFamily] = {}
         for zone in zones:
             try:

@@ -8,9 +8,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # cpuN followed by nine counters; the last three are running ns, waiting ns and timeslices.
 _CPU_LINE = re.compile(r"cpu(\d+)" + r" (\d+)" * 9)
@@ -41,7 +43,7 @@ def parse_schedstat(text: str) -> list[SchedstatCPU]:
 
 
 @collector("schedstat")
-class SchedstatCollector(Collector):
+class SchedstatCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             text = read_text(self.paths.proc("schedstat"))

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_optional, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_optional, read_text
 
 # go-selinux's modes: enforcing 1, permissive 0, disabled -1.
 _MODES = {"enforcing": 1, "permissive": 0, "disabled": -1}
@@ -35,7 +37,7 @@ def parse_config_mode(text: str) -> int:
 
 
 @collector("selinux")
-class SelinuxCollector(Collector):
+class SelinuxCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         enforce = read_optional(self.paths.sys("fs", "selinux", "enforce"))
         # A loaded policy shows as a mounted selinuxfs; a process context of "kernel" means

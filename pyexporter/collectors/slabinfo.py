@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
-from pyexporter.filters import DeviceFilter
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.filters import DeviceFilter
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -51,18 +54,23 @@ _FAMILIES = (
 )
 
 
-@collector(
-    "slabinfo",
-    default=False,
-    flags=[
-        Flag("slabs-include", "Regexp of slabs to include in slabinfo collector.", ".*", "regex"),
-        Flag("slabs-exclude", "Regexp of slabs to exclude in slabinfo collector.", "", "regex"),
-    ],
-)
-class SlabinfoCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class SlabinfoOptions:
+    slabs_include: re.Pattern[str] | None = flag(
+        "slabs-include",
+        "Regexp of slabs to include in slabinfo collector.",
+        ".*")
+    slabs_exclude: re.Pattern[str] | None = flag(
+        "slabs-exclude",
+        "Regexp of slabs to exclude in slabinfo collector.",
+        "")
+
+
+@collector("slabinfo", default=False, options=SlabinfoOptions)
+class SlabinfoCollector(Collector[SlabinfoOptions]):
+    def __init__(self, ctx: CollectorContext[SlabinfoOptions]) -> None:
         super().__init__(ctx)
-        self.filter = DeviceFilter(self.options["slabs-exclude"], self.options["slabs-include"])
+        self.filter = DeviceFilter(self.options.slabs_exclude, self.options.slabs_include)
 
     def collect(self) -> Iterable[Metric]:
         try:

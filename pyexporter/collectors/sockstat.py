@@ -9,9 +9,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # node_exporter converts the `mem` page counts with the running machine's page size.
 PAGE_SIZE = resource.getpagesize()
@@ -56,7 +58,7 @@ def parse_sockstat(text: str) -> Sockstat:
 
 
 @collector("sockstat")
-class SockstatCollector(Collector):
+class SockstatCollector(Collector[NoOptions]):
     def _read(self, name: str) -> Sockstat | None:
         try:
             return parse_sockstat(read_text(self.paths.proc("net", name)))

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # The vectors node_exporter knows; rows the kernel adds later are not reported, as upstream.
 SOFTIRQ_TYPES = ("HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU")
@@ -38,7 +40,7 @@ def parse_softirqs(text: str) -> dict[str, list[int]]:
 
 
 @collector("softirqs", default=False)
-class SoftirqsCollector(Collector):
+class SoftirqsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         softirqs = parse_softirqs(read_text(self.paths.proc("softirqs")))
         family = CounterMetricFamily(

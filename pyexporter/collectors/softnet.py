@@ -8,9 +8,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 class SoftnetStat(NamedTuple):
@@ -69,7 +71,7 @@ _COUNTERS = (
 
 
 @collector("softnet")
-class SoftnetCollector(Collector):
+class SoftnetCollector(Collector[NoOptions]):
     def collect(self) -> Iterator[Metric]:
         stats = parse_softnet(read_text(self.paths.proc("net", "softnet_stat")))
         for field, name, help_text in _COUNTERS:

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # The kernel's order of the per-vector counts after the total on the `softirq` line.
 SOFTIRQ_VECTORS = (
@@ -67,11 +69,13 @@ def parse_stat(text: str) -> KernelStat:
     return stat
 
 
-@collector(
-    "stat",
-    flags=[Flag("softirq", "Export softirq calls per vector", False, "bool")],
-)
-class StatCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class StatOptions:
+    softirq: bool = flag("softirq", "Export softirq calls per vector", False)
+
+
+@collector("stat", options=StatOptions)
+class StatCollector(Collector[StatOptions]):
     # psutil reads a process-global procfs root, so /proc/stat is parsed through self.paths.
     def collect(self) -> Iterable[Metric]:
         stat = parse_stat(read_text(self.paths.proc("stat")))
@@ -93,7 +97,7 @@ class StatCollector(Collector):
             "Number of processes blocked waiting for I/O to complete.",
             value=stat.procs_blocked,
         )
-        if self.options["softirq"]:
+        if self.options.softirq:
             softirqs = CounterMetricFamily(
                 "node_softirqs_total", "Number of softirq calls.", labels=["vector"]
             )

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import GaugeMetricFamily, UnknownMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily, UnknownMetricFamily
+from pyexporter.toolkit.files import read_text
 
 _INVALID_METRIC_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 _GO_INT = re.compile(r"([+-]?)(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*)")
@@ -66,19 +69,18 @@ def parse_sysctl_ints(name: str, text: str) -> list[int]:
     return values
 
 
-@collector(
-    "sysctl",
-    default=False,
-    flags=[
-        Flag("include", "Select sysctl metrics to include", (), "list"),
-        Flag("include-info", "Select sysctl metrics to include as info metrics", (), "list"),
-    ],
-)
-class SysctlCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class SysctlOptions:
+    include: tuple[str, ...] = flag("include", "Select sysctl metrics to include", ())
+    include_info: tuple[str, ...] = flag("include-info", "Select sysctl metrics to include as info metrics", ())
+
+
+@collector("sysctl", default=False, options=SysctlOptions)
+class SysctlCollector(Collector[SysctlOptions]):
+    def __init__(self, ctx: CollectorContext[SysctlOptions]) -> None:
         super().__init__(ctx)
-        self.sysctls: list[SysctlSpec] = [parse_sysctl_spec(s, True) for s in self.options["include"]]
-        self.sysctls += [parse_sysctl_spec(s, False) for s in self.options["include-info"]]
+        self.sysctls: list[SysctlSpec] = [parse_sysctl_spec(s, True) for s in self.options.include]
+        self.sysctls += [parse_sysctl_spec(s, False) for s in self.options.include_info]
 
     def collect(self) -> Iterable[Metric]:
         # Every string sysctl shares one info family, as in node_exporter.

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import list_dir, read_first_line, resolve_sysfs_dir
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_first_line, resolve_sysfs_dir
 
 # Only the rewinding st* nodes are reported; nst* and the a/l/m mode variants share their stats.
 _STAT_FILES = (
@@ -41,16 +44,19 @@ def is_tape_device(name: str) -> bool:
     return name.startswith("st") and name[2:].isdigit()
 
 
-@collector(
-    "tapestats",
-    flags=[
-        Flag("ignored-devices", "Regexp of devices to ignore for tapestats.", "^$", "regex"),
-    ],
-)
-class TapestatsCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class TapestatsOptions:
+    ignored_devices: re.Pattern[str] | None = flag(
+        "ignored-devices",
+        "Regexp of devices to ignore for tapestats.",
+        "^$")
+
+
+@collector("tapestats", options=TapestatsOptions)
+class TapestatsCollector(Collector[TapestatsOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "scsi_tape")
-        ignored = self.options["ignored-devices"]
+        ignored = self.options.ignored_devices
         tapes = [
             read_tape(name, resolve_sysfs_dir(os.path.join(base, name)))
             for name in list_dir(base)

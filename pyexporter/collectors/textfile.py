@@ -1,6 +1,6 @@
 """textfile: metrics from *.prom files in --collector.textfile.directory, as node_exporter's.
 
-Follows node_exporter 1.5's collector/textfile.go; files are parsed by pyexporter.textformat, which
+Follows node_exporter 1.5's collector/textfile.go; files are parsed by pyexporter.toolkit.textformat, which
 follows the TextParser of prometheus/common's expfmt/text_parse.go.
 
 - A file that cannot be read or parsed, or that carries client-side timestamps, is skipped whole
@@ -45,11 +45,13 @@ from operator import itemgetter
 from prometheus_client.core import Metric
 from prometheus_client.samples import Sample
 
-from pyexporter import textformat
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, FlagValueError, collector
+from pyexporter.collectors import collector
 from pyexporter.exposition import exposition_names
-from pyexporter.families import GaugeMetricFamily, VerbatimFamily
-from pyexporter.files import RefusedFile, decode, open_regular, printable, read_fd
+from pyexporter.flags import FlagValueError, flag
+from pyexporter.toolkit import textformat
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily, VerbatimFamily
+from pyexporter.toolkit.files import RefusedFile, decode, open_regular, printable, read_fd
 
 # Far above what textfiles hold in practice (they are for a few metrics of batch jobs and cron
 # scripts), so that no file node_exporter serves in earnest is refused; and a bound on the time and
@@ -299,30 +301,26 @@ def _served_names(name: str, client_type: str) -> tuple[str, ...]:
     return (name,)
 
 
-@collector(
-    "textfile",
-    flags=[
-        Flag(
-            "directory",
-            "Directory to read text files with metrics from, supports glob matching. (repeatable)",
-            (),
-            "list",
-        ),
-        Flag(
-            "max-file-size",
-            "Largest .prom file to read, in bytes; a larger file is skipped with an error (0: no limit).",
-            DEFAULT_MAX_FILE_SIZE,
-            "int",
-        ),
-    ],
-)
-class TextfileCollector(Collector):
+@dataclass(frozen=True, slots=True)
+class TextfileOptions:
+    directory: tuple[str, ...] = flag(
+        "directory",
+        "Directory to read text files with metrics from, supports glob matching. (repeatable)",
+        ())
+    max_file_size: int = flag(
+        "max-file-size",
+        "Largest .prom file to read, in bytes; a larger file is skipped with an error (0: no limit).",
+        DEFAULT_MAX_FILE_SIZE)
+
+
+@collector("textfile", options=TextfileOptions)
+class TextfileCollector(Collector[TextfileOptions]):
     gives_way = True
 
-    def __init__(self, ctx: CollectorContext) -> None:
+    def __init__(self, ctx: CollectorContext[TextfileOptions]) -> None:
         super().__init__(ctx)
-        self.patterns: tuple[str, ...] = tuple(self.options["directory"])
-        max_file_size = int(self.options["max-file-size"])
+        self.patterns: tuple[str, ...] = tuple(self.options.directory)
+        max_file_size = int(self.options.max_file_size)
         if max_file_size < 0:
             raise FlagValueError(
                 f"--collector.textfile.max-file-size must be 0 (no limit) or a number of bytes, not {max_file_size}"

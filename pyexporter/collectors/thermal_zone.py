@@ -9,9 +9,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_first_line, resolve_sysfs_path
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_first_line, resolve_sysfs_path
 
 
 class ThermalZone(NamedTuple):
@@ -70,7 +72,7 @@ def read_cooling_device(name: str, directory: str) -> CoolingDevice | None:
 
 
 @collector("thermal_zone")
-class ThermalZoneCollector(Collector):
+class ThermalZoneCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         class_dir = self.paths.sys("class", "thermal")
         if not os.path.isdir(class_dir):

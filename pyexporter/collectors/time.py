@@ -10,9 +10,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorContext
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 class ClockSource(NamedTuple):
@@ -31,8 +33,8 @@ def zone_now(now: float) -> tuple[str, int]:
 
 
 @collector("time")
-class TimeCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+class TimeCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         # glob.escape: the sysfs root itself may hold glob characters.
         self.pattern = os.path.join(

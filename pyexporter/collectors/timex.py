@@ -13,8 +13,10 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 
 TIME_ERROR = 5  # adjtimex's return value when the clock is not synchronised
 STA_NANO = 0x2000  # status bit: offset and jitter are in nanoseconds, not microseconds
@@ -173,8 +175,8 @@ _OVERFLOW_HELP = (
 
 
 @collector("timex")
-class TimexCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+class TimexCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         self.overflow_count = 0
 

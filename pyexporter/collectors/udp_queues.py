@@ -8,9 +8,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 class QueueSummary(NamedTuple):
@@ -51,7 +53,7 @@ def parse_udp_summary(text: str) -> QueueSummary:
 
 
 @collector("udp_queues")
-class UdpQueuesCollector(Collector):
+class UdpQueuesCollector(Collector[NoOptions]):
     def collect(self) -> Iterator[Metric]:
         family = GaugeMetricFamily(
             "node_udp_queues",

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import read_optional
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorContext
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import read_optional
 
 LABELS = ("sysname", "release", "version", "machine", "nodename", "domainname")
 
@@ -22,8 +24,8 @@ def uname_labels(uname: os.uname_result, domainname: str | None) -> tuple[str, .
 
 
 @collector("uname")
-class UnameCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+class UnameCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         # Static for the life of the boot, so read once.
         values = uname_labels(os.uname(), read_optional(self.paths.proc("sys", "kernel", "domainname")))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import UnknownMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import UnknownMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 def parse_vmstat(text: str) -> list[tuple[str, float]]:
@@ -27,22 +31,20 @@ def parse_vmstat(text: str) -> list[tuple[str, float]]:
     return fields
 
 
-@collector(
-    "vmstat",
-    flags=[
-        Flag(
-            "fields",
-            "Regexp of fields to return for vmstat collector.",
-            "^(oom_kill|pgpg|pswp|pg.*fault).*",
-            "regex",
-        )
-    ],
-)
-class VmstatCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class VmstatOptions:
+    fields: re.Pattern[str] | None = flag(
+        "fields",
+        "Regexp of fields to return for vmstat collector.",
+        "^(oom_kill|pgpg|pswp|pg.*fault).*")
+
+
+@collector("vmstat", options=VmstatOptions)
+class VmstatCollector(Collector[VmstatOptions]):
+    def __init__(self, ctx: CollectorContext[VmstatOptions]) -> None:
         super().__init__(ctx)
         # An empty flag selects every field, as an empty Go regexp matches anything.
-        self.fields = self.options["fields"]
+        self.fields = self.options.fields
 
     def collect(self) -> Iterable[Metric]:
         seen: set[str] = set()

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily
-from pyexporter.files import list_dir, read_first_line
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import list_dir, read_first_line
 
 # Numeric attributes: (file, metric suffix), in node_exporter's order.
 _NUMERIC = (
@@ -69,7 +71,7 @@ def parse_watchdog(name: str, files: dict[str, str]) -> Watchdog:
 
 
 @collector("watchdog")
-class WatchdogCollector(Collector):
+class WatchdogCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         class_dir = self.paths.sys("class", "watchdog")
         devices: list[Watchdog] = []

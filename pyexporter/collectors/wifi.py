@@ -20,9 +20,11 @@ from typing import Any
 
 from prometheus_client.core import Metric
 
-from pyexporter import netlink
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, Flag, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.collectors import collector
+from pyexporter.flags import flag
+from pyexporter.toolkit import netlink
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,15 +330,16 @@ class Nl80211:
 _ABSENT = (errno.ENOENT, errno.EOPNOTSUPP, errno.ENODEV, errno.EINVAL)
 
 
-@collector(
-    "wifi",
-    default=False,
-    flags=[Flag("fixtures", "test fixtures to use for wifi collector metrics", "", "str")],
-)
-class WifiCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+@dataclass(frozen=True, slots=True)
+class WifiOptions:
+    fixtures: str = flag("fixtures", "test fixtures to use for wifi collector metrics", "")
+
+
+@collector("wifi", default=False, options=WifiOptions)
+class WifiCollector(Collector[WifiOptions]):
+    def __init__(self, ctx: CollectorContext[WifiOptions]) -> None:
         super().__init__(ctx)
-        self.fixtures: str = self.options["fixtures"]
+        self.fixtures: str = self.options.fixtures
 
     def _fixture(self, *parts: str) -> str | None:
         try:

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import read_text
 
 # (kernel counter, metric name without node_xfrm_ and _total, HELP), in node_exporter's order.
 XFRM_COUNTERS: tuple[tuple[str, str, str], ...] = (
@@ -66,7 +68,7 @@ def parse_xfrm_stat(text: str) -> dict[str, int]:
 
 
 @collector("xfrm", default=False)
-class XfrmCollector(Collector):
+class XfrmCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             text = read_text(self.paths.proc("net", "xfrm_stat"))

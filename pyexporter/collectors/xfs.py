@@ -8,9 +8,11 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import CounterMetricFamily
-from pyexporter.files import list_dir, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text
 
 # (stats line, expected value counts, field names) for the lines node_exporter reports.
 _LINES: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
@@ -144,7 +146,7 @@ def parse_xfs_stats(text: str) -> XFSStats:
 
 
 @collector("xfs")
-class XfsCollector(Collector):
+class XfsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("fs", "xfs")
         per_device: list[tuple[str, XFSStats]] = []

@@ -9,9 +9,11 @@ from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorError, collector
-from pyexporter.families import GaugeMetricFamily, UnknownMetricFamily
-from pyexporter.files import list_dir, read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.families import GaugeMetricFamily, UnknownMetricFamily
+from pyexporter.toolkit.files import list_dir, read_text
 
 # kstat data types node_exporter reads: KSTAT_DATA_INT64 and KSTAT_DATA_UINT64.
 _INT_TYPES = ("3", "4")
@@ -131,7 +133,7 @@ class _Families:
 
 
 @collector("zfs")
-class ZfsCollector(Collector):
+class ZfsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.proc("spl", "kstat", "zfs")
         if not os.path.isdir(base):

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import Collector, CollectorContext, CollectorError, collector
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.files import read_text
+from pyexporter.collectors import collector
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 _NODE_ZONE = re.compile(r"(\d+), zone\s+(\w+)")
 _OCTAL = re.compile(r"[+-]?0[0-7]+")
@@ -127,8 +129,8 @@ def parse_zoneinfo(text: str) -> list[Zone]:
 
 
 @collector("zoneinfo", default=False)
-class ZoneinfoCollector(Collector):
-    def __init__(self, ctx: CollectorContext) -> None:
+class ZoneinfoCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         self.specs = {
             key: (f"node_zoneinfo_{name}", help_text, counter)

@@ -1,7 +1,8 @@
 import pytest
 
-from pyexporter.collectors import CollectorError, FlagValueError
+from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import fixture_paths, run_collector, samples
 
 

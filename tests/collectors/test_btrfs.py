@@ -1,8 +1,8 @@
 
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import run_collector, sample, write_tree
 
 U = "sys/fs/btrfs/11111111-2222-3333-4444-555555555555/"

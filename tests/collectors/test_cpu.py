@@ -2,8 +2,9 @@ import shutil
 
 import pytest
 
-from pyexporter.collectors import CollectorError, load_all
+from pyexporter.collectors import load_all
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
 
 INFO = {"info": True, "info.flags-include": "^avx", "info.bugs-include": "spectre_v2"}

@@ -2,8 +2,9 @@ import re
 
 import pytest
 
-from pyexporter.collectors import CollectorError, FlagValueError
+from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
 
 PATHS = fixture_paths("diskstats")

@@ -1,6 +1,6 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import by_name, fixture_paths, run_collector, sample, write_tree
 
 

@@ -4,8 +4,10 @@ import time
 
 import pytest
 
-from pyexporter.collectors import Collector, CollectorError, FlagValueError, load_all
+from pyexporter.collectors import load_all
+from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import Collector, CollectorError
 from tests.helpers import samples
 
 FAKE = os.statvfs_result((4096, 4096, 1000, 600, 500, 2000, 1500, 1500, 0, 255))

@@ -1,8 +1,8 @@
 
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import run_collector, sample, samples, write_tree
 
 D = "sys/class/infiniband/mlx0/"

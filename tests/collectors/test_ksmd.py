@@ -2,8 +2,8 @@ import os
 
 import pytest
 
-from pyexporter.collectors import CollectorError
-from pyexporter.files import read_text
+from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.files import read_text
 from tests.helpers import by_name, fixture_paths, run_collector, sample, write_tree
 
 

@@ -1,8 +1,8 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.loadavg import parse_loadavg
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import fixture_paths, run_collector, sample
 
 

@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from pyexporter.collectors import CollectorError
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import by_name, fixture_paths, run_collector, sample, samples, write_tree
 
 LABELS = {"export": "srv:/export", "protocol": "tcp", "mountaddr": "10.0.0.9"}

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from pyexporter.collectors import CollectorError, load_all
+from pyexporter.collectors import load_all
 from pyexporter.collectors import namedprocess as module
 from pyexporter.collectors.namedprocess import PAGE_SIZE
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import exposition, fixture_paths, run_collector, samples
 
 BOOT = 1700000000

@@ -1,6 +1,6 @@
 import pytest
 
-from pyexporter.collectors import FlagValueError
+from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
 from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
 

@@ -1,8 +1,8 @@
 
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import run_collector, sample, write_tree
 
 N = "sys/class/nvme/nvme0/"

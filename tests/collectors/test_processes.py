@@ -2,8 +2,9 @@ import shutil
 
 import pytest
 
-from pyexporter.collectors import CollectorError, load_all
+from pyexporter.collectors import load_all
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import fixture_paths, run_collector, samples
 
 
@@ -30,7 +31,7 @@ def test_off_by_default() -> None:
 
 def test_vanished_process_and_thread_are_skipped(tmp_path, monkeypatch) -> None:
     shutil.copytree(fixture_paths("processes").proc(), tmp_path, dirs_exist_ok=True)
-    real_read = __import__("pyexporter.files", fromlist=["read_text"]).read_text
+    real_read = __import__("pyexporter.toolkit.files", fromlist=["read_text"]).read_text
 
     def flaky(path: str) -> str:
         if path.endswith("/100/stat"):

@@ -2,8 +2,9 @@ import os
 
 import pytest
 
-from pyexporter.collectors import CollectorError, FlagValueError
+from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import FIXTURES, run_collector, sample, samples
 
 FIX = {"fixtures": os.path.join(FIXTURES, "qdisc")}

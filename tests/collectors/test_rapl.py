@@ -2,8 +2,8 @@ import os
 
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import by_name, fixture_paths, run_collector, sample
 
 

@@ -21,12 +21,13 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from pyexporter.collectors import CollectorError, load_all
+from pyexporter.collectors import load_all
 from pyexporter.exporter import Exporter
 from pyexporter.exposition import encode, merge
 from pyexporter.paths import Paths
 from pyexporter.scrape import Scraper
 from pyexporter.settings import Settings
+from pyexporter.toolkit.collector import CollectorError
 from pyexporter.web import create_app
 from tests.helpers import FIXTURES, SHARED_FIXTURES, LogRecords, captured_logs, run_collector, sample, samples
 

@@ -1,8 +1,8 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.sockstat import PAGE_SIZE
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import by_name, fixture_paths, run_collector, samples
 
 

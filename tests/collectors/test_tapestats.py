@@ -1,8 +1,8 @@
 
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import run_collector, sample, samples, write_tree
 
 STATS = ("in_flight", "io_ns", "other_cnt", "read_byte_cnt", "read_cnt", "read_ns", "resid_cnt",

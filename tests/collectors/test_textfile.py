@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 from prometheus_client.core import Metric, SummaryMetricFamily
 
-from pyexporter.collectors import FlagValueError, load_all
+from pyexporter.collectors import load_all
 from pyexporter.collectors.textfile import TextfileCollector
 from pyexporter.exposition import encode, exposition_names, merge
-from pyexporter.families import CounterMetricFamily, GaugeMetricFamily, VerbatimFamily
+from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, VerbatimFamily
 from tests.helpers import (
     FIXTURES,
     SHARED_FIXTURES,

@@ -2,9 +2,9 @@ import errno
 
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.timex import Timex, TimexCollector
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import by_name, run_collector, sample
 
 

@@ -217,7 +217,7 @@ def test_kubernetes_daemonset_args_are_valid_flags(tmp_path: Path) -> None:
     argv = [a.replace("=/host/", f"={tmp_path}/") for a in container["args"]]
     settings = parse_args(argv)
     assert settings.paths.procfs == f"{tmp_path}/proc"
-    mount_points = settings.collector_options["filesystem"]["mount-points-exclude"]
+    mount_points = settings.collector_options["filesystem"].mount_points_exclude
     # Compiled or not, the kubelet's pod volumes must be left out.
     pattern = re.compile(getattr(mount_points, "pattern", mount_points))
     assert pattern.search("/var/lib/kubelet/pods/x/volumes/y") and not pattern.search("/home")

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.arp import parse_arp
+from pyexporter.toolkit.collector import CollectorError
 
 HEADER = "IP address       HW type     Flags       HW address            Mask     Device\n"
 

@@ -1,12 +1,12 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.bcache import (
     dehumanize,
     dehumanize_signed,
     parse_priority_stats,
     parse_writeback_rate_debug,
 )
+from pyexporter.toolkit.collector import CollectorError
 
 
 @pytest.mark.parametrize(

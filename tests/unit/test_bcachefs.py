@@ -1,6 +1,5 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.bcachefs import (
     parse_btree_write_stats,
     parse_compression_stats,
@@ -10,6 +9,7 @@ from pyexporter.collectors.bcachefs import (
     parse_io_done,
     parse_io_errors,
 )
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_human_bytes() -> None:

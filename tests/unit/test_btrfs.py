@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.btrfs import CommitStats, layout_ratio, parse_commit_stats
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_commit_stats() -> None:

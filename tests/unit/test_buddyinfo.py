@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.buddyinfo import BuddyZone, parse_buddyinfo
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_zones() -> None:

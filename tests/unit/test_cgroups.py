@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.cgroups import CgroupSummary, parse_cgroups
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_cgroups_skips_header() -> None:

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from pyexporter.cli import main, parse_args
-from pyexporter.collectors import load_all, parse_duration
+from pyexporter.collectors import load_all
+from pyexporter.flags import parse_duration
 from pyexporter.settings import ConfigError, ListenAddress, parse_listen_address
 
 
@@ -47,9 +48,9 @@ def test_collector_toggles() -> None:
 
 def test_collector_option_flags_are_converted() -> None:
     settings = parse_args(["--collector.stat.softirq", "--collector.vmstat.fields=^pg"])
-    assert settings.collector_options["stat"]["softirq"] is True
-    assert settings.collector_options["vmstat"]["fields"] == re.compile("^pg")
-    assert parse_args([]).collector_options["stat"]["softirq"] is False
+    assert settings.collector_options["stat"].softirq is True
+    assert settings.collector_options["vmstat"].fields == re.compile("^pg")
+    assert parse_args([]).collector_options["stat"].softirq is False
 
 
 @pytest.mark.parametrize(
@@ -107,7 +108,7 @@ def test_mutually_exclusive_collector_flags_stop_start_up(capsys) -> None:
 
 def test_flag_named_outside_its_collector() -> None:
     settings = parse_args(["--collector.powersupply.ignored-supplies=^BAT"])
-    assert settings.collector_options["powersupplyclass"]["ignored-supplies"] == re.compile("^BAT")
+    assert settings.collector_options["powersupplyclass"].ignored_supplies == re.compile("^BAT")
 
 
 def test_off_by_default_repeats_exactly_the_modules_declarations() -> None:

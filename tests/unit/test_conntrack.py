@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.conntrack import ConntrackStat, parse_conntrack_stat
+from pyexporter.toolkit.collector import CollectorError
 
 HEADER = "entries searched found new invalid ignore delete delete_list insert insert_failed drop early_drop ...\n"
 

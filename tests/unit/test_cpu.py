@@ -1,6 +1,5 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.cpu import (
     CPUStat,
     merge_cpu_stats,
@@ -8,6 +7,7 @@ from pyexporter.collectors.cpu import (
     parse_cpuinfo,
     parse_stat_cpus,
 )
+from pyexporter.toolkit.collector import CollectorError
 
 STAT = """cpu  300 4 150 20000 30 1 2 0 7 3
 cpu0 100 2 50 10000 10 1 2 0 7 3

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.cpu_vulnerabilities import Vulnerability, parse_vulnerability
+from pyexporter.toolkit.collector import CollectorError
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.cpufreq import CpufreqStats, governor_states, parse_frequency
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_frequency() -> None:

@@ -14,9 +14,11 @@ from typing import ClassVar
 import pytest
 from prometheus_client.core import Metric
 
-from pyexporter.collectors import REGISTRY, Collector, CollectorSpec, load_all
-from pyexporter.families import GaugeMetricFamily
+from pyexporter.collectors import REGISTRY, CollectorSpec, load_all
+from pyexporter.flags import NoOptions
 from pyexporter.scrape import Scraper
+from pyexporter.toolkit.collector import Collector
+from pyexporter.toolkit.families import GaugeMetricFamily
 from tests.helpers import fixture_paths, sample, samples
 
 
@@ -32,7 +34,7 @@ class Gate:
 GATES: dict[str, Gate] = {}
 
 
-class _Gated(Collector):
+class _Gated(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         gate = GATES[self.name]
         gate.runs += 1
@@ -42,7 +44,7 @@ class _Gated(Collector):
         yield GaugeMetricFamily(f"node_test_{self.name}_run", "Which run this was.", value=run)
 
 
-class _Counting(Collector):
+class _Counting(Collector[NoOptions]):
     runs = 0
 
     def collect(self) -> Iterable[Metric]:
@@ -57,9 +59,9 @@ def gated(monkeypatch) -> Iterator[dict[str, Gate]]:
     for name in ("test_hung", "test_slow"):
         GATES[name] = Gate()
         cls = type(f"_{name}", (_Gated,), {"name": name})
-        monkeypatch.setitem(REGISTRY, name, CollectorSpec(name, False, cls, ()))
+        monkeypatch.setitem(REGISTRY, name, CollectorSpec(name, False, cls, NoOptions))
     _Counting.runs = 0
-    monkeypatch.setitem(REGISTRY, "test_counting", CollectorSpec("test_counting", False, _Counting, ()))
+    monkeypatch.setitem(REGISTRY, "test_counting", CollectorSpec("test_counting", False, _Counting, NoOptions))
     yield GATES
     for gate in GATES.values():
         gate.opened.set()  # let abandoned threads end
@@ -181,12 +183,12 @@ def test_close_ends_waiting_scrapes_and_names_what_is_abandoned(gated) -> None:
     assert later.done  # nothing starts after close
 
 
-class _Builtin(Collector):
+class _Builtin(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         yield GaugeMetricFamily("node_test_builtin", "A built-in family.", value=1)
 
 
-class _GivesWay(Collector):
+class _GivesWay(Collector[NoOptions]):
     gives_way = True
     seen: ClassVar[list[set[str]]] = []
 
@@ -202,8 +204,8 @@ class _GivesWay(Collector):
 
 def test_families_that_give_way_lose_to_every_other_family(monkeypatch) -> None:
     load_all()
-    monkeypatch.setitem(REGISTRY, "test_builtin", CollectorSpec("test_builtin", False, _Builtin, ()))
-    monkeypatch.setitem(REGISTRY, "test_gives_way", CollectorSpec("test_gives_way", False, _GivesWay, ()))
+    monkeypatch.setitem(REGISTRY, "test_builtin", CollectorSpec("test_builtin", False, _Builtin, NoOptions))
+    monkeypatch.setitem(REGISTRY, "test_gives_way", CollectorSpec("test_gives_way", False, _GivesWay, NoOptions))
     _GivesWay.seen.clear()
     families = _scraper(["test_builtin", "test_gives_way"]).gather()
     found = samples(families)

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.diskstats import _go_float, parse_diskstats, parse_udev_properties
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_field_counts_of_every_kernel_generation() -> None:

@@ -1,6 +1,6 @@
 from pyexporter.collectors.dmi import dmi_labels
-from pyexporter.files import decode
-from pyexporter.files import to_valid_utf8 as valid_text
+from pyexporter.toolkit.files import decode
+from pyexporter.toolkit.files import to_valid_utf8 as valid_text
 
 
 def to_valid_utf8(raw: bytes) -> str:

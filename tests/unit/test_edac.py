@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.edac import format_dimm_label, parse_count
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_count() -> None:

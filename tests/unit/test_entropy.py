@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.entropy import parse_bits
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_bits() -> None:

@@ -1,4 +1,4 @@
-"""pyexporter.families builds what prometheus-client's family classes build, only faster."""
+"""pyexporter.toolkit.families builds what prometheus-client's family classes build, only faster."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from prometheus_client import core
 
-from pyexporter import families
+from pyexporter.toolkit import families
 
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("node_load1", {"value": 0.21}),

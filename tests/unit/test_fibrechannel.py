@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.fibrechannel import parse_hex_counter
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_hex_counter() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.filefd import FileNr, parse_file_nr
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_file_nr() -> None:

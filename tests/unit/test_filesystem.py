@@ -3,7 +3,6 @@ import os
 
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.filesystem import (
     error_text,
     fs_stat,
@@ -11,6 +10,7 @@ from pyexporter.collectors.filesystem import (
     strip_rootfs,
     unescape_mount_point,
 )
+from pyexporter.toolkit.collector import CollectorError
 
 LINE = "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue"
 

@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyexporter.collectors import (
-    CollectorError,
     arp,
     bcache,
     bcachefs,
@@ -67,6 +66,7 @@ from pyexporter.collectors import (
 )
 from pyexporter.collectors import os as os_collector
 from pyexporter.collectors import time as time_collector
+from pyexporter.toolkit.collector import CollectorError
 
 FUZZ = settings(
     # Kept small for the suite; PYEXPORTER_FUZZ_EXAMPLES=2000 for a longer hunt.

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.infiniband import parse_counter, parse_rate, parse_state
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parsers() -> None:

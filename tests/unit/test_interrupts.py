@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.interrupts import Interrupt, parse_interrupts
+from pyexporter.toolkit.collector import CollectorError
 
 X86 = """           CPU0       CPU1
   0:         18          0  IR-IO-APIC-edge      timer

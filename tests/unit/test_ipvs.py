@@ -1,7 +1,8 @@
 import pytest
 
-from pyexporter.collectors import CollectorError, FlagValueError
 from pyexporter.collectors.ipvs import parse_backend_labels, parse_ip_vs, parse_ipvs_stats
+from pyexporter.flags import FlagValueError
+from pyexporter.toolkit.collector import CollectorError
 
 IP_VS = """IP Virtual Server version 1.2.1 (size=4096)
 Prot LocalAddress:Port Scheduler Flags

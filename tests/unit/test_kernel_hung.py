@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.kernel_hung import parse_hung_task_count
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_count() -> None:

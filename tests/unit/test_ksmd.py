@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.ksmd import parse_ksmd_value
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_values() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.lnstat import parse_net_stat
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_net_stat_hex_per_cpu() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.mdadm import parse_mdstat
+from pyexporter.toolkit.collector import CollectorError
 
 MDSTAT = """Personalities : [raid1]
 md3 : active raid6 sda1[8] sdh1[7] sdd1[10](S) sdc1[1](F)

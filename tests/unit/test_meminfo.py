@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.meminfo import parse_meminfo
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_units_and_renaming() -> None:

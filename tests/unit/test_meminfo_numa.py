@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.meminfo_numa import NumaValue, parse_node_meminfo, parse_numastat
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_meminfo_lines() -> None:

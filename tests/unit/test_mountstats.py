@@ -1,12 +1,12 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.mountstats import (
     parse_mountinfo_addresses,
     parse_mountstats,
     parse_operation,
     parse_transport,
 )
+from pyexporter.toolkit.collector import CollectorError
 
 EVENTS = " ".join(str(i) for i in range(27))
 NFS = f"""device rootfs mounted on / with fstype rootfs

@@ -1,6 +1,5 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.namedprocess import (
     ProcIO,
     ProcStat,
@@ -10,6 +9,7 @@ from pyexporter.collectors.namedprocess import (
     parse_stat,
     parse_status,
 )
+from pyexporter.toolkit.collector import CollectorError
 
 STAT = (
     b"1 (systemd) S 0 1 1 0 -1 4194560 9061 9416027 94 2620 36 98 54406 13885 20 0 1 0 29 109604864 2507 "

@@ -1,10 +1,8 @@
-import re
 import socket
 import struct
 
 import pytest
 
-from pyexporter.collectors import CollectorError, FlagValueError
 from pyexporter.collectors.netdev import (
     LINK_STATS_KEYS,
     address_infos,
@@ -12,7 +10,7 @@ from pyexporter.collectors.netdev import (
     parse_link_dump,
     parse_net_dev,
 )
-from pyexporter.filters import DeviceFilter, device_filter
+from pyexporter.toolkit.collector import CollectorError
 
 HEADER = (
     "Inter-|   Receive                                                |  Transmit\n"
@@ -107,18 +105,6 @@ def test_legacy_stats_keeps_proc_names() -> None:
     legacy = legacy_stats(stats)
     assert legacy["receive_errs"] == 3 and legacy["receive_drop"] == 4 and legacy["receive_fifo"] == 5
     assert "receive_errors" not in legacy
-
-
-def test_device_filter() -> None:
-    assert DeviceFilter(None, re.compile("^lo$")).ignored("eth0")
-    assert not DeviceFilter(None, re.compile("lo")).ignored("lo")
-    assert DeviceFilter(re.compile("eth"), None).ignored("veth1")
-    assert not DeviceFilter(None, None).ignored("x")
-    with pytest.raises(FlagValueError):
-        device_filter({"device-include": re.compile("a"), "device-exclude": re.compile("b")}, "collector.netdev")
-    old = device_filter({"device-include": None, "device-exclude": None, "device-whitelist": re.compile("x"),
-                         "device-blacklist": None}, "collector.netdev", ("device-whitelist", "device-blacklist"))
-    assert old.ignored("eth0") and not old.ignored("x1")
 
 
 def test_address_infos() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.netstat import parse_netstat, parse_snmp6
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_netstat_pairs() -> None:

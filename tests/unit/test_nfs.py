@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.nfs import parse_client_rpc_stats
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_client_stats() -> None:

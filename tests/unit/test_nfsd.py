@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.nfsd import parse_server_rpc_stats
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_server_stats() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.os import INFO_LABELS, parse_env, parse_os_release
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_env_quoting() -> None:

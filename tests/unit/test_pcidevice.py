@@ -1,6 +1,5 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.pcidevice import (
     PciLocation,
     parse_id,
@@ -10,6 +9,7 @@ from pyexporter.collectors.pcidevice import (
     parse_pci_ids,
     resolve_names,
 )
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_location() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.powersupplyclass import parse_power_supply
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_power_supply() -> None:

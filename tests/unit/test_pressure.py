@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.pressure import PSILine, parse_psi
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_some_and_full() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.processes import ProcStat, parse_proc_stat, parse_uint
+from pyexporter.toolkit.collector import CollectorError
 
 STAT = "1 (systemd) S 0 1 1 0 -1 4194560 9061 9416027 94 2620 36 98 54406 13885 20 0 1 0 29 109604864 2507\n"
 

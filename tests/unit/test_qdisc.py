@@ -2,8 +2,8 @@ import struct
 
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.qdisc import QdiscInfo, parse_fixture_json, parse_qdisc_dump, parse_qdisc_message
+from pyexporter.toolkit.collector import CollectorError
 
 
 def _attr(kind: int, payload: bytes) -> bytes:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.rapl import parse_uint, sanitize_metric_name, zone_index_and_name
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_zone_index_and_name() -> None:

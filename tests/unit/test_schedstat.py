@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.schedstat import SchedstatCPU, parse_schedstat
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_cpu_lines() -> None:

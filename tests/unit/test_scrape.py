@@ -7,17 +7,19 @@ from collections.abc import Iterable
 import pytest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from pyexporter.collectors import REGISTRY, Collector, CollectorSpec, load_all
+from pyexporter.collectors import REGISTRY, CollectorSpec, load_all
+from pyexporter.flags import NoOptions
 from pyexporter.scrape import FilterError, Scraper
+from pyexporter.toolkit.collector import Collector
 from tests.helpers import fixture_paths, sample, samples
 
 
-class _ExplodesAtStart(Collector):
+class _ExplodesAtStart(Collector[NoOptions]):
     def __init__(self, ctx) -> None:
         raise ValueError("garbage in a static file")
 
 
-class _Fine(Collector):
+class _Fine(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         yield GaugeMetricFamily("node_test_fine", "A test family.", value=7)
 
@@ -25,8 +27,8 @@ class _Fine(Collector):
 @pytest.fixture
 def test_collectors(monkeypatch) -> None:
     load_all()
-    monkeypatch.setitem(REGISTRY, "test_explodes", CollectorSpec("test_explodes", False, _ExplodesAtStart, ()))
-    monkeypatch.setitem(REGISTRY, "test_fine", CollectorSpec("test_fine", False, _Fine, ()))
+    monkeypatch.setitem(REGISTRY, "test_explodes", CollectorSpec("test_explodes", False, _ExplodesAtStart, NoOptions))
+    monkeypatch.setitem(REGISTRY, "test_fine", CollectorSpec("test_fine", False, _Fine, NoOptions))
 
 
 def test_construction_failure_fails_only_that_collector(test_collectors) -> None:
@@ -58,7 +60,7 @@ def test_select(test_collectors) -> None:
         scraper.select(exclude=["nope"])
 
 
-class _Overflows(Collector):
+class _Overflows(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         # A garbage counter that int() accepted but no float64 can hold.
         family = GaugeMetricFamily("node_test_overflow", "A test family.", labels=["n"])
@@ -68,7 +70,7 @@ class _Overflows(Collector):
 
 
 def test_a_value_beyond_float64_fails_only_its_collector(monkeypatch, test_collectors) -> None:
-    monkeypatch.setitem(REGISTRY, "test_overflows", CollectorSpec("test_overflows", False, _Overflows, ()))
+    monkeypatch.setitem(REGISTRY, "test_overflows", CollectorSpec("test_overflows", False, _Overflows, NoOptions))
     families = Scraper(fixture_paths("basic"), ["test_overflows", "test_fine"]).gather()
     assert sample(families, "node_scrape_collector_success", collector="test_overflows") == 0
     assert sample(families, "node_scrape_collector_success", collector="test_fine") == 1

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.selinux import parse_config_mode, parse_enforce
+from pyexporter.toolkit.collector import CollectorError
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.slabinfo import Slab, parse_slabinfo
+from pyexporter.toolkit.collector import CollectorError
 
 HEADER = (
     "slabinfo - version: 2.1\n"

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.sockstat import parse_sockstat
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_sockstat() -> None:

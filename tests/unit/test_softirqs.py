@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.softirqs import parse_softirqs
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_known_vectors() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.softnet import SoftnetStat, parse_softnet
+from pyexporter.toolkit.collector import CollectorError
 
 ROW9 = "0000000a 00000001 00000002 0 0 0 0 0 00000003"
 

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.stat import SOFTIRQ_VECTORS, KernelStat, parse_stat
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_stat() -> None:

@@ -1,6 +1,5 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.sysctl import (
     SysctlSpec,
     parse_go_int,
@@ -8,6 +7,7 @@ from pyexporter.collectors.sysctl import (
     parse_sysctl_spec,
     sysctl_path,
 )
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_sysctl_spec() -> None:

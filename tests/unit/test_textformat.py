@@ -1,4 +1,4 @@
-"""pyexporter.textformat against Go's TextParser (prometheus/common expfmt/text_parse.go).
+"""pyexporter.toolkit.textformat against Go's TextParser (prometheus/common expfmt/text_parse.go).
 
 Each test names the Go function whose behaviour it pins; cases marked "text_parse_test.go N" are
 our own strings in the spirit of that scenario of TestTextParse or TestTextParseError. Where Go's
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyexporter.textformat import (
+from pyexporter.toolkit.textformat import (
     Family,
     TextFormatError,
     _parse,

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.thermal_zone import parse_int
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_int() -> None:

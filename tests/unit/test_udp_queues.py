@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.udp_queues import QueueSummary, parse_udp_summary
+from pyexporter.toolkit.collector import CollectorError
 
 HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
 LINE = "   {sl}: 00000000:0016 00000000:0000 0A {q} 00:00000000 00000000     0        0 2740 1\n"

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.vmstat import parse_vmstat
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_vmstat() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.watchdog import parse_go_int, parse_watchdog
+from pyexporter.toolkit.collector import CollectorError
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@ import struct
 
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.wifi import (
     BSS,
     bss_mode,
@@ -16,6 +15,7 @@ from pyexporter.collectors.wifi import (
     parse_station,
     parse_stations_json,
 )
+from pyexporter.toolkit.collector import CollectorError
 
 
 def _attr(kind: int, payload: bytes) -> bytes:

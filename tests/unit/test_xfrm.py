@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.xfrm import XFRM_COUNTERS, parse_xfrm_stat
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_xfrm_stat() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.xfs import parse_xfs_stats
+from pyexporter.toolkit.collector import CollectorError
 
 
 def test_parse_xfs_stats() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.zfs import KstatValue, parse_kstat, parse_objset, parse_pool_io
+from pyexporter.toolkit.collector import CollectorError
 
 KSTAT = """6 1 0x01 4 4368 5266997922 97951858082072
 name                            type data

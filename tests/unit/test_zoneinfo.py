@@ -1,7 +1,7 @@
 import pytest
 
-from pyexporter.collectors import CollectorError
 from pyexporter.collectors.zoneinfo import parse_zoneinfo
+from pyexporter.toolkit.collector import CollectorError
 
 TEXT = """Node 0, zone      DMA
   per-node stats

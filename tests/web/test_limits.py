@@ -18,7 +18,9 @@ from collections.abc import Iterable
 import pytest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from pyexporter.collectors import REGISTRY, Collector, CollectorSpec, load_all
+from pyexporter.collectors import REGISTRY, CollectorSpec, load_all
+from pyexporter.flags import NoOptions
+from pyexporter.toolkit.collector import Collector
 from tests.e2e.conftest import Gate, gate, run_pyexporter  # noqa: F401 - the fixtures, shared with tests/e2e
 from tests.web.test_security import fetch, running
 
@@ -158,7 +160,7 @@ async def test_idle_keep_alive_connection_is_closed() -> None:
         writer.close()
 
 
-class _HeldCollector(Collector):
+class _HeldCollector(Collector[NoOptions]):
     """Holds its scrape until `release` is set; registered for one test only."""
 
     entered = threading.Event()
@@ -172,7 +174,7 @@ class _HeldCollector(Collector):
 
 async def test_slow_scrape_is_not_cut_by_the_deadlines(monkeypatch) -> None:
     load_all()
-    monkeypatch.setitem(REGISTRY, "test_held", CollectorSpec("test_held", False, _HeldCollector, ()))
+    monkeypatch.setitem(REGISTRY, "test_held", CollectorSpec("test_held", False, _HeldCollector, NoOptions))
     async with running(read_header_timeout=0.2, idle_timeout=0.2, enabled_collectors=("test_held",)) as address:
         scrape = asyncio.create_task(fetch(f"http://{address}/metrics"))
         await asyncio.to_thread(_HeldCollector.entered.wait, 60)

@@ -10,7 +10,7 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from pyexporter.collectors import CollectorError
+from pyexporter.toolkit.collector import CollectorError
 
 HEADER = struct.Struct("=IHHII")  # struct nlmsghdr: length, type, flags, seq, pid
 ATTRIBUTE = struct.Struct("=HH")  # struct nlattr / rtattr: length, type

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from prometheus_client import core
 from prometheus_client.samples import Exemplar, Sample
 
-from pyexporter.collectors import CollectorError
+from pyexporter.toolkit.collector import CollectorError
 
 
 class InvalidMetricName(CollectorError, ValueError):

@@ -1,0 +1,56 @@
+"""The Collector base class, what it is built with, and the error that fails it alone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
+
+from prometheus_client.core import Metric
+
+from pyexporter.paths import Paths
+
+
+class CollectorError(Exception):
+    """A collector's input was unreadable or malformed; the scrape reports it and goes on."""
+
+
+Options = TypeVar("Options")
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorContext(Generic[Options]):
+    paths: Paths
+    options: Options
+    logger: logging.Logger
+
+
+class Collector(Generic[Options]):
+    """Base class: built once at start-up with its context, asked for families on every scrape.
+
+    `collect` returns the metric families; raising any exception fails this collector alone.
+    Build what never changes in `__init__`; read and parse in `collect`. `Options` is the frozen
+    dataclass of its flags (flags.NoOptions for none).
+    """
+
+    name: ClassVar[str] = ""
+    # A collector that serves families others wrote (textfile) gives way to every family pyexporter
+    # collects itself: once a gather is done, `give_way` decides what of its output is served.
+    gives_way: ClassVar[bool] = False
+
+    def __init__(self, ctx: CollectorContext[Options]) -> None:
+        self.paths = ctx.paths
+        self.options = ctx.options
+        self.log = ctx.logger
+
+    def collect(self) -> Iterable[Metric]:
+        raise NotImplementedError
+
+    def give_way(self, families: list[Metric], taken: AbstractSet[str]) -> list[Metric]:
+        """What of FAMILIES (this collector's output in one gather) to serve, given TAKEN: every
+        exposition name (exposition.exposition_names) of the other families of the exposition.
+        Called only when `gives_way`; FAMILIES may be shared with other scrapes, so never change
+        them: return new families where something differs."""
+        return families
