@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TypeVar
 
 from prometheus_client import core
 from prometheus_client.samples import Exemplar, Sample
@@ -86,6 +87,9 @@ class CounterMetricFamily(core.CounterMetricFamily):
             self.add_metric((), value, created, exemplar=exemplar)
 
 
+_Family = TypeVar("_Family", GaugeMetricFamily, CounterMetricFamily, UnknownMetricFamily)
+
+
 class VerbatimFamily(core.Metric):
     """A family written by someone else (a textfile), served under exactly the names it was given.
 
@@ -114,3 +118,33 @@ class VerbatimFamily(core.Metric):
         view = core.Metric(name, self.documentation, kind)
         view.samples = self.samples
         return view
+
+
+class FamilyIndex:
+    """Families created on first use and kept by name, for collectors whose family names come
+    from what they read (hwmon's sensor types, zfs's kstat names): the first call with a name
+    creates its family, later calls with that name add to it."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, core.Metric] = {}
+
+    def _get(self, kind: type[_Family], name: str, documentation: str, labels: Sequence[str]) -> _Family:
+        family = self._by_name.get(name)
+        if family is None:
+            family = self._by_name[name] = kind(name, documentation, labels=labels)
+        if not isinstance(family, kind):
+            raise CollectorError(f"family {name!r} is both a {family.type} and a {kind.__name__}")
+        return family
+
+    def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> GaugeMetricFamily:
+        return self._get(GaugeMetricFamily, name, documentation, labels)
+
+    def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> CounterMetricFamily:
+        return self._get(CounterMetricFamily, name, documentation, labels)
+
+    def untyped(self, name: str, documentation: str, labels: Sequence[str] = ()) -> UnknownMetricFamily:
+        return self._get(UnknownMetricFamily, name, documentation, labels)
+
+    def families(self) -> list[core.Metric]:
+        """Every family, in the order of first use."""
+        return list(self._by_name.values())

@@ -68,3 +68,18 @@ def test_value_and_labels_together_are_refused(theirs, ours) -> None:
     for make in (theirs, ours):
         with pytest.raises(ValueError, match="at most one"):
             make("node_x", "h", value=1, labels=["a"])
+
+
+def test_family_index_creates_each_name_once_in_first_use_order() -> None:
+    from pyexporter.toolkit.collector import CollectorError
+    from pyexporter.toolkit.families import FamilyIndex
+
+    index = FamilyIndex()
+    index.gauge("node_b", "B.", ["chip"]).add_metric(["x"], 1.0)
+    index.counter("node_a", "A.").add_metric([], 2.0)
+    index.gauge("node_b", "B.", ["chip"]).add_metric(["y"], 3.0)
+    families = index.families()
+    assert [(f.name, f.type) for f in families] == [("node_b", "gauge"), ("node_a", "counter")]
+    assert [s.value for s in families[0].samples] == [1.0, 3.0]
+    with pytest.raises(CollectorError, match="both a gauge"):
+        index.counter("node_b", "B.")

@@ -1,0 +1,147 @@
+"""Numbers as node_exporter's Go code reads them: strconv.ParseInt, ParseUint and ParseFloat with
+64 bits, and the sysfs/procfs helpers built on them (ReadUintFromFile, ReadIntFromFile).
+
+Python's int() and float() accept what Go refuses: blanks around the number, non-ASCII digits,
+`+nan`, a number that overflows to infinity; and refuse what Go accepts: base prefixes and
+leading-zero octal with base 0, hexadecimal floats. A file that node_exporter fails on must fail
+here too, and the other way round, so every collector parses through these.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.files import decode, read_attribute
+
+# The kernel's USER_HZ: /proc reports CPU times in ticks of 1/100 s on every architecture
+# node_exporter supports (procfs's userHZ).
+USER_HZ = 100
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+_UINT64_MAX = 2**64 - 1
+
+# What Go's strings.TrimSpace removes: Unicode White_Space (str.strip would also take \x1c-\x1f).
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+           "\u2028\u2029\u202f\u205f\u3000"
+
+_DECIMAL_DIGITS = re.compile(r"[0-9]+")
+_BASE0_BODY = re.compile(r"(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*|_[0-9_]*)")
+_DECIMAL_FLOAT = re.compile(r"[+-]?(?:[0-9_]+\.?[0-9_]*|\.[0-9_]+)(?:[eE][+-]?[0-9][0-9_]*)?")
+_HEX_FLOAT = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F_]+\.?[0-9a-fA-F_]*|\.[0-9a-fA-F_]+)[pP][+-]?[0-9][0-9_]*")
+_FLOAT_WORDS = {
+    "inf": math.inf, "+inf": math.inf, "-inf": -math.inf,
+    "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf, "nan": math.nan,
+}
+
+
+class NumberError(CollectorError, ValueError):
+    """Text that Go's strconv refuses; the message is Go's."""
+
+
+def _error(function: str, text: str, reason: str) -> NumberError:
+    return NumberError(f"strconv.{function}: parsing {text[:64]!r}: {reason}")
+
+
+def _underscores_ok(text: str) -> bool:
+    """strconv's underscoreOK: each `_` sits between digits, or between a base prefix and a digit."""
+    saw = "^"
+    i = 0
+    if text[:1] in ("+", "-"):
+        text = text[1:]
+    hexadecimal = False
+    if len(text) >= 2 and text[0] == "0" and text[1] in "bBoOxX":
+        i, saw, hexadecimal = 2, "0", text[1] in "xX"
+    for char in text[i:]:
+        if "0" <= char <= "9" or (hexadecimal and char in "abcdefABCDEF"):
+            saw = "0"
+        elif char == "_":
+            if saw != "0":
+                return False
+            saw = "_"
+        else:
+            if saw == "_":
+                return False
+            saw = "!"
+    return saw != "_"
+
+
+def _unsigned(function: str, text: str, body: str, base: int) -> int:
+    if base == 10:
+        if not _DECIMAL_DIGITS.fullmatch(body):
+            raise _error(function, text, "invalid syntax")
+        return int(body)
+    if base != 0:
+        raise ValueError(f"base {base} is not one node_exporter uses")
+    if not _BASE0_BODY.fullmatch(body) or ("_" in body and not _underscores_ok(body)):
+        raise _error(function, text, "invalid syntax")
+    digits = body.replace("_", "")
+    if len(digits) >= 2 and digits[0] == "0" and digits[1] not in "xXoObB":
+        return int(digits, 8)
+    return int(digits, 0) if digits[:2].lower() in ("0x", "0o", "0b") else int(digits, 10)
+
+
+def parse_uint(text: str, base: int = 10) -> int:
+    """strconv.ParseUint(TEXT, BASE, 64) for base 10 or 0 (0x, 0o, 0b and leading-0 octal
+    prefixes, `_` between digits); NumberError for what Go refuses, with Go's message."""
+    value = _unsigned("ParseUint", text, text, base)
+    if value > _UINT64_MAX:
+        raise _error("ParseUint", text, "value out of range")
+    return value
+
+
+def parse_int(text: str, base: int = 10) -> int:
+    """strconv.ParseInt(TEXT, BASE, 64) for base 10 or 0: one optional sign, then as parse_uint;
+    NumberError beyond int64."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    value = _unsigned("ParseInt", text, body, base)
+    if text[:1] == "-":
+        value = -value
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise _error("ParseInt", text, "value out of range")
+    return value
+
+
+def parse_float(text: str) -> float:
+    """strconv.ParseFloat(TEXT, 64): decimal and hexadecimal (with a p exponent) forms, `_`
+    between digits, and inf, infinity or nan in any case (only inf and infinity signed);
+    NumberError for what Go refuses, and for a finite number beyond float64."""
+    word = _FLOAT_WORDS.get(text.lower())
+    if word is not None:
+        return word
+    if _DECIMAL_FLOAT.fullmatch(text):
+        convert = float
+    elif _HEX_FLOAT.fullmatch(text):
+        convert = float.fromhex
+    else:
+        raise _error("ParseFloat", text, "invalid syntax")
+    if "_" in text and not _underscores_ok(text):
+        raise _error("ParseFloat", text, "invalid syntax")
+    try:
+        value = convert(text.replace("_", ""))
+    except OverflowError:
+        raise _error("ParseFloat", text, "value out of range") from None
+    except ValueError:
+        raise _error("ParseFloat", text, "invalid syntax") from None
+    if math.isinf(value):
+        raise _error("ParseFloat", text, "value out of range")
+    return value
+
+
+def go_trim_space(text: str) -> str:
+    """strings.TrimSpace."""
+    return text.strip(GO_SPACE)
+
+
+def read_uint_file(path: str) -> int:
+    """sysfs's util.ReadUintFromFile: the file's text, trimmed, as a base-10 uint64; OSError when
+    unreadable, NumberError when not a number."""
+    return parse_uint(go_trim_space(decode(read_attribute(path))))
+
+
+def read_int_file(path: str) -> int:
+    """sysfs's util.ReadIntFromFile: the file's text, trimmed, as a base-10 int64; OSError when
+    unreadable, NumberError when not a number."""
+    return parse_int(go_trim_space(decode(read_attribute(path))))

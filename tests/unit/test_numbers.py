@@ -1,0 +1,97 @@
+"""Go's strconv as node_exporter calls it, pinned on the inputs where Python's int() and float()
+answer differently (expected values from Go's strconv documentation and sources)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from pyexporter.toolkit.numbers import (
+    NumberError,
+    go_trim_space,
+    parse_float,
+    parse_int,
+    parse_uint,
+    read_int_file,
+    read_uint_file,
+)
+
+
+@pytest.mark.parametrize(("text", "base", "expected"), [
+    ("0", 10, 0), ("-0", 10, 0), ("+5", 10, 5), ("-42", 10, -42), ("007", 10, 7),
+    ("9223372036854775807", 10, 2**63 - 1), ("-9223372036854775808", 10, -(2**63)),
+    ("1_000", 0, 1000), ("0x1F", 0, 31), ("0X_1f", 0, 31), ("0o17", 0, 15), ("0b101", 0, 5), ("010", 0, 8),
+    ("0", 0, 0), ("00", 0, 0), ("-0x10", 0, -16), ("0_7", 0, 7),
+])
+def test_parse_int_accepts_what_go_accepts(text: str, base: int, expected: int) -> None:
+    assert parse_int(text, base) == expected
+
+
+@pytest.mark.parametrize(("text", "base"), [
+    ("", 10), (" 12 ", 10), ("12\n", 10), ("1_000", 10), ("0x1F", 10), ("1.0", 10), ("+-1", 10), ("--1", 10),
+    ("١٢", 10), ("9223372036854775808", 10), ("-9223372036854775809", 10),
+    ("08", 0), ("0x", 0), ("0b2", 0), ("_1", 0), ("1_", 0), ("1__0", 0), ("0x_", 0), (" 12 ", 0), ("2" * 30, 0),
+])
+def test_parse_int_refuses_what_go_refuses(text: str, base: int) -> None:
+    with pytest.raises(NumberError, match=r"strconv\.ParseInt"):
+        parse_int(text, base)
+
+
+def test_parse_uint() -> None:
+    assert parse_uint("18446744073709551615") == 2**64 - 1
+    assert parse_uint(str(2**63)) == 2**63
+    assert parse_uint("0x10", 0) == 16
+    for text in ("+5", "-0", "18446744073709551616", " 1", ""):
+        with pytest.raises(NumberError, match=r"strconv\.ParseUint"):
+            parse_uint(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1", 1.0), ("-1.5", -1.5), (".5", 0.5), ("5.", 5.0), ("1e3", 1000.0), ("1E-2", 0.01), ("+7", 7.0),
+    ("1_000.5", 1000.5), ("1e1_0", 1e10), ("0x1p3", 8.0), ("0x1.8P1", 3.0), ("-0x.8p1", -1.0),
+    ("inf", math.inf), ("+Inf", math.inf), ("-INFINITY", -math.inf), ("1e-400", 0.0),
+])
+def test_parse_float_accepts_what_go_accepts(text: str, expected: float) -> None:
+    assert parse_float(text) == expected
+
+
+def test_parse_float_nan() -> None:
+    assert math.isnan(parse_float("NaN"))
+    assert math.isnan(parse_float("nan"))
+
+
+@pytest.mark.parametrize("text", [
+    "", " 1", "1 ", "1\n", ".", "-", "e5", "1e", "1e+", "1e_5", "_1", "1_", "1__0", "1_.5", "1._5", "0x1", "0x1.8",
+    "0x_p1", "+nan", "-nan", "infin", "1e400", "-1e400", "0x1p2000", "١", "1,5", "0b1", "1e5.5",
+])
+def test_parse_float_refuses_what_go_refuses(text: str) -> None:
+    with pytest.raises(NumberError, match=r"strconv\.ParseFloat"):
+        parse_float(text)
+
+
+def test_number_errors_are_collector_errors_and_value_errors() -> None:
+    from pyexporter.toolkit.collector import CollectorError
+
+    with pytest.raises(CollectorError):
+        parse_int("x")
+    with pytest.raises(ValueError, match="invalid syntax"):
+        parse_int("x")
+
+
+def test_trim_space_is_go_trim_space() -> None:
+    assert go_trim_space(" \t5\n\u00a0") == "5"
+    assert go_trim_space("\x1c5") == "\x1c5"  # not White_Space to Go, though str.strip() takes it
+
+
+def test_read_files(tmp_path: Path) -> None:
+    uint_file = tmp_path / "uint"
+    uint_file.write_text(" 42\n")
+    assert read_uint_file(str(uint_file)) == 42
+    uint_file.write_text("-1\n")
+    assert read_int_file(str(uint_file)) == -1
+    with pytest.raises(NumberError):
+        read_uint_file(str(uint_file))
+    with pytest.raises(FileNotFoundError):
+        read_uint_file(str(tmp_path / "missing"))
