@@ -68,14 +68,14 @@ def _to_int(value: object) -> int:
     if isinstance(value, bool):
         raise FlagValueError(f"invalid integer {value!r}")
     try:
-        return int(value)  # type: ignore[call-overload]
+        return int(str(value))
     except (TypeError, ValueError):
         raise FlagValueError(f"invalid integer {value!r}") from None
 
 
 def _to_float(value: object) -> float:
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(str(value))
     except (TypeError, ValueError):
         raise FlagValueError(f"invalid number {value!r}") from None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -20,6 +21,7 @@ from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import Collector, CollectorContext
 
 Options = TypeVar("Options")
+_CollectorClass = TypeVar("_CollectorClass", bound=Collector[Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +72,28 @@ class CollectorSpec(Generic[Options]):
 REGISTRY: dict[str, CollectorSpec[Any]] = {}
 
 
-def collector(
-    name: str, default: bool = True, options: type[Options] = NoOptions  # type: ignore[assignment]
-) -> Callable[[type[Collector[Options]]], type[Collector[Options]]]:
-    """Register a Collector subclass under node_exporter's collector name, with the dataclass of
-    its flags' options (flags.flag fields)."""
+def _declared_options(cls: type[Collector[Any]]) -> object:
+    """The X of a class declared `class C(Collector[X])` (or of its nearest such base)."""
+    for klass in cls.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            if typing.get_origin(base) is Collector:
+                return typing.get_args(base)[0]
+    return None
 
-    def register(cls: type[Collector[Options]]) -> type[Collector[Options]]:
+
+def collector(
+    name: str, default: bool = True, options: type[object] = NoOptions
+) -> Callable[[type[_CollectorClass]], type[_CollectorClass]]:
+    """Register a Collector subclass under node_exporter's collector name, with the dataclass of
+    its flags' options (flags.flag fields), the one it is declared with: `Collector[OPTIONS]`."""
+
+    def register(cls: type[_CollectorClass]) -> type[_CollectorClass]:
         if name in REGISTRY:
             raise RuntimeError(f"collector {name!r} registered twice")
+        declared = _declared_options(cls)
+        if declared is not options:
+            raise TypeError(f"collector {name!r}: {cls.__name__} is declared with options {declared!r}, "
+                            f"registered with {options.__name__}")
         cls.name = name
         REGISTRY[name] = CollectorSpec(name, default, cls, options)
         return cls

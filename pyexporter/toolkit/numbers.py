@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.files import decode, read_attribute
@@ -111,6 +112,7 @@ def parse_float(text: str) -> float:
     word = _FLOAT_WORDS.get(text.lower())
     if word is not None:
         return word
+    convert: Callable[[str], float]
     if _DECIMAL_FLOAT.fullmatch(text):
         convert = float
     elif _HEX_FLOAT.fullmatch(text):
