@@ -51,7 +51,7 @@ class _BoolFlag(argparse.Action):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        # One readable line, as the issue asks; argparse would add the whole usage block.
+        # One readable line with exit code 2; argparse would add the whole usage block.
         self.exit(2, f"pyexporter: error: {message} (see --help)\n")
 
 
@@ -62,11 +62,11 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def _option_dest(spec: CollectorSpec, flag_name: str) -> str:
+def _option_dest(spec: CollectorSpec[Any], flag_name: str) -> str:
     return f"option:{spec.name}:{flag_name}"
 
 
-def build_parser(registry: dict[str, CollectorSpec]) -> argparse.ArgumentParser:
+def build_parser(registry: dict[str, CollectorSpec[Any]]) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pyexporter",
         usage="pyexporter [flags]",
@@ -110,10 +110,10 @@ def build_parser(registry: dict[str, CollectorSpec]) -> argparse.ArgumentParser:
                              "node_scrape_collector_timeout 1; 0 means until the scrape's deadline (default 0).")
 
     paths = parser.add_argument_group("paths")
-    for flag, default in (("procfs", "/proc"), ("sysfs", "/sys"), ("rootfs", "/"),
+    for root, default in (("procfs", "/proc"), ("sysfs", "/sys"), ("rootfs", "/"),
                           ("udev.data", "/run/udev/data")):
-        paths.add_argument(f"--path.{flag}", dest=f"path_{flag.replace('.', '_')}", metavar="PATH",
-                           help=f"{flag} mountpoint (default {default}).")
+        paths.add_argument(f"--path.{root}", dest=f"path_{root.replace('.', '_')}", metavar="PATH",
+                           help=f"{root} mountpoint (default {default}).")
 
     collectors = parser.add_argument_group("collectors")
     collectors.add_argument("--collector.disable-defaults", dest="disable_defaults", action=_BoolFlag,

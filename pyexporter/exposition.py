@@ -14,17 +14,20 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from prometheus_client import utils as client_utils
 from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, choose_encoder, gzip_accepted
 from prometheus_client.exposition import generate_latest as generate_text
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as CONTENT_TYPE_OPENMETRICS
 from prometheus_client.samples import Sample
-from prometheus_client.utils import floatToGoString
 
 from pyexporter.toolkit.families import VerbatimFamily
 from pyexporter.toolkit.files import has_invalid_utf8, printable, to_valid_utf8
 
 log = logging.getLogger("pyexporter.exposition")
+
+# prometheus-client leaves this one unannotated; how client_golang prints a float.
+_go_float_text: Callable[[float], str] = client_utils.floatToGoString
 
 
 class _Families:
@@ -127,13 +130,13 @@ class _SampleTexts:
             # -0.0 and 0.0 are equal as keys but print differently.
             value_text = "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
         else:
-            value_text = self.values.get(value)
-            if value_text is None:
-                value_text = self.values_before.get(value)
-                if value_text is None:
-                    value_text = floatToGoString(value)
+            remembered = self.values.get(value)
+            if remembered is None:
+                earlier = self.values_before.get(value)
+                remembered = _go_float_text(value) if earlier is None else earlier
                 if len(self.values) < _REMEMBERED_MAX:
-                    self.values[value] = value_text
+                    self.values[value] = remembered
+            value_text = remembered
         return f"{sample.name}{label_text} {value_text}"
 
 

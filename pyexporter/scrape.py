@@ -70,7 +70,7 @@ class Outcome(NamedTuple):
     timed_out: bool = False
 
 
-class _Unavailable(Collector):
+class _Unavailable(Collector[None]):
     """Stands in for a collector whose construction failed: every scrape reports it failed."""
 
     def __init__(self, err: Exception) -> None:
@@ -92,7 +92,7 @@ class _Run:
 class _Lane:
     __slots__ = ("abandoned", "collector", "name", "queued", "running")
 
-    def __init__(self, name: str, collector: Collector) -> None:
+    def __init__(self, name: str, collector: Collector[Any]) -> None:
         self.name = name
         self.collector = collector
         self.running: _Run | None = None

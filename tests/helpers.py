@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import pytest
 from prometheus_client.core import Metric
 
 from pyexporter.collectors import load_all
@@ -52,6 +53,17 @@ SHARED_FIXTURES = completed_fixture_tree(os.environ.get(
 ))
 
 Labels = frozenset[tuple[str, str]]
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip with REASON when a prerequisite is missing; under CI a missing one fails instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(reason)
 
 
 def fixture_paths(name: str) -> Paths:

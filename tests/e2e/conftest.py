@@ -12,16 +12,9 @@ from typing import Any
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.helpers import require
 
-
-def require(condition: bool, reason: str) -> None:
-    """Skip with REASON when a prerequisite is missing; under CI a missing one fails instead."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"required under CI: {reason}")
-    pytest.skip(reason)
+__all__ = ["require"]
 
 
 def free_port() -> int:

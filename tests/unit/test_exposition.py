@@ -126,3 +126,18 @@ def test_memory_of_texts_is_bounded_for_huge_scrapes() -> None:
     body = encode_text([gauge])
     assert body == generate_latest(_Families([gauge]))
     assert len(_TEXTS.labels) == len(_TEXTS.values) == _REMEMBERED_MAX
+
+
+def test_the_openmetrics_fast_path_still_recognises_prometheus_clients_encoder() -> None:
+    # exposition._encode recognises plain OpenMetrics 1.0.0 by the keywords of the functools.partial
+    # that choose_encoder returns; should that change, OpenMetrics falls back to prometheus-client's
+    # slower encoder, so this fails by name instead.
+    from prometheus_client.exposition import choose_encoder
+
+    from pyexporter import exposition
+
+    encoder, _ = choose_encoder("application/openmetrics-text; version=1.0.0")
+    assert getattr(encoder, "keywords", None) == exposition._OPENMETRICS_1_0, (
+        "prometheus_client's choose_encoder no longer returns partial(..., escaping=, version=): "
+        "update exposition._encode"
+    )

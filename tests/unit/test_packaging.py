@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import pyexporter
-from tests.e2e.conftest import require
+from tests.helpers import require
 
 ROOT = Path(__file__).resolve().parents[2]
 
