@@ -3,7 +3,8 @@
 prometheus-client chooses the format. For the two formats scrapers ask for (text 0.0.4, and
 OpenMetrics 1.0.0, which Prometheus prefers) a lean encoder writes the same bytes as
 prometheus-client's: its encoders validate and escape every name of every sample, which made
-them about 40% of a whole scrape's time. Other negotiated variants use prometheus-client's.
+them a large share of a whole scrape's time (benchmarks/results/measurements.md). Other negotiated
+variants use prometheus-client's.
 """
 
 from __future__ import annotations

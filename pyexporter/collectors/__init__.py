@@ -102,8 +102,8 @@ def collector(
 
 
 # The collectors their modules declare off by default. Their modules are imported only when the
-# command line names them (or --help lists every flag): a server with the default collectors holds
-# 0.75 MB less. tests/unit/test_cli.py holds this set to the modules' declarations.
+# command line names them (or --help lists every flag), so a server with the default collectors does
+# not hold them. tests/unit/test_cli.py holds this set to the modules' declarations.
 OFF_BY_DEFAULT = frozenset({
     "buddyinfo", "cgroups", "cpu_vulnerabilities", "drbd", "interrupts", "ksmd", "lnstat",
     "meminfo_numa", "mountstats", "namedprocess", "pcidevice", "processes", "qdisc", "slabinfo",
