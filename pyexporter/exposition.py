@@ -31,7 +31,7 @@ log = logging.getLogger("pyexporter.exposition")
 _go_float_text: Callable[[float], str] = client_utils.floatToGoString
 
 
-class _Families:
+class _Collectable:
     """The shape prometheus-client's encoders ask for: something with `collect()`."""
 
     def __init__(self, families: list[Metric]) -> None:
@@ -229,7 +229,7 @@ def _encode(families: list[Metric], encoder: Callable[[Any], bytes], content_typ
     if content_type.startswith(CONTENT_TYPE_OPENMETRICS) and getattr(encoder, "keywords", None) == _OPENMETRICS_1_0:
         return encode_openmetrics(families)
     conventional = [f.conventional() if type(f) is VerbatimFamily else f for f in families]
-    return encoder(_Families(conventional))
+    return encoder(_Collectable(conventional))
 
 
 _reported_invalid: set[str] = set()
