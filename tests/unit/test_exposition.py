@@ -18,7 +18,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
 from pyexporter.collectors import load_all
-from pyexporter.exposition import _Families, encode, encode_openmetrics, encode_text, merge
+from pyexporter.exposition import _Collectable, encode, encode_openmetrics, encode_text, merge
 from pyexporter.paths import Paths
 from pyexporter.scrape import Scraper
 from tests.helpers import FIXTURES, SHARED_FIXTURES
@@ -58,13 +58,13 @@ def scraped_families() -> list[Metric]:
 @pytest.mark.parametrize("make", [tricky_families, scraped_families])
 def test_text_matches_prometheus_client(make) -> None:
     families = make()
-    assert encode_text(families) == generate_latest(_Families(families))
+    assert encode_text(families) == generate_latest(_Collectable(families))
 
 
 @pytest.mark.parametrize("make", [tricky_families, scraped_families])
 def test_openmetrics_matches_prometheus_client(make) -> None:
     families = make()
-    assert encode_openmetrics(families) == generate_openmetrics(_Families(families))
+    assert encode_openmetrics(families) == generate_openmetrics(_Collectable(families))
 
 
 def test_negotiation() -> None:
@@ -91,8 +91,8 @@ def test_remembered_values_print_as_prometheus_client_prints_them() -> None:
         return gauge
 
     for _ in range(3):  # the later times from memory
-        assert encode_text([family()]) == generate_latest(_Families([family()]))
-        assert encode_openmetrics([family()]) == generate_openmetrics(_Families([family()]))
+        assert encode_text([family()]) == generate_latest(_Collectable([family()]))
+        assert encode_openmetrics([family()]) == generate_openmetrics(_Collectable([family()]))
 
 
 def test_memory_of_texts_holds_two_encodes_and_forgets_values_that_stop_recurring() -> None:
@@ -114,7 +114,7 @@ def test_memory_of_texts_holds_two_encodes_and_forgets_values_that_stop_recurrin
         assert 'node_test{device="dev7"} 1007.0' in body
     for now, before in ((_TEXTS.values, _TEXTS.values_before), (_TEXTS.labels, _TEXTS.labels_before)):
         assert len(now) == len(before) == 100  # two encodes of 100 distinct values or label sets each
-    assert encode_text([family(7)]) == generate_latest(_Families([family(7)]))
+    assert encode_text([family(7)]) == generate_latest(_Collectable([family(7)]))
 
 
 def test_memory_of_texts_is_bounded_for_huge_scrapes() -> None:
@@ -124,7 +124,7 @@ def test_memory_of_texts_is_bounded_for_huge_scrapes() -> None:
     for index in range(_REMEMBERED_MAX + 5000):
         gauge.add_metric([str(index)], index + 0.5)
     body = encode_text([gauge])
-    assert body == generate_latest(_Families([gauge]))
+    assert body == generate_latest(_Collectable([gauge]))
     assert len(_TEXTS.labels) == len(_TEXTS.values) == _REMEMBERED_MAX
 
 
