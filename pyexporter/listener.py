@@ -31,9 +31,11 @@ import logging
 import math
 import ssl
 
-from aiohttp import web
+from pyexporter.memory import lean_aiohttp_import, release_free_memory
 
-from pyexporter.memory import release_free_memory
+with lean_aiohttp_import():  # whichever of our modules is imported first: see there
+    from aiohttp import web
+
 from pyexporter.web import Closable, ConnectionGuard
 
 log = logging.getLogger("pyexporter.listener")
@@ -63,10 +65,10 @@ MALFORMED_REQUEST_ANSWER = (
 # closed since the previous such line.
 REFUSED_LOG_INTERVAL = 10.0
 
-# Once this many connections have closed since the most open, and none has closed for a second
-# (a flood ending closes thousands, and aiohttp finishes each one's task after the close), free
-# memory is handed back to the kernel: glibc keeps it otherwise, and a flood of connections would
-# leave the process at its high-water mark for good. Steady churn never gets this far.
+# Once this many connections have closed since the most open, and none has closed for a second (a
+# flood ending closes a great many at once, and aiohttp finishes each one's task after the close),
+# free memory is handed back to the kernel: glibc keeps it otherwise, and a flood of connections
+# would leave the process at its high-water mark for good. Steady churn never gets this far.
 RELEASE_AFTER_CLOSED = 64
 RELEASE_DELAY = 1.0
 
@@ -408,27 +410,33 @@ class _TLSTransport(asyncio.Transport):
 
 
 class Listener(web.BaseSite):
-    """An aiohttp site on HOST:PORT (TLS with SSL_CONTEXT) whose connections go through CONNECTIONS."""
+    """An aiohttp site on HOST:PORT (TLS with SSL_CONTEXT) whose connections go through CONNECTIONS.
 
-    __slots__ = ("_connections", "_host", "_port")
+    Of BaseSite's internals it uses one, as aiohttp's own sites do: the listening server goes in
+    `_server`, which BaseSite.stop closes and BaseRunner.addresses reports
+    (tests/web/test_aiohttp_internals.py checks that aiohttp still does both).
+    """
+
+    __slots__ = ("_connections", "_host", "_port", "_tls_context")
 
     def __init__(self, runner: web.BaseRunner, connections: Connections, host: str | None, port: int, *,
                  ssl_context: ssl.SSLContext | None = None) -> None:
-        super().__init__(runner, ssl_context=ssl_context, backlog=LISTEN_BACKLOG)
+        super().__init__(runner)
         self._connections = connections
         self._host = host
         self._port = port
+        self._tls_context = ssl_context
 
     @property
     def name(self) -> str:
-        scheme = "https" if self._ssl_context is not None else "http"
+        scheme = "https" if self._tls_context is not None else "http"
         return f"{scheme}://{self._host or '0.0.0.0'}:{self._port}"
 
     async def start(self) -> None:
         await super().start()
-        factory = functools.partial(_Connection, self._connections, self, self._ssl_context)
+        factory = functools.partial(_Connection, self._connections, self, self._tls_context)
         server = await asyncio.get_running_loop().create_server(
-            factory, self._host, self._port, backlog=self._backlog, reuse_address=True)
+            factory, self._host, self._port, backlog=LISTEN_BACKLOG, reuse_address=True)
         self._server = server
         if server.sockets:
             self._port = server.sockets[0].getsockname()[1]  # port 0: the one the kernel chose

@@ -1,6 +1,15 @@
 """Logging as node_exporter does it: one line per event, logfmt by default or JSON.
 
-Structured fields travel in `extra={"kv": {...}}`.
+Every log call in the code base is written one way, as go-kit's logger calls are in node_exporter:
+
+- The message is a constant string that names the event (node_exporter's wording where it logs
+  the same event). Nothing is formatted into it: no %-arguments, no f-strings, no str.format.
+- Every value that varies travels as a field, in `extra={"kv": {...}}`, under a snake_case key
+  (node_exporter's key where it has one: "collector", "address", "file", "err", ...).
+- An exception is logged as its text, `"err": str(err)`. A traceback (`exc_info`, log.exception)
+  is printed only for debug records, so it can never stand in for "err".
+
+tests/unit/test_logs.py checks the modules that follow this (STRUCTURED_MODULES).
 """
 
 from __future__ import annotations
@@ -9,14 +18,13 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
 _LEVEL_NAMES = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warn", logging.ERROR: "error"}
 
 
-def _fields(record: logging.LogRecord) -> dict[str, Any]:
-    fields: dict[str, Any] = {
+def _fields(record: logging.LogRecord) -> dict[str, object]:
+    fields: dict[str, object] = {
         "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace(
             "+00:00", "Z"
         ),
@@ -30,7 +38,7 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return fields
 
 
-def _logfmt_value(value: Any) -> str:
+def _logfmt_value(value: object) -> str:
     text = str(value)
     if text == "" or any(c in text for c in ' ="\n\t\\'):
         return json.dumps(text, ensure_ascii=False)

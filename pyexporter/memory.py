@@ -2,13 +2,12 @@
 metrics server never uses, and the cyclic garbage collector's pauses during a scrape.
 
 Python has no binding for mallopt(3) or malloc_trim(3), so they are called through ctypes. On a
-C library without them (musl) every function here does nothing.
+C library without them (musl) every function here does nothing. Both keep resident memory down:
 
-Measured with the default collectors on a 2-core host (RSS after start-up, then after 300 scrapes):
 - one malloc arena instead of one per thread: worker threads otherwise each get an arena of
-  their own, and the few reads each makes leave part of it resident (-0.3 / -0.7 MB);
-- trimming once after start-up hands back the heap that importing ~430 modules left free
-  (-0.9 MB). Trimming after every scrape as well bought nothing more, so it is not done.
+  their own, and the few reads each makes leave part of it resident;
+- trimming once after start-up hands back the heap that importing the modules left free.
+  Trimming after every scrape as well bought nothing more, so it is not done.
 """
 
 from __future__ import annotations
@@ -60,16 +59,18 @@ _FROZENLIST_PURE_PYTHON = "FROZENLIST_NO_EXTENSIONS"
 def lean_aiohttp_import() -> Iterator[None]:
     """A block to import aiohttp in, without three things it loads and a metrics server never uses.
 
-    - The CA certificates: aiohttp builds two verifying client contexts, and OpenSSL parses the
-      whole system bundle into each (1.9 MB of RSS, measured); the exporter makes no outgoing
-      TLS connection, and its TLS server loads only the files it is given.
-    - /etc/mime.types: aiohttp's file responses build their type table from it (0.4 MB); no file
+    - The CA certificates: aiohttp builds its client contexts at import, and OpenSSL parses the
+      whole system bundle into each; the exporter makes no outgoing TLS connection, and its TLS
+      server loads only the files it is given.
+    - /etc/mime.types: aiohttp's file responses build their type table from it at import; no file
       is ever served.
-    - frozenlist's compiled FrozenList: a C++ extension that brings in libstdc++ (1.1 MB); aiohttp
-      uses frozen lists for its signal and middleware lists, read a few times per request.
+    - frozenlist's compiled FrozenList: a C++ extension that brings in libstdc++; aiohttp uses
+      frozen lists for its signal and middleware lists, read a few times per request.
 
-    Environment and mimetypes settings are restored on leaving; only what is built inside the
-    block is affected.
+    It works only on the import that first loads aiohttp (and frozenlist, and mimetypes' tables):
+    so every module of ours that imports aiohttp does it in this block, whichever is imported
+    first. Later blocks change nothing. Environment and mimetypes settings are restored on leaving;
+    only what is built inside the block is affected.
     """
     variables = (*_CA_LOCATION_VARIABLES, _FROZENLIST_PURE_PYTHON)
     saved_environment = {name: os.environ.get(name) for name in variables}
@@ -97,10 +98,10 @@ _resume_collection = False
 def pause_cyclic_gc() -> None:
     """No automatic cyclic garbage collection until every pause is resumed.
 
-    A scrape makes tens of thousands of short-lived objects (samples, label dicts, lines), all
-    freed by reference counting. The cyclic collector, run every 700 allocations, walks the ones
-    still alive in vain: 3% of a default scrape's CPU, and a cost per sample that grew with the
-    scrape's size (1000 disks). Cycles made meanwhile elsewhere are collected once it resumes.
+    A scrape makes a great many short-lived objects (samples, label dicts, lines), all freed by
+    reference counting. The cyclic collector, run every 700 allocations, walks the ones still
+    alive in vain: CPU spent for nothing, at a cost per sample that grows with the scrape's size.
+    Cycles made meanwhile elsewhere are collected once it resumes.
     """
     global _pauses, _resume_collection
     with _pause_lock:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from pyexporter.memory import lean_aiohttp_import, limit_malloc_arenas, release_free_memory
 
-with lean_aiohttp_import():  # see there: 3.4 MB less RSS
+with lean_aiohttp_import():  # whichever of our modules is imported first: see there
     from aiohttp import web
     from aiohttp.http_exceptions import HttpProcessingError
 
@@ -25,7 +25,7 @@ from pyexporter.listener import Connections, Listener
 from pyexporter.logs import setup_logging
 from pyexporter.settings import ConfigError, ListenAddress, Settings
 from pyexporter.web import ConnectionGuard, create_app
-from pyexporter.webconfig import WatchedConfig
+from pyexporter.webconfig.reload import WatchedConfig
 
 log = logging.getLogger("pyexporter")
 

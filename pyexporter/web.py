@@ -11,12 +11,19 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
-from aiohttp import web
+from pyexporter.memory import lean_aiohttp_import
+
+with lean_aiohttp_import():  # whichever of our modules is imported first: see there
+    from aiohttp import web
 
 from pyexporter import __version__
 from pyexporter.exporter import Exporter
 from pyexporter.scrape import FilterError
-from pyexporter.webconfig import BasicAuth, RateLimit, TokenBucket, WatchedConfig, allowed_san
+from pyexporter.webconfig.auth import BasicAuth
+from pyexporter.webconfig.config import RateLimit
+from pyexporter.webconfig.ratelimit import TokenBucket
+from pyexporter.webconfig.reload import WatchedConfig
+from pyexporter.webconfig.tls import allowed_san
 
 log = logging.getLogger("pyexporter.web")
 
@@ -79,8 +86,8 @@ async def metrics(request: web.Request) -> web.StreamResponse:
             response.headers["Content-Encoding"] = encoding
         code = 200
         return response
-    except Exception:
-        log.exception("error gathering metrics")
+    except Exception as err:
+        log.exception("error gathering metrics", extra={"kv": {"err": str(err)}})
         return web.Response(status=500, text="An error has occurred while serving metrics.\n")
     finally:
         limit.release()

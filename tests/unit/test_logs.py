@@ -3,15 +3,18 @@ traceback for expected conditions at info level."""
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+import pyexporter
 from pyexporter.logs import setup_logging
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -49,7 +52,9 @@ def _boom() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["logfmt", "json"])
-def test_one_line_per_event_with_ts_level_msg(fmt: str, capsys, pyexporter_logger: logging.Logger) -> None:
+def test_one_line_per_event_with_ts_level_msg(
+    fmt: str, capsys: pytest.CaptureFixture[str], pyexporter_logger: logging.Logger
+) -> None:
     setup_logging("debug", fmt)
     log = logging.getLogger("pyexporter.test")
     log.debug("debug event")
@@ -76,7 +81,9 @@ def test_one_line_per_event_with_ts_level_msg(fmt: str, capsys, pyexporter_logge
 
 
 @pytest.mark.parametrize("fmt", ["logfmt", "json"])
-def test_info_level_hides_debug_and_tracebacks(fmt: str, capsys, pyexporter_logger: logging.Logger) -> None:
+def test_info_level_hides_debug_and_tracebacks(
+    fmt: str, capsys: pytest.CaptureFixture[str], pyexporter_logger: logging.Logger
+) -> None:
     setup_logging("info", fmt)
     log = logging.getLogger("pyexporter.test")
     log.debug("not shown")
@@ -91,7 +98,7 @@ def test_info_level_hides_debug_and_tracebacks(fmt: str, capsys, pyexporter_logg
 
 
 @pytest.mark.parametrize("fmt", ["logfmt", "json"])
-def test_failing_collector_logs_one_line(fmt: str, tmp_path) -> None:
+def test_failing_collector_logs_one_line(fmt: str, tmp_path: Path) -> None:
     """An expected condition (a missing /proc file) in a real run: one error line, no traceback."""
     (tmp_path / "proc").mkdir()
     proc = subprocess.run(
@@ -107,3 +114,59 @@ def test_failing_collector_logs_one_line(fmt: str, tmp_path) -> None:
     event = parse(fmt, lines[0])
     assert event["level"] == "error" and event["msg"] == "collector failed" and event["name"] == "loadavg"
     assert "loadavg" in event["err"]
+
+
+# The modules that follow logs.py's rule; add a module once its log calls do.
+STRUCTURED_MODULES = (
+    "listener.py", "logs.py", "memory.py", "server.py", "web.py",
+    "webconfig/auth.py", "webconfig/config.py", "webconfig/ratelimit.py", "webconfig/reload.py", "webconfig/tls.py",
+)
+_LEVELS = {"debug", "info", "warning", "error", "exception", "critical"}
+
+
+def _logger_name(node: ast.expr) -> str:
+    """`log`, `http_log`, `self.log` -> the name the logger goes by in the call."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _constant_message(node: ast.expr) -> bool:
+    """A string literal, or a choice between two (one of two events, as "TLS is enabled." or not)."""
+    if isinstance(node, ast.IfExp):
+        return _constant_message(node.body) and _constant_message(node.orelse)
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def style_violations(source: str) -> list[str]:
+    """Log calls in SOURCE that break logs.py's rule: a constant message, every value in extra kv."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _LEVELS
+                and _logger_name(node.func.value).endswith("log")):
+            continue
+        keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+        extra = keywords.get("extra")
+        if len(node.args) != 1 or not _constant_message(node.args[0]):
+            found.append(f"line {node.lineno}: the message is not one constant string")
+        elif extra is not None and not (
+            isinstance(extra, ast.Dict) and [ast.literal_eval(key) for key in extra.keys if key is not None] == ["kv"]
+        ):
+            found.append(f"line {node.lineno}: extra is not {{'kv': {{...}}}}")
+    return found
+
+
+def test_style_check_tells_the_styles_apart() -> None:
+    assert style_violations('log.info("Listening on", extra={"kv": {"address": address}})') == []
+    assert style_violations('log.info("TLS is enabled." if tls else "TLS is disabled.")') == []
+    assert style_violations('self.log.debug("statfs failed for %s: %s", mount_point, err)') != []
+    assert style_violations('log.error(f"cannot read {path}")') != []
+    assert style_violations('log.error("cannot read", extra={"path": path})') != []
+
+
+@pytest.mark.parametrize("module", STRUCTURED_MODULES)
+def test_log_calls_have_a_constant_message_and_values_in_kv(module: str) -> None:
+    path = Path(pyexporter.__file__).parent / module
+    assert style_violations(path.read_text()) == []

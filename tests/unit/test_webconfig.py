@@ -13,19 +13,14 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from pyexporter import webconfig
 from pyexporter.web import ConnectionGuard
-from pyexporter.webconfig import (
-    BasicAuth,
-    RateLimit,
-    TokenBucket,
-    WatchedConfig,
-    WebConfigError,
-    allowed_san,
-    build_ssl_context,
-    load,
-    parse,
-)
+from pyexporter.webconfig import auth as auth_module
+from pyexporter.webconfig import reload as reload_module
+from pyexporter.webconfig.auth import BasicAuth
+from pyexporter.webconfig.config import RateLimit, TLSConfig, WebConfig, WebConfigError, load, parse
+from pyexporter.webconfig.ratelimit import TokenBucket
+from pyexporter.webconfig.reload import WatchedConfig
+from pyexporter.webconfig.tls import allowed_san, build_ssl_context
 from tests.web.test_security import PKI, make_pki
 
 HASH = bcrypt.hashpw(b"pw", bcrypt.gensalt(4)).decode()
@@ -174,7 +169,7 @@ def test_load_names_the_file(tmp_path: Path) -> None:
 # ---- TLS contexts ------------------------------------------------------------------------------
 
 
-def tls(pki: PKI, extra: str = "") -> webconfig.TLSConfig:
+def tls(pki: PKI, extra: str = "") -> TLSConfig:
     return parse(f"tls_server_config:\n  cert_file: {pki.server.cert}\n  key_file: {pki.server.key}\n" + extra).tls
 
 
@@ -277,14 +272,19 @@ def test_reload_on_change_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     path.write_text("basic_auth_users: {}\n")
     watched = WatchedConfig(str(path))
     reads: list[str] = []
-    real_load = webconfig.load
-    monkeypatch.setattr(webconfig, "load", lambda p: reads.append(p) or real_load(p))
+
+    def counted_load(p: str) -> WebConfig:
+        reads.append(p)
+        return load(p)
+
+    monkeypatch.setattr(reload_module, "load", counted_load)
     for _ in range(5):
         assert watched.current() is not None
     assert reads == []  # unchanged: stat only
     edit(path, f"basic_auth_users:\n  alice: {HASH}\n")
-    assert watched.current().users == {"alice": HASH.encode()}
-    assert watched.current().users == {"alice": HASH.encode()}
+    for _ in range(2):
+        config = watched.current()
+        assert config is not None and config.users == {"alice": HASH.encode()}
     assert len(reads) == 1
 
 
@@ -301,7 +301,8 @@ def test_broken_file_keeps_failing_closed_and_logs_once(tmp_path: Path, caplog: 
     path.unlink()
     assert watched.current() is None
     path.write_text(f"basic_auth_users:\n  bob: {HASH}\n")
-    assert watched.current().users == {"bob": HASH.encode()}
+    config = watched.current()
+    assert config is not None and config.users == {"bob": HASH.encode()}
 
 
 def test_tls_reload(pki: PKI, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -355,8 +356,13 @@ def header(user: str, password: str) -> str:
 async def test_basic_auth_checks_and_caches(monkeypatch: pytest.MonkeyPatch) -> None:
     users = {"alice": HASH.encode()}
     calls: list[bytes] = []
-    real = webconfig._checkpw
-    monkeypatch.setattr(webconfig, "_checkpw", lambda pw, hashed: calls.append(hashed) or real(pw, hashed))
+    real = auth_module._checkpw
+
+    def counted_checkpw(password: bytes, hashed: bytes) -> bool:
+        calls.append(hashed)
+        return real(password, hashed)
+
+    monkeypatch.setattr(auth_module, "_checkpw", counted_checkpw)
     auth = BasicAuth()
     try:
         assert await auth.verify(users, header("alice", "pw"))
@@ -364,7 +370,7 @@ async def test_basic_auth_checks_and_caches(monkeypatch: pytest.MonkeyPatch) -> 
         assert len(calls) == 1  # the second time from the cache
         assert not await auth.verify(users, header("alice", "wrong"))
         assert not await auth.verify(users, header("mallory", "pw"))
-        assert calls[-1] == webconfig._FAKE_HASH  # unknown users cost a bcrypt too
+        assert calls[-1] == auth_module._FAKE_HASH  # unknown users cost a bcrypt too
         assert not await auth.verify(users, header("alice", "p" * 100))  # over bcrypt's 72 bytes
         # The cache holds no password: its keys are HMACs.
         assert all(isinstance(key, bytes) and len(key) == 32 and b"pw" not in key for key in auth._cache)
@@ -377,12 +383,12 @@ async def test_basic_auth_checks_and_caches(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_fake_hash_is_a_real_hash() -> None:
-    assert bcrypt.checkpw(b"fakepassword", webconfig._FAKE_HASH)
+    assert bcrypt.checkpw(b"fakepassword", auth_module._FAKE_HASH)
 
 
 def test_token_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [100.0]
-    monkeypatch.setattr(webconfig.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr("pyexporter.webconfig.ratelimit.time.monotonic", lambda: now[0])
     bucket = TokenBucket(RateLimit(interval=1.0, burst=2))
     assert [bucket.allow() for _ in range(3)] == [True, True, False]
     now[0] += 1.0

@@ -35,7 +35,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyexporter.exporter import Exporter
 from pyexporter.server import serving
 from pyexporter.settings import ListenAddress, Settings
-from pyexporter.webconfig import WatchedConfig
+from pyexporter.webconfig.reload import WatchedConfig
 from tests.e2e.conftest import free_port, pyexporter_cmd
 from tests.helpers import FIXTURES, fixture_paths
 
