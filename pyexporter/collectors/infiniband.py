@@ -1,8 +1,10 @@
-"""infiniband: /sys/class/infiniband/<device>/ports/<port>, as node_exporter's infiniband collector."""
+"""infiniband: /sys/class/infiniband/<device>/ports/<port>, as node_exporter's infiniband collector
+(collector/infiniband_linux.go, over sysfs's class_infiniband.go)."""
 
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -13,6 +15,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_first_line, read_optional
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_uint
 
 # (directory, file, metric name, HELP, multiplier). Data counters count 32-bit words ("octets
 # divided by 4" in the IBA spec), hence the 4.
@@ -87,30 +90,47 @@ class Device:
     ports: list[Port] = field(default_factory=list)
 
 
+_UINT32_MAX = 2**32 - 1
+
+
 def parse_state(text: str) -> int:
-    """`4: ACTIVE` -> 4."""
-    head = text.split(":", 1)[0].strip()
+    """`4: ACTIVE` -> 4: exactly one colon, then strconv.ParseUint(id, 10, 32) as sysfs's
+    parseState reads it."""
+    parts = text.split(":")
+    if len(parts) != 2:
+        raise CollectorError(f"unexpected InfiniBand port state {text[:40]!r}")
     try:
-        return int(head)
-    except ValueError:
-        raise CollectorError(f"unexpected InfiniBand port state {text[:40]!r}") from None
+        value = parse_uint(go_trim_space(parts[0]))
+    except NumberError as err:
+        raise CollectorError(f"unexpected InfiniBand port state {text[:40]!r}: {err}") from None
+    if value > _UINT32_MAX:
+        raise CollectorError(f"InfiniBand port state {text[:40]!r} beyond 32 bits")
+    return value
 
 
 def parse_rate(text: str) -> float:
-    """`40 Gb/sec (4X QDR)` -> bytes per second."""
-    head = text.split("Gb/sec", 1)[0].strip()
+    """`40 Gb/sec (4X QDR)` -> bytes per second, as sysfs's parseRate: the text up to the first
+    space as strconv.ParseFloat(x, 32), times 125000000, truncated to an integer."""
+    head, sep, _ = text.partition(" ")
+    if not sep:
+        raise CollectorError(f"unexpected InfiniBand port rate {text[:40]!r}")
     try:
-        return float(head) * 125_000_000
-    except ValueError:
+        # Rounded to the float32 that ParseFloat(x, 32) returns; OverflowError beyond its range.
+        gbits: float = struct.unpack("f", struct.pack("f", parse_float(go_trim_space(head))))[0]
+        return float(int(gbits * 125_000_000))
+    except (NumberError, OverflowError, ValueError):
         raise CollectorError(f"unexpected InfiniBand port rate {text[:40]!r}") from None
 
 
 def parse_counter(text: str) -> int | None:
-    """A counter value; `N/A (no PMA)` and other non-numbers mean the port does not count it."""
+    """A counter as sysfs reads it, strconv.ParseUint(text, 0, 64); None for a port that says
+    `N/A (no PMA)` (it does not count this), NumberError for any other non-number."""
     try:
-        return int(text)
-    except ValueError:
-        return None
+        return parse_uint(text, 0)
+    except NumberError:
+        if "N/A (no PMA)" in text:
+            return None
+        raise
 
 
 def read_port(path: str) -> Port:
@@ -121,8 +141,12 @@ def read_port(path: str) -> Port:
         rate=parse_rate(read_first_line(os.path.join(path, "rate"))),
     )
     for directory, name, _, _, _ in COUNTERS:
-        text = read_optional(os.path.join(path, directory, name))
-        value = parse_counter(text) if text is not None else None
+        counter_path = os.path.join(path, directory, name)
+        text = read_optional(counter_path)
+        try:
+            value = parse_counter(text) if text is not None else None
+        except NumberError as err:
+            raise CollectorError(f"unexpected InfiniBand counter {counter_path}: {err}") from None
         if value is not None:
             port.counters[f"{directory}/{name}"] = value
     return port

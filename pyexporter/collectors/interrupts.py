@@ -1,4 +1,5 @@
-"""interrupts: /proc/interrupts per CPU, as node_exporter's interrupts collector."""
+"""interrupts: /proc/interrupts per CPU, as node_exporter's interrupts collector
+(collector/interrupts_linux.go)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.filters import DeviceFilter
-
-_NUMERIC = re.compile(r"[+-]?\d+")
+from pyexporter.toolkit.numbers import NumberError, parse_float, parse_int
 
 
 class Interrupt(NamedTuple):
@@ -24,6 +24,15 @@ class Interrupt(NamedTuple):
     info: str
     devices: str
     values: tuple[str, ...]
+
+
+def _is_number(name: str) -> bool:
+    """Whether node_exporter takes NAME for a numbered interrupt: strconv.Atoi accepts it."""
+    try:
+        parse_int(name)
+    except NumberError:
+        return False
+    return True
 
 
 def parse_interrupts(text: str) -> dict[str, Interrupt]:
@@ -46,7 +55,7 @@ def parse_interrupts(text: str) -> dict[str, Interrupt]:
             continue
         name = name.lstrip(" ")
         values = tuple(parts[:cpus])
-        if _NUMERIC.fullmatch(name):
+        if _is_number(name):
             found[name] = Interrupt(name, parts[cpus], " ".join(parts[cpus + 1:]), values)
         else:
             found[name] = Interrupt(name, " ".join(parts[cpus:]), "", values)
@@ -84,9 +93,9 @@ class InterruptsCollector(Collector[InterruptsOptions]):
                 continue
             for cpu, text in enumerate(intr.values):
                 try:
-                    value = float(text)
-                except ValueError:
-                    raise CollectorError(f"invalid value {text!r} in /proc/interrupts") from None
+                    value = parse_float(text)
+                except NumberError as err:
+                    raise CollectorError(f"invalid value {text!r} in /proc/interrupts: {err}") from None
                 if value == 0.0 and not self.include_zeros:
                     continue
                 family.add_metric([str(cpu), intr.name, intr.info, intr.devices], value)

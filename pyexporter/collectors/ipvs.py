@@ -1,4 +1,5 @@
-"""ipvs: /proc/net/ip_vs_stats and /proc/net/ip_vs, as node_exporter's ipvs collector."""
+"""ipvs: /proc/net/ip_vs_stats and /proc/net/ip_vs, as node_exporter's ipvs collector
+(collector/ipvs_linux.go, over procfs's ipvs.go)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import FlagValueError, flag
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_uint
 
 FULL_BACKEND_LABELS = (
     "local_address", "local_port", "remote_address", "remote_port", "proto", "local_mark",
@@ -47,9 +49,10 @@ def parse_ipvs_stats(text: str) -> IPVSStats:
     if len(fields) < 5:
         raise CollectorError("ip_vs_stats corrupt: too few lines or fields")
     try:
-        return IPVSStats(*(int(f, 16) for f in fields[:5]))
-    except ValueError:
-        raise CollectorError(f"ip_vs_stats corrupt: {lines[2][:80]!r}") from None
+        values = [parse_uint(f, 16) for f in fields[:5]]
+    except NumberError as err:
+        raise CollectorError(f"ip_vs_stats corrupt: {err}") from None
+    return IPVSStats(*values)
 
 
 def _address(text: str) -> str:
@@ -57,7 +60,7 @@ def _address(text: str) -> str:
     if text.startswith("["):
         ip6 = ipaddress.IPv6Address(text.strip("[]"))
         return str(ip6.ipv4_mapped) if ip6.ipv4_mapped else str(ip6)
-    return str(ipaddress.IPv4Address(int(text, 16)))
+    return str(ipaddress.IPv4Address(parse_uint(text, 16, 32)))
 
 
 def parse_ip_port(text: str) -> tuple[str, int]:
@@ -65,7 +68,7 @@ def parse_ip_port(text: str) -> tuple[str, int]:
     if not sep or not host:
         raise CollectorError(f"ip_vs: invalid address {text[:60]!r}")
     try:
-        return _address(host), int(port, 16)
+        return _address(host), parse_uint(port, 16, 16)
     except ValueError:
         raise CollectorError(f"ip_vs: invalid address {text[:60]!r}") from None
 
@@ -92,9 +95,9 @@ def parse_ip_vs(text: str) -> list[Backend]:
                 continue
             remote_address, remote_port = parse_ip_port(fields[1])
             try:
-                weight, active, inactive = int(fields[3]), int(fields[4]), int(fields[5])
-            except ValueError:
-                raise CollectorError(f"ip_vs: invalid backend line {line[:80]!r}") from None
+                weight, active, inactive = parse_uint(fields[3]), parse_uint(fields[4]), parse_uint(fields[5])
+            except NumberError as err:
+                raise CollectorError(f"ip_vs: invalid backend line {line[:80]!r}: {err}") from None
             backends.append(Backend(
                 local_address, local_port, local_mark, proto, remote_address, remote_port,
                 weight, active, inactive,
@@ -121,7 +124,7 @@ class IpvsOptions:
 
 @collector("ipvs", options=IpvsOptions)
 class IPVSCollector(Collector[IpvsOptions]):
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: CollectorContext[IpvsOptions]) -> None:
         super().__init__(ctx)
         self.backend_labels = parse_backend_labels(self.options.backend_labels)
 

@@ -1,4 +1,5 @@
-"""kernel_hung: /proc/sys/kernel/hung_task_detect_count, as node_exporter's kernel_hung collector."""
+"""kernel_hung: /proc/sys/kernel/hung_task_detect_count, as node_exporter's kernel_hung collector
+(collector/kernel_hung_linux.go, over procfs's kernel_hung.go)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
 
 
 def parse_hung_task_count(text: str) -> int:
-    value = text.strip()
-    # isdigit() alone also passes digits such as "²" that int() refuses.
-    if not (value.isascii() and value.isdigit()):
-        raise CollectorError(f"unexpected hung_task_detect_count content: {text[:80]!r}")
-    return int(value)
+    """The file's text, trimmed, as strconv.ParseUint(text, 10, 64), as procfs reads it."""
+    try:
+        return parse_uint(go_trim_space(text))
+    except NumberError as err:
+        raise CollectorError(f"unexpected hung_task_detect_count content: {err}") from None
 
 
 @collector("kernel_hung")

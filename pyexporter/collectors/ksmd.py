@@ -1,4 +1,5 @@
-"""ksmd: /sys/kernel/mm/ksm, as node_exporter's ksmd collector (off by default)."""
+"""ksmd: /sys/kernel/mm/ksm, as node_exporter's ksmd collector (collector/ksmd_linux.go; off by
+default)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import read_first_line
+from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int, parse_uint
 
 
 class KsmdFile(NamedTuple):
@@ -45,11 +47,15 @@ KSMD_FILES: tuple[KsmdFile, ...] = (
 
 
 def parse_ksmd_value(text: str, name: str) -> int:
-    """One ksm attribute; general_profit may be negative, the others are unsigned."""
+    """One ksm attribute as node_exporter's readUintFromFile reads it: the whole text, trimmed,
+    as strconv.ParseUint(text, 10, 64). general_profit is the exception: the kernel prints it
+    signed and it is negative whenever KSM costs more than it saves, which node_exporter's
+    ParseUint refuses (failing the whole collector); it is read as ParseInt(text, 10, 64)."""
+    value = go_trim_space(text)
     try:
-        return int(text.strip())
-    except ValueError:
-        raise CollectorError(f"unexpected content in ksm/{name}: {text[:80]!r}") from None
+        return parse_int(value) if name == "general_profit" else parse_uint(value)
+    except NumberError as err:
+        raise CollectorError(f"unexpected content in ksm/{name}: {err}") from None
 
 
 @collector("ksmd", default=False)
@@ -66,7 +72,7 @@ class KsmdCollector(Collector[NoOptions]):
         for spec in KSMD_FILES:
             path = os.path.join(base, spec.file)
             try:
-                text = read_first_line(path)
+                text = read_text(path)
             except FileNotFoundError:
                 if spec.optional:
                     continue

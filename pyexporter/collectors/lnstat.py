@@ -1,4 +1,5 @@
-"""lnstat: per-CPU network cache statistics from /proc/net/stat/*, as node_exporter's lnstat collector."""
+"""lnstat: per-CPU network cache statistics from /proc/net/stat/*, as node_exporter's lnstat collector
+(collector/lnstat_linux.go, over procfs's netstat.go)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import list_dir, read_text
+from pyexporter.toolkit.numbers import NumberError, parse_uint
 
 
 class NetStatFile(NamedTuple):
@@ -37,9 +39,9 @@ def parse_net_stat(filename: str, text: str) -> NetStatFile:
             )
         for header, value in zip(headers, values, strict=True):
             try:
-                stats[header].append(int(value, 16))
-            except ValueError:
-                raise CollectorError(f"/proc/net/stat/{filename}: invalid value {value!r}") from None
+                stats[header].append(parse_uint(value, 16))
+            except NumberError as err:
+                raise CollectorError(f"/proc/net/stat/{filename}: {err}") from None
     return NetStatFile(filename, stats)
 
 
@@ -50,15 +52,11 @@ _HELP = "linux network cache stats"
 class LnstatCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         stat_dir = self.paths.proc("net", "stat")
-        families: dict[str, CounterMetricFamily] = {}
+        families = FamilyIndex()
         for filename in list_dir(stat_dir):
             parsed = parse_net_stat(filename, read_text(os.path.join(stat_dir, filename)))
             for header, per_cpu in parsed.stats.items():
-                fam = families.get(header)
-                if fam is None:
-                    fam = families[header] = CounterMetricFamily(
-                        f"node_lnstat_{header}_total", _HELP, labels=["subsystem", "cpu"]
-                    )
+                fam = families.counter(f"node_lnstat_{header}_total", _HELP, ["subsystem", "cpu"])
                 for cpu, value in enumerate(per_cpu):
                     fam.add_metric([parsed.filename, str(cpu)], value)
-        yield from families.values()
+        yield from families.families()

@@ -1,4 +1,5 @@
-"""loadavg: /proc/loadavg, as node_exporter's loadavg collector."""
+"""loadavg: /proc/loadavg, as node_exporter's loadavg collector (collector/loadavg_linux.go, over
+procfs's loadavg.go)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_float
 
 
 def parse_loadavg(text: str) -> tuple[float, float, float]:
@@ -18,9 +20,9 @@ def parse_loadavg(text: str) -> tuple[float, float, float]:
     if len(fields) < 3:
         raise CollectorError(f"unexpected /proc/loadavg content: {text[:80]!r}")
     try:
-        return float(fields[0]), float(fields[1]), float(fields[2])
-    except ValueError:
-        raise CollectorError(f"unexpected /proc/loadavg content: {text[:80]!r}") from None
+        return parse_float(fields[0]), parse_float(fields[1]), parse_float(fields[2])
+    except NumberError as err:
+        raise CollectorError(f"unexpected /proc/loadavg content: {err}") from None
 
 
 @collector("loadavg")

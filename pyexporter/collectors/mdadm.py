@@ -1,5 +1,5 @@
 """mdadm: software RAID state from /proc/mdstat and /sys/block/md*/md, as node_exporter's
-mdadm collector."""
+mdadm collector (collector/mdadm_linux.go, over procfs's mdstat.go and sysfs's mdraid.go)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_optional, read_text
+from pyexporter.toolkit.files import list_dir, read_text
+from pyexporter.toolkit.numbers import NumberError, parse_int, read_uint_file
 
-_STATUS_LINE = re.compile(r"(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]")
-_SYNC_BLOCKS = re.compile(r"\((\d+)/\d+\)")
+# ASCII: Go's \d (RE2) is [0-9]; Python's would take any Unicode digit.
+_STATUS_LINE = re.compile(r"(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]", re.ASCII)
+_SYNC_BLOCKS = re.compile(r"\((\d+)/\d+\)", re.ASCII)
 
 
 class MDStat(NamedTuple):
@@ -42,10 +44,11 @@ def _status_line(device_line: str, status_line: str) -> tuple[int, int, int]:
     fields = status_line.split()
     if not fields:
         raise CollectorError(f"unexpected mdstat status line {status_line!r}")
+    # procfs's mdstat.go reads every number here with strconv.ParseInt(x, 10, 64).
     try:
-        size = int(fields[0])
-    except ValueError:
-        raise CollectorError(f"unexpected mdstat status line {status_line!r}") from None
+        size = parse_int(fields[0])
+    except NumberError as err:
+        raise CollectorError(f"unexpected mdstat status line {status_line!r}: {err}") from None
     # raid0 and linear arrays have no [n/m] summary: every listed member counts.
     if "raid0" in device_line or "linear" in device_line:
         members = device_line.count("[")
@@ -55,7 +58,10 @@ def _status_line(device_line: str, status_line: str) -> tuple[int, int, int]:
     match = _STATUS_LINE.search(status_line)
     if not match:
         raise CollectorError(f"unexpected mdstat status line {status_line!r}")
-    return int(match.group(3)), int(match.group(2)), size
+    try:
+        return parse_int(match.group(3)), parse_int(match.group(2)), size
+    except NumberError as err:
+        raise CollectorError(f"unexpected mdstat status line {status_line!r}: {err}") from None
 
 
 def parse_mdstat(text: str) -> list[MDStat]:
@@ -100,7 +106,10 @@ def parse_mdstat(text: str) -> list[MDStat]:
                 match = _SYNC_BLOCKS.search(sync_line)
                 if not match:
                     raise CollectorError(f"unexpected mdstat sync line {sync_line!r}")
-                synced = int(match.group(1))
+                try:
+                    synced = parse_int(match.group(1))
+                except NumberError as err:
+                    raise CollectorError(f"unexpected mdstat sync line {sync_line!r}: {err}") from None
 
         arrays.append(
             MDStat(
@@ -117,13 +126,12 @@ def parse_mdstat(text: str) -> list[MDStat]:
     return arrays
 
 
-def _parse_count(text: str | None, what: str) -> int:
-    if text is None or text == "":
-        return 0
+def _read_count(md_dir: str, name: str, device: str) -> int:
+    """An md attribute as sysfs's ReadUintFromFile reads it."""
     try:
-        return int(text)
-    except ValueError:
-        raise CollectorError(f"unexpected md {what} value {text!r}") from None
+        return read_uint_file(os.path.join(md_dir, name))
+    except NumberError as err:
+        raise CollectorError(f"unexpected md {name} value of {device}: {err}") from None
 
 
 _STATE_LABELS = (
@@ -144,17 +152,15 @@ class MdadmCollector(Collector[NoOptions]):
             md_dir = os.path.join(block, device, "md")
             if not device.startswith("md") or not os.path.isdir(md_dir):
                 continue
-            raid_disks = read_optional(os.path.join(md_dir, "raid_disks"))
-            if raid_disks is None:
-                raise CollectorError(f"cannot read raid_disks of {device}")
-            raids.append(
-                MDRaid(
-                    device=device,
-                    raid_disks=_parse_count(raid_disks, "raid_disks"),
-                    # Absent for raid0/linear, which cannot degrade.
-                    degraded=_parse_count(read_optional(os.path.join(md_dir, "degraded")), "degraded"),
-                )
-            )
+            try:
+                raid_disks = _read_count(md_dir, "raid_disks", device)
+            except OSError as err:
+                raise CollectorError(f"cannot read raid_disks of {device}: {err}") from None
+            try:
+                degraded = _read_count(md_dir, "degraded", device)
+            except OSError:
+                degraded = 0  # absent for raid0/linear, which cannot degrade
+            raids.append(MDRaid(device=device, raid_disks=raid_disks, degraded=degraded))
         return raids
 
     def collect(self) -> Iterable[Metric]:

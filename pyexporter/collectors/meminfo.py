@@ -1,4 +1,5 @@
-"""meminfo: every field of /proc/meminfo, as node_exporter's meminfo collector names it."""
+"""meminfo: every field of /proc/meminfo, as node_exporter's meminfo collector names it
+(collector/meminfo_linux.go, parseMemInfo)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_float
 
 _PARENS = re.compile(r"\((.*)\)")
 
@@ -31,9 +33,9 @@ def parse_meminfo(text: str) -> dict[str, float]:
         if len(parts) not in (2, 3) or not parts[0].endswith(":"):
             raise CollectorError(f"invalid line in meminfo: {line[:80]!r}")
         try:
-            value = float(parts[1])
-        except ValueError:
-            raise CollectorError(f"invalid value in meminfo: {line[:80]!r}") from None
+            value = parse_float(parts[1])
+        except NumberError as err:
+            raise CollectorError(f"invalid value in meminfo: {err}") from None
         key = _PARENS.sub(r"_\1", parts[0][:-1])
         if len(parts) == 3:
             value *= 1024

@@ -1,5 +1,5 @@
 """meminfo_numa: per-NUMA-node meminfo and numastat from /sys/devices/system/node, as
-node_exporter's meminfo_numa collector (off by default)."""
+node_exporter's meminfo_numa collector (collector/meminfo_numa_linux.go; off by default)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import list_dir, read_text
+from pyexporter.toolkit.numbers import NumberError, parse_float
 
 _NODE_DIR = re.compile(r"node([0-9]*)")
 _PARENTHESIZED = re.compile(r"\((.*)\)")
@@ -38,9 +39,9 @@ def parse_node_meminfo(text: str) -> list[NumaValue]:
         if len(parts) not in (4, 5) or (len(parts) == 5 and parts[4] != "kB"):
             raise CollectorError(f"invalid line in node meminfo: {line[:80]!r}")
         try:
-            value = float(parts[3])
-        except ValueError:
-            raise CollectorError(f"invalid value in node meminfo: {line[:80]!r}") from None
+            value = parse_float(parts[3])
+        except NumberError as err:
+            raise CollectorError(f"invalid value in node meminfo: {err}") from None
         if len(parts) == 5:
             value *= 1024
         # Active(anon) -> Active_anon, as node_exporter names it.
@@ -60,9 +61,9 @@ def parse_numastat(text: str, node: str) -> list[NumaValue]:
         if len(parts) != 2:
             raise CollectorError(f"numastat line does not have 2 fields: {line[:80]!r}")
         try:
-            value = float(parts[1])
-        except ValueError:
-            raise CollectorError(f"invalid value in numastat: {line[:80]!r}") from None
+            value = parse_float(parts[1])
+        except NumberError as err:
+            raise CollectorError(f"invalid value in numastat: {err}") from None
         values.append(NumaValue(parts[0] + "_total", node, value, True))
     return values
 
@@ -82,17 +83,12 @@ class MeminfoNumaCollector(Collector[NoOptions]):
             assert match is not None
             values.extend(parse_numastat(read_text(os.path.join(node_dir, "numastat")), match.group(1)))
 
-        families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
+        families = FamilyIndex()
         for v in values:
-            family = families.get(v.metric)
-            if family is None:
-                name = f"node_memory_numa_{v.metric}"
-                help_text = f"Memory information field {v.metric}."
-                if v.counter:
-                    # The library appends _total itself.
-                    family = CounterMetricFamily(name.removesuffix("_total"), help_text, labels=["node"])
-                else:
-                    family = GaugeMetricFamily(name, help_text, labels=["node"])
-                families[v.metric] = family
-            family.add_metric([v.node], v.value)
-        return list(families.values())
+            name = f"node_memory_numa_{v.metric}"
+            help_text = f"Memory information field {v.metric}."
+            if v.counter:
+                families.counter(name, help_text, ["node"]).add_metric([v.node], v.value)
+            else:
+                families.gauge(name, help_text, ["node"]).add_metric([v.node], v.value)
+        return families.families()

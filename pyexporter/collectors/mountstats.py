@@ -1,10 +1,11 @@
 """mountstats: NFS client statistics from /proc/self/mountstats, as node_exporter's mountstats
-collector (off by default)."""
+collector (collector/mountstats_linux.go, over procfs's mountstats.go; off by default)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -15,6 +16,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import parse_uint
 
 # Values past 2**53 lose precision as floats; node_exporter wraps them there, and so do we.
 FLOAT64_MANTISSA = 9007199254740992
@@ -74,14 +76,25 @@ class Mount(NamedTuple):
     stats: NFSStats | None
 
 
-def _uints(fields: list[str], what: str) -> list[int]:
-    try:
-        values = [int(f) for f in fields]
-    except ValueError:
-        raise CollectorError(f"invalid number in NFS {what}: {' '.join(fields)[:80]!r}") from None
-    if any(v < 0 for v in values):
-        raise CollectorError(f"negative number in NFS {what}: {' '.join(fields)[:80]!r}")
-    return values
+# What time.ParseDuration accepts of a plain number of seconds: a sign, digits, a fraction.
+_DURATION = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?", re.ASCII)
+_NS_PER_S = 10**9
+
+
+def parse_age(text: str) -> float:
+    """An `age:` field in seconds, as procfs reads it: time.ParseDuration(text + "s"), so at
+    most nanosecond precision and within int64 nanoseconds, then Duration.Seconds(). A unit of
+    its own in TEXT (which ParseDuration would read as a prefix of "s") is refused."""
+    match = _DURATION.fullmatch(text)
+    if match is None or not (match.group(2) or match.group(3)):
+        raise CollectorError(f"invalid NFS age: {text[:40]!r}")
+    sign, whole, fraction = match.groups(default="")
+    nanoseconds = int(whole or "0") * _NS_PER_S + int(fraction[:9].ljust(9, "0"))
+    if nanoseconds > (2**63 if sign == "-" else 2**63 - 1):
+        raise CollectorError(f"NFS age out of range: {text[:40]!r}")
+    seconds, rest = divmod(nanoseconds, _NS_PER_S)
+    value = seconds + rest / 1e9
+    return -value if sign == "-" else value
 
 
 def parse_transport(fields: list[str], stat_version: str) -> NFSTransport:
@@ -96,7 +109,7 @@ def parse_transport(fields: list[str], stat_version: str) -> NFSTransport:
             raise CollectorError(f"unsupported NFS transport {protocol!r} in stats version {stat_version!r}")
         if len(rest) != expected:
             raise CollectorError(f"invalid NFS transport stats {stat_version}: {' '.join(fields)[:80]!r}")
-    ns = _uints(rest, "transport stats")
+    ns = [parse_uint(f) for f in rest]
     if protocol == "udp":
         # udp has no connect count, connect idle time or idle time.
         ns = [*ns[:2], 0, 0, 0, *ns[2:]]
@@ -110,8 +123,19 @@ def parse_transport(fields: list[str], stat_version: str) -> NFSTransport:
 def parse_operation(fields: list[str]) -> NFSOperation:
     if len(fields) < 9:
         raise CollectorError(f"invalid NFS per-operation stats: {' '.join(fields)[:80]!r}")
-    ns = _uints(fields[1:], "per-operation stats")
-    return NFSOperation(fields[0].removesuffix(":"), *ns[:8], ns[8] if len(ns) > 8 else None)
+    ns = [parse_uint(f) for f in fields[1:]]
+    return NFSOperation(
+        operation=fields[0].removesuffix(":"),
+        requests=ns[0],
+        transmissions=ns[1],
+        major_timeouts=ns[2],
+        bytes_sent=ns[3],
+        bytes_received=ns[4],
+        queue_milliseconds=ns[5],
+        response_milliseconds=ns[6],
+        request_milliseconds=ns[7],
+        errors=ns[8] if len(ns) > 8 else None,
+    )
 
 
 def _parse_nfs(lines: Iterator[list[str]], stat_version: str) -> NFSStats:
@@ -125,18 +149,15 @@ def _parse_nfs(lines: Iterator[list[str]], stat_version: str) -> NFSStats:
         if key in ("age:", "bytes:", "events:", "xprt:") and len(fields) < (3 if key == "xprt:" else 2):
             raise CollectorError(f"incomplete NFS stats line: {' '.join(fields)[:80]!r}")
         if key == "age:":
-            try:
-                stats.age_seconds = float(fields[1])
-            except ValueError:
-                raise CollectorError(f"invalid NFS age: {fields[1][:40]!r}") from None
+            stats.age_seconds = parse_age(fields[1])
         elif key == "bytes:":
             if len(fields) - 1 != _BYTES_LEN:
                 raise CollectorError(f"invalid NFS bytes stats: {' '.join(fields)[:80]!r}")
-            stats.bytes = tuple(_uints(fields[1:], "bytes stats"))
+            stats.bytes = tuple(parse_uint(f) for f in fields[1:])
         elif key == "events:":
             if len(fields) - 1 != _EVENTS_LEN:
                 raise CollectorError(f"invalid NFS events stats: {' '.join(fields)[:80]!r}")
-            stats.events = tuple(_uints(fields[1:], "events stats"))
+            stats.events = tuple(parse_uint(f) for f in fields[1:])
         elif key == "xprt:":
             stats.transports.append(parse_transport(fields[1:], stat_version))
     # Per-operation lines run to the blank line that ends the mount's entry.
@@ -238,7 +259,7 @@ _EVENT_METRICS = (
 )
 
 # (metric suffix, HELP, is counter, value from a transport)
-_XPRT_METRICS = (
+_XPRT_METRICS: tuple[tuple[str, str, bool, Callable[[NFSTransport], float]], ...] = (
     ("transport_bind", "Number of times the client has had to establish a connection from scratch to the NFS server.",
      True, lambda t: t.bind),
     ("transport_connect", "Number of times the client has made a TCP connection to the NFS server.",
@@ -267,7 +288,7 @@ def _ms(value: int) -> float:
 
 
 # (metric suffix, HELP, value from an operation); all counters.
-_OP_METRICS = (
+_OP_METRICS: tuple[tuple[str, str, Callable[[NFSOperation], float]], ...] = (
     ("operations_requests", "Number of requests performed for a given operation.", lambda o: o.requests),
     ("operations_transmissions", "Number of times an actual RPC request has been transmitted for a given operation.",
      lambda o: o.transmissions),
@@ -293,8 +314,8 @@ _OP_METRICS = (
 _PREFIX = "node_mountstats_nfs_"
 
 
-class _Families:
-    """One scrape's families, built fresh so samples never leak between scrapes."""
+class _MountFamilies:
+    """Every family of one scrape's NFS mounts, built fresh so samples never leak between scrapes."""
 
     def __init__(self) -> None:
         self.age = CounterMetricFamily(_PREFIX + "age_seconds", "The age of the NFS mount in seconds.", labels=_L)
@@ -303,7 +324,7 @@ class _Families:
         )
         self.bytes = [(CounterMetricFamily(_PREFIX + n, h, labels=_L), i) for n, h, i in _BYTES_METRICS]
         self.events = [(CounterMetricFamily(_PREFIX + n, h, labels=_L), i) for n, h, i in _EVENT_METRICS]
-        self.xprt = [
+        self.xprt: list[tuple[CounterMetricFamily | GaugeMetricFamily, Callable[[NFSTransport], float]]] = [
             ((CounterMetricFamily if counter else GaugeMetricFamily)(_PREFIX + n, h, labels=_XPRT_L), get)
             for n, h, counter, get in _XPRT_METRICS
         ]
@@ -317,11 +338,11 @@ class _Families:
         for family, index in self.bytes:
             family.add_metric(labels, s.bytes[index])
         for number, transport in enumerate(s.transports):
-            for family, get in self.xprt:
-                family.add_metric([*labels, str(number)], get(transport))
+            for xprt_family, get_xprt in self.xprt:
+                xprt_family.add_metric([*labels, str(number)], get_xprt(transport))
         for op in s.operations:
-            for family, get in self.ops:
-                family.add_metric([*labels, op.operation], get(op))
+            for op_family, get_op in self.ops:
+                op_family.add_metric([*labels, op.operation], get_op(op))
             if op.errors is not None:
                 self.op_errors.add_metric([*labels, op.operation], op.errors % FLOAT64_MANTISSA)
         for family, index in self.events:
@@ -355,7 +376,7 @@ class MountstatsCollector(Collector[NoOptions]):
         mounts = parse_mountstats(text)
         addresses = parse_mountinfo_addresses(read_text(os.path.join(self_dir, "mountinfo")))
 
-        families = _Families()
+        families = _MountFamilies()
         seen_devices: set[tuple[str, str, str]] = set()
         seen_mountpoints: set[tuple[str, str, str, str]] = set()
         for index, mount in enumerate(mounts):

@@ -1,4 +1,5 @@
-"""netdev: per-interface traffic counters, as node_exporter's netdev collector.
+"""netdev: per-interface traffic counters, as node_exporter's netdev collector
+(collector/netdev_linux.go, over procfs's net_dev.go).
 
 With `netlink` (node_exporter's default) the counters come from an rtnetlink RTM_GETLINK dump,
 like node_exporter: the kernel's own 64-bit link statistics for this process's network
@@ -23,15 +24,10 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit import netlink
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import FamilyIndex, GaugeMetricFamily
 from pyexporter.toolkit.files import read_optional, read_text
 from pyexporter.toolkit.filters import deprecated_alias, exclusive_filter
-
-# ---------------------------------------------------------------------------------------------
-# Device filtering (shared with the arp collector).
-
-
-
+from pyexporter.toolkit.numbers import NumberError, parse_uint
 
 # ---------------------------------------------------------------------------------------------
 # /proc/net/dev
@@ -65,9 +61,10 @@ def parse_net_dev(text: str) -> list[DeviceStats]:
         if len(fields) < len(NET_DEV_KEYS):
             raise CollectorError(f"short /proc/net/dev line for {name}: {len(fields)} fields")
         try:
-            values = [int(v) for v in fields[: len(NET_DEV_KEYS)]]
-        except ValueError:
-            raise CollectorError(f"invalid counter in /proc/net/dev line for {name}") from None
+            # procfs's net_dev.go: strconv.ParseUint(x, 10, 64) for every column.
+            values = [parse_uint(v) for v in fields[: len(NET_DEV_KEYS)]]
+        except NumberError as err:
+            raise CollectorError(f"invalid counter in /proc/net/dev line for {name}: {err}") from None
         devices.append(DeviceStats(name, dict(zip(NET_DEV_KEYS, values, strict=True))))
     return devices
 
@@ -298,20 +295,18 @@ class NetdevCollector(Collector[NetdevOptions]):
         return devices
 
     def collect(self) -> Iterator[Metric]:
-        families: dict[str, CounterMetricFamily] = {}
+        families = FamilyIndex()
         for device in self.devices():
             if self.filter.ignored(device.name):
                 continue
             stats = device.stats if self.detailed else legacy_stats(device.stats)
             labels = [device.name, device.alias] if self.label_ifalias else [device.name]
             for key, value in stats.items():
-                family = families.get(key)
-                if family is None:
-                    family = families[key] = CounterMetricFamily(
-                        f"node_network_{key}_total", f"Network device statistic {key}.", labels=self.labels
-                    )
+                family = families.counter(
+                    f"node_network_{key}_total", f"Network device statistic {key}.", self.labels
+                )
                 family.add_metric(labels, float(value))
-        yield from families.values()
+        yield from families.families()
         if self.address_info:
             info = GaugeMetricFamily(
                 "node_network_address_info", "node network address by device",

@@ -1,5 +1,6 @@
 """netstat: protocol counters from /proc/net/netstat, snmp and snmp6, as node_exporter's netstat
-collector (untyped families node_netstat_<Proto>_<Field>, filtered by `fields`)."""
+collector (collector/netstat_linux.go: untyped families node_netstat_<Proto>_<Field>, filtered by
+`fields`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import UnknownMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_float
 
 DEFAULT_FIELDS = (
     "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
@@ -80,13 +82,16 @@ class NetstatCollector(Collector[NetstatOptions]):
         selected = self._selected
         for protocol, values in stats.items():
             for name, raw in values.items():
+                # Every value is parsed, the filtered-out ones too, as node_exporter does.
                 try:
-                    value = float(raw)
-                except ValueError:
-                    raise CollectorError(f"invalid value {raw!r} for {protocol}_{name} in netstats") from None
-                family = selected.get((protocol, name), False)
-                if family is False:
-                    family = selected[(protocol, name)] = self._select(protocol, name)
+                    value = parse_float(raw)
+                except NumberError as err:
+                    raise CollectorError(f"invalid value for {protocol}_{name} in netstats: {err}") from None
+                key = (protocol, name)
+                if key in selected:
+                    family = selected[key]
+                else:
+                    family = selected[key] = self._select(protocol, name)
                 if family is not None:
                     yield UnknownMetricFamily(family[0], family[1], value=value)
 

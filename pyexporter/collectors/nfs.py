@@ -1,4 +1,5 @@
-"""nfs: NFS client statistics from /proc/net/rpc/nfs, as node_exporter's nfs collector."""
+"""nfs: NFS client statistics from /proc/net/rpc/nfs, as node_exporter's nfs collector
+(collector/nfs_linux.go, over procfs's nfs/parse_nfs.go)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,9 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, parse_uints, procedure_counts
 
-# Procedure names in the kernel's order, as procfs names them (they become `method` labels).
-V2_PROCEDURES = (
-    "Null", "GetAttr", "SetAttr", "Root", "Lookup", "ReadLink", "Read", "WrCache", "Write",
-    "Create", "Remove", "Rename", "Link", "SymLink", "MkDir", "RmDir", "ReadDir", "FsStat",
-)
-V3_PROCEDURES = (
-    "Null", "GetAttr", "SetAttr", "Lookup", "Access", "ReadLink", "Read", "Write", "Create",
-    "MkDir", "SymLink", "MkNod", "Remove", "RmDir", "Rename", "Link", "ReadDir", "ReadDirPlus",
-    "FsStat", "FsInfo", "PathConf", "Commit",
-)
+# NFSv4 client procedures in the kernel's order, as procfs names them.
 CLIENT_V4_PROCEDURES = (
     "Null", "Read", "Write", "Commit", "Open", "OpenConfirm", "OpenNoattr", "OpenDowngrade",
     "Close", "Setattr", "FsInfo", "Renew", "SetClientID", "SetClientIDConfirm", "Lock", "Lockt",
@@ -34,34 +27,6 @@ CLIENT_V4_PROCEDURES = (
     "FreeStateID", "GetDeviceList", "BindConnToSession", "DestroyClientID", "Seek", "Allocate",
     "DeAllocate", "LayoutStats", "Clone",
 )
-
-
-def parse_uints(key: str, fields: list[str]) -> list[int]:
-    try:
-        return [int(f) for f in fields]
-    except ValueError:
-        raise CollectorError(f"non-integer value in NFS line {key!r}") from None
-
-
-def expect_len(key: str, values: list[int], count: int) -> list[int]:
-    if len(values) != count:
-        raise CollectorError(f"NFS line {key!r}: expected {count} values, got {len(values)}")
-    return values
-
-
-def procedure_counts(
-    key: str, values: list[int], names: tuple[str, ...], minimum: int, pad: bool = False
-) -> dict[str, int]:
-    """A `procN COUNT v1 v2 ...` line as {procedure: count}; the leading count must agree."""
-    if not values or len(values) - 1 != values[0]:
-        raise CollectorError(f"NFS line {key!r}: value count does not match its header")
-    counts = values[1:]
-    if len(counts) < minimum:
-        raise CollectorError(f"NFS line {key!r}: expected at least {minimum} values")
-    if pad:
-        # Older kernels report fewer v4 procedures; the missing ones count as zero.
-        counts = counts + [0] * (len(names) - len(counts))
-    return dict(zip(names, counts, strict=False))
 
 
 @dataclass

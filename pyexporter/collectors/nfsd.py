@@ -1,4 +1,5 @@
-"""nfsd: NFS server statistics from /proc/net/rpc/nfsd, as node_exporter's nfsd collector."""
+"""nfsd: NFS server statistics from /proc/net/rpc/nfsd, as node_exporter's nfsd collector
+(collector/nfsd_linux.go, over procfs's nfs/parse_nfsd.go)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,11 @@ from dataclasses import dataclass, field
 from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
-from pyexporter.collectors.nfs import (
-    V2_PROCEDURES,
-    V3_PROCEDURES,
-    expect_len,
-    parse_uints,
-    procedure_counts,
-)
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, parse_uints, procedure_counts
 
 # proc4ops operations in the kernel's order (from operation 0).
 V4_OPS = (

@@ -1,4 +1,5 @@
-"""nvme: /sys/class/nvme/<controller> and its namespaces, as node_exporter's nvme collector."""
+"""nvme: /sys/class/nvme/<controller> and its namespaces, as node_exporter's nvme collector
+(collector/nvme_linux.go, over sysfs's class_nvme.go)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_first_line, read_optional
+from pyexporter.toolkit.numbers import NumberError, read_uint_file
 
 # Namespace block devices below a controller: nvme0n1, or nvme0c0n1 under native multipath.
 _NAMESPACE = re.compile(r"nvme\d+(?:c\d+)?n(\d+)")
@@ -39,22 +41,17 @@ class Controller:
     namespaces: list[Namespace] = field(default_factory=list)
 
 
-def _int(path: str) -> int:
-    text = read_first_line(path)
-    try:
-        return int(text)
-    except ValueError:
-        raise CollectorError(f"unexpected content in {path}: {text[:40]!r}") from None
-
-
 def read_namespace(path: str, nsid: str) -> Namespace | None:
-    """A namespace whose size files are absent (a controller still probing) is skipped."""
+    """A namespace whose size files are absent (a controller still probing) is skipped. The
+    sizes are read as sysfs's ReadUintFromFile reads them."""
     try:
-        size = _int(os.path.join(path, "size"))
-        used = _int(os.path.join(path, "nuse"))
-        block = _int(os.path.join(path, "queue", "logical_block_size"))
+        size = read_uint_file(os.path.join(path, "size"))
+        used = read_uint_file(os.path.join(path, "nuse"))
+        block = read_uint_file(os.path.join(path, "queue", "logical_block_size"))
     except FileNotFoundError:
         return None
+    except NumberError as err:
+        raise CollectorError(f"unexpected size of NVMe namespace {path}: {err}") from None
     ana = read_optional(os.path.join(path, "ana_state")) or "unknown"
     return Namespace(nsid, size, used, block, ana)
 

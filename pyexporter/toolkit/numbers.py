@@ -20,10 +20,6 @@ from pyexporter.toolkit.files import decode, read_attribute
 # node_exporter supports (procfs's userHZ).
 USER_HZ = 100
 
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
-_UINT64_MAX = 2**64 - 1
-
 # What Go's strings.TrimSpace removes: Unicode White_Space (str.strip would also take \x1c-\x1f).
 GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
            "\u2028\u2029\u202f\u205f\u3000"
@@ -69,11 +65,18 @@ def _underscores_ok(text: str) -> bool:
     return saw != "_"
 
 
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
+
+
 def _unsigned(function: str, text: str, body: str, base: int) -> int:
     if base == 10:
         if not _DECIMAL_DIGITS.fullmatch(body):
             raise _error(function, text, "invalid syntax")
         return int(body)
+    if base == 16:
+        if not _HEX_DIGITS.fullmatch(body):
+            raise _error(function, text, "invalid syntax")
+        return int(body, 16)
     if base != 0:
         raise ValueError(f"base {base} is not one node_exporter uses")
     if not _BASE0_BODY.fullmatch(body) or ("_" in body and not _underscores_ok(body)):
@@ -84,23 +87,24 @@ def _unsigned(function: str, text: str, body: str, base: int) -> int:
     return int(digits, 0) if digits[:2].lower() in ("0x", "0o", "0b") else int(digits, 10)
 
 
-def parse_uint(text: str, base: int = 10) -> int:
-    """strconv.ParseUint(TEXT, BASE, 64) for base 10 or 0 (0x, 0o, 0b and leading-0 octal
-    prefixes, `_` between digits); NumberError for what Go refuses, with Go's message."""
+def parse_uint(text: str, base: int = 10, bits: int = 64) -> int:
+    """strconv.ParseUint(TEXT, BASE, BITS) for base 10, 16 (bare hex digits) or 0 (0x, 0o, 0b and
+    leading-0 octal prefixes, `_` between digits); NumberError for what Go refuses, with Go's
+    message."""
     value = _unsigned("ParseUint", text, text, base)
-    if value > _UINT64_MAX:
+    if value >= 1 << bits:
         raise _error("ParseUint", text, "value out of range")
     return value
 
 
-def parse_int(text: str, base: int = 10) -> int:
-    """strconv.ParseInt(TEXT, BASE, 64) for base 10 or 0: one optional sign, then as parse_uint;
-    NumberError beyond int64."""
+def parse_int(text: str, base: int = 10, bits: int = 64) -> int:
+    """strconv.ParseInt(TEXT, BASE, BITS): one optional sign, then as parse_uint; NumberError
+    beyond the BITS-bit signed range."""
     body = text[1:] if text[:1] in ("+", "-") else text
     value = _unsigned("ParseInt", text, body, base)
     if text[:1] == "-":
         value = -value
-    if not _INT64_MIN <= value <= _INT64_MAX:
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
         raise _error("ParseInt", text, "value out of range")
     return value
 

@@ -31,3 +31,9 @@ def test_infiniband_absent(tmp_path) -> None:
 def test_infiniband_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
         run_collector("infiniband", write_tree(tmp_path, {**TREE, D + "ports/1/state": "ACTIVE\n"}))
+
+
+def test_infiniband_garbage_counter_fails(tmp_path) -> None:
+    # sysfs fails the whole class on a counter that is neither a number nor `N/A (no PMA)`.
+    with pytest.raises(CollectorError):
+        run_collector("infiniband", write_tree(tmp_path, {**TREE, D + "ports/1/counters/link_downed": "n/a\n"}))

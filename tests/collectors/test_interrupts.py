@@ -44,3 +44,16 @@ def test_malformed_value_is_a_collector_error(tmp_path) -> None:
     paths = write_tree(tmp_path, {"proc/interrupts": "  CPU0\nNMI:   1x   Non-maskable interrupts\n"})
     with pytest.raises(CollectorError):
         run_collector("interrupts", paths)
+
+
+@pytest.mark.parametrize(("text", "value"), [("0x1p4", 16.0), ("1_0", 10.0), ("1e3", 1000.0)])
+def test_values_as_go_parse_float_reads_them(tmp_path, text: str, value: float) -> None:
+    paths = write_tree(tmp_path, {"proc/interrupts": f"  CPU0\nNMI: {text} Non-maskable interrupts\n"})
+    assert _value(run_collector("interrupts", paths), "0", "NMI", "Non-maskable interrupts") == value
+
+
+@pytest.mark.parametrize("text", ["\u0661", "+nan", "1e400", "1__0"])
+def test_values_go_parse_float_refuses_fail(tmp_path, text: str) -> None:
+    paths = write_tree(tmp_path, {"proc/interrupts": f"  CPU0\nNMI: {text} Non-maskable interrupts\n"})
+    with pytest.raises(CollectorError):
+        run_collector("interrupts", paths)

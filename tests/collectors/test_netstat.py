@@ -55,3 +55,23 @@ def test_netstat_missing_and_malformed(tmp_path) -> None:
     (tmp_path / "net" / "snmp").write_text("")
     with pytest.raises(CollectorError):
         run_collector("netstat", Paths(procfs=str(tmp_path)))
+
+
+def _netstat_tree(tmp_path, value: str) -> Paths:
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "netstat").write_text(f"TcpExt: ListenDrops Filtered\nTcpExt: {value} {value}\n")
+    (tmp_path / "net" / "snmp").write_text("")
+    return Paths(procfs=str(tmp_path))
+
+
+@pytest.mark.parametrize(("text", "value"), [("0x1p4", 16.0), ("1_0", 10.0), ("-1", -1.0)])
+def test_values_as_go_parse_float_reads_them(tmp_path, text: str, value: float) -> None:
+    families = run_collector("netstat", _netstat_tree(tmp_path, text), {"fields": "ListenDrops"})
+    assert samples(families) == {("node_netstat_TcpExt_ListenDrops", frozenset()): value}
+
+
+@pytest.mark.parametrize("text", ["\u0661", "+nan", "1e400", "0x10"])
+def test_values_go_refuses_fail_even_filtered_out(tmp_path, text: str) -> None:
+    # node_exporter parses every value before the fields filter picks.
+    with pytest.raises(CollectorError):
+        run_collector("netstat", _netstat_tree(tmp_path, text), {"fields": "^$"})

@@ -29,3 +29,17 @@ def test_nvme_absent(tmp_path) -> None:
 def test_nvme_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
         run_collector("nvme", write_tree(tmp_path, {**TREE, N + "nvme0n1/size": "big\n"}))
+
+
+def test_nvme_sizes_as_read_uint_from_file(tmp_path) -> None:
+    # sysfs's ReadUintFromFile: the whole file, trimmed, as strconv.ParseUint(x, 10, 64).
+    fams = run_collector("nvme", write_tree(tmp_path, {**TREE, N + "nvme0n1/size": " 1099511627776\u2003\n"}))
+    assert sample(fams, "node_nvme_namespace_size_bytes", device="nvme0", nsid="1") == 2**40 * 512
+
+
+@pytest.mark.parametrize("text", [
+    "-1\n", "+1\n", "1_0\n", "0x10\n", "\u0661\n", "18446744073709551616\n", "\n", "1\n2\n",
+])
+def test_nvme_sizes_go_refuses(tmp_path, text: str) -> None:
+    with pytest.raises(CollectorError):
+        run_collector("nvme", write_tree(tmp_path, {**TREE, N + "nvme0n1/nuse": text}))

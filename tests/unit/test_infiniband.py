@@ -2,6 +2,7 @@ import pytest
 
 from pyexporter.collectors.infiniband import parse_counter, parse_rate, parse_state
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.numbers import NumberError
 
 
 def test_parsers() -> None:
@@ -12,12 +13,43 @@ def test_parsers() -> None:
     assert parse_counter("12") == 12
 
 
-@pytest.mark.parametrize("text", ["", "ACTIVE"])
+@pytest.mark.parametrize("text", [
+    "", "ACTIVE",
+    # sysfs's parseState: exactly one colon, the id a base-10 uint32.
+    "4: ACTIVE: more", "+4: ACTIVE", "0x4: ACTIVE", "4294967296: ACTIVE", "\u0664: ACTIVE",
+])
 def test_bad_state(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_state(text)
 
 
-def test_bad_rate() -> None:
+@pytest.mark.parametrize("text", [
+    "fast",
+    # sysfs's parseRate takes the text up to the first space as a float32.
+    "40Gb/sec (4X QDR)", "1e39 Gb/sec", "nan Gb/sec",
+])
+def test_bad_rate(text: str) -> None:
     with pytest.raises(CollectorError):
-        parse_rate("fast")
+        parse_rate(text)
+
+
+def test_rate_as_go_computes_it() -> None:
+    # strconv.ParseFloat(x, 32), then uint64(value * 125000000).
+    assert parse_rate("0x1p4 Gb/sec") == 2e9
+    # float32(0.3) * 125e6 = 37500001.49..., where float64 would give 37500000.
+    assert parse_rate("0.3 Gb/sec") == 37_500_001
+    assert parse_rate("1_0 Gb/sec") == 1.25e9
+
+
+def test_counter_as_go_parses_it() -> None:
+    # util.ValueParser.PUInt64: strconv.ParseUint(text, 0, 64).
+    assert parse_counter("0x10") == 16
+    assert parse_counter("010") == 8
+    assert parse_counter("18446744073709551615") == 2**64 - 1
+
+
+@pytest.mark.parametrize("text", ["-1", "1.5", "garbage", "18446744073709551616", "N/A"])
+def test_counter_go_refuses_fails(text: str) -> None:
+    # Only `N/A (no PMA)` marks a counter the port lacks; anything else fails, as in sysfs.
+    with pytest.raises(NumberError):
+        parse_counter(text)

@@ -41,3 +41,13 @@ def test_garbage_values_are_kept_as_text() -> None:
     # The values are checked when they become samples, as node_exporter does.
     rows = parse_interrupts("CPU0\nNMI: abc Non-maskable\n")
     assert rows["NMI"].values == ("abc",)
+
+
+@pytest.mark.parametrize(("name", "numbered"), [
+    ("16", True), ("+16", True), ("-1", True),
+    # strconv.Atoi refuses these, so node_exporter takes the rest of the row as info.
+    ("\u0661\u0666", False), ("1_6", False), ("99999999999999999999", False), ("0x10", False),
+])
+def test_numbered_as_strconv_atoi_decides(name: str, numbered: bool) -> None:
+    row = parse_interrupts(f"CPU0\n{name}: 1 IO-APIC timer\n")[name]
+    assert (row.info, row.devices) == (("IO-APIC", "timer") if numbered else ("IO-APIC timer", ""))

@@ -42,3 +42,36 @@ def test_backend_labels() -> None:
     assert parse_backend_labels("proto,local_address") == ["local_address", "proto"]
     with pytest.raises(FlagValueError):
         parse_backend_labels("bogus")
+
+
+@pytest.mark.parametrize("field", [
+    # strconv.ParseUint(x, 16, 64) refuses what Python's int(x, 16) takes.
+    "0x16AA370", "+16AA370", "16_AA370", "\uff11", "1" + "0" * 16,
+])
+def test_stats_fields_go_refuses(field: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_ipvs_stats(f"h\nh\n {field} 0 0 0 0\n")
+
+
+def test_stats_fields_as_go_reads_them() -> None:
+    stats = parse_ipvs_stats("h\nh\n ffffffffffffffff 0a 0B 0 0\n")
+    assert (stats.connections, stats.incoming_packets, stats.outgoing_packets) == (2**64 - 1, 10, 11)
+
+
+@pytest.mark.parametrize("line", [
+    # procfs: ParseUint(port, 16, 16), ParseUint(weight/active/inactive, 10, 64).
+    "  -> C0A85216:10000 Tunnel 100 248 2",
+    "  -> C0A85216:+CEA Tunnel 100 248 2",
+    "  -> C0A85216:0CEA Tunnel -1 248 2",
+    "  -> C0A85216:0CEA Tunnel +100 248 2",
+    "  -> C0A85216:0CEA Tunnel 100 2_48 2",
+    "  -> C0A85216:0CEA Tunnel 100 248 18446744073709551616",
+])
+def test_backend_numbers_go_refuses(line: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_ip_vs(f"TCP  C0A80016:0CEA wlc\n{line}\n")
+
+
+def test_backend_numbers_as_go_reads_them() -> None:
+    (backend,) = parse_ip_vs("TCP  C0A80016:ffff wlc\n  -> C0A85216:0CEA Tunnel 18446744073709551615 0 1\n")
+    assert (backend.local_port, backend.weight) == (65535, 2**64 - 1)

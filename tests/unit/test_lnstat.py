@@ -18,3 +18,16 @@ def test_parse_net_stat_header_only() -> None:
 def test_parse_net_stat_malformed(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_net_stat("x", text)
+
+
+@pytest.mark.parametrize("value", [
+    # procfs: strconv.ParseUint(x, 16, 64) refuses what Python's int(x, 16) takes.
+    "0x14", "+14", "1_4", "\uff11", "1" + "0" * 16,
+])
+def test_parse_net_stat_values_go_refuses(value: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_net_stat("x", f"entries\n{value}\n")
+
+
+def test_parse_net_stat_full_range() -> None:
+    assert parse_net_stat("x", "entries\nffffffffffffffff\n").stats == {"entries": [2**64 - 1]}

@@ -47,3 +47,26 @@ def test_empty_mdstat_has_no_arrays() -> None:
 def test_malformed_mdstat(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_mdstat(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # procfs's mdstat.go: strconv.ParseInt(x, 10, 64), and RE2's \d is ASCII only.
+        "md0 : active raid1 sda[0]\n      1_2 blocks [2/2] [UU]\n\n\n",
+        "md0 : active raid1 sda[0]\n      9223372036854775808 blocks [2/2] [UU]\n\n\n",
+        "md0 : active raid1 sda[0]\n      12 blocks [\u0662/2] [UU]\n\n\n",
+        "md0 : active raid1 sda[0]\n      12 blocks [2/99999999999999999999] [UU]\n\n\n",
+        "md0 : active raid1 sda[0]\n      12 blocks [2/2] [UU]\n      resync = 1% (\u0661/12)\n\n",
+    ],
+)
+def test_numbers_go_refuses(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_mdstat(text)
+
+
+def test_signed_size_as_go_reads_it() -> None:
+    (md0,) = parse_mdstat("md0 : active raid1 sda[0]\n      -12 blocks [2/2] [UU]\n\n\n")
+    assert md0.blocks_total == -12
+    (md0,) = parse_mdstat("md0 : active raid1 sda[0]\n      +12 blocks [2/2] [UU]\n\n\n")
+    assert md0.blocks_total == 12

@@ -28,3 +28,14 @@ def test_empty() -> None:
 def test_malformed(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_meminfo(text)
+
+
+def test_values_as_go_parse_float_reads_them() -> None:
+    # parseMemInfo: strconv.ParseFloat(value, 64), which takes hexadecimal floats and `_`.
+    assert parse_meminfo("A: 0x1p4 kB\nB: 1_0\n") == {"A_bytes": 16384.0, "B": 10.0}
+
+
+@pytest.mark.parametrize("value", ["\u0661", "+nan", "1e400", "1__0", "0x10"])
+def test_values_go_refuses(value: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_meminfo(f"MemTotal: {value} kB\n")

@@ -37,3 +37,17 @@ def test_meminfo_garbage(text: str) -> None:
 def test_numastat_garbage(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_numastat(text, "0")
+
+
+def test_values_as_go_parse_float_reads_them() -> None:
+    # meminfo_numa_linux.go: strconv.ParseFloat(value, 64), which takes hexadecimal floats and `_`.
+    assert parse_node_meminfo("Node 0 A: 0x1p4 kB")[0].value == 16384.0
+    assert parse_numastat("numa_hit 1_0", "0")[0].value == 10.0
+
+
+@pytest.mark.parametrize("value", ["\u0661", "+nan", "1e400", "1__0", "0x10"])
+def test_values_go_refuses(value: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_node_meminfo(f"Node 0 MemTotal: {value} kB")
+    with pytest.raises(CollectorError):
+        parse_numastat(f"numa_hit {value}", "0")

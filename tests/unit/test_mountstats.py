@@ -1,6 +1,7 @@
 import pytest
 
 from pyexporter.collectors.mountstats import (
+    parse_age,
     parse_mountinfo_addresses,
     parse_mountstats,
     parse_operation,
@@ -94,3 +95,40 @@ def test_mountinfo_addresses() -> None:
     assert parse_mountinfo_addresses(text) == ["", "10.0.0.1"]
     with pytest.raises(CollectorError):
         parse_mountinfo_addresses("1 0 0:5 / / rw\n")
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    # procfs: time.ParseDuration(text + "s"), then Duration.Seconds().
+    ("42", 42.0), ("+42", 42.0), ("-3", -3.0), ("1.5", 1.5), (".25", 0.25), ("7.", 7.0),
+    ("0.0000000019", 0.000000001), ("9223372036.854775807", 9223372036.854775807),
+])
+def test_age_as_go_parse_duration_reads_it(text: str, seconds: float) -> None:
+    assert parse_age(text) == seconds
+
+
+@pytest.mark.parametrize("text", [
+    ".", "", "-", "1e3", "inf", "nan", "0x10", "1_0", "\u0661", "5m", "9223372036.854775808",
+])
+def test_age_go_refuses(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_age(text)
+
+
+@pytest.mark.parametrize("line", [
+    # procfs: strconv.ParseUint(x, 10, 64) for every counter.
+    "\tbytes:\t1 2 3 4 5 6 7 -8",
+    "\tbytes:\t1 2 3 4 5 6 7 +8",
+    "\tbytes:\t1 2 3 4 5 6 7 1_0",
+    "\tbytes:\t1 2 3 4 5 6 7 18446744073709551616",
+    "\tbytes:\t1 2 3 4 5 6 7 \u0668",
+])
+def test_counters_go_refuses(line: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_mountstats(f"device x mounted on /m with fstype nfs statvers=1.1\n{line}\n")
+
+
+def test_operation_counters_full_range() -> None:
+    op = parse_operation(["READ:", *["18446744073709551615"] * 9])
+    assert op.requests == op.errors == 2**64 - 1
+    with pytest.raises(CollectorError):
+        parse_operation("READ: 1 2 3 4 5 6 7 -8".split())

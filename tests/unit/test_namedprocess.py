@@ -108,3 +108,49 @@ def test_boot_time() -> None:
 def test_malformed_boot_time(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_boot_time(text)
+
+
+def _stat_with(**fields: bytes) -> bytes:
+    """STAT with some fields (after the comm, 0-based) replaced."""
+    head, _, rest = STAT.partition(b") ")
+    values = rest.split()
+    for index, value in fields.items():
+        values[int(index[1:])] = value
+    return head + b") " + b" ".join(values) + b"\n"
+
+
+@pytest.mark.parametrize(("field", "text", "value"), [
+    # procfs's fmt.Fscan: strconv.ParseUint(x, 0, 64) for minflt, utime, starttime, vsize...
+    ("f7", b"0x10", 16), ("f7", b"010", 8), ("f7", b"1_0", 10), ("f7", b"18446744073709551615", 2**64 - 1),
+    ("f11", b"0", 0), ("f20", b"0b11", 3),
+    # ...and ParseInt(x, 0, 64) for num_threads and rss.
+    ("f21", b"-1", -1), ("f21", b"+7", 7), ("f17", b"0o7", 7), ("f21", b"9223372036854775807", 2**63 - 1),
+])
+def test_stat_numbers_as_go_reads_them(field: str, text: bytes, value: int) -> None:
+    stat = parse_stat(_stat_with(**{field: text}))
+    assert stat[{"f7": 2, "f11": 4, "f17": 6, "f20": 8, "f21": 9}[field]] == value
+
+
+@pytest.mark.parametrize(("field", "text"), [
+    ("f7", b"-1"), ("f7", b"+1"), ("f7", b"18446744073709551616"), ("f7", b"\xd9\xa1"), ("f7", b"1__0"),
+    ("f21", b"9223372036854775808"), ("f21", b"--1"), ("f17", b"1.5"),
+])
+def test_stat_numbers_go_refuses(field: str, text: bytes) -> None:
+    with pytest.raises(CollectorError):
+        parse_stat(_stat_with(**{field: text}))
+
+
+def test_status_and_io_numbers_as_go_reads_them() -> None:
+    # procfs: strconv.ParseUint(x, 10, 64); what it refuses is not counted.
+    assert parse_status(b"voluntary_ctxt_switches:\t-5\nnonvoluntary_ctxt_switches:\t+5\n") == ProcStatus(0, None, None)
+    assert parse_status(b"voluntary_ctxt_switches:\t007\nnonvoluntary_ctxt_switches:\t0x5\n") == ProcStatus(0, 7, None)
+    assert parse_io(b"read_bytes: 18446744073709551616\nwrite_bytes: 18446744073709551615\n") == ProcIO(None, 2**64 - 1)
+
+
+def test_boot_time_fields() -> None:
+    # procfs: the second field of the `btime` line, strconv.ParseUint(x, 10, 64).
+    assert parse_boot_time("btime\t1700000000\n") == 1700000000
+    assert parse_boot_time("btime 17 18\n") == 17
+    for text in ("btime -1\n", "btime +1\n", "btime 0x10\n"):
+        with pytest.raises(CollectorError):
+            parse_boot_time(text)

@@ -47,6 +47,18 @@ def test_parse_net_dev_malformed(line: str) -> None:
         parse_net_dev(HEADER + line)
 
 
+@pytest.mark.parametrize("value", ["-1", "+1", "1_0", "0x1", "\u0661", "18446744073709551616"])
+def test_parse_net_dev_counters_go_refuses(value: str) -> None:
+    # procfs's net_dev.go: strconv.ParseUint(x, 10, 64).
+    with pytest.raises(CollectorError):
+        parse_net_dev(HEADER + f"  eth0: {value} 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n")
+
+
+def test_parse_net_dev_full_range() -> None:
+    (eth0,) = parse_net_dev(HEADER + "  eth0: 18446744073709551615" + " 0" * 15 + "\n")
+    assert eth0.stats["receive_bytes"] == 2**64 - 1
+
+
 def _attr(kind: int, payload: bytes) -> bytes:
     data = struct.pack("=HH", 4 + len(payload), kind) + payload
     return data + b"\0" * (-len(data) % 4)

@@ -33,3 +33,10 @@ def test_empty_file_is_all_zero() -> None:
 def test_malformed_client_stats(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_client_rpc_stats(text)
+
+
+@pytest.mark.parametrize("text", ["rpc -1 2 3\n", "rpc +1 2 3\n", "rpc 1_0 2 3\n", "net 1 2 3 18446744073709551616\n"])
+def test_client_counters_go_refuses(text: str) -> None:
+    # procfs: util.ParseUint64s, strconv.ParseUint(x, 10, 64).
+    with pytest.raises(CollectorError):
+        parse_client_rpc_stats(text)

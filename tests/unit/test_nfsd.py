@@ -25,3 +25,10 @@ def test_parse_server_stats() -> None:
 def test_malformed_server_stats(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_server_rpc_stats(text)
+
+
+@pytest.mark.parametrize("text", ["rc -1 2 3\n", "io +1 2\n", "th 1_0 0 0.000\n", "wdeleg_getattr \u0661\n"])
+def test_server_counters_go_refuses(text: str) -> None:
+    # procfs: util.ParseUint64s, strconv.ParseUint(x, 10, 64); of `th`, only the first two fields.
+    with pytest.raises(CollectorError):
+        parse_server_rpc_stats(text)

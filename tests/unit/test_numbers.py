@@ -95,3 +95,15 @@ def test_read_files(tmp_path: Path) -> None:
         read_uint_file(str(uint_file))
     with pytest.raises(FileNotFoundError):
         read_uint_file(str(tmp_path / "missing"))
+
+
+def test_base_16_and_bit_sizes() -> None:
+    assert parse_uint("ff", 16) == 255
+    assert parse_uint("FFFFFFFFFFFFFFFF", 16) == 2**64 - 1
+    assert parse_uint("65535", bits=16) == 65535
+    assert parse_int("-2147483648", bits=32) == -(2**31)
+    for text, base, bits in (("0xff", 16, 64), ("", 16, 64), ("g", 16, 64), ("10000", 16, 16), ("65536", 10, 16)):
+        with pytest.raises(NumberError):
+            parse_uint(text, base, bits)
+    with pytest.raises(NumberError, match="out of range"):
+        parse_int("2147483648", bits=32)
