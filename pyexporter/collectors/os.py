@@ -1,4 +1,5 @@
-"""os: node_os_info / node_os_version from os-release under the rootfs, as node_exporter's."""
+"""os: node_os_info / node_os_version from os-release under the rootfs, as node_exporter's os
+collector (collector/os_release.go)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, open_regular, read_fd
+from pyexporter.toolkit.numbers import parse_float
 
 # Looked for in this order under --path.rootfs, as node_exporter does.
 OS_RELEASE_FILES = ("etc/os-release", "usr/lib/os-release")
@@ -105,7 +107,8 @@ def parse_os_release(text: str) -> OSRelease:
     env = parse_env(text)
     get = env.get
     match = _VERSION.match(get("VERSION_ID", ""))
-    version = float(match.group(0)) if match else 0.0
+    # strconv.ParseFloat: a major.minor too long for a float64 is an error, not infinity.
+    version = parse_float(match.group(0)) if match else 0.0
     support_end = None
     if get("SUPPORT_END"):
         try:

@@ -1,8 +1,10 @@
-"""pcidevice: /sys/bus/pci/devices, as node_exporter's pcidevice collector (off by default)."""
+"""pcidevice: /sys/bus/pci/devices, as node_exporter's pcidevice collector (collector/pcidevice_linux.go,
+off by default) over procfs's sysfs/pci_device.go."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -13,6 +15,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text, resolve_sysfs_dir
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_int, parse_uint
 
 # node_exporter looks for pci.ids here on the exporter's own host, not below --path.rootfs.
 PCI_IDS_PATHS = ("/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids")
@@ -56,15 +59,44 @@ class PciDevice:
     power_state: str | None = None
 
 
+_INT32_MIN, _INT32_MAX, _UINT32_MAX = -(2**31), 2**31 - 1, 2**32 - 1
+_SIGNED_HEX = re.compile(r"[+-]?[0-9a-fA-F]+")
+
+
+def _sized(value: int, low: int, high: int, function: str, text: str) -> int:
+    """strconv's check of a 32-bit size, which toolkit.numbers (64-bit only) does not make."""
+    if not low <= value <= high:
+        raise NumberError(f"strconv.{function}: parsing {text[:64]!r}: value out of range")
+    return value
+
+
+def _parse_int32(text: str, base: int = 10) -> int:
+    """strconv.ParseInt(text, base, 32) for base 10 or 0."""
+    return _sized(parse_int(text, base), _INT32_MIN, _INT32_MAX, "ParseInt", text)
+
+
+def _parse_uint32(text: str) -> int:
+    """strconv.ParseUint(text, 10, 32)."""
+    return _sized(parse_uint(text), 0, _UINT32_MAX, "ParseUint", text)
+
+
+def _parse_hex_int32(text: str) -> int:
+    """strconv.ParseInt(text, 16, 32): a sign, then hex digits only (no 0x, no `_`); toolkit.numbers
+    has no base 16."""
+    if not _SIGNED_HEX.fullmatch(text):
+        raise NumberError(f"strconv.ParseInt: parsing {text[:64]!r}: invalid syntax")
+    return _sized(int(text, 16), _INT32_MIN, _INT32_MAX, "ParseInt", text)
+
+
 def _hex_field(text: str, what: str) -> int:
     try:
-        return int(text, 16)
-    except ValueError:
-        raise CollectorError(f"invalid PCI {what} {text!r}") from None
+        return _parse_hex_int32(text)
+    except NumberError as err:
+        raise CollectorError(f"invalid PCI {what} in {text!r}: {err}") from None
 
 
 def parse_location(text: str) -> PciLocation:
-    """`SSSS:BB:DD.F`, all hexadecimal."""
+    """`SSSS:BB:DD.F`, each part strconv.ParseInt(part, 16, 32)."""
     parts = text.split(":")
     if len(parts) != 3:
         raise CollectorError(f"invalid PCI location {text!r}")
@@ -78,45 +110,56 @@ def parse_location(text: str) -> PciLocation:
 
 
 def parse_id(text: str) -> int:
-    """A sysfs id attribute such as `0x8086` or `-1`, as a 32-bit signed integer."""
+    """A sysfs id attribute such as `0x8086` or `-1`, trimmed, through strconv.ParseInt(text, 0, 32)."""
+    value = go_trim_space(text)
     try:
-        value = int(text.strip(), 0)
-    except ValueError:
-        raise CollectorError(f"invalid PCI attribute value {text.strip()!r}") from None
-    if not -(2**31) <= value < 2**31:
-        raise CollectorError(f"PCI attribute value out of range: {text.strip()!r}")
-    return value
+        return _parse_int32(value, 0)
+    except NumberError as err:
+        raise CollectorError(f"invalid PCI attribute value {value[:40]!r}: {err}") from None
 
 
 def parse_link_speed(text: str) -> float | None:
-    """`8.0 GT/s PCIe` in GT/s; None for an empty or `Unknown` speed."""
-    text = text.strip()
+    """`8.0 GT/s PCIe` in GT/s, the number through strconv.ParseFloat; None for an empty or
+    `Unknown` speed."""
+    text = go_trim_space(text)
     if text == "" or text.startswith("Unknown"):
         return None
     value, sep, unit = text.partition(" ")
     if not sep or unit != "GT/s PCIe":
         raise CollectorError(f"unknown PCI link speed {text!r}")
     try:
-        return float(value)
-    except ValueError:
-        raise CollectorError(f"invalid PCI link speed {text!r}") from None
+        return parse_float(value)
+    except NumberError as err:
+        raise CollectorError(f"invalid PCI link speed {text!r}: {err}") from None
 
 
 def parse_link_width(text: str) -> float | None:
-    text = text.strip()
+    """A lane count through strconv.ParseInt(text, 10, 64); None for an empty or `Unknown` width."""
+    text = go_trim_space(text)
     if text == "" or text.startswith("Unknown"):
         return None
     try:
-        return float(int(text, 10))
-    except ValueError:
-        raise CollectorError(f"invalid PCI link width {text!r}") from None
+        return float(parse_int(text))
+    except NumberError as err:
+        raise CollectorError(f"invalid PCI link width {text!r}: {err}") from None
 
 
-def parse_decimal(text: str, what: str) -> int:
+# How pci_device.go parses each optional integer attribute.
+_OPTIONAL_INTS = {
+    "sriov_drivers_autoprobe": _parse_int32,
+    "sriov_numvfs": _parse_uint32,
+    "sriov_totalvfs": _parse_uint32,
+    "sriov_vf_total_msix": parse_int,
+    "d3cold_allowed": _parse_int32,
+}
+
+
+def parse_optional_int(attr: str, text: str) -> int:
+    """An SR-IOV or power attribute, trimmed, as pci_device.go parses that attribute."""
     try:
-        return int(text, 10)
-    except ValueError:
-        raise CollectorError(f"invalid PCI {what} {text!r}") from None
+        return _OPTIONAL_INTS[attr](text)
+    except NumberError as err:
+        raise CollectorError(f"invalid PCI {attr} {text[:40]!r}: {err}") from None
 
 
 @dataclass(slots=True)
@@ -195,8 +238,9 @@ def resolve_names(ids: PciIds, vendor: str, device: str, sub_vendor: str, sub_de
 
 
 def _read_optional_attr(path: str) -> str | None:
+    """The attribute trimmed as util.SysReadFile trims it; None when absent."""
     try:
-        return read_text(path).strip()
+        return go_trim_space(read_text(path))
     except FileNotFoundError:
         return None
 
@@ -222,10 +266,10 @@ def read_pci_device(devices_dir: str, name: str) -> PciDevice:
     for attr in _SRIOV_FILES:
         text = _read_optional_attr(os.path.join(path, attr))
         if text:
-            dev.sriov[attr] = parse_decimal(text, attr)
+            dev.sriov[attr] = parse_optional_int(attr, text)
     text = _read_optional_attr(os.path.join(path, "d3cold_allowed"))
     if text:
-        dev.d3cold_allowed = parse_decimal(text, "d3cold_allowed") != 0
+        dev.d3cold_allowed = parse_optional_int("d3cold_allowed", text) != 0
     text = _read_optional_attr(os.path.join(path, "power_state"))
     if text:
         dev.power_state = text

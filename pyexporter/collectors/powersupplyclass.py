@@ -1,5 +1,6 @@
 """powersupplyclass: /sys/class/power_supply batteries and adapters, as node_exporter's
-powersupplyclass collector."""
+powersupplyclass collector (collector/powersupplyclass_linux.go) over procfs's
+sysfs/class_power_supply.go."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from dataclasses import dataclass, field
 from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
-from pyexporter.collectors.netclass import parse_go_int
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorError
-from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.families import FamilyIndex, GaugeMetricFamily
 from pyexporter.toolkit.files import decode, read_attribute, resolve_sysfs_path
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
 
 # Metric name -> sysfs attribute, by the scale node_exporter applies.
 _PLAIN = {
@@ -69,16 +70,17 @@ class PowerSupply:
 
 
 def parse_power_supply(name: str, attributes: dict[str, str]) -> PowerSupply:
-    """A supply from its attribute files' contents; a malformed number is a CollectorError."""
+    """A supply from its attribute files' contents, trimmed; a malformed number is a CollectorError."""
     supply = PowerSupply(name)
     for attr, value in attributes.items():
         if attr in _TEXT:
             supply.text[attr] = value
         elif attr in _NUMERIC:
-            number = parse_go_int(value)
-            if number is None:
-                raise CollectorError(f"power_supply {name}: unexpected {attr} value {value[:40]!r}")
-            supply.numbers[attr] = number
+            try:
+                # procfs's util.ValueParser.PInt64: strconv.ParseInt(value, 0, 64).
+                supply.numbers[attr] = parse_int(value, 0)
+            except NumberError as err:
+                raise CollectorError(f"power_supply {name}: {attr}: {err}") from None
     return supply
 
 
@@ -99,7 +101,7 @@ def read_power_supply(name: str, directory: str) -> PowerSupply:
             if err.errno in (22, 95, 61):
                 continue
             raise
-        attributes[entry] = decode(raw).strip()
+        attributes[entry] = go_trim_space(decode(raw))
     return parse_power_supply(name, attributes)
 
 
@@ -127,23 +129,16 @@ class PowerSupplyClassCollector(Collector[PowersupplyclassOptions]):
             if ignored is None or not ignored.search(entry):
                 supplies.append(supply)
 
-        families: dict[str, GaugeMetricFamily] = {}
-
-        def push(metric: str, value: float, supply: str) -> None:
-            family = families.get(metric)
-            if family is None:
-                family = families[metric] = GaugeMetricFamily(
-                    f"node_power_supply_{metric}",
-                    f"{metric} value of /sys/class/power_supply/<power_supply>.",
-                    labels=["power_supply"])
-            family.add_metric([supply], value)
-
+        families = FamilyIndex()
         info: list[Metric] = []
         for supply in supplies:
             for scale, table in ((1.0, _PLAIN), (1e6, _MICRO), (10.0, _TENTHS)):
                 for metric, attr in table.items():
                     if attr in supply.numbers:
-                        push(metric, supply.numbers[attr] / scale, supply.name)
+                        family = families.gauge(f"node_power_supply_{metric}",
+                                                f"{metric} value of /sys/class/power_supply/<power_supply>.",
+                                                ["power_supply"])
+                        family.add_metric([supply.name], supply.numbers[attr] / scale)
             # Each supply has its own label set, so each info sample is its own family here;
             # the exposition merges them under one name.
             keys = ["power_supply"] + [k for k in _INFO if supply.text.get(k)]
@@ -152,4 +147,4 @@ class PowerSupplyClassCollector(Collector[PowersupplyclassOptions]):
                                        "info of /sys/class/power_supply/<power_supply>.", labels=keys)
             family.add_metric(values, 1.0)
             info.append(family)
-        return [*families.values(), *info]
+        return [*families.families(), *info]

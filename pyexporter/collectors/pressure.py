@@ -1,4 +1,5 @@
-"""pressure: pressure stall information from /proc/pressure/*, as node_exporter's pressure collector."""
+"""pressure: pressure stall information from /proc/pressure/*, as node_exporter's pressure collector
+(collector/pressure_linux.go) over procfs's proc_psi.go."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint
 
 _PSI_LINE = re.compile(
-    r"(some|full) avg10=(\S+) avg60=(\S+) avg300=(\S+) total=(\d+)\s*$"
+    r"(some|full) avg10=(\S+) avg60=(\S+) avg300=(\S+) total=(\S+)\s*$"
 )
 
 
@@ -43,11 +45,14 @@ def parse_psi(text: str) -> PSIStats:
         if not match:
             raise CollectorError(f"unexpected pressure line: {line[:80]!r}")
         try:
+            # procfs reads the line with fmt.Sscanf: `%f` (strconv.ParseFloat) for the averages,
+            # `%d` into a uint64 (strconv.ParseUint, base 10) for the total.
             found[kind] = PSILine(
-                float(match.group(2)), float(match.group(3)), float(match.group(4)), int(match.group(5))
+                parse_float(match.group(2)), parse_float(match.group(3)), parse_float(match.group(4)),
+                parse_uint(match.group(5)),
             )
-        except ValueError:
-            raise CollectorError(f"unexpected pressure line: {line[:80]!r}") from None
+        except NumberError as err:
+            raise CollectorError(f"unexpected pressure line: {line[:80]!r}: {err}") from None
     return PSIStats(found.get("some"), found.get("full"))
 
 

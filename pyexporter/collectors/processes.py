@@ -1,5 +1,6 @@
 """processes: process and thread counts by state from /proc/[pid]/stat and /proc/[pid]/task,
-as node_exporter's processes collector (off by default)."""
+as node_exporter's processes collector (collector/processes_linux.go, off by default) over
+procfs's proc_stat.go."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_int, read_uint_file
 
 # Fields after the ")" that closes the command name: state is the first, num_threads the 18th.
 _STATE_FIELD = 0
@@ -34,17 +36,11 @@ def parse_proc_stat(text: str) -> ProcStat:
     if len(fields) <= _NUM_THREADS_FIELD:
         raise CollectorError(f"truncated stat content: {text[:80]!r}")
     try:
-        return ProcStat(fields[_STATE_FIELD], int(fields[_NUM_THREADS_FIELD]))
-    except ValueError:
-        raise CollectorError(f"unexpected stat content: {text[:80]!r}") from None
-
-
-def parse_uint(text: str, what: str) -> int:
-    value = text.strip()
-    # isdigit() alone also passes digits such as "²" that int() refuses.
-    if not (value.isascii() and value.isdigit()):
-        raise CollectorError(f"unexpected {what} content: {text[:80]!r}")
-    return int(value)
+        # procfs reads the fields with fmt.Fscan into an int: what strconv.ParseInt(field, 0, 64)
+        # takes.
+        return ProcStat(fields[_STATE_FIELD], parse_int(fields[_NUM_THREADS_FIELD], 0))
+    except NumberError as err:
+        raise CollectorError(f"unexpected stat content: {text[:80]!r}: {err}") from None
 
 
 def numeric_entries(path: str) -> list[int]:
@@ -77,7 +73,7 @@ class ProcessesCollector(Collector[NoOptions]):
             self._count_threads(pid, stat, thread_states)
 
         yield GaugeMetricFamily("node_processes_threads", "Allocated threads in system", value=threads)
-        max_threads = parse_uint(read_text(self.paths.proc("sys", "kernel", "threads-max")), "threads-max")
+        max_threads = read_uint_file(self.paths.proc("sys", "kernel", "threads-max"))
         yield GaugeMetricFamily(
             "node_processes_max_threads", "Limit of threads in the system", value=max_threads
         )
@@ -95,7 +91,7 @@ class ProcessesCollector(Collector[NoOptions]):
             for state, count in sorted(thread_states.items()):
                 family.add_metric([state], count)
             yield family
-        pid_max = parse_uint(read_text(self.paths.proc("sys", "kernel", "pid_max")), "pid_max")
+        pid_max = read_uint_file(self.paths.proc("sys", "kernel", "pid_max"))
         yield GaugeMetricFamily("node_processes_pids", "Number of PIDs", value=pids)
         yield GaugeMetricFamily("node_processes_max_processes", "Number of max PIDs limit", value=pid_max)
 

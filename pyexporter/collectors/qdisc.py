@@ -13,9 +13,8 @@ import os
 import re
 import socket
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from prometheus_client.core import Metric
 
@@ -24,6 +23,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit import netlink
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.filters import deprecated_alias, exclusive_filter
 
 
@@ -89,7 +89,7 @@ def _need(payload: bytes, size: int, what: str) -> None:
         raise CollectorError(f"short {what} in netlink qdisc message")
 
 
-def parse_qdisc_message(body: bytes, ifname: Any = socket.if_indextoname) -> QdiscInfo | None:
+def parse_qdisc_message(body: bytes, ifname: Callable[[int], str] = socket.if_indextoname) -> QdiscInfo | None:
     """One RTM_NEWQDISC body (tcmsg + attributes). IFNAME maps an ifindex to its name; a qdisc of
     an interface that vanished meanwhile is None."""
     if len(body) < _TCMSG.size:
@@ -121,7 +121,8 @@ def parse_qdisc_message(body: bytes, ifname: Any = socket.if_indextoname) -> Qdi
     return QdiscInfo(name, 0 if parent == _TC_H_ROOT else parent, kind, **stats)
 
 
-def parse_qdisc_dump(data: bytes, ifname: Any = socket.if_indextoname) -> tuple[list[QdiscInfo], bool]:
+def parse_qdisc_dump(data: bytes,
+                     ifname: Callable[[int], str] = socket.if_indextoname) -> tuple[list[QdiscInfo], bool]:
     """One receive buffer of an RTM_GETQDISC dump: (qdiscs, dump finished)."""
     found: list[QdiscInfo] = []
     for kind, _flags, body in netlink.messages(data):
@@ -180,13 +181,12 @@ class QdiscCollector(Collector[QdiscOptions]):
 
     def qdiscs(self) -> list[QdiscInfo]:
         if self.fixtures:
-            with open(os.path.join(self.fixtures, "results.json"), encoding="utf-8") as fh:
-                return parse_fixture_json(fh.read())
+            return parse_fixture_json(read_text(os.path.join(self.fixtures, "results.json")))
         return netlink_qdiscs()
 
     def collect(self) -> Iterator[Metric]:
         labels = ["device", "kind"]
-        families = {
+        families: dict[str, CounterMetricFamily | GaugeMetricFamily] = {
             "bytes": CounterMetricFamily("node_qdisc_bytes_total", "Number of bytes sent.", labels=labels),
             "packets": CounterMetricFamily("node_qdisc_packets_total", "Number of packets sent.", labels=labels),
             "drops": CounterMetricFamily("node_qdisc_drops_total", "Number of packets dropped.", labels=labels),

@@ -1,4 +1,5 @@
-"""schedstat: per-CPU scheduler statistics from /proc/schedstat, as node_exporter's schedstat collector."""
+"""schedstat: per-CPU scheduler statistics from /proc/schedstat, as node_exporter's schedstat collector
+(collector/schedstat_linux.go) over procfs's schedstat.go."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_uint
 
-# cpuN followed by nine counters; the last three are running ns, waiting ns and timeslices.
-_CPU_LINE = re.compile(r"cpu(\d+)" + r" (\d+)" * 9)
-_CPU_PREFIX = re.compile(r"cpu\d")
+# cpuN followed by nine counters; the last three are running ns, waiting ns and timeslices. ASCII
+# digits, as Go's \d.
+_CPU_LINE = re.compile(r"cpu([0-9]+)" + r" ([0-9]+)" * 9)
+_CPU_PREFIX = re.compile(r"cpu[0-9]")
 
 NS_PER_SEC = 1e9
 
@@ -36,9 +39,12 @@ def parse_schedstat(text: str) -> list[SchedstatCPU]:
             if _CPU_PREFIX.match(line):
                 raise CollectorError(f"unexpected /proc/schedstat cpu line: {line[:80]!r}")
             continue
-        cpus.append(
-            SchedstatCPU(match.group(1), int(match.group(8)), int(match.group(9)), int(match.group(10)))
-        )
+        try:
+            cpus.append(SchedstatCPU(match.group(1), parse_uint(match.group(8)), parse_uint(match.group(9)),
+                                     parse_uint(match.group(10))))
+        except NumberError:
+            # procfs skips a cpu line whose counter overflows a uint64.
+            continue
     return cpus
 
 

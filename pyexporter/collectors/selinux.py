@@ -8,19 +8,22 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import read_optional, read_text
+from pyexporter.toolkit.files import decode, read_attribute, read_optional, read_text
+from pyexporter.toolkit.numbers import NumberError, parse_int
 
 # go-selinux's modes: enforcing 1, permissive 0, disabled -1.
 _MODES = {"enforcing": 1, "permissive": 0, "disabled": -1}
 
 
 def parse_enforce(text: str) -> int:
-    value = text.strip()
-    if value not in ("0", "1"):
-        raise CollectorError(f"unexpected selinuxfs enforce content: {text[:40]!r}")
-    return int(value)
+    """go-selinux's EnforceMode: the whole of selinuxfs's enforce file (the kernel writes the digit
+    without a newline) through strconv.Atoi, untrimmed; what Atoi refuses reads as disabled (-1)."""
+    try:
+        return parse_int(text)
+    except NumberError:
+        return _MODES["disabled"]
 
 
 def parse_config_mode(text: str) -> int:
@@ -39,7 +42,10 @@ def parse_config_mode(text: str) -> int:
 @collector("selinux")
 class SelinuxCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
-        enforce = read_optional(self.paths.sys("fs", "selinux", "enforce"))
+        try:
+            enforce: str | None = decode(read_attribute(self.paths.sys("fs", "selinux", "enforce")))
+        except OSError:
+            enforce = None
         # A loaded policy shows as a mounted selinuxfs; a process context of "kernel" means
         # no policy is loaded, which go-selinux also reports as disabled.
         context = read_optional(self.paths.proc("self", "attr", "current"))

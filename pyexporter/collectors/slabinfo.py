@@ -1,4 +1,5 @@
-"""slabinfo: /proc/slabinfo (format 2.1), as node_exporter's slabinfo collector (off by default)."""
+"""slabinfo: /proc/slabinfo (format 2.1), as node_exporter's slabinfo collector
+(collector/slabinfo_linux.go, off by default) over procfs's slab.go."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.filters import DeviceFilter
+from pyexporter.toolkit.numbers import NumberError, parse_int
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -38,9 +40,10 @@ def parse_slabinfo(text: str) -> list[Slab]:
         if len(fields) != 16:
             raise CollectorError(f"unexpected /proc/slabinfo line: {line[:80]!r}")
         try:
-            numbers = [int(fields[i]) for i in (1, 2, 3, 4, 5, 8, 9, 10, 13, 14, 15)]
-        except ValueError:
-            raise CollectorError(f"unexpected /proc/slabinfo line: {line[:80]!r}") from None
+            # Every count and tunable is checked, as procfs parses each with strconv.ParseInt(x, 10, 64).
+            numbers = [parse_int(fields[i]) for i in (1, 2, 3, 4, 5, 8, 9, 10, 13, 14, 15)]
+        except NumberError as err:
+            raise CollectorError(f"unexpected /proc/slabinfo line: {line[:80]!r}: {err}") from None
         slabs.append(Slab(fields[0], *numbers[:5]))
     return slabs
 

@@ -1,5 +1,5 @@
 """sockstat: socket counts from /proc/net/sockstat and sockstat6, as node_exporter's sockstat
-collector."""
+collector (collector/sockstat_linux.go) over procfs's net_sockstat.go."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_int
 
 # node_exporter converts the `mem` page counts with the running machine's page size.
 PAGE_SIZE = resource.getpagesize()
@@ -43,9 +44,10 @@ def parse_sockstat(text: str) -> Sockstat:
         if len(fields) < 3 or len(fields) % 2 == 0:
             raise CollectorError(f"malformed sockstat line: {line[:80]!r}")
         try:
-            kvs = {fields[i]: int(fields[i + 1]) for i in range(1, len(fields), 2)}
-        except ValueError:
-            raise CollectorError(f"invalid value in sockstat line: {line[:80]!r}") from None
+            # procfs's util.ValueParser.Int: strconv.ParseInt(value, 0, 64).
+            kvs = {fields[i]: parse_int(fields[i + 1], 0) for i in range(1, len(fields), 2)}
+        except NumberError as err:
+            raise CollectorError(f"invalid value in sockstat line: {line[:80]!r}: {err}") from None
         proto = fields[0].removesuffix(":")
         if proto == "sockets":
             used = kvs.get("used", 0)

@@ -1,4 +1,5 @@
-"""softirqs: /proc/softirqs per CPU, as node_exporter's softirqs collector."""
+"""softirqs: /proc/softirqs per CPU, as node_exporter's softirqs collector (collector/softirqs_linux.go)
+over procfs's softirqs.go."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_uint
 
 # The vectors node_exporter knows; rows the kernel adds later are not reported, as upstream.
 SOFTIRQ_TYPES = ("HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU")
@@ -32,9 +34,10 @@ def parse_softirqs(text: str) -> dict[str, list[int]]:
             continue
         counts: list[int] = []
         for cpu, field in enumerate(parts[1:]):
-            if not (field.isascii() and field.isdigit()):
-                raise CollectorError(f"couldn't parse {field!r} ({kind}{cpu}) in /proc/softirqs")
-            counts.append(int(field))
+            try:
+                counts.append(parse_uint(field))
+            except NumberError as err:
+                raise CollectorError(f"couldn't parse {field[:40]!r} ({kind}{cpu}) in /proc/softirqs: {err}") from None
         found[kind] = counts
     return found
 

@@ -1,4 +1,5 @@
-"""stat: kernel and system counters from /proc/stat, as node_exporter's stat collector."""
+"""stat: kernel and system counters from /proc/stat, as node_exporter's stat collector
+(collector/stat_linux.go) over procfs's stat.go."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_uint
 
 # The kernel's order of the per-vector counts after the total on the `softirq` line.
 SOFTIRQ_VECTORS = (
@@ -31,13 +33,6 @@ class KernelStat:
     softirqs: dict[str, int] = field(default_factory=dict)
 
 
-def _int(key: str, text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise CollectorError(f"couldn't parse {text[:40]!r} ({key}) in /proc/stat") from None
-
-
 _SCALARS = {
     "btime": "boot_time",
     "ctxt": "context_switches",
@@ -49,23 +44,29 @@ _SCALARS = {
 
 
 def parse_stat(text: str) -> KernelStat:
-    """The /proc/stat lines the stat collector exports (cpu lines belong to the cpu collector)."""
+    """The /proc/stat lines the stat collector exports (cpu lines belong to the cpu collector).
+
+    Each value is strconv.ParseUint(text, 10, 64), as procfs parses the scalar lines; the softirq
+    line, which procfs reads with fmt.Sscanf `%d`s, must hold the total and every vector likewise.
+    """
     stat = KernelStat()
     for line in text.splitlines():
         parts = line.split()
         if len(parts) < 2:
             continue
         key = parts[0]
-        if key in _SCALARS:
-            # For `intr` only the leading total; per-IRQ counts are the interrupts collector's.
-            setattr(stat, _SCALARS[key], _int(key, parts[1]))
-        elif key == "softirq":
-            counts = parts[2:]
-            if len(counts) < len(SOFTIRQ_VECTORS):
-                raise CollectorError(f"couldn't parse {line[:80]!r} (softirq) in /proc/stat")
-            stat.softirqs = {
-                vector: _int(key, value) for vector, value in zip(SOFTIRQ_VECTORS, counts, strict=False)
-            }
+        try:
+            if key in _SCALARS:
+                # For `intr` only the leading total; per-IRQ counts are the interrupts collector's.
+                setattr(stat, _SCALARS[key], parse_uint(parts[1]))
+            elif key == "softirq":
+                # The total, then one count per vector; more fields are ignored, as Sscanf does.
+                counts = [parse_uint(value) for value in parts[1:2 + len(SOFTIRQ_VECTORS)]]
+                if len(counts) <= len(SOFTIRQ_VECTORS):
+                    raise CollectorError(f"couldn't parse {line[:80]!r} (softirq) in /proc/stat: unexpected EOF")
+                stat.softirqs = dict(zip(SOFTIRQ_VECTORS, counts[1:], strict=True))
+        except NumberError as err:
+            raise CollectorError(f"couldn't parse {line[:80]!r} ({key}) in /proc/stat: {err}") from None
     return stat
 
 

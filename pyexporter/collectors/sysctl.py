@@ -1,4 +1,5 @@
-"""sysctl: chosen /proc/sys values as metrics, as node_exporter's sysctl collector.
+"""sysctl: chosen /proc/sys values as metrics, as node_exporter's sysctl collector
+(collector/sysctl_linux.go) over procfs's proc_sys.go.
 
 `--collector.sysctl.include=NAME` exposes a numeric sysctl as node_sysctl_NAME (one sample, or
 one per value with an `index` label); `NAME:key1,key2,...` names each value instead, one
@@ -8,7 +9,7 @@ metric per key. `--collector.sysctl.include-info=NAME` exposes string values as 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -19,9 +20,9 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily, UnknownMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_int
 
 _INVALID_METRIC_CHARS = re.compile(r"[^a-zA-Z0-9_]")
-_GO_INT = re.compile(r"([+-]?)(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*)")
 
 
 class SysctlSpec(NamedTuple):
@@ -45,27 +46,14 @@ def sysctl_path(name: str) -> tuple[str, ...]:
     return ("sys", *name.split("."))
 
 
-def parse_go_int(text: str) -> int:
-    """An integer as Go's ParseInt with base 0 reads it (0x.., 0o.., 0b.., leading-0 octal)."""
-    match = _GO_INT.fullmatch(text)
-    if not match or text.endswith("_"):
-        raise ValueError(text)
-    sign, digits = match.groups()
-    digits = digits.replace("_", "")
-    if len(digits) > 1 and digits[0] == "0" and digits[1] not in "xXoObB":
-        value = int(digits[1:], 8)
-    else:
-        value = int(digits, 0)
-    return -value if sign == "-" else value
-
-
 def parse_sysctl_ints(name: str, text: str) -> list[int]:
+    """procfs's SysctlInts: each field as util.ValueParser.Int reads it, strconv.ParseInt(field, 0, 64)."""
     values: list[int] = []
     for i, field in enumerate(text.split()):
         try:
-            values.append(parse_go_int(field))
-        except ValueError:
-            raise CollectorError(f"field {i} in sysctl {name} is not a valid int: {field!r}") from None
+            values.append(parse_int(field, 0))
+        except NumberError as err:
+            raise CollectorError(f"field {i} in sysctl {name} is not a valid int: {err}") from None
     return values
 
 
@@ -86,33 +74,40 @@ class SysctlCollector(Collector[SysctlOptions]):
         # Every string sysctl shares one info family, as in node_exporter.
         info = GaugeMetricFamily("node_sysctl_info", "sysctl info", labels=["name", "value", "index"])
         for spec in self.sysctls:
-            fields = read_text(self.paths.proc(*sysctl_path(spec.name))).split()
-            if not fields:
-                raise CollectorError(f"sysctl {spec.name} has no values")
-            if len(fields) == 1 and spec.keys:
-                raise CollectorError(f"sysctl {spec.name} has only one value, but expected {list(spec.keys)}")
-            if not spec.numeric:
-                if spec.keys:
-                    raise CollectorError("mapped sysctl string values not supported")
-                for index, value in enumerate(fields):
-                    info.add_metric([spec.name, value, str(index)], 1.0)
+            text = read_text(self.paths.proc(*sysctl_path(spec.name)))
+            if spec.numeric:
+                yield from self._numeric(spec, parse_sysctl_ints(spec.name, text))
                 continue
-            values = parse_sysctl_ints(spec.name, " ".join(fields))
-            if len(values) == 1:
-                yield UnknownMetricFamily(spec.metric_name, f"sysctl {spec.name}", value=values[0])
-            elif not spec.keys:
-                family = UnknownMetricFamily(spec.metric_name, f"sysctl {spec.name}", labels=["index"])
-                for index, value in enumerate(values):
-                    family.add_metric([str(index)], value)
-                yield family
-            elif len(values) != len(spec.keys):
-                raise CollectorError(
-                    f"sysctl {spec.name} has {len(values)} keys but only {len(spec.keys)} defined in flag"
-                )
-            else:
-                for index, (key, value) in enumerate(zip(spec.keys, values, strict=True)):
-                    yield UnknownMetricFamily(
-                        f"{spec.metric_name}_{key}", f"sysctl {spec.name}, field {index}", value=value
-                    )
+            fields = text.split()
+            _check_count(spec, len(fields))
+            if spec.keys:
+                raise CollectorError("mapped sysctl string values not supported")
+            for index, field in enumerate(fields):
+                info.add_metric([spec.name, field, str(index)], 1.0)
         if info.samples:
             yield info
+
+    @staticmethod
+    def _numeric(spec: SysctlSpec, values: list[int]) -> Iterator[Metric]:
+        _check_count(spec, len(values))
+        help_text = f"sysctl {spec.name}"
+        if len(values) == 1:
+            yield UnknownMetricFamily(spec.metric_name, help_text, value=values[0])
+        elif not spec.keys:
+            family = UnknownMetricFamily(spec.metric_name, help_text, labels=["index"])
+            for index, value in enumerate(values):
+                family.add_metric([str(index)], value)
+            yield family
+        else:
+            for index, (key, value) in enumerate(zip(spec.keys, values, strict=True)):
+                yield UnknownMetricFamily(f"{spec.metric_name}_{key}", f"{help_text}, field {index}", value=value)
+
+
+def _check_count(spec: SysctlSpec, count: int) -> None:
+    """The checks node_exporter makes on the number of values before it builds any metric."""
+    if count == 0:
+        raise CollectorError(f"sysctl {spec.name} has no values")
+    if spec.keys and count == 1:
+        raise CollectorError(f"sysctl {spec.name} has only one value, but expected {list(spec.keys)}")
+    if spec.keys and count != len(spec.keys):
+        raise CollectorError(f"sysctl {spec.name} has {count} keys but only {len(spec.keys)} defined in flag")

@@ -1,4 +1,5 @@
-"""tapestats: /sys/class/scsi_tape/<dev>/stats, as node_exporter's tapestats collector."""
+"""tapestats: /sys/class/scsi_tape/<dev>/stats, as node_exporter's tapestats collector
+(collector/tapestats_linux.go) over procfs's sysfs/class_scsitape.go."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_first_line, resolve_sysfs_dir
+from pyexporter.toolkit.files import decode, list_dir, read_attribute, resolve_sysfs_dir
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
 
 # Only the rewinding st* nodes are reported; nst* and the a/l/m mode variants share their stats.
 _STAT_FILES = (
@@ -31,17 +33,19 @@ class TapeStats:
 def read_tape(name: str, path: str) -> TapeStats:
     counters: dict[str, int] = {}
     for stat in _STAT_FILES:
-        text = read_first_line(os.path.join(path, "stats", stat))
+        # util.SysReadFile's trimmed text through util.ValueParser.PUInt64: strconv.ParseUint(x, 0, 64).
+        text = go_trim_space(decode(read_attribute(os.path.join(path, "stats", stat))))
         try:
-            counters[stat] = int(text)
-        except ValueError:
-            raise CollectorError(f"unexpected scsi_tape {name} {stat}: {text[:40]!r}") from None
+            counters[stat] = parse_uint(text, 0)
+        except NumberError as err:
+            raise CollectorError(f"unexpected scsi_tape {name} {stat}: {err}") from None
     return TapeStats(name, counters)
 
 
 def is_tape_device(name: str) -> bool:
-    """st<N> only, as procfs selects them."""
-    return name.startswith("st") and name[2:].isdigit()
+    """st<N> only, as procfs selects them with `^st[0-9]+$` (ASCII digits)."""
+    number = name[2:]
+    return name.startswith("st") and number.isascii() and number.isdigit()
 
 
 @dataclass(frozen=True, slots=True)

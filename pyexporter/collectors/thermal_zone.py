@@ -1,4 +1,5 @@
-"""thermal_zone: /sys/class/thermal zones and cooling devices, as node_exporter's thermal_zone collector."""
+"""thermal_zone: /sys/class/thermal zones and cooling devices, as node_exporter's thermal_zone collector
+(collector/thermal_zone_linux.go) over procfs's sysfs/class_thermal.go and class_cooling_device.go."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_first_line, resolve_sysfs_path
+from pyexporter.toolkit.numbers import read_int_file
 
 
 class ThermalZone(NamedTuple):
@@ -29,13 +31,6 @@ class CoolingDevice(NamedTuple):
     max_state: int
 
 
-def parse_int(text: str, what: str) -> int:
-    try:
-        return int(text.strip(), 10)
-    except ValueError:
-        raise CollectorError(f"unexpected {what} value {text[:40]!r}") from None
-
-
 def _entries(class_dir: str, prefix: str) -> list[tuple[str, str]]:
     """(N, resolved directory) for every PREFIX<digit>* entry of class_dir."""
     found = []
@@ -48,27 +43,29 @@ def _entries(class_dir: str, prefix: str) -> list[tuple[str, str]]:
 
 
 def read_thermal_zone(name: str, directory: str) -> ThermalZone | None:
-    """One zone; None when a required attribute is unreadable (the kernel refuses some zones)."""
+    """One zone; None when a required attribute is unreadable (the kernel refuses some zones).
+    temp is util.SysReadIntFromFile's: the trimmed attribute through strconv.ParseInt(x, 10, 64);
+    a malformed one is a NumberError."""
     try:
         zone_type = read_first_line(os.path.join(directory, "type"))
         read_first_line(os.path.join(directory, "policy"))
-        temp = read_first_line(os.path.join(directory, "temp"))
+        temp = read_int_file(os.path.join(directory, "temp"))
     except OSError:
         return None
-    return ThermalZone(name, zone_type, parse_int(temp, "thermal zone temp"))
+    return ThermalZone(name, zone_type, temp)
 
 
 def read_cooling_device(name: str, directory: str) -> CoolingDevice | None:
+    """One cooling device; None when an attribute is unreadable. The states are the trimmed
+    attributes through strconv.ParseInt(x, 10, 64) (cur_state may be -1); a malformed one is a
+    NumberError."""
     try:
         dev_type = read_first_line(os.path.join(directory, "type"))
-        max_state = read_first_line(os.path.join(directory, "max_state"))
-        cur_state = read_first_line(os.path.join(directory, "cur_state"))
+        max_state = read_int_file(os.path.join(directory, "max_state"))
+        cur_state = read_int_file(os.path.join(directory, "cur_state"))
     except OSError:
         return None
-    return CoolingDevice(
-        name, dev_type, parse_int(cur_state, "cooling device cur_state"),
-        parse_int(max_state, "cooling device max_state"),
-    )
+    return CoolingDevice(name, dev_type, cur_state, max_state)
 
 
 @collector("thermal_zone")

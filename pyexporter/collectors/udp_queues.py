@@ -1,8 +1,10 @@
 """udp_queues: bytes queued in UDP sockets, summed from /proc/net/udp and udp6, as
-node_exporter's udp_queues collector."""
+node_exporter's udp_queues collector (collector/udp_queues_linux.go) over procfs's
+net_ip_socket.go."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -13,6 +15,20 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_uint
+
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
+# hex.DecodeString: pairs of hex digits.
+_HEX_BYTES = re.compile(r"(?:[0-9a-fA-F]{2})*")
+_UINT64_MAX = 2**64 - 1
+# The usual socket line, whose fields all parse (at most 16 hex or 19 decimal digits fit a uint64):
+# sl, local and remote address, st, tx_queue:rx_queue, two fields procfs skips, uid. A line of
+# another form takes the field-by-field path, which refuses what procfs refuses.
+_USUAL_LINE = re.compile(
+    r"\s*[0-9]{1,19}:[^\s:]*"
+    r"\s+(?:[0-9a-fA-F]{2})*:[0-9a-fA-F]{1,16}\s+(?:[0-9a-fA-F]{2})*:[0-9a-fA-F]{1,16}"
+    r"\s+[0-9a-fA-F]{1,16}\s+([0-9a-fA-F]{1,16}):([0-9a-fA-F]{1,16})\s+\S+\s+\S+\s+[0-9]{1,19}(?:\s|$)"
+)
 
 
 class QueueSummary(NamedTuple):
@@ -21,33 +37,60 @@ class QueueSummary(NamedTuple):
     sockets: int
 
 
-def _hex_pair(field: str, what: str) -> tuple[int, int]:
-    left, sep, right = field.partition(":")
-    if not sep:
-        raise CollectorError(f"cannot parse {what} in socket line: {field!r}")
-    try:
-        return int(left, 16), int(right, 16)
-    except ValueError:
-        raise CollectorError(f"cannot parse {what} in socket line: {field!r}") from None
+def parse_hex_uint(text: str) -> int:
+    """strconv.ParseUint(text, 16, 64): hex digits only (no 0x, sign or `_`); toolkit.numbers has
+    no base 16."""
+    if not _HEX_DIGITS.fullmatch(text):
+        raise NumberError(f"strconv.ParseUint: parsing {text[:64]!r}: invalid syntax")
+    value = int(text, 16)
+    if value > _UINT64_MAX:
+        raise NumberError(f"strconv.ParseUint: parsing {text[:64]!r}: value out of range")
+    return value
+
+
+def _split_pair(field: str, what: str) -> tuple[str, str]:
+    parts = field.split(":")
+    if len(parts) != 2:
+        raise CollectorError(f"cannot parse {what} field in socket line: {field[:80]!r}")
+    return parts[0], parts[1]
+
+
+def _address(field: str, what: str) -> None:
+    """Check an `address:port` field as procfs parses it: hex bytes, then a hex port."""
+    address, port = _split_pair(field, what)
+    if not _HEX_BYTES.fullmatch(address):
+        raise CollectorError(f"cannot parse {what} value in socket line: {address[:80]!r}")
+    parse_hex_uint(port)
 
 
 def parse_udp_summary(text: str) -> QueueSummary:
-    """Sum tx_queue:rx_queue (hex, field 5) over the socket lines after the header, checking
-    the other leading fields as procfs does."""
+    """Sum tx_queue:rx_queue (field 5) over the socket lines after the header, checking the other
+    fields procfs's parseNetIPSocketLine parses: sl and uid with strconv.ParseUint(x, 0, 64), the
+    ports, st and queues with ParseUint(x, 16, 64)."""
     tx = rx = count = 0
     for line in text.splitlines()[1:]:
+        usual = _USUAL_LINE.match(line)
+        if usual:
+            tx += int(usual.group(1), 16)
+            rx += int(usual.group(2), 16)
+            count += 1
+            continue
         fields = line.split()
         if not fields:
             continue
         if len(fields) < 8:
             raise CollectorError(f"cannot parse net socket line, fewer than 8 columns: {line[:80]!r}")
-        if not fields[0].endswith(":") or not fields[0][:-1].isdigit():
-            raise CollectorError(f"cannot parse sl field in socket line: {fields[0]!r}")
-        _hex_pair(fields[1], "local_address")
-        _hex_pair(fields[2], "rem_address")
-        line_tx, line_rx = _hex_pair(fields[4], "tx/rx queues")
-        tx += line_tx
-        rx += line_rx
+        try:
+            parse_uint(_split_pair(fields[0], "sl")[0], 0)
+            _address(fields[1], "local_address")
+            _address(fields[2], "rem_address")
+            parse_hex_uint(fields[3])
+            queues = _split_pair(fields[4], "tx/rx queues")
+            tx += parse_hex_uint(queues[0])
+            rx += parse_hex_uint(queues[1])
+            parse_uint(fields[7], 0)
+        except NumberError as err:
+            raise CollectorError(f"cannot parse net socket line {line[:80]!r}: {err}") from None
         count += 1
     return QueueSummary(tx, rx, count)
 

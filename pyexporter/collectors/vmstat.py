@@ -1,4 +1,5 @@
-"""vmstat: selected /proc/vmstat counters, untyped, as node_exporter's vmstat collector."""
+"""vmstat: selected /proc/vmstat counters, untyped, as node_exporter's vmstat collector
+(collector/vmstat_linux.go)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import UnknownMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_float
 
 
 def parse_vmstat(text: str) -> list[tuple[str, float]]:
-    """(field, value) for every `name value` line, in file order."""
+    """(field, value) for every `name value` line, in file order; every value, selected or not,
+    through strconv.ParseFloat, as node_exporter parses each line before it filters."""
     fields: list[tuple[str, float]] = []
     for line in text.splitlines():
         parts = line.split()
@@ -25,9 +28,9 @@ def parse_vmstat(text: str) -> list[tuple[str, float]]:
         if len(parts) < 2:
             raise CollectorError(f"invalid line in vmstat: {line[:80]!r}")
         try:
-            fields.append((parts[0], float(parts[1])))
-        except ValueError:
-            raise CollectorError(f"invalid value in vmstat: {line[:80]!r}") from None
+            fields.append((parts[0], parse_float(parts[1])))
+        except NumberError as err:
+            raise CollectorError(f"invalid value in vmstat: {line[:80]!r}: {err}") from None
     return fields
 
 

@@ -1,4 +1,5 @@
-"""watchdog: /sys/class/watchdog/<device>/*, as node_exporter's watchdog collector."""
+"""watchdog: /sys/class/watchdog/<device>/*, as node_exporter's watchdog collector (collector/watchdog.go)
+over procfs's sysfs/class_watchdog.go."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_first_line
+from pyexporter.toolkit.files import decode, list_dir, read_attribute
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
 
 # Numeric attributes: (file, metric suffix), in node_exporter's order.
 _NUMERIC = (
@@ -36,37 +38,20 @@ class Watchdog:
     texts: dict[str, str] = field(default_factory=dict)
 
 
-def parse_go_int(text: str) -> int:
-    """An integer as Go's ParseInt with base 0 reads it: decimal, 0x hex, 0o or leading-0 octal, 0b."""
-    value = text.strip()
-    sign = 1
-    if value[:1] in ("+", "-"):
-        sign = -1 if value[0] == "-" else 1
-        value = value[1:]
-    try:
-        lowered = value.lower()
-        if lowered.startswith(("0x", "0o", "0b")):
-            number = int(value, 0)
-        elif len(value) > 1 and value.startswith("0"):
-            number = int(value, 8)
-        else:
-            if not value.isdigit():
-                raise ValueError(value)
-            number = int(value)
-    except ValueError:
-        raise CollectorError(f"invalid integer {text[:40]!r}") from None
-    return sign * number
-
-
 def parse_watchdog(name: str, files: dict[str, str]) -> Watchdog:
-    """One device from its attribute files' contents (absent files simply not given)."""
+    """One device from its attribute files' contents, trimmed (absent files simply not given);
+    a malformed number is a CollectorError."""
     wd = Watchdog(name)
     for attr, _ in _NUMERIC:
         if attr in files:
-            wd.numbers[attr] = parse_go_int(files[attr])
+            try:
+                # procfs's util.ValueParser.PInt64: strconv.ParseInt(value, 0, 64).
+                wd.numbers[attr] = parse_int(files[attr], 0)
+            except NumberError as err:
+                raise CollectorError(f"watchdog {name}: {attr}: {err}") from None
     for attr in _TEXT:
         if attr in files:
-            wd.texts[attr] = files[attr].strip()
+            wd.texts[attr] = files[attr]
     return wd
 
 
@@ -103,10 +88,11 @@ class WatchdogCollector(Collector[NoOptions]):
 
     @staticmethod
     def _read_attributes(device_dir: str) -> dict[str, str]:
+        """Each attribute whole, trimmed as util.SysReadFile trims it."""
         files: dict[str, str] = {}
         for attr in (*(a for a, _ in _NUMERIC), *_TEXT):
             try:
-                files[attr] = read_first_line(os.path.join(device_dir, attr))
+                files[attr] = go_trim_space(decode(read_attribute(os.path.join(device_dir, attr))))
             except (FileNotFoundError, NotADirectoryError):
                 continue
         return files

@@ -25,6 +25,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit import netlink
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.files import read_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,9 @@ def _fields(entry: Any, what: str) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in entry.items()}
 
 
-def _int(fields: dict[str, Any], key: str, what: str) -> int:
+def _json_int(fields: dict[str, Any], key: str, what: str) -> int:
+    """A JSON number decoded into one of the wifi package's int fields; absent is 0. Not text, so
+    not strconv's: JSON decoding already refused what is not a number."""
     value = fields.get(key, 0)
     if isinstance(value, bool) or not isinstance(value, int):
         raise CollectorError(f"wifi fixture {what}: {key} is not an integer")
@@ -116,14 +119,14 @@ def parse_interfaces_json(text: str) -> list[Interface]:
     result = []
     for entry in data:
         f = _fields(entry, "interfaces.json")
-        result.append(Interface(_int(f, "index", "interface"), str(f.get("name", "")),
-                                _int(f, "frequency", "interface")))
+        result.append(Interface(_json_int(f, "index", "interface"), str(f.get("name", "")),
+                                _json_int(f, "frequency", "interface")))
     return result
 
 
 def parse_bss_json(text: str) -> BSS:
     f = _fields(_load_json(text, "bss.json"), "bss.json")
-    return BSS(str(f.get("ssid", "")), _mac(f, "bssid", "bss.json"), _int(f, "status", "bss.json"))
+    return BSS(str(f.get("ssid", "")), _mac(f, "bssid", "bss.json"), _json_int(f, "status", "bss.json"))
 
 
 def parse_stations_json(text: str) -> list[Station]:
@@ -135,7 +138,7 @@ def parse_stations_json(text: str) -> list[Station]:
         f = _fields(entry, "stationinfo.json")
 
         def num(key: str, fields: dict[str, Any] = f) -> int:
-            return _int(fields, key, "station")
+            return _json_int(fields, key, "station")
 
         result.append(Station(
             mac=_mac(f, "hardwareaddr", "station"),
@@ -343,8 +346,7 @@ class WifiCollector(Collector[WifiOptions]):
 
     def _fixture(self, *parts: str) -> str | None:
         try:
-            with open(os.path.join(self.fixtures, *parts), encoding="utf-8") as fh:
-                return fh.read()
+            return read_text(os.path.join(self.fixtures, *parts))
         except FileNotFoundError:
             return None
 

@@ -1,4 +1,5 @@
-"""xfrm: IPsec transformation error counters from /proc/net/xfrm_stat, as node_exporter's xfrm collector."""
+"""xfrm: IPsec transformation error counters from /proc/net/xfrm_stat, as node_exporter's xfrm collector
+(collector/xfrm.go) over procfs's net_xfrm.go."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_int
 
 # (kernel counter, metric name without node_xfrm_ and _total, HELP), in node_exporter's order.
 XFRM_COUNTERS: tuple[tuple[str, str, str], ...] = (
@@ -52,7 +54,7 @@ XFRM_COUNTERS: tuple[tuple[str, str, str], ...] = (
 
 
 def parse_xfrm_stat(text: str) -> dict[str, int]:
-    """`Name value` lines of /proc/net/xfrm_stat, as {name: value}."""
+    """`Name value` lines of /proc/net/xfrm_stat, as {name: value}, each value through strconv.Atoi."""
     stats: dict[str, int] = {}
     for line in text.splitlines():
         fields = line.split()
@@ -61,9 +63,9 @@ def parse_xfrm_stat(text: str) -> dict[str, int]:
         if len(fields) != 2:
             raise CollectorError(f"unexpected /proc/net/xfrm_stat line: {line[:80]!r}")
         try:
-            stats[fields[0]] = int(fields[1])
-        except ValueError:
-            raise CollectorError(f"unexpected /proc/net/xfrm_stat line: {line[:80]!r}") from None
+            stats[fields[0]] = parse_int(fields[1])
+        except NumberError as err:
+            raise CollectorError(f"unexpected /proc/net/xfrm_stat line: {line[:80]!r}: {err}") from None
     return stats
 
 

@@ -1,5 +1,5 @@
 """xfs: per-filesystem XFS statistics from /sys/fs/xfs/<device>/stats/stats, as node_exporter's
-xfs collector."""
+xfs collector (collector/xfs_linux.go) over procfs's xfs/parse.go."""
 
 from __future__ import annotations
 
@@ -13,6 +13,17 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text
+from pyexporter.toolkit.numbers import NumberError, parse_uint
+
+_UINT32_MAX = 2**32 - 1
+
+
+def _parse_uint32(text: str) -> int:
+    """strconv.ParseUint(text, 10, 32); toolkit.numbers parses 64 bits only."""
+    value = parse_uint(text)
+    if value > _UINT32_MAX:
+        raise NumberError(f"strconv.ParseUint: parsing {text[:64]!r}: value out of range")
+    return value
 
 # (stats line, expected value counts, field names) for the lines node_exporter reports.
 _LINES: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
@@ -127,20 +138,27 @@ _METRICS: tuple[tuple[str, str, str, str], ...] = (
 
 def parse_xfs_stats(text: str) -> XFSStats:
     """The lines of an XFS stats file node_exporter reports, as {line: {field: value}};
-    lines absent from the file read as zeros."""
+    lines absent from the file read as zeros.
+
+    As procfs, every line's values are checked, reported or not: the `xpc` line's with
+    strconv.ParseUint(x, 10, 64), every other line's with ParseUint(x, 10, 32).
+    """
     stats: XFSStats = {key: dict.fromkeys(names, 0) for key, (_, names) in _LINES.items()}
     for line in text.splitlines():
         fields = line.split()
-        if len(fields) < 2 or fields[0] not in _LINES:
+        if len(fields) < 2:
             continue
         key = fields[0]
-        counts, names = _LINES[key]
-        if len(fields) - 1 not in counts:
-            raise CollectorError(f"XFS stats line {key!r}: unexpected number of values")
+        parse = parse_uint if key == "xpc" else _parse_uint32
         try:
-            values = [int(v) for v in fields[1:]]
-        except ValueError:
-            raise CollectorError(f"XFS stats line {key!r}: non-integer value") from None
+            values = [parse(v) for v in fields[1:]]
+        except NumberError as err:
+            raise CollectorError(f"XFS stats line {key!r}: {err}") from None
+        if key not in _LINES:
+            continue
+        counts, names = _LINES[key]
+        if len(values) not in counts:
+            raise CollectorError(f"XFS stats line {key!r}: unexpected number of values")
         stats[key].update(zip(names, values, strict=False))
     return stats
 

@@ -1,10 +1,10 @@
-"""zfs: ZFS kstats from /proc/spl/kstat/zfs, as node_exporter's zfs collector (Linux)."""
+"""zfs: ZFS kstats from /proc/spl/kstat/zfs, as node_exporter's zfs collector (collector/zfs_linux.go)."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
@@ -12,8 +12,9 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
-from pyexporter.toolkit.families import GaugeMetricFamily, UnknownMetricFamily
+from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import list_dir, read_text
+from pyexporter.toolkit.numbers import NumberError, parse_int, parse_uint
 
 # kstat data types node_exporter reads: KSTAT_DATA_INT64 and KSTAT_DATA_UINT64.
 _INT_TYPES = ("3", "4")
@@ -45,14 +46,15 @@ class KstatValue(NamedTuple):
     value: int
 
 
-def _parse_uint(text: str, key: str, signed: bool = False) -> int:
+def _kstat_number(text: str, key: str, signed: bool = False) -> int:
+    """strconv.ParseInt or ParseUint(text, 10, 64), as zfs_linux.go picks by the kstat type; the
+    error names the kstat."""
     try:
-        value = int(text)
-    except ValueError:
-        raise CollectorError(f"could not parse integer value for {key!r}") from None
-    if value < 0 and not signed:
-        raise CollectorError(f"could not parse integer value for {key!r}")
-    return value
+        return parse_int(text) if signed else parse_uint(text)
+    except NumberError as err:
+        kind = "signed" if signed else "unsigned"
+        raise CollectorError(
+            f'could not parse expected {kind} integer value for "kstat.zfs.misc.{key}": {err}') from None
 
 
 def _named_rows(text: str, what: str) -> Iterable[list[str]]:
@@ -75,7 +77,7 @@ def parse_kstat(text: str, what: str) -> list[KstatValue]:
     for parts in _named_rows(text, what):
         if parts[1] in _INT_TYPES:
             key = f"{what}.{parts[0]}"
-            values.append(KstatValue(parts[0], _parse_uint(parts[2], key, parts[1] == _INT64)))
+            values.append(KstatValue(parts[0], _kstat_number(parts[2], key, parts[1] == _INT64)))
     return values
 
 
@@ -94,7 +96,7 @@ def parse_pool_io(text: str) -> list[KstatValue]:
         if len(parts) < len(names):
             raise CollectorError("zpool io kstat: fewer values than names")
         values.extend(
-            KstatValue(name, _parse_uint(parts[i], f"io.{name}")) for i, name in enumerate(names)
+            KstatValue(name, _kstat_number(parts[i], f"io.{name}")) for i, name in enumerate(names)
         )
     return values
 
@@ -108,7 +110,7 @@ def parse_objset(text: str, what: str) -> tuple[str, list[KstatValue]]:
             dataset = match.group(1)
             break
     values = [
-        KstatValue(parts[0], _parse_uint(parts[2], f"objset.{parts[0]}"))
+        KstatValue(parts[0], _kstat_number(parts[2], f"objset.{parts[0]}"))
         for parts in _named_rows(text, what)
         if parts[0] != "dataset_name" and parts[1] == _UINT64
     ]
@@ -119,26 +121,13 @@ def _metric_name(kstat: str) -> str:
     return kstat.replace("-", "_")
 
 
-class _Families:
-    """Families keyed by name, created on first use, in first-use order."""
-
-    def __init__(self) -> None:
-        self.by_name: dict[str, Metric] = {}
-
-    def get(self, name: str, factory: Callable[[], Metric]) -> Metric:
-        family = self.by_name.get(name)
-        if family is None:
-            family = self.by_name[name] = factory()
-        return family
-
-
 @collector("zfs")
 class ZfsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.proc("spl", "kstat", "zfs")
         if not os.path.isdir(base):
             return []
-        fams = _Families()
+        families = FamilyIndex()
 
         for subsystem, filename in SUBSYSTEMS.items():
             try:
@@ -149,9 +138,7 @@ class ZfsCollector(Collector[NoOptions]):
             for kv in parse_kstat(text, filename):
                 help_text = f"kstat.zfs.misc.{filename}.{kv.name}"
                 name = f"node_{subsystem}_{_metric_name(kv.name)}"
-                fams.get(name, lambda n=name, h=help_text: UnknownMetricFamily(n, h)).add_metric(
-                    [], kv.value
-                )
+                families.untyped(name, help_text).add_metric([], kv.value)
 
         pools = [p for p in list_dir(base) if os.path.isdir(os.path.join(base, p))]
         for pool in pools:
@@ -162,9 +149,7 @@ class ZfsCollector(Collector[NoOptions]):
             for kv in parse_pool_io(text):
                 name = f"node_zfs_zpool_{_metric_name(kv.name)}"
                 help_text = f"kstat.zfs.misc.io.{kv.name}"
-                fams.get(
-                    name, lambda n=name, h=help_text: UnknownMetricFamily(n, h, labels=["zpool"])
-                ).add_metric([pool], kv.value)
+                families.untyped(name, help_text, ["zpool"]).add_metric([pool], kv.value)
 
         for pool in pools:
             pool_dir = os.path.join(base, pool)
@@ -177,12 +162,7 @@ class ZfsCollector(Collector[NoOptions]):
                 for kv in values:
                     name = f"node_zfs_zpool_dataset_{_metric_name(kv.name)}"
                     help_text = f"kstat.zfs.misc.objset.{kv.name}"
-                    fams.get(
-                        name,
-                        lambda n=name, h=help_text: UnknownMetricFamily(
-                            n, h, labels=["zpool", "dataset"]
-                        ),
-                    ).add_metric([pool, dataset], kv.value)
+                    families.untyped(name, help_text, ["zpool", "dataset"]).add_metric([pool, dataset], kv.value)
 
         for pool in pools:
             try:
@@ -190,13 +170,8 @@ class ZfsCollector(Collector[NoOptions]):
             except FileNotFoundError:
                 continue
             actual = text.split("\n", 1)[0].strip().lower()
-            state = fams.get(
-                "node_zfs_zpool_state",
-                lambda: GaugeMetricFamily(
-                    "node_zfs_zpool_state", "kstat.zfs.misc.state", labels=["zpool", "state"]
-                ),
-            )
+            state = families.gauge("node_zfs_zpool_state", "kstat.zfs.misc.state", ["zpool", "state"])
             for name in POOL_STATES:
                 state.add_metric([pool, name], 1.0 if actual == name else 0.0)
 
-        return list(fams.by_name.values())
+        return families.families()

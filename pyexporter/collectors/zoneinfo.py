@@ -1,4 +1,5 @@
-"""zoneinfo: per-zone page statistics from /proc/zoneinfo, as node_exporter's zoneinfo collector."""
+"""zoneinfo: per-zone page statistics from /proc/zoneinfo, as node_exporter's zoneinfo collector
+(collector/zoneinfo_linux.go) over procfs's zoneinfo.go."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_int
 
-_NODE_ZONE = re.compile(r"(\d+), zone\s+(\w+)")
-_OCTAL = re.compile(r"[+-]?0[0-7]+")
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# ASCII classes, as Go's regexp.
+_NODE_ZONE = re.compile(r"(\d+), zone\s+(\w+)", re.ASCII)
 
 # /proc/zoneinfo key -> (metric name without namespace, HELP, is a counter).
 FIELDS: dict[str, tuple[str, str, bool]] = {
@@ -69,29 +70,23 @@ class Zone:
     protection: list[int] = field(default_factory=list)
 
 
-def _parse_int64(text: str) -> int | None:
-    """An integer with Go's base prefixes (0x, 0o, 0b, leading 0 for octal); None when invalid."""
+def _parse_value(text: str) -> int | None:
+    """procfs's util.ValueParser.PInt64, strconv.ParseInt(text, 0, 64), whose error zoneinfo.go
+    never checks: a value it refuses is left out."""
     try:
-        value = int(text, 0)
-    except ValueError:
-        if not _OCTAL.fullmatch(text):
-            return None
-        value = int(text, 8)
-    return value if _INT64_MIN <= value <= _INT64_MAX else None
+        return parse_int(text, 0)
+    except NumberError:
+        return None
 
 
 def _parse_protection(line: str) -> list[int] | None:
+    """The `protection: (a, b, ...)` array through util.ParsePInt64s, strconv.ParseInt(x, 10, 64)
+    each; None when any is refused."""
     inner = line.split(":")[1].replace("(", "", 1).replace(")", "", 1).strip()
-    values: list[int] = []
-    for part in inner.split(", "):
-        try:
-            value = int(part)
-        except ValueError:
-            return None
-        if not _INT64_MIN <= value <= _INT64_MAX:
-            return None
-        values.append(value)
-    return values
+    try:
+        return [parse_int(part) for part in inner.split(", ")]
+    except NumberError:
+        return None
 
 
 def parse_zoneinfo(text: str) -> list[Zone]:
@@ -119,7 +114,7 @@ def parse_zoneinfo(text: str) -> list[Zone]:
                 if protection is not None:
                     zone.protection = protection
             elif key in FIELDS:
-                value = _parse_int64(parts[1])
+                value = _parse_value(parts[1])
                 if value is not None:
                     zone.values[key] = value
         if not has_header and (zone.values or zone.protection):
@@ -139,22 +134,14 @@ class ZoneinfoCollector(Collector[NoOptions]):
 
     def collect(self) -> Iterable[Metric]:
         zones = parse_zoneinfo(read_text(self.paths.proc("zoneinfo")))
-        families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
+        families = FamilyIndex()
         labels = ["node", "zone"]
         for zone in zones:
             for key, value in zone.values.items():
-                family = families.get(key)
-                if family is None:
-                    name, help_text, counter = self.specs[key]
-                    kind = CounterMetricFamily if counter else GaugeMetricFamily
-                    family = families[key] = kind(name, help_text, labels=labels)
+                name, help_text, counter = self.specs[key]
+                family = (families.counter if counter else families.gauge)(name, help_text, labels)
                 family.add_metric([zone.node, zone.zone], float(value))
             for index, value in enumerate(zone.protection):
-                key = f"protection_{index}"
-                family = families.get(key)
-                if family is None:
-                    family = families[key] = GaugeMetricFamily(
-                        f"node_zoneinfo_{key}", f"Protection array {index}. field", labels=labels
-                    )
-                family.add_metric([zone.node, zone.zone], float(value))
-        yield from families.values()
+                families.gauge(f"node_zoneinfo_protection_{index}", f"Protection array {index}. field",
+                               labels).add_metric([zone.node, zone.zone], float(value))
+        yield from families.families()

@@ -34,3 +34,16 @@ def test_powersupplyclass_malformed_number(tmp_path) -> None:
     (supply / "capacity").write_text("full\n")
     with pytest.raises(CollectorError):
         run_collector("powersupplyclass", Paths(sysfs=str(tmp_path)))
+
+
+def test_powersupplyclass_trims_as_go(tmp_path) -> None:
+    # bytes.TrimSpace trims Unicode white space; \x1c, which str.strip would also take, stays and
+    # makes the number invalid as in Go.
+    supply = tmp_path / "class" / "power_supply" / "BAT1"
+    supply.mkdir(parents=True)
+    (supply / "capacity").write_text(" 42\u2003\n")
+    assert sample(run_collector("powersupplyclass", Paths(sysfs=str(tmp_path))),
+                  "node_power_supply_capacity", power_supply="BAT1") == 42
+    (supply / "capacity").write_text("\x1c42\n")
+    with pytest.raises(CollectorError):
+        run_collector("powersupplyclass", Paths(sysfs=str(tmp_path)))

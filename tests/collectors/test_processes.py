@@ -59,3 +59,15 @@ def test_malformed_stat(tmp_path) -> None:
     (tmp_path / "5" / "stat").write_text("5 garbage\n")
     with pytest.raises(CollectorError):
         run_collector("processes", Paths(procfs=str(tmp_path)))
+
+
+@pytest.mark.parametrize("text", ["-1\n", "+5\n", "1_000\n", "\x1c5\n", "5\n6\n"])
+def test_limits_read_as_read_uint_from_file(tmp_path, text: str) -> None:
+    # node_exporter's readUintFromFile: strconv.ParseUint(strings.TrimSpace(file), 10, 64).
+    shutil.copytree(fixture_paths("processes").proc(), tmp_path, dirs_exist_ok=True)
+    (tmp_path / "sys" / "kernel" / "pid_max").write_text(text)
+    with pytest.raises(CollectorError, match=r"strconv\.ParseUint"):
+        list(run_collector("processes", Paths(procfs=str(tmp_path))))
+    (tmp_path / "sys" / "kernel" / "pid_max").write_text("\u2003 4194304 \n")
+    values = samples(run_collector("processes", Paths(procfs=str(tmp_path))))
+    assert values[("node_processes_max_processes", frozenset())] == 4194304

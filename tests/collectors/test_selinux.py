@@ -1,7 +1,6 @@
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import fixture_paths, run_collector, samples
 
 
@@ -34,8 +33,10 @@ def test_no_config_file_is_disabled_config(tmp_path) -> None:
     assert samples(families)[("node_selinux_config_mode", frozenset())] == -1.0
 
 
-def test_malformed_enforce(tmp_path) -> None:
+@pytest.mark.parametrize(("text", "mode"), [("maybe", -1.0), ("1\n", -1.0), ("1", 1.0)])
+def test_enforce_read_as_go_selinux(tmp_path, text: str, mode: float) -> None:
+    # EnforceMode reads the file whole and untrimmed through strconv.Atoi; -1 when Atoi refuses it.
     (tmp_path / "fs" / "selinux").mkdir(parents=True)
-    (tmp_path / "fs" / "selinux" / "enforce").write_text("maybe")
-    with pytest.raises(CollectorError):
-        run_collector("selinux", Paths(procfs=str(tmp_path), sysfs=str(tmp_path), rootfs=str(tmp_path)))
+    (tmp_path / "fs" / "selinux" / "enforce").write_text(text)
+    families = run_collector("selinux", Paths(procfs=str(tmp_path), sysfs=str(tmp_path), rootfs=str(tmp_path)))
+    assert samples(families)[("node_selinux_current_mode", frozenset())] == mode

@@ -33,3 +33,23 @@ def test_tapestats_absent(tmp_path) -> None:
 def test_tapestats_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
         run_collector("tapestats", write_tree(tmp_path, {**TREE, DEV + "stats/io_ns": "x\n"}))
+
+
+# procfs's parseSCSITapeStatistics: util.ValueParser.PUInt64 on the trimmed attribute,
+# strconv.ParseUint(x, 0, 64).
+@pytest.mark.parametrize(("text", "value"), [("0x10\n", 16), ("010", 8), ("1_000", 1000), ("\u2003 5 \n", 5)])
+def test_tapestats_counters_as_go(tmp_path, text: str, value: int) -> None:
+    fams = run_collector("tapestats", write_tree(tmp_path, {**TREE, DEV + "stats/read_cnt": text}))
+    assert sample(fams, "node_tape_reads_completed_total", device="st0") == value
+
+
+@pytest.mark.parametrize("text", ["-1\n", "+1\n", "08\n", "18446744073709551616\n", "١\n", "\x1c1\n"])
+def test_tapestats_counters_go_refuses(tmp_path, text: str) -> None:
+    with pytest.raises(CollectorError, match=r"strconv\.ParseUint"):
+        run_collector("tapestats", write_tree(tmp_path, {**TREE, DEV + "stats/read_cnt": text}))
+
+
+def test_tapestats_only_ascii_st_numbers(tmp_path) -> None:
+    tree = {**TREE, "sys/class/scsi_tape/st١": "../../devices/host0/scsi_tape/st0\n"}
+    fams = run_collector("tapestats", write_tree(tmp_path, tree))
+    assert {labels for _, labels in samples(fams)} == {frozenset({("device", "st0")})}

@@ -53,3 +53,17 @@ def test_malformed_number(tmp_path) -> None:
     (tmp_path / "class" / "watchdog" / "watchdog0" / "timeout").write_text("sixty\n")
     with pytest.raises(CollectorError):
         run_collector("watchdog", Paths(sysfs=str(tmp_path)))
+
+
+def test_attribute_read_whole_and_trimmed_as_go(tmp_path) -> None:
+    # util.SysReadFile trims the whole attribute (Unicode white space, not \x1c); a second line
+    # is part of the value, so the number is invalid as in Go.
+    device = tmp_path / "class" / "watchdog" / "watchdog0"
+    device.mkdir(parents=True)
+    (device / "timeout").write_text("\u2003 30\n")
+    assert samples(run_collector("watchdog", Paths(sysfs=str(tmp_path))))[
+        ("node_watchdog_timeout_seconds", W0)] == 30.0
+    for text in ("30\n31\n", "\x1c30\n"):
+        (device / "timeout").write_text(text)
+        with pytest.raises(CollectorError):
+            run_collector("watchdog", Paths(sysfs=str(tmp_path)))

@@ -33,3 +33,9 @@ def test_bad_support_end() -> None:
 
 def test_empty() -> None:
     assert parse_os_release("").info == ("",) * len(INFO_LABELS)
+
+
+def test_version_beyond_float64_is_an_error() -> None:
+    # strconv.ParseFloat refuses the major.minor with ErrRange, where float() gives infinity.
+    with pytest.raises(CollectorError, match=r"strconv\.ParseFloat"):
+        parse_os_release(f"VERSION_ID={'9' * 400}\n")

@@ -6,6 +6,7 @@ from pyexporter.collectors.pcidevice import (
     parse_link_speed,
     parse_link_width,
     parse_location,
+    parse_optional_int,
     parse_pci_ids,
     resolve_names,
 )
@@ -74,3 +75,59 @@ def test_pci_ids_and_names() -> None:
 def test_pci_ids_empty_and_garbage() -> None:
     ids = parse_pci_ids(["", "garbage", "\tno-name", "C"])
     assert ids.vendors == {} and ids.classes == {}
+
+
+# sysfs's pci_device.go: location parts strconv.ParseInt(x, 16, 32); the required ids
+# ParseInt(x, 0, 32); link speed ParseFloat; link width ParseInt(x, 10, 64); SR-IOV counts
+# ParseUint(x, 10, 32), autoprobe and d3cold_allowed ParseInt(x, 10, 32), vf_total_msix ParseInt(x, 10, 64).
+def test_location_parts_as_parse_int_base16() -> None:
+    assert parse_location("+000:-1:1F.a") == PciLocation(0, -1, 0x1F, 10)
+    assert parse_location("7fffffff:00:00.0").segment == 2**31 - 1
+
+
+@pytest.mark.parametrize("text", ["0x00:00:00.0", "0_0:00:00.0", "80000000:00:00.0", "٠:00:00.0", " 0:00:00.0"])
+def test_location_parts_go_refuses(text: str) -> None:
+    with pytest.raises(CollectorError, match=r"strconv\.ParseInt"):
+        parse_location(text)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("010", 8), ("0x_80_86", 0x8086), ("0b1", 1), ("2147483647", 2**31 - 1), ("-2147483648", -(2**31)),
+    ("\u2003 0x10\n", 16),
+])
+def test_id_as_parse_int_base0_32(text: str, value: int) -> None:
+    assert parse_id(text) == value
+
+
+@pytest.mark.parametrize("text", ["08", "2147483648", "0xffffffff", "١", "1_"])
+def test_id_go_refuses(text: str) -> None:
+    with pytest.raises(CollectorError, match=r"strconv\.ParseInt"):
+        parse_id(text)
+
+
+def test_link_numbers_as_go() -> None:
+    assert parse_link_speed("0x1p3 GT/s PCIe") == 8.0
+    assert parse_link_width("+16") == 16.0
+    for bad in ("1e400 GT/s PCIe", "١ GT/s PCIe", "nan\u00a0GT/s PCIe"):
+        with pytest.raises(CollectorError):
+            parse_link_speed(bad)
+    for bad in ("١٦", "0x10", "1_6"):
+        with pytest.raises(CollectorError, match=r"strconv\.ParseInt"):
+            parse_link_width(bad)
+
+
+@pytest.mark.parametrize(("attr", "text", "value"), [
+    ("sriov_numvfs", "4294967295", 2**32 - 1), ("sriov_totalvfs", "007", 7),
+    ("sriov_drivers_autoprobe", "-1", -1), ("d3cold_allowed", "+1", 1), ("sriov_vf_total_msix", "-5", -5),
+])
+def test_optional_ints_as_go(attr: str, text: str, value: int) -> None:
+    assert parse_optional_int(attr, text) == value
+
+
+@pytest.mark.parametrize(("attr", "text"), [
+    ("sriov_numvfs", "4294967296"), ("sriov_numvfs", "+1"), ("sriov_totalvfs", "-1"),
+    ("sriov_drivers_autoprobe", "2147483648"), ("d3cold_allowed", "0x1"), ("sriov_vf_total_msix", "1_0"),
+])
+def test_optional_ints_go_refuses(attr: str, text: str) -> None:
+    with pytest.raises(CollectorError, match=r"strconv\.Parse"):
+        parse_optional_int(attr, text)

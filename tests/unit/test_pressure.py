@@ -36,3 +36,22 @@ def test_empty_and_unknown_lines_are_ignored() -> None:
 def test_malformed_lines(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_psi(text)
+
+
+# Sscanf `%f` reads the averages as strconv.ParseFloat, `%d` the uint64 total as strconv.ParseUint.
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [("avg10", "1e400"), ("avg10", "١.٥"), ("avg60", "+nan"), ("avg300", "0x1"), ("total", "١٢"),
+     ("total", "+5"), ("total", "18446744073709551616"), ("total", "1_000")],
+)
+def test_numbers_go_refuses(field: str, text: str) -> None:
+    values = {"avg10": "0.1", "avg60": "0.2", "avg300": "0.3", "total": "4"}
+    values[field] = text
+    line = "some " + " ".join(f"{k}={v}" for k, v in values.items()) + "\n"
+    with pytest.raises(CollectorError, match=r"strconv\.Parse(Float|Uint)"):
+        parse_psi(line)
+
+
+def test_numbers_go_accepts() -> None:
+    stats = parse_psi("full avg10=1_0.5 avg60=0x1p-2 avg300=Inf total=18446744073709551615\n")
+    assert stats.full == PSILine(10.5, 0.25, float("inf"), 2**64 - 1)

@@ -1,6 +1,6 @@
 import pytest
 
-from pyexporter.collectors.processes import ProcStat, parse_proc_stat, parse_uint
+from pyexporter.collectors.processes import ProcStat, parse_proc_stat
 from pyexporter.toolkit.collector import CollectorError
 
 STAT = "1 (systemd) S 0 1 1 0 -1 4194560 9061 9416027 94 2620 36 98 54406 13885 20 0 1 0 29 109604864 2507\n"
@@ -21,9 +21,13 @@ def test_malformed_stat(text: str) -> None:
         parse_proc_stat(text)
 
 
-def test_uint() -> None:
-    assert parse_uint("7801\n", "threads-max") == 7801
-    with pytest.raises(CollectorError):
-        parse_uint("-1", "pid_max")
-    with pytest.raises(CollectorError):
-        parse_uint("", "pid_max")
+# procfs's Fscan into an int reads num_threads as strconv.ParseInt(field, 0, 64) would.
+@pytest.mark.parametrize(("field", "value"), [("+3", 3), ("0x10", 16), ("010", 8), ("1_0", 10)])
+def test_num_threads_as_go(field: str, value: int) -> None:
+    assert parse_proc_stat(STAT.replace(" 20 0 1 ", f" 20 0 {field} ")).num_threads == value
+
+
+@pytest.mark.parametrize("field", ["١", "9223372036854775808", "1.0", "x"])
+def test_num_threads_go_refuses(field: str) -> None:
+    with pytest.raises(CollectorError, match=r"strconv\.ParseInt"):
+        parse_proc_stat(STAT.replace(" 20 0 1 ", f" 20 0 {field} "))

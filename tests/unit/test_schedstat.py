@@ -26,3 +26,15 @@ def test_empty() -> None:
 def test_truncated_or_garbage_cpu_line(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_schedstat(text)
+
+
+def test_counter_beyond_uint64_skips_the_cpu_as_procfs() -> None:
+    # procfs's Schedstat: strconv.ParseUint(x, 10, 64) on each counter, `continue` on an error.
+    text = "cpu0 1 0 2 3 4 5 18446744073709551616 7 8\ncpu1 1 0 2 3 4 5 18446744073709551615 7 8\n"
+    assert parse_schedstat(text) == [SchedstatCPU("1", 2**64 - 1, 7, 8)]
+
+
+def test_only_ascii_digits() -> None:
+    # Go's \d is ASCII; Unicode digits make the line malformed.
+    with pytest.raises(CollectorError):
+        parse_schedstat("cpu0 1 0 2 3 4 5 ٦ 7 8\n")

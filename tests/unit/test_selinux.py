@@ -1,7 +1,6 @@
 import pytest
 
 from pyexporter.collectors.selinux import parse_config_mode, parse_enforce
-from pyexporter.toolkit.collector import CollectorError
 
 
 @pytest.mark.parametrize(
@@ -19,12 +18,11 @@ def test_config_mode(text: str, mode: int) -> None:
     assert parse_config_mode(text) == mode
 
 
-def test_enforce() -> None:
-    assert parse_enforce("1") == 1
-    assert parse_enforce("0\n") == 0
-
-
-@pytest.mark.parametrize("text", ["", "2", "yes"])
-def test_enforce_malformed(text: str) -> None:
-    with pytest.raises(CollectorError):
-        parse_enforce(text)
+# go-selinux's EnforceMode: strconv.Atoi on the untrimmed file, -1 when Atoi refuses it.
+@pytest.mark.parametrize(
+    ("text", "mode"),
+    [("1", 1), ("0", 0), ("+1", 1), ("-1", -1), ("2", 2), ("01", 1),
+     ("", -1), ("yes", -1), ("0\n", -1), (" 1", -1), ("1_0", -1), ("١", -1), ("9223372036854775808", -1)],
+)
+def test_enforce_as_atoi(text: str, mode: int) -> None:
+    assert parse_enforce(text) == mode

@@ -32,3 +32,19 @@ def test_header_only_and_empty() -> None:
 def test_garbage(line: str) -> None:
     with pytest.raises(CollectorError):
         parse_slabinfo(HEADER + line + "\n")
+
+
+# procfs's parseV21SlabEntry: strconv.ParseInt(x, 10, 64) on every count, tunable and slabdata field.
+@pytest.mark.parametrize(("position", "text"), [(1, "-5"), (3, "+256"), (15, "007")])
+def test_numbers_go_accepts(position: int, text: str) -> None:
+    fields = "kmem_cache 320 320 256 32 2 : tunables 0 0 0 : slabdata 10 10 0".split()
+    fields[position] = text
+    assert len(parse_slabinfo(HEADER + " ".join(fields) + "\n")) == 1
+
+
+@pytest.mark.parametrize(("position", "text"), [(1, "١"), (2, "1_000"), (8, "9223372036854775808"), (15, "0x1")])
+def test_numbers_go_refuses(position: int, text: str) -> None:
+    fields = "kmem_cache 320 320 256 32 2 : tunables 0 0 0 : slabdata 10 10 0".split()
+    fields[position] = text
+    with pytest.raises(CollectorError, match=r"strconv\.ParseInt"):
+        parse_slabinfo(HEADER + " ".join(fields) + "\n")

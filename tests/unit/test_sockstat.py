@@ -18,3 +18,15 @@ def test_parse_sockstat() -> None:
 def test_parse_sockstat_malformed(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_sockstat(text)
+
+
+# procfs's parseSockstatKVs reads each value with util.ValueParser.Int: strconv.ParseInt(value, 0, 64).
+@pytest.mark.parametrize(("text", "value"), [("010", 8), ("0x10", 16), ("1_000", 1000), ("-3", -3), ("+3", 3)])
+def test_values_as_go(text: str, value: int) -> None:
+    assert parse_sockstat(f"TCP: inuse {text}\n").protocols[0].values == {"inuse": value}
+
+
+@pytest.mark.parametrize("text", ["08", "١", "9223372036854775808", "1_", "1.0"])
+def test_values_go_refuses(text: str) -> None:
+    with pytest.raises(CollectorError, match=r"strconv\.ParseInt"):
+        parse_sockstat(f"TCP: inuse {text}\n")

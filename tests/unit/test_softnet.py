@@ -22,3 +22,14 @@ def test_parse_softnet_widths() -> None:
 def test_parse_softnet_malformed(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_softnet(text)
+
+
+# procfs's parseHexUint32s: strconv.ParseUint(column, 16, 32).
+@pytest.mark.parametrize("column", ["0x0a", "+a", "-0", "0_a", "١", "100000000", "\x00"])
+def test_columns_go_refuses(column: str) -> None:
+    with pytest.raises(CollectorError, match=r"strconv\.ParseUint"):
+        parse_softnet(f"{column} 00000001 00000002 0 0 0 0 0 00000003\n")
+
+
+def test_columns_as_go() -> None:
+    assert parse_softnet("FFFFFFFF 0 0 0 0 0 0 0 aB\n") == [SoftnetStat(0, 2**32 - 1, 0, 0, 171, 0, 0, 0)]

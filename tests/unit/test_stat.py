@@ -26,3 +26,27 @@ def test_empty_and_truncated_lines_read_as_zero() -> None:
 def test_malformed(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_stat(text)
+
+
+# procfs's parseStat: strconv.ParseUint(x, 10, 64) for btime, intr, ctxt, processes, procs_running,
+# procs_blocked; Sscanf `%d` into uint64 for the softirq total and vectors.
+@pytest.mark.parametrize("value", ["-1", "+1", "1_000", "١", "18446744073709551616", "1.5", "0x10"])
+@pytest.mark.parametrize("key", ["btime", "intr", "ctxt", "processes", "procs_running", "procs_blocked"])
+def test_scalars_refuse_what_parse_uint_refuses(key: str, value: str) -> None:
+    with pytest.raises(CollectorError, match=rf"\({key}\) in /proc/stat: strconv\.ParseUint"):
+        parse_stat(f"{key} {value}\n")
+
+
+def test_scalars_take_the_whole_uint64_range() -> None:
+    assert parse_stat("ctxt 18446744073709551615\nbtime 007\n") == KernelStat(context_switches=2**64 - 1, boot_time=7)
+
+
+@pytest.mark.parametrize("total", ["-1", "x", "+1"])
+def test_softirq_total_must_parse(total: str) -> None:
+    with pytest.raises(CollectorError, match=r"\(softirq\)"):
+        parse_stat(f"softirq {total} 1 2 3 4 5 6 7 8 9 10\n")
+
+
+def test_softirq_extra_fields_ignored() -> None:
+    stat = parse_stat("softirq 55 1 2 3 4 5 6 7 8 9 10 11 x\n")
+    assert stat.softirqs == dict(zip(SOFTIRQ_VECTORS, range(1, 11), strict=True))

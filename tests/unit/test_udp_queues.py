@@ -26,3 +26,50 @@ def test_parse_udp_summary() -> None:
 def test_parse_udp_summary_malformed(line: str) -> None:
     with pytest.raises(CollectorError):
         parse_udp_summary(HEADER + line)
+
+
+# procfs's parseNetIPSocketLine: sl and uid strconv.ParseUint(x, 0, 64), addresses hex.DecodeString,
+# ports, st and the queues ParseUint(x, 16, 64).
+GO_ACCEPTS = [
+    LINE.format(sl=0, q="00000015:00000000"),
+    LINE.format(sl="0x1", q="0000000000000000001:2"),  # base-0 sl; 19 hex digits still fit
+    LINE.format(sl="1_0", q="ffffffffffffffff:0").replace("     0        0", " 0o17        0"),
+    LINE.format(sl=3, q="1:2").replace("     0        0", " 18446744073709551615        0"),
+    LINE.format(sl=3, q="1:2").replace("00000000:0016", ":0016"),  # no address bytes
+]
+GO_REFUSES = [
+    LINE.format(sl="+1", q="1:2"),
+    LINE.format(sl=1, q="+1:2"),
+    LINE.format(sl=1, q="0x1:2"),
+    LINE.format(sl=1, q="1_0:2"),
+    LINE.format(sl=1, q="10000000000000000:0"),
+    LINE.format(sl=1, q="1:2:3"),
+    LINE.format(sl=1, q="1:2").replace("00000000:0016", "0000000:0016"),  # odd address length
+    LINE.format(sl=1, q="1:2").replace("00000000:0016", "0000000g:0016"),
+    LINE.format(sl=1, q="1:2").replace(" 0A ", " 0x0A "),
+    LINE.format(sl=1, q="1:2").replace("     0        0", " 18446744073709551616        0"),
+    LINE.format(sl=1, q="1:2").replace("     0        0", " -1        0"),
+    LINE.format(sl="1:", q="1:2"),
+]
+
+
+@pytest.mark.parametrize("line", GO_ACCEPTS)
+def test_lines_go_accepts(line: str) -> None:
+    assert parse_udp_summary(HEADER + line).sockets == 1
+
+
+@pytest.mark.parametrize("line", GO_REFUSES)
+def test_lines_go_refuses(line: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_udp_summary(HEADER + line)
+
+
+@pytest.mark.parametrize("line", GO_ACCEPTS)
+def test_usual_line_shortcut_agrees_with_the_field_by_field_path(line: str, monkeypatch) -> None:
+    import re
+
+    from pyexporter.collectors import udp_queues
+
+    fast = parse_udp_summary(HEADER + line)
+    monkeypatch.setattr(udp_queues, "_USUAL_LINE", re.compile(r"(?!)"))
+    assert parse_udp_summary(HEADER + line) == fast

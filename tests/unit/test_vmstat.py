@@ -1,3 +1,5 @@
+import math
+
 import pytest
 
 from pyexporter.collectors.vmstat import parse_vmstat
@@ -16,3 +18,15 @@ def test_empty() -> None:
 def test_malformed(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_vmstat(text)
+
+
+# node_exporter's vmstat collector: strconv.ParseFloat(value, 64) on every line.
+@pytest.mark.parametrize(("text", "value"), [("1_000", 1000.0), ("0x1p4", 16.0), ("-1e3", -1000.0), ("+Inf", math.inf)])
+def test_values_as_go(text: str, value: float) -> None:
+    assert parse_vmstat(f"pgpgin {text}\n") == [("pgpgin", value)]
+
+
+@pytest.mark.parametrize("text", ["1e400", "١", "0x10", "+nan", "1__0", "infinit"])
+def test_values_go_refuses(text: str) -> None:
+    with pytest.raises(CollectorError, match=r"strconv\.ParseFloat"):
+        parse_vmstat(f"pgpgin {text}\n")

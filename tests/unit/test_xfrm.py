@@ -24,3 +24,15 @@ def test_parse_xfrm_stat_malformed(text: str) -> None:
 def test_every_counter_is_named_once() -> None:
     assert len(XFRM_COUNTERS) == 28
     assert len({key for key, _, _ in XFRM_COUNTERS}) == 28
+
+
+# procfs's NewXfrmStat: strconv.Atoi(value).
+@pytest.mark.parametrize(("text", "value"), [("+5", 5), ("-5", -5), ("007", 7), ("9223372036854775807", 2**63 - 1)])
+def test_values_as_atoi(text: str, value: int) -> None:
+    assert parse_xfrm_stat(f"XfrmInError {text}\n") == {"XfrmInError": value}
+
+
+@pytest.mark.parametrize("text", ["1_000", "0x10", "١", "9223372036854775808", "1.0"])
+def test_values_atoi_refuses(text: str) -> None:
+    with pytest.raises(CollectorError, match=r"strconv\.ParseInt"):
+        parse_xfrm_stat(f"XfrmInError {text}\n")

@@ -39,3 +39,31 @@ def test_parse_objset_keeps_spaces_in_dataset() -> None:
 def test_malformed_kstat(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_kstat(text, "arcstats")
+
+
+# zfs_linux.go: strconv.ParseUint(x, 10, 64) for KSTAT_DATA_UINT64 (4), pool io and objset rows,
+# strconv.ParseInt(x, 10, 64) for KSTAT_DATA_INT64 (3).
+@pytest.mark.parametrize(("kstat_type", "text", "value"), [
+    ("4", "18446744073709551615", 2**64 - 1), ("4", "007", 7),
+    ("3", "-9223372036854775808", -(2**63)), ("3", "+5", 5), ("3", "9223372036854775807", 2**63 - 1),
+])
+def test_kstat_numbers_as_go(kstat_type: str, text: str, value: int) -> None:
+    assert parse_kstat(f"name type data\nx {kstat_type} {text}\n", "arcstats") == [KstatValue("x", value)]
+
+
+@pytest.mark.parametrize(("kstat_type", "text"), [
+    ("4", "+5"), ("4", "-0"), ("4", "18446744073709551616"), ("4", "1_000"), ("4", "١"), ("4", "0x10"),
+    ("3", "9223372036854775808"), ("3", "1_000"), ("3", "٣"),
+])
+def test_kstat_numbers_go_refuses(kstat_type: str, text: str) -> None:
+    kind = "signed" if kstat_type == "3" else "unsigned"
+    with pytest.raises(CollectorError, match=rf'expected {kind} integer value for "kstat.zfs.misc.arcstats.x"'):
+        parse_kstat(f"name type data\nx {kstat_type} {text}\n", "arcstats")
+
+
+def test_pool_io_and_objset_refuse_non_uint64() -> None:
+    names = "nread nwritten reads writes wtime wlentime wupdate rtime rlentime rupdate wcnt rcnt"
+    with pytest.raises(CollectorError, match=r"kstat\.zfs\.misc\.io\.wlentime.*ParseUint"):
+        parse_pool_io(f"{names}\n1 2 3 4 5 -6 7 8 9 10 11 12\n")
+    with pytest.raises(CollectorError, match=r"kstat\.zfs\.misc\.objset\.writes"):
+        parse_objset("name type data\nwrites 4 +5\n", "x")
