@@ -1,9 +1,10 @@
 """bcache: Linux bcache statistics from /sys/fs/bcache/<uuid>/, as node_exporter's bcache
-collector."""
+collector (collector/bcache_linux.go; procfs bcache/get.go)."""
 
 from __future__ import annotations
 
 import fnmatch
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text, resolve_sysfs_dir
+from pyexporter.toolkit.numbers import NumberError, parse_float, parse_int, parse_uint
 
 # bch_hprint's unit suffixes, powers of 1024.
 _MULTIPLIERS = {c: 1024.0 ** (i + 1) for i, c in enumerate("kMGTPEZY")}
@@ -26,30 +28,36 @@ _PERIOD_FIELDS = (
 
 
 def _pseudo_float(text: str) -> float:
-    # bch_hprint prints the fraction as a count of 1/1024ths scaled by 100, so ".10" > ".9".
-    whole, _, frac = text.partition(".")
-    value = float(whole)
-    if frac:
-        value += float(frac) / 10.24
+    """parsePseudoFloat: the parts before and after the first `.`, each read with
+    strconv.ParseFloat (a further `.` and what follows it are ignored, as procfs ignores them).
+    bch_hprint prints the fraction as a count of 1/1024ths scaled by 100, so ".10" > ".9"."""
+    parts = text.split(".")
+    value = parse_float(parts[0])
+    if len(parts) > 1:
+        value += parse_float(parts[1]) / 10.24
     return value
 
 
 def dehumanize(text: str) -> int:
-    """A bcache sysfs value, plain or as printed by bch_hprint (e.g. `1.1M`), as an integer."""
-    text = text.strip()
-    if not text or text.startswith("-"):
-        raise CollectorError(f"unexpected bcache value {text!r}")
-    try:
-        if text[-1] > "9":
-            # An unknown suffix scales to zero, as node_exporter does.
-            return int(_pseudo_float(text[:-1]) * _MULTIPLIERS.get(text[-1], 0.0))
-        return int(float(text))
-    except (ValueError, OverflowError):  # OverflowError: inf, or a number past float range
-        raise CollectorError(f"unexpected bcache value {text[:40]!r}") from None
+    """A bcache value, plain or as printed by bch_hprint (e.g. `1.1M`), as procfs's dehumanize
+    reads it: a last character past '9' is a unit suffix, the rest a strconv.ParseFloat number.
+
+    procfs converts the result to a uint64 whatever its sign, which Go leaves undefined for
+    negative, infinite and NaN values; those are refused here instead."""
+    if not text:
+        raise CollectorError("unexpected bcache value: zero-length reply")
+    if text[-1] > "9":
+        # An unknown suffix scales to zero, as node_exporter does.
+        value = _pseudo_float(text[:-1]) * _MULTIPLIERS.get(text[-1], 0.0)
+    else:
+        value = parse_float(text)
+    if not (math.isfinite(value) and value >= 0.0):
+        raise CollectorError(f"unexpected bcache value {text[:40]!r}")
+    return int(value)
 
 
 def dehumanize_signed(text: str) -> int:
-    text = text.strip()
+    """dehumanizeSigned: one leading `-` negates what follows."""
     if text.startswith("-"):
         return -dehumanize(text[1:])
     return dehumanize(text)
@@ -58,13 +66,17 @@ def dehumanize_signed(text: str) -> int:
 @dataclass
 class WritebackRateDebug:
     rate: int = 0
+    dirty: int = 0
     target: int = 0
     proportional: int = 0
     integral: int = 0
     change: int = 0
+    next_io_ms: int = 0
 
 
 def parse_writeback_rate_debug(text: str) -> WritebackRateDebug:
+    """procfs's parseWritebackRateDebug: the last word of each known line. `dirty` and
+    `next io` are not exported, but procfs parses them, so a malformed one fails too."""
     wrd = WritebackRateDebug()
     for line in text.splitlines():
         fields = line.split()
@@ -73,6 +85,10 @@ def parse_writeback_rate_debug(text: str) -> WritebackRateDebug:
         last = fields[-1]
         if line.startswith("rate:"):
             wrd.rate = dehumanize(last.removesuffix("/sec"))
+        elif line.startswith("dirty:"):
+            wrd.dirty = dehumanize(last)
+        elif line.startswith("next io:"):
+            wrd.next_io_ms = parse_int(last.removesuffix("ms"))
         elif line.startswith("target:"):
             wrd.target = dehumanize(last)
         elif line.startswith("proportional:"):
@@ -85,15 +101,12 @@ def parse_writeback_rate_debug(text: str) -> WritebackRateDebug:
 
 
 def parse_priority_stats(text: str) -> tuple[int, int]:
-    """(unused percent, metadata percent) from a cache device's priority_stats."""
+    """(unused percent, metadata percent) from a cache device's priority_stats; procfs reads
+    both with strconv.ParseUint."""
     unused = metadata = 0
     for line in text.splitlines():
         if line.startswith(("Unused:", "Metadata:")):
-            raw = line.split()[-1].removesuffix("%")
-            try:
-                value = int(raw)
-            except ValueError:
-                raise CollectorError(f"unexpected bcache priority_stats line {line!r}") from None
+            value = parse_uint(line.split()[-1].removesuffix("%"))
             if line.startswith("Unused:"):
                 unused = value
             else:
@@ -127,7 +140,12 @@ class BcacheStats:
 
 
 def _value(directory: str, name: str) -> int:
-    return dehumanize(read_text(os.path.join(directory, name)))
+    """procfs's readValue: the file without its trailing newline, dehumanized."""
+    path = os.path.join(directory, name)
+    try:
+        return dehumanize(read_text(path).removesuffix("\n"))
+    except NumberError as err:
+        raise CollectorError(f"failed to parse {path}: {err}") from err
 
 
 def read_bcache(uuid_dir: str, priority_stats: bool) -> BcacheStats:
@@ -245,7 +263,9 @@ class BcacheCollector(Collector[BcacheOptions]):
         if not sets:
             return
 
-        def family(suffix: str, help_text: str, labels: list[str], counter: bool = False) -> Metric:
+        def family(
+            suffix: str, help_text: str, labels: list[str], counter: bool = False
+        ) -> GaugeMetricFamily | CounterMetricFamily:
             cls = CounterMetricFamily if counter else GaugeMetricFamily
             return cls(f"node_bcache_{suffix}", help_text, labels=labels)
 

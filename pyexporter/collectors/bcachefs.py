@@ -1,4 +1,5 @@
-"""bcachefs: /sys/fs/bcachefs/<uuid>, as node_exporter's bcachefs collector."""
+"""bcachefs: /sys/fs/bcachefs/<uuid>, as node_exporter's bcachefs collector
+(collector/bcachefs_linux.go; procfs bcachefs/get.go)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import CounterMetricFamily, FamilyIndex, GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text
+from pyexporter.toolkit.numbers import go_trim_space, parse_float, parse_uint, read_uint_file
 
 _SUFFIX = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
 _INVALID_METRIC_CHARS = re.compile(r"[^a-zA-Z0-9_]")
@@ -43,48 +45,45 @@ class BcachefsStats:
 
 
 def parse_human_bytes(text: str) -> int:
-    """bcachefs' human-readable sizes (`2.05G`, `62.5k`, `720`), in powers of 1024."""
-    text = text.strip()
+    """bcachefs' human-readable sizes (`2.05G`, `62.5k`, `720`), in powers of 1024, as procfs's
+    parseHumanReadableBytes reads them: trimmed, an optional unit suffix, strconv.ParseFloat."""
+    text = go_trim_space(text)
     if not text:
         raise CollectorError("bcachefs: empty size value")
     power = _SUFFIX.get(text[-1].lower())
     if power is not None:
         text = text[:-1]
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise CollectorError(f"bcachefs: invalid size value {text[:40]!r}") from None
-    scaled = value * float(1024 ** (power or 0))
+    scaled = parse_float(go_trim_space(text)) * float(1024 ** (power or 0))
     if not math.isfinite(scaled):  # nan, inf, or past float range: int() would raise
         raise CollectorError(f"bcachefs: invalid size value {text[:40]!r}")
     return int(scaled)
 
 
-def _uint(text: str, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise CollectorError(f"bcachefs: invalid {what} value {text[:40]!r}") from None
-
-
 def parse_compression_stats(text: str) -> dict[str, tuple[int, int]]:
-    """{algorithm: (compressed, uncompressed)}; the first line is a header."""
+    """{algorithm: (compressed, uncompressed)}; the first line is a header. procfs also reads
+    the average extent size of the fourth column, so a malformed one fails too."""
     stats: dict[str, tuple[int, int]] = {}
     for line in text.splitlines()[1:]:
         fields = line.split()
         if len(fields) < 3:
             continue
-        stats[fields[0].rstrip(":")] = (parse_human_bytes(fields[1]), parse_human_bytes(fields[2]))
+        compressed, uncompressed = parse_human_bytes(fields[1]), parse_human_bytes(fields[2])
+        if len(fields) >= 4:
+            parse_human_bytes(fields[3])
+        stats[fields[0].rstrip(":")] = (compressed, uncompressed)
     return stats
 
 
 def parse_errors(text: str) -> dict[str, int]:
-    """`name count [timestamp]` lines."""
+    """`name count [timestamp]` lines; procfs reads count and timestamp with strconv.ParseUint,
+    so a malformed timestamp fails too."""
     errors: dict[str, int] = {}
     for line in text.splitlines():
         fields = line.split()
         if len(fields) >= 2:
-            errors[fields[0]] = _uint(fields[1], "error count")
+            errors[fields[0]] = parse_uint(fields[1])
+            if len(fields) >= 3:
+                parse_uint(fields[2])
     return errors
 
 
@@ -111,8 +110,7 @@ def parse_btree_write_stats(text: str) -> dict[str, tuple[int, int]]:
         fields = line.split()
         if len(fields) < 3:
             continue
-        stats[fields[0].rstrip(":")] = (_uint(fields[1], "btree write count"),
-                                        parse_human_bytes(fields[2]))
+        stats[fields[0].rstrip(":")] = (parse_uint(fields[1]), parse_human_bytes(fields[2]))
     return stats
 
 
@@ -121,7 +119,7 @@ def parse_io_done(text: str) -> dict[str, dict[str, int]]:
     done: dict[str, dict[str, int]] = {}
     op = ""
     for raw in text.splitlines():
-        line = raw.strip()
+        line = go_trim_space(raw)
         if line in ("read:", "write:"):
             op = line[:-1]
             done.setdefault(op, {})
@@ -129,7 +127,7 @@ def parse_io_done(text: str) -> dict[str, dict[str, int]]:
         if not line or not op or ":" not in line:
             continue
         data_type, value = line.split(":", 1)
-        done[op][data_type.strip()] = _uint(value.strip(), "io_done")
+        done[op][go_trim_space(data_type)] = parse_uint(go_trim_space(value))
     return done
 
 
@@ -143,11 +141,11 @@ def parse_io_errors(text: str) -> dict[str, int]:
             continue
         if line.startswith("IO errors since "):
             break
-        stripped = line.strip()
+        stripped = go_trim_space(line)
         if not in_section or not stripped or ":" not in stripped:
             continue
         name, value = stripped.split(":", 1)
-        errors[name.strip()] = _uint(value.strip(), "io_errors")
+        errors[go_trim_space(name)] = parse_uint(go_trim_space(value))
     return errors
 
 
@@ -158,6 +156,14 @@ def _read_optional(path: str) -> str | None:
         return None
 
 
+def _read_uint_or_zero(path: str) -> int:
+    """procfs's readUintFile: util.ReadUintFromFile's parse, 0 when the file is absent."""
+    try:
+        return read_uint_file(path)
+    except FileNotFoundError:
+        return 0
+
+
 def read_device(path: str) -> DeviceStats:
     dev = DeviceStats()
     # label and state may be unreadable on some kernels; procfs then reports them empty.
@@ -166,13 +172,11 @@ def read_device(path: str) -> DeviceStats:
             setattr(dev, attr, read_text(os.path.join(path, attr)).strip())
         except OSError:
             pass
-    bucket_size = (_read_optional(os.path.join(path, "bucket_size")) or "").strip()
+    bucket_size = go_trim_space(_read_optional(os.path.join(path, "bucket_size")) or "")
     if bucket_size:
         dev.bucket_size_bytes = parse_human_bytes(bucket_size)
-    for attr, name in (("buckets", "nbuckets"), ("durability", "durability")):
-        text = _read_optional(os.path.join(path, name))
-        if text is not None:
-            setattr(dev, attr, _uint(text.strip(), name))
+    dev.buckets = _read_uint_or_zero(os.path.join(path, "nbuckets"))
+    dev.durability = _read_uint_or_zero(os.path.join(path, "durability"))
     text = _read_optional(os.path.join(path, "io_done"))
     if text is not None:
         dev.io_done = parse_io_done(text)
@@ -189,7 +193,7 @@ def read_bcachefs(path: str) -> BcachefsStats:
         return _read_optional(os.path.join(path, name))
 
     text = optional("btree_cache_size")
-    if text is not None and text.strip():
+    if text is not None and go_trim_space(text):
         stats.btree_cache_size_bytes = parse_human_bytes(text)
     if (text := optional("compression_stats")) is not None:
         stats.compression = parse_compression_stats(text)
@@ -246,7 +250,7 @@ class BcachefsCollector(Collector[NoOptions]):
                                       labels=["uuid", "device", "operation", "data_type"])
         io_errors = CounterMetricFamily(p + "device_io_errors_total", "IO errors by error type.",
                                         labels=["uuid", "device", "type"])
-        counters: dict[str, CounterMetricFamily] = {}
+        counters = FamilyIndex()
         for fs in filesystems:
             u = fs.uuid
             info.add_metric([u], 1)
@@ -257,13 +261,10 @@ class BcachefsCollector(Collector[NoOptions]):
             for error_type, count in fs.errors.items():
                 errors.add_metric([u, error_type], count)
             for name, value in fs.counters.items():
-                family = counters.get(name)
-                if family is None:
-                    metric = p + _INVALID_METRIC_CHARS.sub("_", name) + "_total"
-                    family = counters[name] = CounterMetricFamily(
-                        metric, f"Bcachefs counter {name} since filesystem creation.", labels=["uuid"]
-                    )
-                family.add_metric([u], value)
+                counters.counter(
+                    p + _INVALID_METRIC_CHARS.sub("_", name) + "_total",
+                    f"Bcachefs counter {name} since filesystem creation.", ["uuid"],
+                ).add_metric([u], value)
             for write_type, (count, size) in fs.btree_writes.items():
                 writes.add_metric([u, write_type], count)
                 write_size.add_metric([u, write_type], size)
@@ -279,4 +280,4 @@ class BcachefsCollector(Collector[NoOptions]):
                     io_errors.add_metric([u, device, error_type], value)
         yield from (info, cache, compressed, uncompressed, errors, writes, write_size, dev_info,
                     bucket_size, buckets, durability, io_done, io_errors)
-        yield from counters.values()
+        yield from counters.families()

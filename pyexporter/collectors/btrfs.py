@@ -4,6 +4,8 @@ node_exporter also opens each mounted btrfs filesystem and asks for per-device s
 BTRFS_IOC_DEV_INFO / BTRFS_IOC_GET_DEV_STATS ioctls; sysfs has no equivalent, so the ioctl-only
 families (node_btrfs_device_unused_bytes, node_btrfs_device_errors_total and the btrfs_dev_uuid
 label on node_btrfs_device_size_bytes) are left out and devices are always reported from sysfs.
+
+Follows collector/btrfs_linux.go and procfs btrfs/get.go.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
 
 SECTOR_SIZE = 512
+_UINT64_MAX = 2**64 - 1
 BLOCK_GROUP_TYPES = ("data", "metadata", "system")
 
 
@@ -56,7 +60,8 @@ class BtrfsStats:
 
 
 def parse_commit_stats(text: str) -> CommitStats:
-    """commit_stats: `key value` lines (kernel >= 6.0); unknown keys are ignored."""
+    """commit_stats: `key value` lines (kernel >= 6.0), values read with strconv.ParseUint;
+    unknown keys are ignored."""
     values: dict[str, int] = {}
     for line in text.splitlines():
         parts = line.split()
@@ -64,10 +69,7 @@ def parse_commit_stats(text: str) -> CommitStats:
             continue
         if len(parts) != 2:
             raise CollectorError(f"invalid btrfs commit_stats line {line!r}")
-        try:
-            values[parts[0]] = int(parts[1])
-        except ValueError:
-            raise CollectorError(f"invalid btrfs commit_stats line {line!r}") from None
+        values[parts[0]] = parse_uint(parts[1])
     return CommitStats(
         commits=values.get("commits", 0),
         last_commit_ms=values.get("last_commit_ms", 0),
@@ -92,17 +94,20 @@ def layout_ratio(mode: str, devices: int) -> float:
 def _optional_text(path: str) -> str:
     """Attributes btrfs lacks on older kernels read as empty, as procfs does."""
     try:
-        return read_text(path).strip()
+        return go_trim_space(read_text(path))
     except FileNotFoundError:
         return ""
 
 
 def _value(path: str) -> int:
-    """A numeric attribute; absent or unparsable reads as 0, as procfs does."""
+    """A numeric attribute as procfs's readValue reads it: strconv.ParseUint of the trimmed
+    text with its error ignored, so absent or unparsable reads as 0, and a number past uint64
+    as the largest uint64 (what ParseUint returns along with its range error)."""
+    text = _optional_text(path)
     try:
-        return int(_optional_text(path))
-    except ValueError:
-        return 0
+        return parse_uint(text)
+    except NumberError:
+        return _UINT64_MAX if text.isascii() and text.isdigit() else 0
 
 
 def read_btrfs(uuid_dir: str) -> BtrfsStats:

@@ -1,4 +1,5 @@
-"""buddyinfo: free blocks per order from /proc/buddyinfo, as node_exporter's buddyinfo collector."""
+"""buddyinfo: free blocks per order from /proc/buddyinfo, as node_exporter's buddyinfo collector
+(collector/buddyinfo.go; procfs buddyinfo.go)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import parse_float
 
 
 class BuddyZone(NamedTuple):
@@ -39,11 +41,7 @@ def parse_buddyinfo(text: str) -> list[BuddyZone]:
             raise CollectorError(
                 f"mismatch in number of buddyinfo buckets, previous count {buckets}, new count {len(fields)}"
             )
-        try:
-            sizes = tuple(float(field) for field in fields)
-        except ValueError:
-            raise CollectorError(f"invalid value in /proc/buddyinfo line {line!r}") from None
-        zones.append(BuddyZone(node, zone, sizes))
+        zones.append(BuddyZone(node, zone, tuple(parse_float(field) for field in fields)))
     return zones
 
 

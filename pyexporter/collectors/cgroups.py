@@ -1,4 +1,6 @@
-"""cgroups: the controller summary in /proc/cgroups, as node_exporter's cgroups collector."""
+"""cgroups: the controller summary in /proc/cgroups, as node_exporter's cgroups collector
+(collector/cgroups_linux.go; procfs cgroup.go parseCgroupSummaryString, which reads the numbers
+with strconv.Atoi)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import parse_int
 
 
 class CgroupSummary(NamedTuple):
@@ -30,10 +33,7 @@ def parse_cgroups(text: str) -> list[CgroupSummary]:
         fields = line.split()
         if len(fields) < 4:
             raise CollectorError(f"unexpected /proc/cgroups line: {line[:80]!r}")
-        try:
-            summaries.append(CgroupSummary(fields[0], int(fields[1]), int(fields[2]), int(fields[3])))
-        except ValueError:
-            raise CollectorError(f"unexpected /proc/cgroups line: {line[:80]!r}") from None
+        summaries.append(CgroupSummary(fields[0], parse_int(fields[1]), parse_int(fields[2]), parse_int(fields[3])))
     return summaries
 
 

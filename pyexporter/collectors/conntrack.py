@@ -1,6 +1,8 @@
 """conntrack: netfilter connection tracking table size and statistics, as node_exporter's
 conntrack collector (/proc/sys/net/netfilter/nf_conntrack_{count,max} and
-/proc/net/stat/nf_conntrack). Without the nf_conntrack module there is nothing to report."""
+/proc/net/stat/nf_conntrack). Without the nf_conntrack module there is nothing to report.
+
+Follows collector/conntrack_linux.go and procfs net_conntrackstat.go."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import read_first_line, read_text
+from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import parse_uint, read_uint_file
 
 
 class ConntrackStat(NamedTuple):
@@ -29,7 +32,8 @@ class ConntrackStat(NamedTuple):
 
 def parse_conntrack_stat(text: str) -> ConntrackStat:
     """Sum the per-CPU rows (hex, after one header line). Rows have 16 columns, or 17 with
-    search_restart (Linux >= 2.6.35)."""
+    search_restart (Linux >= 2.6.35). procfs reads the columns with util.ParseHexUint64s, that
+    is strconv.ParseUint(x, 16, 64): no 0x prefix, sign or `_`."""
     totals = [0] * len(ConntrackStat._fields)
     for line in text.splitlines()[1:]:
         fields = line.split()
@@ -37,23 +41,12 @@ def parse_conntrack_stat(text: str) -> ConntrackStat:
             continue
         if not 16 <= len(fields) <= 17:
             raise CollectorError(f"invalid nf_conntrack stat row: {len(fields)} fields")
-        try:
-            v = [int(f, 16) for f in fields]
-        except ValueError:
-            raise CollectorError(f"invalid hex value in nf_conntrack stat row: {line[:80]!r}") from None
+        v = [parse_uint(f, 16) for f in fields]
         # entries searched found new invalid ignore delete delete_list insert insert_failed
         # drop early_drop icmp_error expect_new expect_create expect_delete [search_restart]
         row = (v[2], v[4], v[5], v[8], v[9], v[10], v[11], v[16] if len(v) == 17 else 0)
         totals = [t + r for t, r in zip(totals, row, strict=True)]
     return ConntrackStat(*totals)
-
-
-def _read_uint(path: str) -> int:
-    text = read_first_line(path)
-    try:
-        return int(text)
-    except ValueError:
-        raise CollectorError(f"invalid integer {text[:40]!r} in {path}") from None
 
 
 _STATS = (
@@ -73,8 +66,8 @@ _STATS = (
 class ConntrackCollector(Collector[NoOptions]):
     def collect(self) -> Iterator[Metric]:
         try:
-            count = _read_uint(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_count"))
-            limit = _read_uint(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_max"))
+            count = read_uint_file(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_count"))
+            limit = read_uint_file(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_max"))
         except FileNotFoundError:
             # nf_conntrack not loaded.
             return

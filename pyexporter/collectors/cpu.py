@@ -1,4 +1,5 @@
-"""cpu: /proc/stat, /proc/cpuinfo and /sys/devices/system/cpu, as node_exporter's cpu collector."""
+"""cpu: /proc/stat, /proc/cpuinfo and /sys/devices/system/cpu, as node_exporter's cpu collector
+(collector/cpu_linux.go; procfs stat.go, cpuinfo.go and sysfs/system_cpu.go)."""
 
 from __future__ import annotations
 
@@ -13,19 +14,13 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.cpus import cpu_dirs, parse_cpu_list
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_optional, read_text
-
-# node_exporter divides /proc/stat ticks by a fixed USER_HZ of 100 rather than asking sysconf.
-USER_HZ = 100.0
+from pyexporter.toolkit.files import read_optional, read_text
+from pyexporter.toolkit.numbers import USER_HZ, NumberError, parse_float, parse_int, parse_uint, read_uint_file
 
 # An idle counter that falls back by this many seconds means the CPU was hot-plugged.
 JUMP_BACK_SECONDS = 3.0
-
-# Far above any kernel's NR_CPUS (8192 at most today); a CPU list names no more.
-_MAX_CPUS = 1 << 16
-
-_CPU_DIR = re.compile(r"cpu[0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +46,9 @@ def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
     """Per-CPU times from /proc/stat, keyed by the CPU id in the line name (`cpu3` -> 3).
 
     Offline CPUs have no line, so ids may have gaps; the `cpu` total line is skipped.
-    Older kernels print fewer columns: the missing trailing ones are zero.
+    Older kernels print fewer columns: the missing trailing ones are zero. procfs scans the
+    times with fmt.Sscanf's %f, which hands each word to strconv.ParseFloat, and the id with
+    strconv.ParseInt.
     """
     cpus: dict[int, CPUStat] = {}
     for line in text.splitlines():
@@ -59,17 +56,10 @@ def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
         if not parts or not parts[0].startswith("cpu") or parts[0] == "cpu":
             continue
         name, values = parts[0], parts[1:]
-        try:
-            cpu_id = int(name[3:])
-        except ValueError:
-            raise CollectorError(f"bad CPU name {name!r} in /proc/stat") from None
+        cpu_id = parse_int(name[3:])
         if not values:
             raise CollectorError(f"no values for {name} in /proc/stat")
-        try:
-            seconds = [float(v) / USER_HZ for v in values[: len(_STAT_FIELDS)]]
-        except ValueError:
-            raise CollectorError(f"bad value in /proc/stat line {line[:80]!r}") from None
-        cpus[cpu_id] = CPUStat(*seconds)
+        cpus[cpu_id] = CPUStat(*(parse_float(v) / USER_HZ for v in values[: len(_STAT_FIELDS)]))
     return cpus
 
 
@@ -118,24 +108,18 @@ _CPUINFO_TEXT_KEYS = {
 }
 
 
-def _parse_processor_number(value: str) -> int:
-    try:
-        return int(value.strip(), 0)
-    except ValueError:
-        raise CollectorError(f"bad processor number {value!r} in /proc/cpuinfo") from None
-
-
 def parse_cpuinfo(text: str) -> list[CPUInfo]:
     """Processor blocks of an x86-style /proc/cpuinfo (`key<tabs>: value` lines).
 
-    Values are taken verbatim after the first `: `, as procfs does. ARM's `Features` line
-    stands in for `flags` when a block has none.
+    Values are taken verbatim after the first `: `, as procfs does, which reads `processor`
+    with strconv.ParseUint(x, 0, 32) and `cpu MHz` with strconv.ParseFloat. ARM's `Features`
+    line stands in for `flags` when a block has none.
     """
     lines = iter(text.splitlines())
     first = next((line for line in lines if line.strip()), "")
     if not first.startswith("processor") or ":" not in first:
         raise CollectorError(f"invalid /proc/cpuinfo: first line {first[:80]!r}")
-    cpus = [CPUInfo(_parse_processor_number(first.split(":", 1)[1]))]
+    cpus = [CPUInfo(parse_uint(first.partition(": ")[2], 0, 32))]
     features: list[str] | None = None
     for line in lines:
         key, sep, value = line.partition(": ")
@@ -144,14 +128,11 @@ def parse_cpuinfo(text: str) -> list[CPUInfo]:
         key = key.strip()
         current = cpus[-1]
         if key == "processor":
-            cpus.append(CPUInfo(_parse_processor_number(value)))
+            cpus.append(CPUInfo(parse_uint(value, 0, 32)))
         elif key in _CPUINFO_TEXT_KEYS:
             setattr(current, _CPUINFO_TEXT_KEYS[key], value)
         elif key == "cpu MHz":
-            try:
-                current.cpu_mhz = float(value)
-            except ValueError:
-                raise CollectorError(f"bad cpu MHz {value!r} in /proc/cpuinfo") from None
+            current.cpu_mhz = parse_float(value)
         elif key == "flags":
             current.flags = value.split()
         elif key == "bugs":
@@ -163,44 +144,18 @@ def parse_cpuinfo(text: str) -> list[CPUInfo]:
     return cpus
 
 
-def parse_cpu_list(text: str) -> list[int]:
-    """A kernel CPU list such as `1,3-5,9` (empty means none)."""
-    cpus: list[int] = []
-    for part in text.strip().split(","):
-        if not part:
-            continue
-        try:
-            if "-" in part:
-                bounds = part.split("-")
-                if len(bounds) != 2:
-                    raise ValueError
-                first, last = int(bounds[0]), int(bounds[1])
-                # A corrupt range such as 0-4294967295 would otherwise build a list of billions.
-                if len(cpus) + last - first >= _MAX_CPUS:
-                    raise CollectorError(f"CPU list names more than {_MAX_CPUS} CPUs at {part[:40]!r}")
-                cpus.extend(range(first, last + 1))
-            else:
-                cpus.append(int(part))
-        except ValueError:
-            raise CollectorError(f"invalid CPU list entry {part!r}") from None
-    return cpus
-
-
 class Throttles(NamedTuple):
     package: dict[int, int]
     core: dict[tuple[int, int], int]
 
 
-def _read_uint(path: str) -> int | None:
-    text = read_optional(path)
-    if text is None or not (text.isascii() and text.isdigit()):
+def _optional_uint(path: str) -> int | None:
+    """readUintFromFile, where node_exporter skips what fails: None when the attribute is
+    absent, unreadable or not a number."""
+    try:
+        return read_uint_file(path)
+    except (OSError, NumberError):
         return None
-    return int(text)
-
-
-def cpu_dirs(cpu_root: str) -> list[str]:
-    """The cpuN directories below /sys/devices/system/cpu, in the order node_exporter globs them."""
-    return [name for name in list_dir(cpu_root) if _CPU_DIR.match(name)]
 
 
 def read_throttles(cpu_root: str) -> Throttles:
@@ -209,16 +164,16 @@ def read_throttles(cpu_root: str) -> Throttles:
     core: dict[tuple[int, int], int] = {}
     for name in cpu_dirs(cpu_root):
         cpu = os.path.join(cpu_root, name)
-        package_id = _read_uint(os.path.join(cpu, "topology", "physical_package_id"))
-        core_id = _read_uint(os.path.join(cpu, "topology", "core_id"))
+        package_id = _optional_uint(os.path.join(cpu, "topology", "physical_package_id"))
+        core_id = _optional_uint(os.path.join(cpu, "topology", "core_id"))
         if package_id is None or core_id is None:
             continue
         if (package_id, core_id) not in core:
-            count = _read_uint(os.path.join(cpu, "thermal_throttle", "core_throttle_count"))
+            count = _optional_uint(os.path.join(cpu, "thermal_throttle", "core_throttle_count"))
             if count is not None:
                 core[(package_id, core_id)] = count
         if package_id not in package:
-            count = _read_uint(os.path.join(cpu, "thermal_throttle", "package_throttle_count"))
+            count = _optional_uint(os.path.join(cpu, "thermal_throttle", "package_throttle_count"))
             if count is not None:
                 package[package_id] = count
     return Throttles(package, core)

@@ -1,4 +1,5 @@
-"""cpufreq: /sys/devices/system/cpu/cpu*/cpufreq, as node_exporter's cpufreq collector."""
+"""cpufreq: /sys/devices/system/cpu/cpu*/cpufreq, as node_exporter's cpufreq collector
+(collector/cpufreq_linux.go; procfs sysfs/system_cpu.go SystemCpufreq)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from dataclasses import dataclass
 from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
-from pyexporter.collectors.cpu import cpu_dirs, parse_cpu_list
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext
+from pyexporter.toolkit.cpus import cpu_dirs, parse_cpu_list
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import parse_int, read_uint_file
 
 # The kernel deliberately delays some cpufreq reads per CPU, so CPUs are read in parallel.
 _MAX_READERS = 16
@@ -35,24 +37,17 @@ class CpufreqStats:
     scaling_available_governors: str = ""
 
 
-_FREQ_FILES = (
-    "cpuinfo_cur_freq", "cpuinfo_min_freq", "cpuinfo_max_freq",
-    "scaling_cur_freq", "scaling_min_freq", "scaling_max_freq",
-)
-_TEXT_FILES = ("scaling_governor", "scaling_available_governors")
-
-
-def parse_frequency(name: str, text: str) -> int:
-    """A cpufreq kHz attribute: one unsigned integer."""
-    value = text.strip()
-    if not (value.isascii() and value.isdigit()):
-        raise CollectorError(f"cpufreq {name}: expected an unsigned integer, got {value[:40]!r}")
-    return int(value)
+def _read_frequency(path: str) -> int | None:
+    """A kHz attribute as util.ReadUintFromFile reads it, or None when the driver lacks it or
+    only root may read it (cpuinfo_cur_freq is root-only), as procfs skips those."""
+    try:
+        return read_uint_file(path)
+    except (FileNotFoundError, PermissionError):
+        return None
 
 
 def _read_attribute(path: str) -> str | None:
-    """An attribute's text, or None when the driver lacks it or only root may read it
-    (cpuinfo_cur_freq is root-only)."""
+    """An attribute's text, or None when the driver lacks it or only root may read it."""
     try:
         return read_text(path)
     except (FileNotFoundError, PermissionError):
@@ -60,15 +55,25 @@ def _read_attribute(path: str) -> str | None:
 
 
 def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats:
-    values: dict[str, int | str | None] = {}
-    for name in _FREQ_FILES:
-        text = _read_attribute(os.path.join(cpufreq_dir, name))
-        values[name] = None if text is None else parse_frequency(name, text)
-    for name in _TEXT_FILES:
+    def frequency(name: str) -> int | None:
+        return _read_frequency(os.path.join(cpufreq_dir, name))
+
+    def text(name: str) -> str:
         # node_exporter fails the collector when these are missing; an empty value just
         # leaves out the governor series instead.
-        values[name] = (_read_attribute(os.path.join(cpufreq_dir, name)) or "").strip()
-    return CpufreqStats(cpu, **values)  # type: ignore[arg-type]
+        return (_read_attribute(os.path.join(cpufreq_dir, name)) or "").strip()
+
+    return CpufreqStats(
+        cpu,
+        cpuinfo_cur_freq=frequency("cpuinfo_cur_freq"),
+        cpuinfo_min_freq=frequency("cpuinfo_min_freq"),
+        cpuinfo_max_freq=frequency("cpuinfo_max_freq"),
+        scaling_cur_freq=frequency("scaling_cur_freq"),
+        scaling_min_freq=frequency("scaling_min_freq"),
+        scaling_max_freq=frequency("scaling_max_freq"),
+        scaling_governor=text("scaling_governor"),
+        scaling_available_governors=text("scaling_available_governors"),
+    )
 
 
 def governor_states(stats: CpufreqStats) -> list[tuple[str, float]]:
@@ -110,11 +115,9 @@ class CpufreqCollector(Collector[NoOptions]):
         cpus = []
         for name in names:
             number = name[3:]
-            if offline:
-                if not (number.isascii() and number.isdigit()):
-                    raise CollectorError(f"unexpected CPU directory name {name!r}")
-                if int(number) in offline:
-                    continue
+            # filterOfflineCPUs reads each directory's number with strconv.Atoi.
+            if offline and parse_int(number) in offline:
+                continue
             cpufreq_dir = os.path.join(self.cpu_root, name, "cpufreq")
             if os.path.isdir(cpufreq_dir):
                 cpus.append((number, cpufreq_dir))

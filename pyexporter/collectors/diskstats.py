@@ -3,6 +3,8 @@
 
 psutil's disk_io_counters drops the discard and flush fields and reads a process-global
 PROCFS_PATH, so /proc/diskstats is parsed here directly through self.paths.
+
+Follows collector/diskstats_linux.go and procfs blockdevice/stats.go.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import read_first_line, read_text
+from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.filters import exclusive_filter
+from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint, read_uint_file
 
 DEFAULT_DEVICE_EXCLUDE = r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$"
 
@@ -29,9 +32,6 @@ _UNIX_SECTOR_SIZE = 512.0
 # major, minor, name and up to 17 counters (kernel 5.5+ has discard and flush fields).
 _MAX_FIELDS = 20
 _MIN_FIELDS = 14
-_UINT64_MAX = 2**64 - 1
-_UINT32_MAX = 2**32 - 1
-_DIGITS = re.compile(r"[0-9]+")
 
 
 class DiskStats(NamedTuple):
@@ -42,26 +42,19 @@ class DiskStats(NamedTuple):
     counters: tuple[int, ...]
 
 
-def _parse_uint(token: str, limit: int, line: str) -> int:
-    if not _DIGITS.fullmatch(token):
-        raise CollectorError(f"unexpected /proc/diskstats line: {line[:120]!r}")
-    value = int(token)
-    if value > limit:
-        raise CollectorError(f"value out of range in /proc/diskstats line: {line[:120]!r}")
-    return value
-
-
 def parse_diskstats(text: str) -> list[DiskStats]:
     """Every device line with at least the 11 classic counters; shorter lines are skipped and
-    fields past the 20th ignored, as procfs does. A non-numeric counter is an error."""
+    fields past the 20th ignored, as procfs does. A non-numeric counter is an error: procfs
+    scans the device numbers and counters with fmt.Sscanf's %d into uint32s and uint64s, which
+    takes ASCII digits only, as strconv.ParseUint(x, 10, bits) does."""
     stats: list[DiskStats] = []
     for line in text.splitlines():
         fields = line.split()[:_MAX_FIELDS]
         if len(fields) < 3:
             continue
-        major = _parse_uint(fields[0], _UINT32_MAX, line)
-        minor = _parse_uint(fields[1], _UINT32_MAX, line)
-        counters = tuple(_parse_uint(f, _UINT64_MAX, line) for f in fields[3:])
+        major = parse_uint(fields[0], bits=32)
+        minor = parse_uint(fields[1], bits=32)
+        counters = tuple(parse_uint(f) for f in fields[3:])
         if len(fields) < _MIN_FIELDS:
             continue
         stats.append(DiskStats(major, minor, fields[2], counters))
@@ -80,28 +73,17 @@ def parse_udev_properties(text: str) -> dict[str, str]:
     return info
 
 
-def _go_float(text: str) -> float | None:
-    """A number as Go's ParseFloat reads it (no surrounding blanks, no digit separators)."""
-    if not text or text != text.strip() or "_" in text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 def _queue_rotational(queue_dir: str) -> int:
-    """queue/rotational, 0 when unreadable.
+    """queue/rotational as util.ReadUintFromFile reads it, 0 when unreadable or not a number.
 
     node_exporter parses the whole queue directory (about 35 files) for this one value and reports 0
     when any of them fails to read, which on many virtual disks (no io_timeout, say) turns a spinning
-    disk into a non-rotational one; reading the one file is both right and five times cheaper.
+    disk into a non-rotational one; reading the one file is both right and cheaper.
     """
     try:
-        text = read_first_line(f"{queue_dir}/rotational")
-    except OSError:
+        return read_uint_file(f"{queue_dir}/rotational")
+    except (OSError, NumberError):
         return 0
-    return int(text) if _DIGITS.fullmatch(text) else 0
 
 
 # (name with _total for counters, help, is_counter, scale); one per diskstats counter, in order.
@@ -226,9 +208,10 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
                 for family, (key, _, _) in zip(ata, _ATA, strict=True):
                     if key not in udev:
                         continue
-                    value = _go_float(udev[key])
-                    if value is None:
-                        self.log.error("failed to parse ATA value %s=%r for %s", key, udev[key], dev)
+                    try:
+                        value = parse_float(udev[key])
+                    except NumberError as err:
+                        self.log.error("failed to parse ATA value %s=%r for %s: %s", key, udev[key], dev, err)
                         continue
                     family.add_metric([dev], value)
 

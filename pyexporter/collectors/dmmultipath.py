@@ -1,5 +1,6 @@
 """dmmultipath: device-mapper multipath maps from /sys/block/dm-*, as node_exporter's dmmultipath
-collector (which node_exporter ships disabled by default)."""
+collector (which node_exporter ships disabled by default): collector/dmmultipath_linux.go and
+procfs blockdevice/dm_multipath.go."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_first_line
+from pyexporter.toolkit.numbers import read_uint_file
 
 SECTOR_SIZE = 512
 
@@ -39,14 +41,6 @@ class MultipathDevice:
     paths: list[MultipathPath] = field(default_factory=list)
 
 
-def _uint(path: str) -> int:
-    text = read_first_line(path)
-    try:
-        return int(text)
-    except ValueError:
-        raise CollectorError(f"unexpected content in {path}: {text[:40]!r}") from None
-
-
 def read_multipath_devices(block_dir: str) -> list[MultipathDevice]:
     devices: list[MultipathDevice] = []
     for entry in list_dir(block_dir):
@@ -63,8 +57,8 @@ def read_multipath_devices(block_dir: str) -> list[MultipathDevice]:
             name=read_first_line(os.path.join(dm_dir, "name")),
             sysfs_name=entry,
             uuid=uuid,
-            suspended=_uint(os.path.join(dm_dir, "suspended")) == 1,
-            size_bytes=_uint(os.path.join(block_dir, entry, "size")) * SECTOR_SIZE,
+            suspended=read_uint_file(os.path.join(dm_dir, "suspended")) == 1,
+            size_bytes=read_uint_file(os.path.join(block_dir, entry, "size")) * SECTOR_SIZE,
         )
         for slave in list_dir(os.path.join(block_dir, entry, "slaves")):
             state = read_first_line(os.path.join(block_dir, slave, "device", "state"))

@@ -1,4 +1,5 @@
-"""drbd: DRBD device statistics from /proc/drbd (DRBD 8), as node_exporter's drbd collector."""
+"""drbd: DRBD device statistics from /proc/drbd (DRBD 8), as node_exporter's drbd collector
+(collector/drbd_linux.go)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint
 
 
 class DrbdValue(NamedTuple):
@@ -26,7 +28,8 @@ def parse_drbd(text: str) -> list[DrbdValue]:
     """Every `key:value` word, tagged with its device; a `N:` word starts device drbdN.
 
     Words of any other shape (the version banner, flags such as `r-----`) are skipped,
-    as node_exporter skips them; words before the first device belong to `unknown`.
+    as node_exporter skips them; words before the first device belong to `unknown`. The device
+    number is what strconv.ParseUint reads; a key it refuses is an ordinary key.
     """
     device = "unknown"
     values: list[DrbdValue] = []
@@ -35,9 +38,12 @@ def parse_drbd(text: str) -> list[DrbdValue]:
         if len(parts) != 2:
             continue
         key, value = parts
-        if value == "" and key.isascii() and key.isdigit():
-            device = f"drbd{int(key)}"
-            continue
+        if value == "":
+            try:
+                device = f"drbd{parse_uint(key)}"
+                continue
+            except NumberError:
+                pass
         values.append(DrbdValue(device, key, value))
     return values
 
@@ -78,32 +84,25 @@ class DrbdCollector(Collector[NoOptions]):
             text = read_text(self.paths.proc("drbd"))
         except FileNotFoundError:
             return
-        families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
-
-        def family(name: str, help_text: str, counter: bool, labels: list[str]) -> Metric:
-            if name not in families:
-                kind = CounterMetricFamily if counter else GaugeMetricFamily
-                families[name] = kind(name, help_text, labels=labels)
-            return families[name]
-
+        families = FamilyIndex()
         for item in parse_drbd(text):
             if item.key in _NUMERICAL:
                 name, help_text, counter, multiplier = _NUMERICAL[item.key]
-                try:
-                    number = float(item.value)
-                except ValueError:
-                    raise CollectorError(f"invalid /proc/drbd value {item.key}:{item.value}") from None
-                family(name, help_text, counter, ["device"]).add_metric([item.device], number * multiplier)
+                value = parse_float(item.value) * multiplier
+                if counter:
+                    families.counter(name, help_text, ["device"]).add_metric([item.device], value)
+                else:
+                    families.gauge(name, help_text, ["device"]).add_metric([item.device], value)
             elif item.key in _STRING_PAIRS:
                 name, help_text, ok = _STRING_PAIRS[item.key]
                 pair = item.value.split("/")
                 if len(pair) < 2:
                     raise CollectorError(f"invalid /proc/drbd pair {item.key}:{item.value}")
-                fam = family(name, help_text, False, ["device", "node"])
+                fam = families.gauge(name, help_text, ["device", "node"])
                 fam.add_metric([item.device, "local"], 1.0 if pair[0] == ok else 0.0)
                 fam.add_metric([item.device, "remote"], 1.0 if pair[1] == ok else 0.0)
             elif item.key == "cs":
-                family("node_drbd_connected", "Whether DRBD is connected to the peer.", False, ["device"]).add_metric(
+                families.gauge("node_drbd_connected", "Whether DRBD is connected to the peer.", ["device"]).add_metric(
                     [item.device], 1.0 if item.value == "Connected" else 0.0
                 )
-        yield from families.values()
+        yield from families.families()

@@ -1,4 +1,5 @@
-"""edac: memory error counters from /sys/devices/system/edac/mc, as node_exporter's edac collector."""
+"""edac: memory error counters from /sys/devices/system/edac/mc, as node_exporter's edac collector
+(collector/edac_linux.go, which reads every counter with readUintFromFile)."""
 
 from __future__ import annotations
 
@@ -14,18 +15,11 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text
+from pyexporter.toolkit.numbers import NumberError, read_uint_file
 
 _CONTROLLER = re.compile(r"mc([0-9]*)")
 _CSROW = re.compile(r"csrow([0-9]*)")
 _CHANNEL = re.compile(r"ch([0-9]+)_ce_count")
-
-
-def parse_count(text: str, path: str) -> int:
-    value = text.strip()
-    # isdigit() alone also passes digits such as "²" that int() refuses.
-    if not (value.isascii() and value.isdigit()):
-        raise CollectorError(f"unexpected content in {path}: {text[:40]!r}")
-    return int(value)
 
 
 def format_dimm_label(text: str) -> str:
@@ -34,11 +28,22 @@ def format_dimm_label(text: str) -> str:
     return label.replace("csrow", "_csrow").replace("channel", "_channel")
 
 
+def _captured(pattern: re.Pattern[str], name: str) -> str:
+    """The number PATTERN captures in NAME; node_exporter fails the scrape when it does not match
+    (the glob that found NAME makes that impossible)."""
+    match = pattern.match(name)
+    if match is None:
+        raise CollectorError(f"{name!r} didn't match regexp {pattern.pattern}")
+    return match.group(1)
+
+
 def _glob(directory: str, pattern: str) -> list[str]:
     return [name for name in list_dir(directory) if fnmatch.fnmatchcase(name, pattern)]
 
 
-class _Families:
+class _ErrorCounters:
+    """The six counter families of one scrape, one per kind of count."""
+
     def __init__(self) -> None:
         self.ce = CounterMetricFamily(
             "node_edac_correctable_errors_total", "Total correctable memory errors.", labels=["controller"]
@@ -76,10 +81,10 @@ class _Families:
 class EdacCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         mc_dir = self.paths.sys("devices", "system", "edac", "mc")
-        families = _Families()
+        families = _ErrorCounters()
         for controller_name in _glob(mc_dir, "mc[0-9]*"):
             controller = os.path.join(mc_dir, controller_name)
-            number = _CONTROLLER.match(controller_name).group(1)  # type: ignore[union-attr]
+            number = _captured(_CONTROLLER, controller_name)
             families.ce.add_metric([number], self._count(controller, "ce_count"))
             # Errors the controller could not place in a csrow.
             families.csrow_ce.add_metric([number, "unknown"], self._count(controller, "ce_noinfo_count"))
@@ -91,8 +96,8 @@ class EdacCollector(Collector[NoOptions]):
             if family.samples:
                 yield family
 
-    def _csrow(self, families: _Families, controller: str, csrow: str, csrow_name: str) -> None:
-        number = _CSROW.match(csrow_name).group(1)  # type: ignore[union-attr]
+    def _csrow(self, families: _ErrorCounters, controller: str, csrow: str, csrow_name: str) -> None:
+        number = _captured(_CSROW, csrow_name)
         families.csrow_ce.add_metric([controller, number], self._count(csrow, "ce_count"))
         families.csrow_ue.add_metric([controller, number], self._count(csrow, "ue_count"))
         for channel_file in _glob(csrow, "ch*_ce_count"):
@@ -116,7 +121,11 @@ class EdacCollector(Collector[NoOptions]):
     @staticmethod
     def _count(directory: str, name: str) -> int:
         path = os.path.join(directory, name)
-        return parse_count(read_text(path), path)
+        try:
+            return read_uint_file(path)
+        except NumberError as err:
+            # node_exporter names the file too: "couldn't get ce_count for controller 0: ...".
+            raise CollectorError(f"couldn't get {path}: {err}") from err
 
     @classmethod
     def _optional_count(cls, directory: str, name: str) -> int | None:

@@ -1,4 +1,6 @@
-"""entropy: the kernel entropy pool from /proc/sys/kernel/random."""
+"""entropy: the kernel entropy pool from /proc/sys/kernel/random, as node_exporter's entropy
+collector (collector/entropy_linux.go; procfs kernel_random.go, which reads each file with
+util.ReadUintFromFile)."""
 
 from __future__ import annotations
 
@@ -10,28 +12,16 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import read_text
-
-
-def parse_bits(name: str, text: str) -> int:
-    """One unsigned integer file such as entropy_avail or poolsize."""
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise CollectorError(f"invalid value in {name}: {text[:40]!r}") from None
-    if value < 0:
-        raise CollectorError(f"invalid value in {name}: {text[:40]!r}")
-    return value
+from pyexporter.toolkit.numbers import read_uint_file
 
 
 @collector("entropy")
 class EntropyCollector(Collector[NoOptions]):
     def _read(self, name: str) -> int:
         try:
-            text = read_text(self.paths.proc("sys", "kernel", "random", name))
+            return read_uint_file(self.paths.proc("sys", "kernel", "random", name))
         except FileNotFoundError:
             raise CollectorError(f"couldn't get entropy {name}") from None
-        return parse_bits(name, text)
 
     def collect(self) -> Iterable[Metric]:
         available = self._read("entropy_avail")

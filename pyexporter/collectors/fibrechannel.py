@@ -1,4 +1,5 @@
-"""fibrechannel: /sys/class/fc_host/<host>, as node_exporter's fibrechannel collector."""
+"""fibrechannel: /sys/class/fc_host/<host>, as node_exporter's fibrechannel collector
+(collector/fibrechannel_linux.go; procfs sysfs/class_fibrechannel.go)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_optional
+from pyexporter.toolkit.numbers import parse_uint
 
 # HBA firmware reports counters it does not implement as all ones.
 UNIMPLEMENTED = 2**64 - 1
@@ -53,13 +55,6 @@ class FibreChannelHost:
     counters: dict[str, int] = field(default_factory=dict)
 
 
-def parse_hex_counter(text: str) -> int:
-    try:
-        return int(text, 16)
-    except ValueError:
-        raise CollectorError(f"unexpected fibre channel counter value {text[:40]!r}") from None
-
-
 def read_host(path: str) -> FibreChannelHost:
     host = FibreChannelHost(os.path.basename(path))
     for attr in _INFO_LABELS:
@@ -70,7 +65,9 @@ def read_host(path: str) -> FibreChannelHost:
     for stat, _, _ in COUNTERS:
         text = read_optional(os.path.join(path, "statistics", stat))
         if text is not None:
-            host.counters[stat] = parse_hex_counter(text)
+            # procfs's ValueParser.PUInt64: strconv.ParseUint(x, 0, 64), so the kernel's 0x
+            # prefix makes it hex, and a bare number is decimal.
+            host.counters[stat] = parse_uint(text, 0)
     return host
 
 

@@ -1,4 +1,5 @@
-"""filefd: allocated and maximum file handles from /proc/sys/fs/file-nr."""
+"""filefd: allocated and maximum file handles from /proc/sys/fs/file-nr, as node_exporter's
+filefd collector (collector/filefd_linux.go)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.numbers import go_trim_space, parse_float
 
 
 class FileNr(NamedTuple):
@@ -20,14 +22,13 @@ class FileNr(NamedTuple):
 
 
 def parse_file_nr(text: str) -> FileNr:
-    """`allocated<TAB>unused<TAB>maximum`; the middle value is always 0 since Linux 2.6."""
-    parts = text.strip().split("\t")
+    """`allocated<TAB>unused<TAB>maximum`; the middle value is always 0 since Linux 2.6.
+    node_exporter trims the file (bytes.TrimSpace), splits it at tabs and reads the values with
+    strconv.ParseFloat."""
+    parts = go_trim_space(text).split("\t")
     if len(parts) < 3:
         raise CollectorError(f"unexpected number of file stats in file-nr: {text[:80]!r}")
-    try:
-        return FileNr(float(parts[0]), float(parts[2]))
-    except ValueError:
-        raise CollectorError(f"invalid value in file-nr: {text[:80]!r}") from None
+    return FileNr(parse_float(parts[0]), parse_float(parts[2]))
 
 
 @collector("filefd")

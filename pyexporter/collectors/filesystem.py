@@ -5,6 +5,8 @@ threads so that a hung mount (an NFS server gone away) cannot hang the scrape.
 
 psutil.disk_partitions reads a process-global PROCFS_PATH and gives no major:minor, so the
 mountinfo file is parsed here directly through self.paths.
+
+Follows collector/filesystem_linux.go and procfs internal/fs mountinfo.go.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.filters import exclusive_filter
+from pyexporter.toolkit.numbers import parse_int
 
 DEFAULT_MOUNT_POINTS_EXCLUDE = (
     r"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"
@@ -36,6 +39,10 @@ DEFAULT_FS_TYPES_EXCLUDE = (
     r"mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$"
 )
 STUCK_ERROR = "mountpoint timeout"
+
+# What fmt.Sscanf(field, "%d:%d", &major, &minor) reads: a signed decimal each side of the
+# colon, at the start of the field (Sscanf ignores what follows its last verb).
+_MAJOR_MINOR = re.compile(r"([+-]?[0-9]+):([+-]?[0-9]+)")
 
 
 class MountInfo(NamedTuple):
@@ -54,7 +61,10 @@ def _option_names(field: str) -> frozenset[str]:
 
 def parse_mountinfo(text: str) -> list[MountInfo]:
     """The lines of a /proc/<pid>/mountinfo file. Fields are single-space separated; the
-    optional fields end at a lone `-`, followed by fstype, source and super options."""
+    optional fields end at a lone `-`, followed by fstype, source and super options.
+
+    procfs reads the mount and parent ids with strconv.Atoi; node_exporter reads major:minor
+    with fmt.Sscanf's "%d:%d" into ints."""
     mounts: list[MountInfo] = []
     for line in text.splitlines():
         fields = line.split(" ")
@@ -62,19 +72,15 @@ def parse_mountinfo(text: str) -> list[MountInfo]:
             raise CollectorError(f"too few fields in mountinfo line: {line[:200]!r}")
         if fields[-4] != "-":
             raise CollectorError(f"no separator in mountinfo line: {line[:200]!r}")
-        try:
-            int(fields[0])
-            int(fields[1])
-            major_text, sep, minor_text = fields[2].partition(":")
-            if not sep:
-                raise ValueError
-            major, minor = int(major_text), int(minor_text)
-        except ValueError:
-            raise CollectorError(f"malformed mountinfo line: {line[:200]!r}") from None
+        parse_int(fields[0])
+        parse_int(fields[1])
+        device = _MAJOR_MINOR.match(fields[2])
+        if device is None:
+            raise CollectorError(f"malformed mount point MajorMinorVer: {fields[2][:40]!r}")
         mounts.append(
             MountInfo(
-                major=major,
-                minor=minor,
+                major=parse_int(device.group(1)),
+                minor=parse_int(device.group(2)),
                 mount_point=fields[4],
                 options=_option_names(fields[5]),
                 fs_type=fields[-3],

@@ -1,4 +1,5 @@
-"""hwmon: /sys/class/hwmon sensor chips (like lm-sensors), as node_exporter's hwmon collector."""
+"""hwmon: /sys/class/hwmon sensor chips (like lm-sensors), as node_exporter's hwmon collector
+(collector/hwmon_linux.go)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,13 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import decode, read_attribute, read_text, resolve_sysfs_path
 from pyexporter.toolkit.filters import DeviceFilter
+from pyexporter.toolkit.numbers import NumberError, parse_float, parse_int
 
 _INVALID_NAME_CHARS = re.compile(r"[^a-z0-9:_]")
 _SENSOR_FILENAME = re.compile(r"^(?P<type>[^0-9]+)(?P<id>[0-9]*)?(_(?P<property>.+))?$")
-_GO_FLOAT = re.compile(
-    r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE
-)
 _SENSOR_TYPES = frozenset({
     "vrm", "beep_enable", "update_interval", "in", "cpu", "fan", "pwm", "temp", "curr",
     "power", "energy", "humidity", "intrusion", "freq",
@@ -38,11 +37,13 @@ def clean_name(name: str) -> str:
     return _INVALID_NAME_CHARS.sub("_", name.lower()).strip("_")
 
 
-def parse_go_float(text: str) -> float | None:
-    """A number as Go's strconv.ParseFloat accepts it (decimal forms), else None."""
-    if not _GO_FLOAT.fullmatch(text):
+def _sensor_value(text: str) -> float | None:
+    """A sensor value read with strconv.ParseFloat; None for what it refuses, which
+    node_exporter skips."""
+    try:
+        return parse_float(text)
+    except NumberError:
         return None
-    return float(text)
 
 
 class SensorFile(NamedTuple):
@@ -52,12 +53,17 @@ class SensorFile(NamedTuple):
 
 
 def explode_sensor_filename(filename: str) -> SensorFile | None:
-    """`temp1_crit_alarm` -> (temp, 1, crit_alarm); None when the name does not fit the scheme."""
+    """`temp1_crit_alarm` -> (temp, 1, crit_alarm); None when the name does not fit the scheme
+    or its number is one strconv.Atoi refuses (past int64)."""
     match = _SENSOR_FILENAME.match(filename)
     if not match:
         return None
     ident = match.group("id") or ""
-    return SensorFile(match.group("type"), int(ident) if ident else 0, match.group("property") or "")
+    try:
+        num = parse_int(ident) if ident else 0
+    except NumberError:
+        return None
+    return SensorFile(match.group("type"), num, match.group("property") or "")
 
 
 def _read_sensor_value(path: str) -> str | None:
@@ -133,47 +139,28 @@ def name_chips(directories: list[str]) -> list[Chip]:
     return chips
 
 
-class _Families:
-    """Families created on first use, keyed by name, so each name is one family."""
-
-    def __init__(self) -> None:
-        self.by_name: dict[str, Metric] = {}
-
-    def gauge(self, name: str, help_text: str, labels: list[str], values: list[str], value: float) -> None:
-        family = self.by_name.get(name)
-        if family is None:
-            family = self.by_name[name] = GaugeMetricFamily(name, help_text, labels=labels)
-        family.add_metric(values, value)
-
-    def counter(self, name: str, help_text: str, labels: list[str], values: list[str], value: float) -> None:
-        family = self.by_name.get(name)
-        if family is None:
-            family = self.by_name[name] = CounterMetricFamily(name, help_text, labels=labels)
-        family.add_metric(values, value)
-
-
-def _emit_sensor(out: _Families, chip: str, sensor: str, props: dict[str, str]) -> None:
+def _emit_sensor(out: FamilyIndex, chip: str, sensor: str, props: dict[str, str]) -> None:
     stype = explode_sensor_filename(sensor)
     sensor_type = stype.type if stype else sensor
-    labels = [chip, sensor]
+
+    def gauge(name: str, help_text: str, value: float, sensor_label: str = sensor) -> None:
+        out.gauge(name, help_text, _LABELS).add_metric([chip, sensor_label], value)
+
     if "label" in props:
         out.gauge("node_hwmon_sensor_label", "Label for given chip and sensor",
-                  ["chip", "sensor", "label"], [chip, sensor, props["label"]], 1.0)
+                  ["chip", "sensor", "label"]).add_metric([chip, sensor, props["label"]], 1.0)
 
     if sensor_type == "beep_enable":
-        out.gauge("node_hwmon_beep_enabled", "Hardware beep enabled", _LABELS, labels,
-                  1.0 if props.get("") == "1" else 0.0)
+        gauge("node_hwmon_beep_enabled", "Hardware beep enabled", 1.0 if props.get("") == "1" else 0.0)
         return
     if sensor_type in ("vrm", "update_interval"):
-        value = parse_go_float(props.get("", ""))
+        value = _sensor_value(props.get("", ""))
         if value is None:
             return
         if sensor_type == "vrm":
-            out.gauge("node_hwmon_voltage_regulator_version", "Hardware voltage regulator",
-                      _LABELS, labels, value)
+            gauge("node_hwmon_voltage_regulator_version", "Hardware voltage regulator", value)
         else:
-            out.gauge("node_hwmon_update_interval_seconds", "Hardware monitor update interval",
-                      _LABELS, labels, value * 0.001)
+            gauge("node_hwmon_update_interval_seconds", "Hardware monitor update interval", value * 0.001)
         return
 
     prefix = "node_hwmon_" + sensor_type
@@ -186,48 +173,42 @@ def _emit_sensor(out: _Families, chip: str, sensor: str, props: dict[str, str]) 
                 name += "_input"
         elif element != "":
             name += "_" + clean_name(element)
-        value = parse_go_float(text)
+        value = _sensor_value(text)
         if value is None:
             continue
 
         if element in ("fault", "alarm"):
-            out.gauge(name, f"Hardware sensor {element} status ({sensor_type})", _LABELS, labels, value)
+            gauge(name, f"Hardware sensor {element} status ({sensor_type})", value)
         elif element == "beep":
-            out.gauge(name + "_enabled", "Hardware monitor sensor has beeping enabled", _LABELS, labels, value)
+            gauge(name + "_enabled", "Hardware monitor sensor has beeping enabled", value)
         elif sensor_type in ("in", "cpu"):
-            out.gauge(name + "_volts", f"Hardware monitor for voltage ({element})", _LABELS, labels,
-                      value * 0.001)
+            gauge(name + "_volts", f"Hardware monitor for voltage ({element})", value * 0.001)
         elif sensor_type == "temp" and element != "type":
-            out.gauge(name + "_celsius", f"Hardware monitor for temperature ({element or 'input'})",
-                      _LABELS, labels, value * 0.001)
+            gauge(name + "_celsius", f"Hardware monitor for temperature ({element or 'input'})", value * 0.001)
         elif sensor_type == "curr":
-            out.gauge(name + "_amps", f"Hardware monitor for current ({element})", _LABELS, labels,
-                      value * 0.001)
+            gauge(name + "_amps", f"Hardware monitor for current ({element})", value * 0.001)
         elif sensor_type == "energy":
             out.counter(name + "_joule_total", f"Hardware monitor for joules used so far ({element})",
-                        _LABELS, labels, value / 1e6)
+                        _LABELS).add_metric([chip, sensor], value / 1e6)
         elif sensor_type == "power" and element == "accuracy":
-            out.gauge(name, "Hardware monitor power meter accuracy, as a ratio", _LABELS, labels, value / 1e6)
+            gauge(name, "Hardware monitor power meter accuracy, as a ratio", value / 1e6)
         elif sensor_type == "power" and element in ("average_interval", "average_interval_min",
                                                     "average_interval_max"):
-            out.gauge(name + "_seconds", f"Hardware monitor power usage update interval ({element})",
-                      _LABELS, labels, value * 0.001)
+            gauge(name + "_seconds", f"Hardware monitor power usage update interval ({element})", value * 0.001)
         elif sensor_type == "power":
-            out.gauge(name + "_watt", f"Hardware monitor for power usage in watts ({element})",
-                      _LABELS, labels, value / 1e6)
+            gauge(name + "_watt", f"Hardware monitor for power usage in watts ({element})", value / 1e6)
         elif sensor_type == "humidity":
-            out.gauge(name, "Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the "
-                      f"humidity as a percentage) ({element})", _LABELS, labels, value / 1e6)
+            gauge(name, "Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the "
+                  f"humidity as a percentage) ({element})", value / 1e6)
         elif sensor_type == "fan" and element in ("input", "min", "max", "target"):
-            out.gauge(name + "_rpm", f"Hardware monitor for fan revolutions per minute ({element})",
-                      _LABELS, labels, value)
+            gauge(name + "_rpm", f"Hardware monitor for fan revolutions per minute ({element})", value)
         elif sensor_type == "freq" and element == "input":
             # GPU clocks are named by their label (sclk, mclk) rather than freqN.
             if "label" in props:
-                out.gauge(name + "_freq_mhz", "Hardware monitor for GPU frequency in MHz", _LABELS,
-                          [chip, clean_name(props["label"])], value / 1e6)
+                gauge(name + "_freq_mhz", "Hardware monitor for GPU frequency in MHz", value / 1e6,
+                      clean_name(props["label"]))
         else:
-            out.gauge(name, f"Hardware monitor {sensor_type} element {element}", _LABELS, labels, value)
+            gauge(name, f"Hardware monitor {sensor_type} element {element}", value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +254,7 @@ class HwmonCollector(Collector[HwmonOptions]):
             directories = list(self._chip_directories())
         except (FileNotFoundError, NotADirectoryError):
             return []
-        out = _Families()
+        out = FamilyIndex()
         for chip in name_chips(directories):
             if self.chips.ignored(chip.label):
                 continue
@@ -288,10 +269,10 @@ class HwmonCollector(Collector[HwmonOptions]):
                 collect_sensor_data(device_dir, data)
             if chip.chip_name:
                 out.gauge("node_hwmon_chip_names", "Annotation metric for human-readable chip names",
-                          ["chip", "chip_name"], [chip.label, chip.chip_name], 1.0)
+                          ["chip", "chip_name"]).add_metric([chip.label, chip.chip_name], 1.0)
             for sensor, props in data.items():
                 # Sensors are filtered as "<chip>;<sensor>" so one chip's sensor can be singled out.
                 if self.sensors.ignored(f"{chip.label};{sensor}"):
                     continue
                 _emit_sensor(out, chip.label, sensor, props)
-        return list(out.by_name.values())
+        return out.families()

@@ -3,6 +3,7 @@ import pytest
 
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.numbers import NumberError
 from tests.helpers import run_collector, sample, samples, write_tree
 
 TREE = {
@@ -33,3 +34,15 @@ def test_dmmultipath_absent(tmp_path) -> None:
 def test_dmmultipath_malformed(tmp_path) -> None:
     with pytest.raises(CollectorError):
         run_collector("dmmultipath", write_tree(tmp_path, {**TREE, "sys/block/dm-0/size": "x\n"}))
+
+
+@pytest.mark.parametrize("size", ["+8\n", "8_0\n", "٨\n", "-8\n", "18446744073709551616\n"])
+def test_dmmultipath_numbers_are_read_uint_from_file(tmp_path, size: str) -> None:
+    # procfs reads size and dm/suspended with ReadUintFromFile: trimmed base-10 uint64 only.
+    with pytest.raises(NumberError):
+        run_collector("dmmultipath", write_tree(tmp_path, {**TREE, "sys/block/dm-0/size": size}))
+
+
+def test_dmmultipath_numbers_are_trimmed(tmp_path) -> None:
+    fams = run_collector("dmmultipath", write_tree(tmp_path, {**TREE, "sys/block/dm-0/dm/suspended": " 1 \n"}))
+    assert sample(fams, "node_dmmultipath_device_active", device="mpathA", sysfs_name="dm-0") == 0

@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from pyexporter.collectors import load_all
 from pyexporter.paths import Paths
 from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
 
@@ -59,3 +60,26 @@ def test_hwmon_dangling_link_is_skipped(tmp_path) -> None:
     (tmp_path / "class" / "hwmon").mkdir(parents=True)
     os.symlink("../../nowhere", tmp_path / "class" / "hwmon" / "hwmon9")
     assert run_collector("hwmon", Paths(sysfs=str(tmp_path))) == []
+
+
+def _chips(options: dict[str, str]) -> set[str]:
+    collector = load_all()["hwmon"].build(fixture_paths("hwmon_chip_filter"), options)
+    return {dict(labels)["chip"] for _, labels in samples(collector.collect())}
+
+
+def test_chip_include_still_applies_when_an_exclude_is_set() -> None:
+    # node_exporter builds newDeviceFilter(exclude, include) and applies both: acpi_thermal is
+    # dropped because the include does not match it, platform_nvme_0 because the exclude does.
+    assert _chips({"chip-include": "^platform", "chip-exclude": "nvme"}) == {"platform_coretemp_0"}
+
+
+@pytest.mark.parametrize(
+    ("options", "chips"),
+    [
+        ({}, {"platform_coretemp_0", "platform_nvme_0", "acpi_thermal"}),
+        ({"chip-include": "^platform"}, {"platform_coretemp_0", "platform_nvme_0"}),
+        ({"chip-exclude": "nvme"}, {"platform_coretemp_0", "acpi_thermal"}),
+    ],
+)
+def test_chip_filter_fixture(options: dict[str, str], chips: set[str]) -> None:
+    assert _chips(options) == chips

@@ -1,7 +1,8 @@
 import pytest
 
-from pyexporter.collectors.btrfs import CommitStats, layout_ratio, parse_commit_stats
+from pyexporter.collectors.btrfs import CommitStats, _value, layout_ratio, parse_commit_stats
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.numbers import NumberError
 
 
 def test_commit_stats() -> None:
@@ -21,3 +22,23 @@ def test_layout_ratio() -> None:
     assert layout_ratio("raid5", 4) == 4 / 3
     assert layout_ratio("raid6", 4) == 2
     assert layout_ratio("weird", 4) == 0
+
+
+@pytest.mark.parametrize("value", ["-5", "+5", "5_0", "٥", "18446744073709551616"])
+def test_commit_stats_values_are_go_parse_uint(value: str) -> None:
+    # procfs reads commit_stats with strconv.ParseUint(x, 10, 64) and fails on an error.
+    with pytest.raises(NumberError):
+        parse_commit_stats(f"commits {value}\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("4096\n", 4096), (" 4096 \n", 4096), ("-5\n", 0), ("+5\n", 0), ("5_0\n", 0), ("٥\n", 0),
+     ("garbage\n", 0), ("", 0), ("18446744073709551616\n", 2**64 - 1)],
+)
+def test_attribute_values_are_parse_uint_with_the_error_ignored(tmp_path, text: str, value: int) -> None:
+    # procfs's readValue: `v, _ = strconv.ParseUint(s, 10, 64)`: 0 on a syntax error, the
+    # largest uint64 on a range error.
+    (tmp_path / "size").write_text(text)
+    assert _value(str(tmp_path / "size")) == value
+    assert _value(str(tmp_path / "absent")) == 0

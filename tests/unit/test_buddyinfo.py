@@ -2,6 +2,7 @@ import pytest
 
 from pyexporter.collectors.buddyinfo import BuddyZone, parse_buddyinfo
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.numbers import NumberError
 
 
 def test_zones() -> None:
@@ -27,3 +28,14 @@ def test_empty_is_no_zones() -> None:
 def test_malformed_is_a_collector_error(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_buddyinfo(text)
+
+
+@pytest.mark.parametrize("value", ["1e400", "٣", "+nan", "-nan"])
+def test_values_are_go_parse_float(value: str) -> None:
+    # procfs reads each count with strconv.ParseFloat, which refuses what Python's float() takes.
+    with pytest.raises(NumberError):
+        parse_buddyinfo(f"Node 0, zone DMA 1 {value} 3\n")
+
+
+def test_go_float_forms_are_accepted() -> None:
+    assert parse_buddyinfo("Node 0, zone DMA 0x1p4 1_0\n") == [BuddyZone("0", "DMA", (16.0, 10.0))]

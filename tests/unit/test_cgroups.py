@@ -2,6 +2,7 @@ import pytest
 
 from pyexporter.collectors.cgroups import CgroupSummary, parse_cgroups
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.numbers import NumberError
 
 
 def test_parse_cgroups_skips_header() -> None:
@@ -18,3 +19,14 @@ def test_parse_cgroups_empty() -> None:
 def test_parse_cgroups_malformed(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_cgroups(text)
+
+
+@pytest.mark.parametrize("value", ["1_0", "٣", "99999999999999999999"])
+def test_numbers_are_go_atoi(value: str) -> None:
+    # procfs reads the numbers with strconv.Atoi: no `_`, ASCII digits only, int64.
+    with pytest.raises(NumberError):
+        parse_cgroups(f"cpu 3 {value} 1\n")
+
+
+def test_signed_numbers_are_accepted_as_atoi_does() -> None:
+    assert parse_cgroups("cpu +3 -1 1\n") == [CgroupSummary("cpu", 3, -1, 1)]

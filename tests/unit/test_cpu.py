@@ -3,11 +3,12 @@ import pytest
 from pyexporter.collectors.cpu import (
     CPUStat,
     merge_cpu_stats,
-    parse_cpu_list,
     parse_cpuinfo,
     parse_stat_cpus,
+    read_throttles,
 )
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.numbers import NumberError
 
 STAT = """cpu  300 4 150 20000 30 1 2 0 7 3
 cpu0 100 2 50 10000 10 1 2 0 7 3
@@ -98,15 +99,56 @@ def test_malformed_cpuinfo_is_a_collector_error(text: str) -> None:
         parse_cpuinfo(text)
 
 
-@pytest.mark.parametrize(
-    ("text", "cpus"),
-    [("1,3-5,9\n", [1, 3, 4, 5, 9]), ("\n", []), ("", []), ("0", [0]), ("2-2", [2])],
-)
-def test_cpu_list(text: str, cpus: list[int]) -> None:
-    assert parse_cpu_list(text) == cpus
+@pytest.mark.parametrize("value", ["٣", "1e400", "0x10", "+nan"])
+def test_stat_times_are_go_floats(value: str) -> None:
+    # procfs scans the times with fmt.Sscanf's %f, that is strconv.ParseFloat on each word;
+    # Python's float() would take the Arabic digit, the overflow to infinity and the signed NaN.
+    with pytest.raises(NumberError):
+        parse_stat_cpus(f"cpu0 1 {value} 3\n")
 
 
-@pytest.mark.parametrize("text", ["a", "1-", "1-2-3", "1,,x"])
-def test_malformed_cpu_list_is_a_collector_error(text: str) -> None:
+def test_stat_times_take_what_go_floats_take() -> None:
+    # Hex floats with a p exponent and `_` between digits are ParseFloat's too.
+    cpus = parse_stat_cpus("cpu0 0x1p4 1_00 inf\n")
+    assert (cpus[0].user, cpus[0].nice, cpus[0].system) == (0.16, 1.0, float("inf"))
+
+
+@pytest.mark.parametrize("name", ["cpu1_0", "cpu٣", "cpu99999999999999999999"])
+def test_stat_cpu_id_is_go_parse_int(name: str) -> None:
     with pytest.raises(CollectorError):
-        parse_cpu_list(text)
+        parse_stat_cpus(f"{name} 1 2 3\n")
+
+
+@pytest.mark.parametrize(("number", "processor"), [("010", 8), ("0x1f", 31), ("1_0", 10), ("4294967295", 2**32 - 1)])
+def test_cpuinfo_processor_is_parse_uint_base_0(number: str, processor: int) -> None:
+    # procfs: strconv.ParseUint(field[1], 0, 32); Python's int(x, 0) refuses a leading-zero octal.
+    assert parse_cpuinfo(f"processor\t: {number}\n")[0].processor == processor
+
+
+@pytest.mark.parametrize("number", ["4294967296", "0 ", "-1", "08"])
+def test_cpuinfo_processor_out_of_uint32_or_blank_is_refused(number: str) -> None:
+    with pytest.raises(NumberError):
+        parse_cpuinfo(f"processor\t: {number}\n")
+
+
+@pytest.mark.parametrize("mhz", ["800 ", "1e400", "٣"])
+def test_cpuinfo_mhz_is_go_parse_float(mhz: str) -> None:
+    with pytest.raises(NumberError):
+        parse_cpuinfo(f"processor\t: 0\ncpu MHz\t\t: {mhz}\n")
+
+
+def test_throttle_counts_are_read_uint_from_file(tmp_path) -> None:
+    # readUintFromFile: trimmed, base 10, uint64; a CPU whose topology does not parse is skipped.
+    def cpu(name: str, package: str, core: str, core_count: str, package_count: str) -> None:
+        (tmp_path / name / "topology").mkdir(parents=True)
+        (tmp_path / name / "thermal_throttle").mkdir()
+        (tmp_path / name / "topology" / "physical_package_id").write_text(package)
+        (tmp_path / name / "topology" / "core_id").write_text(core)
+        (tmp_path / name / "thermal_throttle" / "core_throttle_count").write_text(core_count)
+        (tmp_path / name / "thermal_throttle" / "package_throttle_count").write_text(package_count)
+
+    cpu("cpu0", " 0\n", "1\n", "5\n", "18446744073709551616\n")
+    cpu("cpu1", "+1\n", "0\n", "7\n", "9\n")
+    throttles = read_throttles(str(tmp_path))
+    assert throttles.core == {(0, 1): 5}
+    assert throttles.package == {}

@@ -1,17 +1,32 @@
 import pytest
 
-from pyexporter.collectors.cpufreq import CpufreqStats, governor_states, parse_frequency
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.collectors.cpufreq import CpufreqStats, _read_frequency, governor_states, read_cpufreq
+from pyexporter.toolkit.numbers import NumberError
 
 
-def test_frequency() -> None:
-    assert parse_frequency("scaling_cur_freq", "1699981\n") == 1699981
+def test_frequency(tmp_path) -> None:
+    (tmp_path / "scaling_cur_freq").write_text("1699981\n")
+    assert _read_frequency(str(tmp_path / "scaling_cur_freq")) == 1699981
+    assert _read_frequency(str(tmp_path / "absent")) is None
 
 
-@pytest.mark.parametrize("text", ["", "\n", "<unsupported>", "-1", "1.5", "12 kHz"])
-def test_malformed_frequency_is_a_collector_error(text: str) -> None:
-    with pytest.raises(CollectorError):
-        parse_frequency("scaling_cur_freq", text)
+@pytest.mark.parametrize(
+    "text", ["", "\n", "<unsupported>", "-1", "1.5", "12 kHz", "+5", "1_0", "٣", "18446744073709551616"]
+)
+def test_malformed_frequency_fails_as_read_uint_from_file(tmp_path, text: str) -> None:
+    # procfs reads these with util.ReadUintFromFile: strconv.ParseUint(TrimSpace(text), 10, 64).
+    (tmp_path / "scaling_cur_freq").write_text(text)
+    with pytest.raises(NumberError):
+        _read_frequency(str(tmp_path / "scaling_cur_freq"))
+
+
+def test_read_cpufreq(tmp_path) -> None:
+    (tmp_path / "scaling_cur_freq").write_text(" 800000\n")
+    (tmp_path / "cpuinfo_max_freq").write_text("3000000\n")
+    (tmp_path / "scaling_governor").write_text("powersave\n")
+    assert read_cpufreq(str(tmp_path), "0") == CpufreqStats(
+        "0", scaling_cur_freq=800000, cpuinfo_max_freq=3000000, scaling_governor="powersave"
+    )
 
 
 def test_governor_states() -> None:

@@ -1,7 +1,9 @@
 import pytest
 
-from pyexporter.collectors.diskstats import _go_float, parse_diskstats, parse_udev_properties
+from pyexporter.collectors.diskstats import _queue_rotational, parse_diskstats, parse_udev_properties
+from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
+from tests.helpers import captured_logs, run_collector, samples
 
 
 def test_field_counts_of_every_kernel_generation() -> None:
@@ -52,9 +54,46 @@ def test_udev_properties() -> None:
     assert parse_udev_properties("") == {}
 
 
-@pytest.mark.parametrize(
-    ("text", "value"), [("7200", 7200.0), ("0", 0.0), ("1e3", 1000.0), ("", None), (" 1", None), ("1_0", None),
-                        ("fast", None)],
-)
-def test_ata_values_parse_as_go_does(text: str, value: float | None) -> None:
-    assert _go_float(text) == value
+def test_device_numbers_are_uint32() -> None:
+    # procfs scans major and minor with %d into uint32s: larger numbers are an error.
+    with pytest.raises(CollectorError):
+        parse_diskstats(f"{2**32} 0 sda " + " ".join(["1"] * 11))
+    (stat,) = parse_diskstats(f"{2**32 - 1} 0 sda " + " ".join(["1"] * 11))
+    assert stat.major == 2**32 - 1
+
+
+@pytest.mark.parametrize("counter", ["+1", "1_0", "٣"])
+def test_counters_are_ascii_digits(counter: str) -> None:
+    # Sscanf's %d reads ASCII digits only; Python's int() took the sign, `_` and the Arabic digit.
+    with pytest.raises(CollectorError):
+        parse_diskstats("8 0 sda " + " ".join(["1"] * 10 + [counter]))
+
+
+@pytest.mark.parametrize(("text", "value"), [("1\n", 1), (" 1 \n", 1), ("0", 0), ("+1\n", 0), ("1_0\n", 0),
+                                             ("٣\n", 0), ("18446744073709551616\n", 0), ("", 0)])
+def test_rotational_is_read_uint_from_file_or_zero(tmp_path, text: str, value: int) -> None:
+    (tmp_path / "rotational").write_text(text)
+    assert _queue_rotational(str(tmp_path)) == value
+    assert _queue_rotational(str(tmp_path / "absent")) == 0
+
+
+def _ata_disk(tmp_path, rpm: str) -> Paths:
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc" / "diskstats").write_text("8 0 sda " + " ".join(["1"] * 11) + "\n")
+    (tmp_path / "udev" / "data").mkdir(parents=True)
+    (tmp_path / "udev" / "data" / "b8:0").write_text(f"E:ID_ATA=1\nE:ID_ATA_ROTATION_RATE_RPM={rpm}\n")
+    return Paths(procfs=str(tmp_path / "proc"), sysfs=str(tmp_path / "sys"), udev_data=str(tmp_path / "udev" / "data"))
+
+
+@pytest.mark.parametrize(("rpm", "value"), [("7200", 7200.0), ("1e3", 1000.0), ("1_0", 10.0), ("0x1p4", 16.0)])
+def test_ata_values_are_go_parse_float(tmp_path, rpm: str, value: float) -> None:
+    families = run_collector("diskstats", _ata_disk(tmp_path, rpm))
+    assert samples(families)[("node_disk_ata_rotation_rate_rpm", frozenset({("device", "sda")}))] == value
+
+
+@pytest.mark.parametrize("rpm", ["", " 1", "fast", "1e400", "+nan", "٣"])
+def test_unparsable_ata_values_are_logged_and_skipped(tmp_path, rpm: str) -> None:
+    with captured_logs() as logs:
+        families = run_collector("diskstats", _ata_disk(tmp_path, rpm))
+    assert not any(name == "node_disk_ata_rotation_rate_rpm" for name, _ in samples(families))
+    assert any("failed to parse ATA value" in r.getMessage() for r in logs.records)

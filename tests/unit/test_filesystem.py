@@ -11,6 +11,7 @@ from pyexporter.collectors.filesystem import (
     unescape_mount_point,
 )
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.numbers import NumberError
 
 LINE = "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue"
 
@@ -52,6 +53,29 @@ def test_empty_mountinfo() -> None:
 def test_malformed_mountinfo(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_mountinfo(text)
+
+
+@pytest.mark.parametrize(
+    ("field", "major", "minor"),
+    # Sscanf("%d:%d") reads a signed decimal each side and ignores what follows the second.
+    [("98:0", 98, 0), ("+8:-1", 8, -1), ("8:1:2", 8, 1), ("8:1x", 8, 1), ("08:01", 8, 1)],
+)
+def test_major_minor_are_read_as_sscanf_does(field: str, major: int, minor: int) -> None:
+    (mount,) = parse_mountinfo(LINE.replace("98:0", field))
+    assert (mount.major, mount.minor) == (major, minor)
+
+
+@pytest.mark.parametrize("field", ["1_0:0", "٣:0", "8:", ":1", "x8:1", "99999999999999999999:0"])
+def test_major_minor_that_sscanf_refuses(field: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_mountinfo(LINE.replace("98:0", field))
+
+
+@pytest.mark.parametrize("ids", ["3_6 35", "36 ٣", "36 99999999999999999999"])
+def test_mount_ids_are_go_atoi(ids: str) -> None:
+    # procfs reads the mount and parent ids with strconv.Atoi; int() took `_` and Arabic digits.
+    with pytest.raises(NumberError):
+        parse_mountinfo(LINE.replace("36 35", ids))
 
 
 def test_unescape() -> None:
