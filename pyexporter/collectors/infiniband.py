@@ -90,9 +90,6 @@ class Device:
     ports: list[Port] = field(default_factory=list)
 
 
-_UINT32_MAX = 2**32 - 1
-
-
 def parse_state(text: str) -> int:
     """`4: ACTIVE` -> 4: exactly one colon, then strconv.ParseUint(id, 10, 32) as sysfs's
     parseState reads it."""
@@ -100,12 +97,9 @@ def parse_state(text: str) -> int:
     if len(parts) != 2:
         raise CollectorError(f"unexpected InfiniBand port state {text[:40]!r}")
     try:
-        value = parse_uint(go_trim_space(parts[0]))
+        return parse_uint(go_trim_space(parts[0]), bits=32)
     except NumberError as err:
         raise CollectorError(f"unexpected InfiniBand port state {text[:40]!r}: {err}") from None
-    if value > _UINT32_MAX:
-        raise CollectorError(f"InfiniBand port state {text[:40]!r} beyond 32 bits")
-    return value
 
 
 def parse_rate(text: str) -> float:

@@ -4,7 +4,6 @@ off by default) over procfs's sysfs/pci_device.go."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -59,38 +58,11 @@ class PciDevice:
     power_state: str | None = None
 
 
-_INT32_MIN, _INT32_MAX, _UINT32_MAX = -(2**31), 2**31 - 1, 2**32 - 1
-_SIGNED_HEX = re.compile(r"[+-]?[0-9a-fA-F]+")
-
-
-def _sized(value: int, low: int, high: int, function: str, text: str) -> int:
-    """strconv's check of a 32-bit size, which toolkit.numbers (64-bit only) does not make."""
-    if not low <= value <= high:
-        raise NumberError(f"strconv.{function}: parsing {text[:64]!r}: value out of range")
-    return value
-
-
-def _parse_int32(text: str, base: int = 10) -> int:
-    """strconv.ParseInt(text, base, 32) for base 10 or 0."""
-    return _sized(parse_int(text, base), _INT32_MIN, _INT32_MAX, "ParseInt", text)
-
-
-def _parse_uint32(text: str) -> int:
-    """strconv.ParseUint(text, 10, 32)."""
-    return _sized(parse_uint(text), 0, _UINT32_MAX, "ParseUint", text)
-
-
-def _parse_hex_int32(text: str) -> int:
-    """strconv.ParseInt(text, 16, 32): a sign, then hex digits only (no 0x, no `_`); toolkit.numbers
-    has no base 16."""
-    if not _SIGNED_HEX.fullmatch(text):
-        raise NumberError(f"strconv.ParseInt: parsing {text[:64]!r}: invalid syntax")
-    return _sized(int(text, 16), _INT32_MIN, _INT32_MAX, "ParseInt", text)
 
 
 def _hex_field(text: str, what: str) -> int:
     try:
-        return _parse_hex_int32(text)
+        return parse_int(text, 16, 32)
     except NumberError as err:
         raise CollectorError(f"invalid PCI {what} in {text!r}: {err}") from None
 
@@ -113,7 +85,7 @@ def parse_id(text: str) -> int:
     """A sysfs id attribute such as `0x8086` or `-1`, trimmed, through strconv.ParseInt(text, 0, 32)."""
     value = go_trim_space(text)
     try:
-        return _parse_int32(value, 0)
+        return parse_int(value, 0, 32)
     except NumberError as err:
         raise CollectorError(f"invalid PCI attribute value {value[:40]!r}: {err}") from None
 
@@ -144,20 +116,21 @@ def parse_link_width(text: str) -> float | None:
         raise CollectorError(f"invalid PCI link width {text!r}: {err}") from None
 
 
-# How pci_device.go parses each optional integer attribute.
+# How pci_device.go parses each optional integer attribute: (signed, bits).
 _OPTIONAL_INTS = {
-    "sriov_drivers_autoprobe": _parse_int32,
-    "sriov_numvfs": _parse_uint32,
-    "sriov_totalvfs": _parse_uint32,
-    "sriov_vf_total_msix": parse_int,
-    "d3cold_allowed": _parse_int32,
+    "sriov_drivers_autoprobe": (True, 32),
+    "sriov_numvfs": (False, 32),
+    "sriov_totalvfs": (False, 32),
+    "sriov_vf_total_msix": (True, 64),
+    "d3cold_allowed": (True, 32),
 }
 
 
 def parse_optional_int(attr: str, text: str) -> int:
     """An SR-IOV or power attribute, trimmed, as pci_device.go parses that attribute."""
+    signed, bits = _OPTIONAL_INTS[attr]
     try:
-        return _OPTIONAL_INTS[attr](text)
+        return parse_int(text, bits=bits) if signed else parse_uint(text, bits=bits)
     except NumberError as err:
         raise CollectorError(f"invalid PCI {attr} {text[:40]!r}: {err}") from None
 

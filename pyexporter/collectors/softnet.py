@@ -3,7 +3,6 @@ softnet collector (collector/softnet_linux.go) over procfs's net_softnet.go."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -14,21 +13,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError
-
-_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
-_UINT32_MAX = 2**32 - 1
-
-
-def parse_hex_uint32(text: str) -> int:
-    """strconv.ParseUint(text, 16, 32), as procfs's parseHexUint32s: hex digits only (no 0x, sign
-    or `_`); toolkit.numbers has no base 16 or 32-bit size."""
-    if not _HEX_DIGITS.fullmatch(text):
-        raise NumberError(f"strconv.ParseUint: parsing {text[:64]!r}: invalid syntax")
-    value = int(text, 16)
-    if value > _UINT32_MAX:
-        raise NumberError(f"strconv.ParseUint: parsing {text[:64]!r}: value out of range")
-    return value
+from pyexporter.toolkit.numbers import NumberError, parse_uint
 
 
 class SoftnetStat(NamedTuple):
@@ -52,7 +37,7 @@ def parse_softnet(text: str) -> list[SoftnetStat]:
         if len(columns) < 9:
             raise CollectorError(f"{len(columns)} softnet_stat columns, at least 9 expected")
         try:
-            v = [parse_hex_uint32(c) for c in columns[:13]]
+            v = [parse_uint(c, 16, 32) for c in columns[:13]]
         except NumberError as err:
             raise CollectorError(f"invalid value in softnet_stat line: {line[:80]!r}: {err}") from None
         width = len(columns)

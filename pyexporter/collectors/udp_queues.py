@@ -17,10 +17,8 @@ from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_uint
 
-_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 # hex.DecodeString: pairs of hex digits.
 _HEX_BYTES = re.compile(r"(?:[0-9a-fA-F]{2})*")
-_UINT64_MAX = 2**64 - 1
 # The usual socket line, whose fields all parse (at most 16 hex or 19 decimal digits fit a uint64):
 # sl, local and remote address, st, tx_queue:rx_queue, two fields procfs skips, uid. A line of
 # another form takes the field-by-field path, which refuses what procfs refuses.
@@ -37,17 +35,6 @@ class QueueSummary(NamedTuple):
     sockets: int
 
 
-def parse_hex_uint(text: str) -> int:
-    """strconv.ParseUint(text, 16, 64): hex digits only (no 0x, sign or `_`); toolkit.numbers has
-    no base 16."""
-    if not _HEX_DIGITS.fullmatch(text):
-        raise NumberError(f"strconv.ParseUint: parsing {text[:64]!r}: invalid syntax")
-    value = int(text, 16)
-    if value > _UINT64_MAX:
-        raise NumberError(f"strconv.ParseUint: parsing {text[:64]!r}: value out of range")
-    return value
-
-
 def _split_pair(field: str, what: str) -> tuple[str, str]:
     parts = field.split(":")
     if len(parts) != 2:
@@ -60,7 +47,7 @@ def _address(field: str, what: str) -> None:
     address, port = _split_pair(field, what)
     if not _HEX_BYTES.fullmatch(address):
         raise CollectorError(f"cannot parse {what} value in socket line: {address[:80]!r}")
-    parse_hex_uint(port)
+    parse_uint(port, 16)
 
 
 def parse_udp_summary(text: str) -> QueueSummary:
@@ -84,10 +71,10 @@ def parse_udp_summary(text: str) -> QueueSummary:
             parse_uint(_split_pair(fields[0], "sl")[0], 0)
             _address(fields[1], "local_address")
             _address(fields[2], "rem_address")
-            parse_hex_uint(fields[3])
+            parse_uint(fields[3], 16)
             queues = _split_pair(fields[4], "tx/rx queues")
-            tx += parse_hex_uint(queues[0])
-            rx += parse_hex_uint(queues[1])
+            tx += parse_uint(queues[0], 16)
+            rx += parse_uint(queues[1], 16)
             parse_uint(fields[7], 0)
         except NumberError as err:
             raise CollectorError(f"cannot parse net socket line {line[:80]!r}: {err}") from None

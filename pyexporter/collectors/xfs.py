@@ -15,16 +15,6 @@ from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text
 from pyexporter.toolkit.numbers import NumberError, parse_uint
 
-_UINT32_MAX = 2**32 - 1
-
-
-def _parse_uint32(text: str) -> int:
-    """strconv.ParseUint(text, 10, 32); toolkit.numbers parses 64 bits only."""
-    value = parse_uint(text)
-    if value > _UINT32_MAX:
-        raise NumberError(f"strconv.ParseUint: parsing {text[:64]!r}: value out of range")
-    return value
-
 # (stats line, expected value counts, field names) for the lines node_exporter reports.
 _LINES: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "extent_alloc": ((4,), ("extents_allocated", "blocks_allocated", "extents_freed", "blocks_freed")),
@@ -149,9 +139,9 @@ def parse_xfs_stats(text: str) -> XFSStats:
         if len(fields) < 2:
             continue
         key = fields[0]
-        parse = parse_uint if key == "xpc" else _parse_uint32
+        bits = 64 if key == "xpc" else 32
         try:
-            values = [parse(v) for v in fields[1:]]
+            values = [parse_uint(v, bits=bits) for v in fields[1:]]
         except NumberError as err:
             raise CollectorError(f"XFS stats line {key!r}: {err}") from None
         if key not in _LINES:

@@ -27,12 +27,9 @@ from pyexporter.collectors import (
     btrfs,
     conntrack,
     cpu,
-    cpufreq,
     diskstats,
     dmi,
     edac,
-    entropy,
-    fibrechannel,
     filefd,
     filesystem,
     hwmon,
@@ -57,7 +54,6 @@ from pyexporter.collectors import (
     softnet,
     stat,
     textfile,
-    thermal_zone,
     udp_queues,
     vmstat,
     watchdog,
@@ -66,7 +62,9 @@ from pyexporter.collectors import (
 )
 from pyexporter.collectors import os as os_collector
 from pyexporter.collectors import time as time_collector
+from pyexporter.toolkit import numbers
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.families import FamilyIndex
 
 FUZZ = settings(
     # Kept small for the suite; PYEXPORTER_FUZZ_EXAMPLES=2000 for a longer hunt.
@@ -350,9 +348,9 @@ HWMON_ATTRS, HWMON_TEXT = _attrs_sample({
 
 def _hwmon_sensor(sensor: str) -> Callable[[str], Any]:
     def run(text: str) -> Any:
-        out = hwmon._Families()
+        out = FamilyIndex()
         hwmon._emit_sensor(out, "platform_coretemp_0", sensor, _lines_to_attrs(HWMON_ATTRS)(text))
-        return out.by_name
+        return out.families()
 
     return run
 
@@ -393,19 +391,13 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "cpu.parse_stat_cpus": (cpu.parse_stat_cpus, PROC_STAT),
     "cpu.parse_cpuinfo": (cpu.parse_cpuinfo, CPUINFO),
     "cpu.parse_cpu_list": (cpu.parse_cpu_list, "0-3,5,7-8\n"),
-    "cpufreq.parse_frequency": (lambda t: cpufreq.parse_frequency("scaling_cur_freq", t), "1699981\n"),
     "diskstats.parse_diskstats": (diskstats.parse_diskstats, DISKSTATS),
     "diskstats.parse_udev_properties": (diskstats.parse_udev_properties, UDEV),
-    "diskstats._go_float": (diskstats._go_float, "1.5e3"),
     "dmi.dmi_labels": (lambda t: dmi.dmi_labels({"bios_vendor": t.encode("utf-8", "surrogatepass")}), "LENOVO\n"),
-    "edac.parse_count": (lambda t: edac.parse_count(t, "ce_count"), "12\n"),
     "edac.format_dimm_label": (edac.format_dimm_label, "CPU_SrcID#0_Ha#0_Chan#1_DIMM#0 csrow channel\n"),
-    "entropy.parse_bits": (lambda t: entropy.parse_bits("entropy_avail", t), "256\n"),
-    "fibrechannel.parse_hex_counter": (fibrechannel.parse_hex_counter, "0x1a2b\n"),
     "filefd.parse_file_nr": (filefd.parse_file_nr, "2048\t0\t9223372036854775807\n"),
     "filesystem.parse_mountinfo": (filesystem.parse_mountinfo, MOUNTINFO),
     "filesystem.unescape_mount_point": (filesystem.unescape_mount_point, "/mnt/a\\040b\\011c"),
-    "hwmon.parse_go_float": (hwmon.parse_go_float, "-12.5e3"),
     "hwmon.explode_sensor_filename": (hwmon.explode_sensor_filename, "temp1_crit_alarm"),
     "hwmon.clean_name": (hwmon.clean_name, "Platform-CoreTemp.0"),
     "hwmon._emit_sensor(temp1)": (_hwmon_sensor("temp1"), HWMON_TEXT),
@@ -414,16 +406,14 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "hwmon._emit_sensor(vrm)": (_hwmon_sensor("vrm"), HWMON_TEXT),
     "infiniband.parse_state": (infiniband.parse_state, "4: ACTIVE\n"),
     "infiniband.parse_rate": (infiniband.parse_rate, "40 Gb/sec (4X QDR)\n"),
-    "infiniband.parse_counter": (infiniband.parse_counter, "123456\n"),
+    "infiniband.parse_counter": (infiniband.parse_counter, "123456"),
     "ipvs.parse_ipvs_stats": (ipvs.parse_ipvs_stats, IP_VS_STATS),
     "ipvs.parse_ip_vs": (ipvs.parse_ip_vs, IP_VS),
     "ipvs.parse_ip_port": (ipvs.parse_ip_port, "[2620:0000:0000:0000:0000:0000:0000:0001]:0035"),
     "kernel_hung.parse_hung_task_count": (kernel_hung.parse_hung_task_count, "3\n"),
     "loadavg.parse_loadavg": (loadavg.parse_loadavg, "0.21 0.37 0.39 1/719 19737\n"),
     "mdadm.parse_mdstat": (mdadm.parse_mdstat, MDSTAT),
-    "mdadm._parse_count": (lambda t: mdadm._parse_count(t, "degraded"), "1"),
     "meminfo.parse_meminfo": (meminfo.parse_meminfo, MEMINFO),
-    "netclass.parse_go_int": (netclass.parse_go_int, "0x1003"),
     "netclass.parse_iface": (lambda t: netclass.parse_iface("eth0", _lines_to_attrs(NETCLASS_ATTRS)(t)),
                              NETCLASS_TEXT),
     "netdev.parse_net_dev": (netdev.parse_net_dev, NET_DEV),
@@ -437,9 +427,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
         lambda t: powersupplyclass.parse_power_supply("BAT0", _lines_to_attrs(POWER_ATTRS)(t)), POWER_TEXT),
     "pressure.parse_psi": (pressure.parse_psi, PSI),
     "processes.parse_proc_stat": (processes.parse_proc_stat, PID_STAT),
-    "processes.parse_uint": (lambda t: processes.parse_uint(t, "pid_max"), "4194304\n"),
     "rapl.zone_index_and_name": (lambda t: rapl.zone_index_and_name(t, {}), "package-0"),
-    "rapl.parse_uint": (lambda t: rapl.parse_uint(t, "energy_uj"), "262143328850\n"),
     "rapl.sanitize_metric_name": (rapl.sanitize_metric_name, "package-0:dram"),
     "schedstat.parse_schedstat": (schedstat.parse_schedstat, SCHEDSTAT),
     "selinux.parse_enforce": (selinux.parse_enforce, "1\n"),
@@ -448,14 +436,15 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "softnet.parse_softnet": (softnet.parse_softnet, SOFTNET),
     "stat.parse_stat": (stat.parse_stat, PROC_STAT),
     "textfile.parse_textfile": (_textfile, TEXTFILE),
-    "thermal_zone.parse_int": (lambda t: thermal_zone.parse_int(t, "temp"), "49925\n"),
     "time.parse_clocksource": (_two_values(time_collector.parse_clocksource), "hpet acpi_pm tsc\ntsc\n"),
     "udp_queues.parse_udp_summary": (udp_queues.parse_udp_summary, UDP),
     "vmstat.parse_vmstat": (vmstat.parse_vmstat, VMSTAT),
-    "watchdog.parse_go_int": (watchdog.parse_go_int, "0x8380"),
     "watchdog.parse_watchdog": (
         lambda t: watchdog.parse_watchdog("watchdog0", _lines_to_attrs(WATCHDOG_ATTRS)(t)), WATCHDOG_TEXT),
     "xfs.parse_xfs_stats": (xfs.parse_xfs_stats, XFS),
+    "numbers.parse_int": (lambda t: numbers.parse_int(t, 0), "-0x1_f"),
+    "numbers.parse_uint": (lambda t: numbers.parse_uint(t, 16, 32), "ffff"),
+    "numbers.parse_float": (numbers.parse_float, "-12.5e3"),
     "zfs.parse_kstat": (lambda t: zfs.parse_kstat(t, "arcstats"), KSTAT),
     "zfs.parse_pool_io": (zfs.parse_pool_io, POOL_IO),
     "zfs.parse_objset": (lambda t: zfs.parse_objset(t, "objset-0x36"), OBJSET),
