@@ -54,6 +54,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import NamedTuple
 
+from pyexporter.toolkit.numbers import NumberError, parse_float
+
 COUNTER = "counter"
 GAUGE = "gauge"
 UNTYPED = "untyped"
@@ -151,14 +153,11 @@ _new_sample = partial(tuple.__new__, Sample)
 
 
 def parse_go_float(text: str) -> float:
-    """TEXT as common's parseFloat reads a value or a quantile/le label; ValueError if it does not."""
-    if _IS_FLOAT(text) is None:
-        raise ValueError(f"invalid float {text!r}")
-    value = float(text)
-    # Only the spellings of infinity may give one; a finite number that overflows is out of range.
-    if value in (math.inf, -math.inf) and text[-1] not in "fFyY":
-        raise ValueError(f"float {text!r} out of range")
-    return value
+    """TEXT as common's parseFloat reads a value or a quantile/le label: strconv.ParseFloat, but
+    refusing `_` and the `p` of hexadecimal floats; ValueError (a NumberError) if it does not."""
+    if "_" in text or "p" in text or "P" in text:
+        raise NumberError(f"unsupported character in float {text[:64]!r}")
+    return parse_float(text)
 
 
 # Longest text an error message quotes in full: a broken line may be a whole file long.
