@@ -145,7 +145,7 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
         try:
             return parse_udev_properties(read_text(self.paths.udev(f"b{major}:{minor}")))
         except OSError as err:
-            self.log.debug("failed to read udev info for %d:%d: %s", major, minor, err)
+            self.log.debug("Failed to read udev info", extra={"kv": {"device": f"{major}:{minor}", "err": str(err)}})
             return {}
 
     def collect(self) -> Iterable[Metric]:
@@ -211,7 +211,8 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
                     try:
                         value = parse_float(udev[key])
                     except NumberError as err:
-                        self.log.error("failed to parse ATA value %s=%r for %s: %s", key, udev[key], dev, err)
+                        self.log.error("Failed to parse ATA value",
+                                       extra={"kv": {"device": dev, "key": key, "value": udev[key], "err": str(err)}})
                         continue
                     family.add_metric([dev], value)
 

@@ -277,11 +277,13 @@ class FilesystemCollector(Collector[FilesystemOptions]):
                 try:
                     outcome = _Outcome(fs_stat(self.statvfs(self.paths.root(mount_point))), "")
                 except OSError as err:
-                    self.log.debug("statfs failed for %s: %s", mount_point, err)
+                    self.log.debug("Error on statfs() system call",
+                                   extra={"kv": {"rootfs": mount_point, "err": str(err)}})
                     outcome = _Outcome(None, error_text(err))
                 with self._cond:
                     if mount_point in self._stuck:
-                        self.log.debug("mount point has recovered, monitoring will resume: %s", mount_point)
+                        self.log.debug("Mount point has recovered, monitoring will resume",
+                                       extra={"kv": {"mountpoint": mount_point}})
                         self._stuck.discard(mount_point)
                     running.pop(index, None)
                     if outcomes[index] is None:
@@ -295,7 +297,7 @@ class FilesystemCollector(Collector[FilesystemOptions]):
         with self._cond:
             for index, mount_point in enumerate(mount_points):
                 if mount_point in self._stuck:
-                    self.log.debug("mount point is in an unresponsive state: %s", mount_point)
+                    self.log.debug("Mount point is in an unresponsive state", extra={"kv": {"mountpoint": mount_point}})
                     outcomes[index] = _Outcome(None, STUCK_ERROR)
                 else:
                     remaining += 1
@@ -310,7 +312,8 @@ class FilesystemCollector(Collector[FilesystemOptions]):
                         next_deadline = min(next_deadline, deadline)
                         continue
                     mount_point = mount_points[index]
-                    self.log.debug("mount point timed out and is marked stuck: %s", mount_point)
+                    self.log.debug("Mount point timed out, it is being labeled as stale and will not be monitored",
+                                   extra={"kv": {"mountpoint": mount_point}})
                     self._stuck.add(mount_point)
                     outcomes[index] = _Outcome(None, STUCK_ERROR)
                     remaining -= 1

@@ -391,7 +391,7 @@ class MountstatsCollector(Collector[NoOptions]):
                     families.info.add_metric(list(mountpoint_key), 1)
                 device_key = (mount.device, transport.protocol, address)
                 if device_key in seen_devices:
-                    self.log.debug("skipping duplicate NFS device entry %s", device_key)
+                    self.log.debug("Skipping duplicate device entry", extra={"kv": {"device": str(device_key)}})
                     break
                 seen_devices.add(device_key)
                 families.add_stats(mount.stats, list(device_key))

@@ -268,7 +268,7 @@ class PcideviceCollector(Collector[PcideviceOptions]):
             try:
                 return parse_pci_ids(read_text(path).splitlines())
             except OSError as err:
-                self.log.debug("cannot open PCI IDs file %s: %s", path, err)
+                self.log.debug("Cannot open PCI IDs file", extra={"kv": {"path": path, "err": str(err)}})
         return PciIds()
 
     def collect(self) -> Iterator[Metric]:

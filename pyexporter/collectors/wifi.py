@@ -368,7 +368,8 @@ class WifiCollector(Collector[WifiOptions]):
         except OSError as err:
             # No nl80211 (no WiFi driver loaded) or no permission: nothing to report, as upstream.
             if err.errno in (errno.ENOENT, errno.EACCES, errno.EPERM):
-                self.log.debug("wifi metrics are not available: %s", err)
+                self.log.debug("wifi collector metrics are not available for this system",
+                               extra={"kv": {"err": str(err)}})
                 return
             raise
         try:

@@ -96,4 +96,5 @@ def test_unparsable_ata_values_are_logged_and_skipped(tmp_path, rpm: str) -> Non
     with captured_logs() as logs:
         families = run_collector("diskstats", _ata_disk(tmp_path, rpm))
     assert not any(name == "node_disk_ata_rotation_rate_rpm" for name, _ in samples(families))
-    assert any("failed to parse ATA value" in r.getMessage() for r in logs.records)
+    assert any(r.getMessage() == "Failed to parse ATA value" and r.kv["value"] == rpm  # type: ignore[attr-defined]
+               for r in logs.records)
