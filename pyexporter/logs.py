@@ -9,7 +9,7 @@ Every log call in the code base is written one way, as go-kit's logger calls are
 - An exception is logged as its text, `"err": str(err)`. A traceback (`exc_info`, log.exception)
   is printed only for debug records, so it can never stand in for "err".
 
-tests/unit/test_logs.py checks the modules that follow this (STRUCTURED_MODULES).
+tests/unit/test_logs.py checks every module of the package for it.
 """
 
 from __future__ import annotations
