@@ -27,7 +27,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import FamilyIndex, GaugeMetricFamily
 from pyexporter.toolkit.files import read_optional, read_text
 from pyexporter.toolkit.filters import deprecated_alias, exclusive_filter
-from pyexporter.toolkit.numbers import NumberError, parse_uint
+from pyexporter.toolkit.numbers import NumberError, parse_uints
 
 # ---------------------------------------------------------------------------------------------
 # /proc/net/dev
@@ -62,7 +62,7 @@ def parse_net_dev(text: str) -> list[DeviceStats]:
             raise CollectorError(f"short /proc/net/dev line for {name}: {len(fields)} fields")
         try:
             # procfs's net_dev.go: strconv.ParseUint(x, 10, 64) for every column.
-            values = [parse_uint(v) for v in fields[: len(NET_DEV_KEYS)]]
+            values = parse_uints(fields[: len(NET_DEV_KEYS)])
         except NumberError as err:
             raise CollectorError(f"invalid counter in /proc/net/dev line for {name}: {err}") from None
         devices.append(DeviceStats(name, dict(zip(NET_DEV_KEYS, values, strict=True))))

@@ -15,7 +15,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import UnknownMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_float
+from pyexporter.toolkit.numbers import NumberError, parse_floats
 
 DEFAULT_FIELDS = (
     "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
@@ -81,12 +81,12 @@ class NetstatCollector(Collector[NetstatOptions]):
             pass
         selected = self._selected
         for protocol, values in stats.items():
-            for name, raw in values.items():
-                # Every value is parsed, the filtered-out ones too, as node_exporter does.
-                try:
-                    value = parse_float(raw)
-                except NumberError as err:
-                    raise CollectorError(f"invalid value for {protocol}_{name} in netstats: {err}") from None
+            # Every value is parsed, the filtered-out ones too, as node_exporter does.
+            try:
+                numbers = parse_floats(list(values.values()))
+            except NumberError as err:
+                raise CollectorError(f"invalid value for {protocol} in netstats: {err}") from None
+            for name, value in zip(values, numbers, strict=True):
                 key = (protocol, name)
                 if key in selected:
                     family = selected[key]

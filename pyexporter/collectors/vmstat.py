@@ -14,24 +14,26 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import UnknownMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_float
+from pyexporter.toolkit.numbers import NumberError, parse_floats
 
 
 def parse_vmstat(text: str) -> list[tuple[str, float]]:
     """(field, value) for every `name value` line, in file order; every value, selected or not,
     through strconv.ParseFloat, as node_exporter parses each line before it filters."""
-    fields: list[tuple[str, float]] = []
+    names: list[str] = []
+    texts: list[str] = []
     for line in text.splitlines():
         parts = line.split()
         if not parts:
             continue
         if len(parts) < 2:
             raise CollectorError(f"invalid line in vmstat: {line[:80]!r}")
-        try:
-            fields.append((parts[0], parse_float(parts[1])))
-        except NumberError as err:
-            raise CollectorError(f"invalid value in vmstat: {line[:80]!r}: {err}") from None
-    return fields
+        names.append(parts[0])
+        texts.append(parts[1])
+    try:
+        return list(zip(names, parse_floats(texts), strict=True))
+    except NumberError as err:
+        raise CollectorError(f"invalid value in vmstat: {err}") from None
 
 
 @dataclass(frozen=True, slots=True)

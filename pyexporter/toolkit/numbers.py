@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.files import decode, read_attribute
@@ -87,12 +87,19 @@ def _unsigned(function: str, text: str, body: str, base: int) -> int:
     return int(digits, 0) if digits[:2].lower() in ("0x", "0o", "0b") else int(digits, 10)
 
 
+# Collectors parse thousands of numbers a scrape, nearly all plain ASCII digits: those take a fast
+# path through int() and float() (str.isdigit alone would take other scripts' digits too).
+
+
 def parse_uint(text: str, base: int = 10, bits: int = 64) -> int:
     """strconv.ParseUint(TEXT, BASE, BITS) for base 10, 16 (bare hex digits) or 0 (0x, 0o, 0b and
     leading-0 octal prefixes, `_` between digits); NumberError for what Go refuses, with Go's
     message."""
-    value = _unsigned("ParseUint", text, text, base)
-    if value >= 1 << bits:
+    if text.isascii() and text.isdigit() and (base == 10 or (base == 0 and (text[0] != "0" or len(text) == 1))):
+        value = int(text)
+    else:
+        value = _unsigned("ParseUint", text, text, base)
+    if value >> bits:
         raise _error("ParseUint", text, "value out of range")
     return value
 
@@ -100,19 +107,36 @@ def parse_uint(text: str, base: int = 10, bits: int = 64) -> int:
 def parse_int(text: str, base: int = 10, bits: int = 64) -> int:
     """strconv.ParseInt(TEXT, BASE, BITS): one optional sign, then as parse_uint; NumberError
     beyond the BITS-bit signed range."""
-    body = text[1:] if text[:1] in ("+", "-") else text
-    value = _unsigned("ParseInt", text, body, base)
-    if text[:1] == "-":
-        value = -value
-    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+    if text.isascii() and (
+        (base == 10 and (text.isdigit() or (text[1:].isdigit() and text[0] in "+-")))
+        or (base == 0 and text.isdigit() and (text[0] != "0" or len(text) == 1))
+    ):
+        value = int(text)
+    else:
+        body = text[1:] if text[:1] in ("+", "-") else text
+        value = _unsigned("ParseInt", text, body, base)
+        if text[:1] == "-":
+            value = -value
+    if value >> (bits - 1) not in (0, -1):
         raise _error("ParseInt", text, "value out of range")
     return value
+
+
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?").fullmatch
+_INFINITIES = (math.inf, -math.inf)
 
 
 def parse_float(text: str) -> float:
     """strconv.ParseFloat(TEXT, 64): decimal and hexadecimal (with a p exponent) forms, `_`
     between digits, and inf, infinity or nan in any case (only inf and infinity signed);
     NumberError for what Go refuses, and for a finite number beyond float64."""
+    if len(text) < 300 and text.isascii() and text.replace(".", "", 1).isdigit():
+        return float(text)  # digits with at most one point: nothing Go refuses, and finite
+    if _PLAIN_DECIMAL(text) is not None:
+        value = float(text)
+        if value in _INFINITIES:
+            raise _error("ParseFloat", text, "value out of range")
+        return value
     word = _FLOAT_WORDS.get(text.lower())
     if word is not None:
         return word
@@ -134,6 +158,35 @@ def parse_float(text: str) -> float:
     if math.isinf(value):
         raise _error("ParseFloat", text, "value out of range")
     return value
+
+
+def parse_floats(texts: Sequence[str]) -> list[float]:
+    """parse_float of each of TEXTS, checked as one when all are plain digits (procfs counter
+    files hold hundreds of them)."""
+    joined = "".join(texts)
+    if joined.isascii() and joined.isdigit():
+        try:
+            values = [float(text) for text in texts]
+        except ValueError:
+            pass  # an empty text: parse_float names it
+        else:
+            if math.inf not in values:
+                return values
+    return [parse_float(text) for text in texts]
+
+
+def parse_uints(texts: Sequence[str], bits: int = 64) -> list[int]:
+    """parse_uint of each of TEXTS in base 10, checked as one when all are plain digits."""
+    joined = "".join(texts)
+    if joined.isascii() and joined.isdigit():
+        try:
+            values = [int(text) for text in texts]
+        except ValueError:
+            pass  # an empty text: parse_uint names it
+        else:
+            if not values or not max(values) >> bits:
+                return values
+    return [parse_uint(text, bits=bits) for text in texts]
 
 
 def go_trim_space(text: str) -> str:

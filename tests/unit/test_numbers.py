@@ -107,3 +107,20 @@ def test_base_16_and_bit_sizes() -> None:
             parse_uint(text, base, bits)
     with pytest.raises(NumberError, match="out of range"):
         parse_int("2147483648", bits=32)
+
+
+def test_batches_answer_as_one_at_a_time() -> None:
+    from pyexporter.toolkit.numbers import parse_floats, parse_uints
+
+    assert parse_floats(["1", "22", "333"]) == [1.0, 22.0, 333.0]
+    assert parse_floats(["1", "-2.5", "inf"]) == [1.0, -2.5, math.inf]
+    assert parse_uints(["1", "18446744073709551615"]) == [1, 2**64 - 1]
+    assert parse_uints([]) == [] and parse_floats([]) == []
+    for bad in (["1", ""], ["1", "9" * 400], ["1", "١"], ["1", " 2"]):
+        with pytest.raises(NumberError):
+            parse_floats(bad)
+    for bad_uints in (["1", ""], ["1", "18446744073709551616"], ["-1"], ["1", "٢"]):
+        with pytest.raises(NumberError):
+            parse_uints(bad_uints)
+    with pytest.raises(NumberError):
+        parse_uints(["65536"], bits=16)
