@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.files import decode, read_attribute
@@ -160,32 +161,34 @@ def parse_float(text: str) -> float:
     return value
 
 
-def parse_floats(texts: Sequence[str]) -> list[float]:
-    """parse_float of each of TEXTS, checked as one when all are plain digits (procfs counter
-    files hold hundreds of them)."""
+_Number = TypeVar("_Number", int, float)
+
+
+def _plain_digits(texts: Sequence[str], convert: Callable[[str], _Number]) -> list[_Number] | None:
+    """CONVERT of each of TEXTS when all of them are plain ASCII digits, checked as one; None when
+    some text is anything else (and so needs the careful parser)."""
     joined = "".join(texts)
-    if joined.isascii() and joined.isdigit():
-        try:
-            values = [float(text) for text in texts]
-        except ValueError:
-            pass  # an empty text: parse_float names it
-        else:
-            if math.inf not in values:
-                return values
+    if not (joined.isascii() and joined.isdigit()):
+        return None
+    try:
+        return [convert(text) for text in texts]
+    except ValueError:
+        return None  # an empty text, which the careful parser names
+
+
+def parse_floats(texts: Sequence[str]) -> list[float]:
+    """parse_float of each of TEXTS (procfs counter files hold hundreds of plain numbers)."""
+    values = _plain_digits(texts, float)
+    if values is not None and math.inf not in values:
+        return values
     return [parse_float(text) for text in texts]
 
 
 def parse_uints(texts: Sequence[str], bits: int = 64) -> list[int]:
-    """parse_uint of each of TEXTS in base 10, checked as one when all are plain digits."""
-    joined = "".join(texts)
-    if joined.isascii() and joined.isdigit():
-        try:
-            values = [int(text) for text in texts]
-        except ValueError:
-            pass  # an empty text: parse_uint names it
-        else:
-            if not values or not max(values) >> bits:
-                return values
+    """parse_uint of each of TEXTS in base 10."""
+    values = _plain_digits(texts, int)
+    if values is not None and not (values and max(values) >> bits):
+        return values
     return [parse_uint(text, bits=bits) for text in texts]
 
 
