@@ -267,20 +267,6 @@ def copy_family(family: Metric) -> Metric:
     return copy
 
 
-def exposition_names(family: Metric) -> set[str]:
-    """Every name FAMILY puts in an exposition in either format: its HELP/TYPE names and the names
-    of its samples. Two families sharing one of these would make an exposition invalid."""
-    names = {family.name}
-    if type(family) is VerbatimFamily:
-        names.add(family.conventional().name)  # a counter x_total is an OpenMetrics counter x
-    elif family.type == "counter":
-        names.add(family.name + "_total")
-    elif family.type == "info":
-        names.add(family.name + "_info")
-    names.update(sample.name for sample in family.samples)
-    return names
-
-
 def compress(body: bytes, accept_encoding: str) -> tuple[bytes, str | None]:
     if gzip_accepted(accept_encoding):
         return gzip.compress(body, compresslevel=1), "gzip"

@@ -39,12 +39,11 @@ from prometheus_client.core import Metric
 from prometheus_client.samples import Sample
 
 from pyexporter.collectors import CollectorSpec, collector_names, load
-from pyexporter.exposition import exposition_names
 from pyexporter.flags import FlagValueError
 from pyexporter.memory import cyclic_gc_paused
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import Collector, CollectorError
-from pyexporter.toolkit.families import GaugeMetricFamily, VerbatimFamily
+from pyexporter.toolkit.families import GaugeMetricFamily, VerbatimFamily, exposition_names
 
 log = logging.getLogger("pyexporter.scrape")
 

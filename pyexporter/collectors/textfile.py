@@ -46,11 +46,10 @@ from prometheus_client.core import Metric
 from prometheus_client.samples import Sample
 
 from pyexporter.collectors import collector
-from pyexporter.exposition import exposition_names
 from pyexporter.flags import FlagValueError, flag
 from pyexporter.toolkit import textformat
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
-from pyexporter.toolkit.families import GaugeMetricFamily, VerbatimFamily
+from pyexporter.toolkit.families import GaugeMetricFamily, VerbatimFamily, exposition_names
 from pyexporter.toolkit.files import RefusedFile, decode, open_regular, printable, read_fd
 
 # Far above what textfiles hold in practice (they are for a few metrics of batch jobs and cron

@@ -50,7 +50,7 @@ class Collector(Generic[Options]):
 
     def give_way(self, families: list[Metric], taken: AbstractSet[str]) -> list[Metric]:
         """What of FAMILIES (this collector's output in one gather) to serve, given TAKEN: every
-        exposition name (exposition.exposition_names) of the other families of the exposition.
+        exposition name (families.exposition_names) of the other families of the exposition.
         Called only when `gives_way`; FAMILIES may be shared with other scrapes, so never change
         them: return new families where something differs."""
         return families

@@ -148,3 +148,17 @@ class FamilyIndex:
     def families(self) -> list[core.Metric]:
         """Every family, in the order of first use."""
         return list(self._by_name.values())
+
+
+def exposition_names(family: core.Metric) -> set[str]:
+    """Every name FAMILY puts in an exposition in either format: its HELP/TYPE names and the names
+    of its samples. Two families sharing one of these would make an exposition invalid."""
+    names = {family.name}
+    if type(family) is VerbatimFamily:
+        names.add(family.conventional().name)  # a counter x_total is an OpenMetrics counter x
+    elif family.type == "counter":
+        names.add(family.name + "_total")
+    elif family.type == "info":
+        names.add(family.name + "_info")
+    names.update(sample.name for sample in family.samples)
+    return names

@@ -8,10 +8,10 @@ from prometheus_client.core import Metric, SummaryMetricFamily
 
 from pyexporter.collectors import load_all
 from pyexporter.collectors.textfile import TextfileCollector
-from pyexporter.exposition import encode, exposition_names, merge
+from pyexporter.exposition import encode, merge
 from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, VerbatimFamily
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, VerbatimFamily, exposition_names
 from tests.helpers import (
     FIXTURES,
     SHARED_FIXTURES,
