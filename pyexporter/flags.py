@@ -162,6 +162,7 @@ class NoOptions:
     """The options of a collector that takes no flags."""
 
 
+# The options dataclass of a collector, in generic code.
 Options = TypeVar("Options")
 
 

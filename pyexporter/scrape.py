@@ -39,7 +39,7 @@ from prometheus_client.core import Metric
 from prometheus_client.samples import Sample
 
 from pyexporter.collectors import CollectorSpec, collector_names, load
-from pyexporter.flags import FlagValueError
+from pyexporter.flags import FlagValueError, NoOptions
 from pyexporter.memory import cyclic_gc_paused
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import Collector, CollectorError
@@ -69,7 +69,7 @@ class Outcome(NamedTuple):
     timed_out: bool = False
 
 
-class _Unavailable(Collector[None]):
+class _Unavailable(Collector[NoOptions]):
     """Stands in for a collector whose construction failed: every scrape reports it failed."""
 
     def __init__(self, err: Exception) -> None:

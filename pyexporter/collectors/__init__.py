@@ -16,11 +16,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pyexporter.flags import Flag, FlagValueError, NoOptions, build_options, options_flags
+from pyexporter.flags import Flag, FlagValueError, NoOptions, Options, build_options, options_flags
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import Collector, CollectorContext
 
-Options = TypeVar("Options")
 _CollectorClass = TypeVar("_CollectorClass", bound=Collector[Any])
 
 

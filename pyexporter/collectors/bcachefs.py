@@ -169,7 +169,7 @@ def read_device(path: str) -> DeviceStats:
     # label and state may be unreadable on some kernels; procfs then reports them empty.
     for attr in ("label", "state"):
         try:
-            setattr(dev, attr, read_text(os.path.join(path, attr)).strip())
+            setattr(dev, attr, go_trim_space(read_text(os.path.join(path, attr))))
         except OSError:
             pass
     bucket_size = go_trim_space(_read_optional(os.path.join(path, "bucket_size")) or "")

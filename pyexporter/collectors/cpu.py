@@ -47,8 +47,8 @@ def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
 
     Offline CPUs have no line, so ids may have gaps; the `cpu` total line is skipped.
     Older kernels print fewer columns: the missing trailing ones are zero. procfs scans the
-    times with fmt.Sscanf's %f, which hands each word to strconv.ParseFloat, and the id with
-    strconv.ParseInt.
+    times with fmt.Sscanf's %f, read here as strconv.ParseFloat (fmt would also take a binary
+    exponent, which no kernel prints), and the id with strconv.ParseInt.
     """
     cpus: dict[int, CPUStat] = {}
     for line in text.splitlines():

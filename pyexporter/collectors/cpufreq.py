@@ -16,7 +16,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext
 from pyexporter.toolkit.cpus import cpu_dirs, parse_cpu_list
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import parse_int, read_uint_file
+from pyexporter.toolkit.numbers import go_trim_space, parse_int, read_uint_file
 
 # The kernel deliberately delays some cpufreq reads per CPU, so CPUs are read in parallel.
 _MAX_READERS = 16
@@ -61,7 +61,7 @@ def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats:
     def text(name: str) -> str:
         # node_exporter fails the collector when these are missing; an empty value just
         # leaves out the governor series instead.
-        return (_read_attribute(os.path.join(cpufreq_dir, name)) or "").strip()
+        return go_trim_space(_read_attribute(os.path.join(cpufreq_dir, name)) or "")
 
     return CpufreqStats(
         cpu,

@@ -281,6 +281,8 @@ class NetdevCollector(Collector[NetdevOptions]):
         self.detailed = bool(self.options.enable_detailed_metrics)
         self.address_info = bool(self.options.address_info)
         self.label_ifalias = bool(self.options.label_ifalias)
+        # (name, HELP) of each statistic's family: the kernel's statistic names are a fixed set.
+        self._family_texts: dict[str, tuple[str, str]] = {}
         self.labels = ["device", "ifalias"] if self.label_ifalias else ["device"]
 
     def devices(self) -> list[DeviceStats]:
@@ -302,10 +304,10 @@ class NetdevCollector(Collector[NetdevOptions]):
             stats = device.stats if self.detailed else legacy_stats(device.stats)
             labels = [device.name, device.alias] if self.label_ifalias else [device.name]
             for key, value in stats.items():
-                family = families.counter(
-                    f"node_network_{key}_total", f"Network device statistic {key}.", self.labels
-                )
-                family.add_metric(labels, float(value))
+                texts = self._family_texts.get(key)
+                if texts is None:
+                    texts = self._family_texts[key] = (f"node_network_{key}_total", f"Network device statistic {key}.")
+                families.counter(texts[0], texts[1], self.labels).add_metric(labels, float(value))
         yield from families.families()
         if self.address_info:
             info = GaugeMetricFamily(

@@ -13,7 +13,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, parse_uints, procedure_counts
+from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, line_values, procedure_counts
 
 # NFSv4 client procedures in the kernel's order, as procfs names them.
 CLIENT_V4_PROCEDURES = (
@@ -53,7 +53,7 @@ def parse_client_rpc_stats(text: str) -> ClientRPCStats:
         if len(parts) < 2:
             raise CollectorError(f"invalid NFS line {line!r}")
         key = parts[0]
-        values = parse_uints(key, parts[1:])
+        values = line_values(key, parts[1:])
         if key == "net":
             _, stats.udp, stats.tcp, stats.tcp_connections = expect_len(key, values, 4)
         elif key == "rpc":

@@ -13,7 +13,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, parse_uints, procedure_counts
+from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, line_values, procedure_counts
 
 # proc4ops operations in the kernel's order (from operation 0).
 V4_OPS = (
@@ -67,7 +67,7 @@ def parse_server_rpc_stats(text: str) -> ServerRPCStats:
             raise CollectorError(f"invalid NFSd line {line!r}")
         key = parts[0]
         # The thread line's trailing histogram is obsolete (and fractional); only two fields count.
-        values = parse_uints(key, parts[1:3] if key == "th" else parts[1:])
+        values = line_values(key, parts[1:3] if key == "th" else parts[1:])
         if key == "rc":
             stats.rc_hits, stats.rc_misses, stats.rc_nocache = expect_len(key, values, 3)
         elif key == "fh":

@@ -58,8 +58,6 @@ class PciDevice:
     power_state: str | None = None
 
 
-
-
 def _hex_field(text: str, what: str) -> int:
     try:
         return parse_int(text, 16, 32)

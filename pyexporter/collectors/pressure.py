@@ -45,7 +45,8 @@ def parse_psi(text: str) -> PSIStats:
         if not match:
             raise CollectorError(f"unexpected pressure line: {line[:80]!r}")
         try:
-            # procfs reads the line with fmt.Sscanf: `%f` (strconv.ParseFloat) for the averages,
+            # procfs reads the line with fmt.Sscanf: `%f` (read as strconv.ParseFloat; no kernel prints
+            # the binary exponents fmt would also take) for the averages,
             # `%d` into a uint64 (strconv.ParseUint, base 10) for the total.
             found[kind] = PSILine(
                 parse_float(match.group(2)), parse_float(match.group(3)), parse_float(match.group(4)),

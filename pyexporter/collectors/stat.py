@@ -13,7 +13,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_uint
+from pyexporter.toolkit.numbers import NumberError, parse_uint, parse_uints
 
 # The kernel's order of the per-vector counts after the total on the `softirq` line.
 SOFTIRQ_VECTORS = (
@@ -46,8 +46,10 @@ _SCALARS = {
 def parse_stat(text: str) -> KernelStat:
     """The /proc/stat lines the stat collector exports (cpu lines belong to the cpu collector).
 
-    Each value is strconv.ParseUint(text, 10, 64), as procfs parses the scalar lines; the softirq
-    line, which procfs reads with fmt.Sscanf `%d`s, must hold the total and every vector likewise.
+    Each value is strconv.ParseUint(text, 10, 64), as procfs parses the scalar lines and every
+    per-IRQ count of the intr line; the softirq line, which procfs reads with fmt.Sscanf `%d`s, must
+    hold the total and every vector likewise. (procfs parses the cpu lines here too; the cpu
+    collector parses them, so a bad one fails that collector rather than this one.)
     """
     stat = KernelStat()
     for line in text.splitlines():
@@ -57,8 +59,10 @@ def parse_stat(text: str) -> KernelStat:
         key = parts[0]
         try:
             if key in _SCALARS:
-                # For `intr` only the leading total; per-IRQ counts are the interrupts collector's.
                 setattr(stat, _SCALARS[key], parse_uint(parts[1]))
+                if key == "intr":
+                    # Only the total is reported, but procfs parses every per-IRQ count too.
+                    parse_uints(parts[2:])
             elif key == "softirq":
                 # The total, then one count per vector; more fields are ignored, as Sscanf does.
                 counts = [parse_uint(value) for value in parts[1:2 + len(SOFTIRQ_VECTORS)]]

@@ -20,12 +20,13 @@ from pyexporter.toolkit.numbers import NumberError, parse_uint
 # hex.DecodeString: pairs of hex digits.
 _HEX_BYTES = re.compile(r"(?:[0-9a-fA-F]{2})*")
 # The usual socket line, whose fields all parse (at most 16 hex or 19 decimal digits fit a uint64):
-# sl, local and remote address, st, tx_queue:rx_queue, two fields procfs skips, uid. A line of
+# sl, local and remote address, st, tx_queue:rx_queue, two fields procfs skips, uid (sl and uid are
+# base 0, so a leading zero would make them octal: those take the slow path). A line of
 # another form takes the field-by-field path, which refuses what procfs refuses.
 _USUAL_LINE = re.compile(
-    r"\s*[0-9]{1,19}:[^\s:]*"
+    r"\s*(?:0|[1-9][0-9]{0,18}):[^\s:]*"
     r"\s+(?:[0-9a-fA-F]{2})*:[0-9a-fA-F]{1,16}\s+(?:[0-9a-fA-F]{2})*:[0-9a-fA-F]{1,16}"
-    r"\s+[0-9a-fA-F]{1,16}\s+([0-9a-fA-F]{1,16}):([0-9a-fA-F]{1,16})\s+\S+\s+\S+\s+[0-9]{1,19}(?:\s|$)"
+    r"\s+[0-9a-fA-F]{1,16}\s+([0-9a-fA-F]{1,16}):([0-9a-fA-F]{1,16})\s+\S+\s+\S+\s+(?:0|[1-9][0-9]{0,18})(?:\s|$)"
 )
 
 

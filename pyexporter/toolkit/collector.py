@@ -6,18 +6,16 @@ import logging
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic
 
 from prometheus_client.core import Metric
 
+from pyexporter.flags import Options
 from pyexporter.paths import Paths
 
 
 class CollectorError(Exception):
     """A collector's input was unreadable or malformed; the scrape reports it and goes on."""
-
-
-Options = TypeVar("Options")
 
 
 @dataclass(frozen=True, slots=True)

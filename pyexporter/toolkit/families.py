@@ -132,7 +132,7 @@ class FamilyIndex:
         family = self._by_name.get(name)
         if family is None:
             family = self._by_name[name] = kind(name, documentation, labels=labels)
-        if not isinstance(family, kind):
+        elif type(family) is not kind:
             raise CollectorError(f"family {name!r} is both a {family.type} and a {kind.__name__}")
         return family
 

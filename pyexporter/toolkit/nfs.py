@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pyexporter.toolkit.collector import CollectorError
-from pyexporter.toolkit.numbers import NumberError, parse_uint
+from pyexporter.toolkit.numbers import NumberError, parse_uints
 
 # Procedure names in the kernel's order, as procfs names them (they become `method` labels).
 V2_PROCEDURES = (
@@ -22,10 +22,10 @@ V3_PROCEDURES = (
 )
 
 
-def parse_uints(key: str, fields: Sequence[str]) -> list[int]:
+def line_values(key: str, fields: Sequence[str]) -> list[int]:
     """The values of line KEY, each as strconv.ParseUint(x, 10, 64) (procfs's util.ParseUint64s)."""
     try:
-        return [parse_uint(f) for f in fields]
+        return parse_uints(fields)
     except NumberError as err:
         raise CollectorError(f"invalid value in NFS line {key!r}: {err}") from None
 

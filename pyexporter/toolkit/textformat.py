@@ -113,6 +113,8 @@ _LABEL_NAME = r"[a-zA-Z_][a-zA-Z0-9_]*+"
 _LABEL_VALUE = r'"[^"\\]*+(?:\\["\\n][^"\\]*+)*+"'
 _PAIR = rf"{_LABEL_NAME}[ \t]*+=[ \t]*+{_LABEL_VALUE}[ \t]*+"
 _LABELS = rf"\{{[ \t]*+(?:{_PAIR}(?:,[ \t]*+{_PAIR})*+(?:,[ \t]*+)?)?\}}"
+# A sample value as expfmt reads it: the grammar of toolkit.numbers.parse_float less `_` and hex
+# floats (parse_go_float below), written out to sit inside the line regex.
 _FLOAT = r"[+-]?(?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?|[+-]?(?i:inf(?:inity)?)|(?i:nan)"
 _INT = r"[+-]?[0-9]++"
 

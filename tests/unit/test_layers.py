@@ -17,7 +17,7 @@ ALLOWED = {
     "collectors": ("pyexporter.toolkit", "pyexporter.paths", "pyexporter.flags", "pyexporter.collectors"),
     "webconfig": ("pyexporter.webconfig", "pyexporter.flags", "pyexporter.settings"),
 }
-# The web layer never reaches a collector or the toolkit behind scrape and exposition.
+# The web layer reaches collectors only through scrape.
 WEB_LAYER = ("web.py", "listener.py", "server.py", "exporter.py", "webconfig")
 WEB_FORBIDDEN = ("pyexporter.collectors",)
 

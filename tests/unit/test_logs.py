@@ -116,7 +116,7 @@ def test_failing_collector_logs_one_line(fmt: str, tmp_path: Path) -> None:
     assert "loadavg" in event["err"]
 
 
-# The modules that follow logs.py's rule; add a module once its log calls do.
+# Every module of the package follows logs.py's rule.
 _PACKAGE = Path(pyexporter.__file__).parent
 STRUCTURED_MODULES = tuple(str(path.relative_to(_PACKAGE)) for path in sorted(_PACKAGE.rglob("*.py")))
 _LEVELS = {"debug", "info", "warning", "error", "exception", "critical"}

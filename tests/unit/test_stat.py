@@ -50,3 +50,11 @@ def test_softirq_total_must_parse(total: str) -> None:
 def test_softirq_extra_fields_ignored() -> None:
     stat = parse_stat("softirq 55 1 2 3 4 5 6 7 8 9 10 11 x\n")
     assert stat.softirqs == dict(zip(SOFTIRQ_VECTORS, range(1, 11), strict=True))
+
+
+def test_every_per_irq_count_is_parsed_as_procfs_does() -> None:
+    assert parse_stat("intr 10 4 6\n").interrupts == 10
+    with pytest.raises(CollectorError, match="intr"):
+        parse_stat("intr 10 4 x6\n")
+    with pytest.raises(CollectorError, match="intr"):
+        parse_stat("intr 10 4 -6\n")

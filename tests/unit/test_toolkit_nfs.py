@@ -1,12 +1,12 @@
 import pytest
 
 from pyexporter.toolkit.collector import CollectorError
-from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, parse_uints, procedure_counts
+from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, line_values, procedure_counts
 
 
 def test_parse_uints() -> None:
-    assert parse_uints("rc", ["0", "6", "18446744073709551615"]) == [0, 6, 2**64 - 1]
-    assert parse_uints("rc", []) == []
+    assert line_values("rc", ["0", "6", "18446744073709551615"]) == [0, 6, 2**64 - 1]
+    assert line_values("rc", []) == []
 
 
 @pytest.mark.parametrize("value", [
@@ -15,7 +15,7 @@ def test_parse_uints() -> None:
 ])
 def test_parse_uints_go_refuses(value: str) -> None:
     with pytest.raises(CollectorError, match="'rc'"):
-        parse_uints("rc", ["1", value])
+        line_values("rc", ["1", value])
 
 
 def test_expect_len() -> None:

@@ -49,6 +49,8 @@ GO_REFUSES = [
     LINE.format(sl=1, q="1:2").replace(" 0A ", " 0x0A "),
     LINE.format(sl=1, q="1:2").replace("     0        0", " 18446744073709551616        0"),
     LINE.format(sl=1, q="1:2").replace("     0        0", " -1        0"),
+    LINE.format(sl="09", q="1:2"),  # base 0: a leading zero is octal, and 9 is no octal digit
+    LINE.format(sl=1, q="1:2").replace("     0        0", " 08        0"),
     LINE.format(sl="1:", q="1:2"),
 ]
 
@@ -64,12 +66,18 @@ def test_lines_go_refuses(line: str) -> None:
         parse_udp_summary(HEADER + line)
 
 
-@pytest.mark.parametrize("line", GO_ACCEPTS)
+@pytest.mark.parametrize("line", GO_ACCEPTS + GO_REFUSES)
 def test_usual_line_shortcut_agrees_with_the_field_by_field_path(line: str, monkeypatch) -> None:
     import re
 
     from pyexporter.collectors import udp_queues
 
-    fast = parse_udp_summary(HEADER + line)
+    def outcome() -> object:
+        try:
+            return parse_udp_summary(HEADER + line)
+        except CollectorError:
+            return CollectorError
+
+    fast = outcome()
     monkeypatch.setattr(udp_queues, "_USUAL_LINE", re.compile(r"(?!)"))
-    assert parse_udp_summary(HEADER + line) == fast
+    assert outcome() == fast
