@@ -26,7 +26,7 @@ from pyexporter.toolkit import netlink
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import FamilyIndex, GaugeMetricFamily
 from pyexporter.toolkit.files import read_optional, read_text
-from pyexporter.toolkit.filters import deprecated_alias, exclusive_filter
+from pyexporter.toolkit.filters import exclusive_filter
 from pyexporter.toolkit.numbers import NumberError, parse_uints
 
 # ---------------------------------------------------------------------------------------------
@@ -271,11 +271,9 @@ class NetdevCollector(Collector[NetdevOptions]):
         super().__init__(ctx)
         options = self.options
         self.filter = exclusive_filter(
-            "collector.netdev",
-            deprecated_alias(options.device_exclude, options.device_blacklist,
-                             "collector.netdev.device-exclude", "collector.netdev.device-blacklist"),
-            deprecated_alias(options.device_include, options.device_whitelist,
-                             "collector.netdev.device-include", "collector.netdev.device-whitelist"),
+            "collector.netdev", options.device_exclude, options.device_include,
+            old=((options.device_blacklist, "collector.netdev.device-blacklist"),
+                 (options.device_whitelist, "collector.netdev.device-whitelist")),
         )
         self.netlink = bool(self.options.netlink)
         self.detailed = bool(self.options.enable_detailed_metrics)

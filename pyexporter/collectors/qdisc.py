@@ -24,7 +24,7 @@ from pyexporter.toolkit import netlink
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.filters import deprecated_alias, exclusive_filter
+from pyexporter.toolkit.filters import exclusive_filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +171,9 @@ class QdiscCollector(Collector[QdiscOptions]):
         super().__init__(ctx)
         options = self.options
         self.filter = exclusive_filter(
-            "collector.qdisc",
-            deprecated_alias(options.device_exclude, options.old_device_exclude,
-                             "collector.qdisc.device-exclude", "collector.qdisk.device-exclude"),
-            deprecated_alias(options.device_include, options.old_device_include,
-                             "collector.qdisc.device-include", "collector.qdisk.device-include"),
+            "collector.qdisc", options.device_exclude, options.device_include,
+            old=((options.old_device_exclude, "collector.qdisk.device-exclude"),
+                 (options.old_device_include, "collector.qdisk.device-include")),
         )
         self.fixtures: str = self.options.fixtures
 

@@ -7,6 +7,9 @@ import re
 
 from pyexporter.flags import FlagValueError
 
+# A deprecated flag: its value and its full name.
+_OldFlag = tuple[re.Pattern[str] | None, str]
+
 
 class DeviceFilter:
     """device_filter.go: a name is ignored when the exclude pattern matches it or the include
@@ -29,11 +32,16 @@ def exclusive_filter(
     *,
     default_exclude: str | None = None,
     names: tuple[str, str] = ("device-exclude", "device-include"),
+    old: tuple[_OldFlag, _OldFlag] | None = None,
 ) -> DeviceFilter:
     """The filter of a pair of flags node_exporter refuses together: FlagValueError when both
     are given. Where the exclude flag has a default (DEFAULT_EXCLUDE), an include given alone
     replaces it rather than clashing with it. NAMES are the (exclude, include) flags' names
-    under `--FLAG_PREFIX.`."""
+    under `--FLAG_PREFIX.`; OLD, the (exclude, include) pair's deprecated flags as (value, full
+    flag name), which stand in for the current ones and may not be given with them."""
+    if old is not None:
+        exclude = _deprecated_alias(exclude, old[0][0], f"{flag_prefix}.{names[0]}", old[0][1])
+        include = _deprecated_alias(include, old[1][0], f"{flag_prefix}.{names[1]}", old[1][1])
     if include is not None and exclude is not None and exclude.pattern == default_exclude:
         exclude = None
     if include is not None and exclude is not None:
@@ -43,7 +51,7 @@ def exclusive_filter(
     return DeviceFilter(exclude, include)
 
 
-def deprecated_alias(
+def _deprecated_alias(
     current: re.Pattern[str] | None, old: re.Pattern[str] | None, current_flag: str, old_flag: str
 ) -> re.Pattern[str] | None:
     """The value of a flag that has a deprecated name: the old name's when only it is given;

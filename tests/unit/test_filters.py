@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pyexporter.flags import FlagValueError
-from pyexporter.toolkit.filters import DeviceFilter, deprecated_alias, exclusive_filter
+from pyexporter.toolkit.filters import DeviceFilter, exclusive_filter
 
 
 def test_device_filter_is_device_filter_go() -> None:
@@ -42,10 +42,16 @@ def test_include_alone_replaces_the_default_exclude() -> None:
                          names=("mount-points-exclude", "mount-points-include"))
 
 
-def test_deprecated_alias() -> None:
-    new, old = re.compile("new"), re.compile("old")
-    assert deprecated_alias(new, None, "collector.netdev.device-include", "collector.netdev.device-whitelist") is new
-    assert deprecated_alias(None, old, "collector.netdev.device-include", "collector.netdev.device-whitelist") is old
-    assert deprecated_alias(None, None, "a", "b") is None
+def test_deprecated_flags_stand_in_for_the_current_ones() -> None:
+    new, old = re.compile("^new"), re.compile("^old")
+
+    def netdev(include: re.Pattern[str] | None, whitelist: re.Pattern[str] | None) -> DeviceFilter:
+        return exclusive_filter("collector.netdev", None, include,
+                                old=((None, "collector.netdev.device-blacklist"),
+                                     (whitelist, "collector.netdev.device-whitelist")))
+
+    assert netdev(new, None).ignored("old0") and not netdev(new, None).ignored("new0")
+    assert netdev(None, old).ignored("new0") and not netdev(None, old).ignored("old0")
+    assert not netdev(None, None).ignored("any")
     with pytest.raises(FlagValueError, match=r"device-whitelist and --collector\.netdev\.device-include"):
-        deprecated_alias(new, old, "collector.netdev.device-include", "collector.netdev.device-whitelist")
+        netdev(new, old)
