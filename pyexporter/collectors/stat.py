@@ -13,7 +13,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_uint, parse_uints
+from pyexporter.toolkit.numbers import NumberError, check_uints, parse_uint
 
 # The kernel's order of the per-vector counts after the total on the `softirq` line.
 SOFTIRQ_VECTORS = (
@@ -62,7 +62,7 @@ def parse_stat(text: str) -> KernelStat:
                 setattr(stat, _SCALARS[key], parse_uint(parts[1]))
                 if key == "intr":
                     # Only the total is reported, but procfs parses every per-IRQ count too.
-                    parse_uints(parts[2:])
+                    check_uints(parts[2:])
             elif key == "softirq":
                 # The total, then one count per vector; more fields are ignored, as Sscanf does.
                 counts = [parse_uint(value) for value in parts[1:2 + len(SOFTIRQ_VECTORS)]]

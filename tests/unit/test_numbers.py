@@ -124,3 +124,13 @@ def test_batches_answer_as_one_at_a_time() -> None:
             parse_uints(bad_uints)
     with pytest.raises(NumberError):
         parse_uints(["65536"], bits=16)
+
+
+def test_check_uints_refuses_what_parse_uint_refuses() -> None:
+    from pyexporter.toolkit.numbers import check_uints
+
+    check_uints(["0", "1", "18446744073709551615"])
+    check_uints([])
+    for bad in (["1", ""], ["18446744073709551616"], ["99999999999999999999"], ["1", "-1"], ["٣"], ["0x1"]):
+        with pytest.raises(NumberError):
+            check_uints(bad)
