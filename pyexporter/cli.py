@@ -76,6 +76,8 @@ def build_parser(registry: dict[str, CollectorSpec[Any]]) -> argparse.ArgumentPa
     web = parser.add_argument_group("web")
     web.add_argument("--web.listen-address", dest="listen", action="append", metavar="ADDR",
                      help="Address on which to expose metrics and web interface; repeatable (default :9100).")
+    web.add_argument("--web.systemd-socket", dest="systemd_socket", action=_BoolFlag,
+                     help="Use systemd socket activation listeners instead of port listeners (Linux only).")
     web.add_argument("--port", type=int, metavar="N", help="Short for --web.listen-address=:N.")
     web.add_argument("--web.telemetry-path", dest="telemetry_path", default="/metrics",
                      help="Path under which to expose metrics (default /metrics).")
@@ -202,6 +204,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
 
     return Settings(
         listen_addresses=tuple(listen) or (ListenAddress(None, 9100),),
+        systemd_socket=bool(args["systemd_socket"]),
         telemetry_path=args["telemetry_path"],
         disable_exporter_metrics=bool(args["disable_exporter_metrics"]),
         max_requests=args["max_requests"],

@@ -29,6 +29,7 @@ import functools
 import gc
 import logging
 import math
+import socket
 import ssl
 
 from pyexporter.memory import lean_aiohttp_import, release_free_memory
@@ -36,6 +37,7 @@ from pyexporter.memory import lean_aiohttp_import, release_free_memory
 with lean_aiohttp_import():  # whichever of our modules is imported first: see there
     from aiohttp import web
 
+from pyexporter.systemd import describe
 from pyexporter.web import Closable, ConnectionGuard
 
 log = logging.getLogger("pyexporter.listener")
@@ -410,35 +412,51 @@ class _TLSTransport(asyncio.Transport):
 
 
 class Listener(web.BaseSite):
-    """An aiohttp site on HOST:PORT (TLS with SSL_CONTEXT) whose connections go through CONNECTIONS.
+    """An aiohttp site on HOST:PORT, or on the listening socket SOCK that it was given (systemd's:
+    see systemd.py), TLS with SSL_CONTEXT, whose connections go through CONNECTIONS.
 
     Of BaseSite's internals it uses one, as aiohttp's own sites do: the listening server goes in
     `_server`, which BaseSite.stop closes and BaseRunner.addresses reports
     (tests/web/test_aiohttp_internals.py checks that aiohttp still does both).
     """
 
-    __slots__ = ("_connections", "_host", "_port", "_tls_context")
+    __slots__ = ("_connections", "_host", "_port", "_sock", "_tls_context")
 
     def __init__(self, runner: web.BaseRunner, connections: Connections, host: str | None, port: int, *,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None, sock: socket.socket | None = None) -> None:
         super().__init__(runner)
         self._connections = connections
         self._host = host
         self._port = port
+        self._sock = sock
         self._tls_context = ssl_context
+
+    @classmethod
+    def on_socket(cls, runner: web.BaseRunner, connections: Connections, sock: socket.socket, *,
+                  ssl_context: ssl.SSLContext | None = None) -> Listener:
+        """A site on SOCK, already bound and listening; stopping the site closes it."""
+        return cls(runner, connections, None, 0, ssl_context=ssl_context, sock=sock)
 
     @property
     def name(self) -> str:
         scheme = "https" if self._tls_context is not None else "http"
+        if self._sock is not None:
+            return f"{scheme}://{describe(self._sock)}"
         return f"{scheme}://{self._host or '0.0.0.0'}:{self._port}"
 
     async def start(self) -> None:
         await super().start()
         factory = functools.partial(_Connection, self._connections, self, self._tls_context)
-        server = await asyncio.get_running_loop().create_server(
-            factory, self._host, self._port, backlog=LISTEN_BACKLOG, reuse_address=True)
+        loop = asyncio.get_running_loop()
+        if self._sock is not None:
+            # asyncio calls listen(2) again with this backlog: the kernel caps it at somaxconn, as
+            # it does systemd's own default (Backlog=SOMAXCONN), so the queue stays as it was.
+            server = await loop.create_server(factory, sock=self._sock, backlog=LISTEN_BACKLOG)
+        else:
+            server = await loop.create_server(
+                factory, self._host, self._port, backlog=LISTEN_BACKLOG, reuse_address=True)
         self._server = server
-        if server.sockets:
+        if server.sockets and self._sock is None:
             self._port = server.sockets[0].getsockname()[1]  # port 0: the one the kernel chose
 
     async def stop(self) -> None:

@@ -8,6 +8,7 @@ import gc
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -24,6 +25,7 @@ from pyexporter.flags import FlagValueError
 from pyexporter.listener import Connections, Listener
 from pyexporter.logs import setup_logging
 from pyexporter.settings import ConfigError, ListenAddress, Settings
+from pyexporter.systemd import describe, listening_sockets
 from pyexporter.web import ConnectionGuard, create_app
 from pyexporter.webconfig.reload import WatchedConfig
 
@@ -59,7 +61,11 @@ def run(settings: Settings) -> int:
     limit_malloc_arenas()
     setup_logging(settings.log_level, settings.log_format)
     web_config = None
+    sockets: list[socket.socket] | None = None
     try:
+        if settings.systemd_socket and not settings.once:
+            # Taken first, so that the LISTEN_* variables are gone before anything could start a child.
+            sockets = listening_sockets()
         if settings.web_config_file:
             # Checked in full (certificates loaded, hashes parsed) before anything listens.
             web_config = WatchedConfig(settings.web_config_file)
@@ -77,7 +83,7 @@ def run(settings: Settings) -> int:
         _leave(exporter.close())
         return 0
     try:
-        asyncio.run(serve(exporter, web_config))
+        asyncio.run(serve(exporter, web_config, sockets))
     except OSError as err:
         # Typically the port is taken; one line, as for any other start-up problem.
         print(f"pyexporter: error: cannot listen: {err}", file=sys.stderr)
@@ -106,8 +112,10 @@ async def serving(
     exporter: Exporter,
     web_config: WatchedConfig | None = None,
     addresses: Sequence[ListenAddress] | None = None,
+    sockets: Sequence[socket.socket] | None = None,
 ) -> AsyncIterator[web.AppRunner]:
-    """Listen on ADDRESSES (default: the settings'); on exit, let in-flight requests finish."""
+    """Listen on SOCKETS (systemd's, already listening) when given, else on ADDRESSES (default:
+    the settings'); on exit, let in-flight requests finish and close the listening sockets."""
     settings = exporter.settings
     guard = ConnectionGuard(settings.read_header_timeout, settings.idle_timeout)
     runner = web.AppRunner(
@@ -126,12 +134,20 @@ async def serving(
     reaper: asyncio.Task[None] | None = None
     try:
         ssl_context = web_config.server_context() if web_config is not None and web_config.tls_enabled else None
-        for address in addresses if addresses is not None else settings.listen_addresses:
-            site = Listener(runner, connections, address.host, address.port, ssl_context=ssl_context)
+        sites: list[tuple[Listener, str]] = []
+        if sockets is not None:
+            log.info("Listening on systemd activated listeners instead of port listeners.")
+            sites = [(Listener.on_socket(runner, connections, sock, ssl_context=ssl_context), describe(sock))
+                     for sock in sockets]
+        else:
+            for address in addresses if addresses is not None else settings.listen_addresses:
+                site = Listener(runner, connections, address.host, address.port, ssl_context=ssl_context)
+                sites.append((site, str(address)))
+        for site, shown in sites:
             await site.start()
-            log.info("Listening on", extra={"kv": {"address": str(address)}})
+            log.info("Listening on", extra={"kv": {"address": shown}})
             log.info("TLS is enabled." if ssl_context else "TLS is disabled.",
-                     extra={"kv": {"http2": False, "address": str(address)}})
+                     extra={"kv": {"http2": False, "address": shown}})
         reaper = asyncio.create_task(guard.run(connections.guarded))
         yield runner
     finally:
@@ -151,14 +167,15 @@ def _settle() -> None:
     release_free_memory()
 
 
-async def serve(exporter: Exporter, web_config: WatchedConfig | None = None) -> None:
+async def serve(exporter: Exporter, web_config: WatchedConfig | None = None,
+                sockets: Sequence[socket.socket] | None = None) -> None:
     log.info("Starting pyexporter", extra={"kv": {"version": __version__}})
     log.info("Enabled collectors", extra={"kv": {"collectors": ",".join(exporter.enabled)}})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with serving(exporter, web_config):
+    async with serving(exporter, web_config, sockets=sockets):
         _settle()
         await stop.wait()
         log.info("Shutting down, waiting for in-flight scrapes", extra={"kv": {"at_most_seconds": SHUTDOWN_GRACE}})

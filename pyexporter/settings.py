@@ -44,6 +44,8 @@ def parse_listen_address(text: str) -> ListenAddress:
 @dataclass(frozen=True, slots=True)
 class Settings:
     listen_addresses: tuple[ListenAddress, ...] = (ListenAddress(None, 9100),)
+    # Serve on the sockets systemd passes (socket activation) instead of listen_addresses.
+    systemd_socket: bool = False
     telemetry_path: str = "/metrics"
     disable_exporter_metrics: bool = False
     max_requests: int = 40
