@@ -74,7 +74,7 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.telemetry_path.startswith("/"):
             raise ConfigError(f"--web.telemetry-path must start with '/': {self.telemetry_path!r}")
-        if self.telemetry_path in ("/", "/-/healthy"):
+        if self.telemetry_path == "/-/healthy":
             raise ConfigError(f"--web.telemetry-path cannot be {self.telemetry_path!r}")
         if self.max_requests < 0:
             raise ConfigError(f"--web.max-requests must be 0 (no limit) or more, not {self.max_requests}")

@@ -282,5 +282,7 @@ def create_app(
     app[LIMIT] = _Limit(settings.max_requests)
     app.router.add_get(exporter.settings.telemetry_path, metrics)
     app.router.add_get("/-/healthy", healthy)
-    app.router.add_get("/", landing)
+    if exporter.settings.telemetry_path != "/":
+        # node_exporter serves its landing page at / unless the metrics are there (since 1.6).
+        app.router.add_get("/", landing)
     return app

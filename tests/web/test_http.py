@@ -135,3 +135,15 @@ async def test_landing_page_and_health(start_server, http: aiohttp.ClientSession
         assert resp.status == 200
     async with http.get(f"{base}/metrics") as resp:
         assert resp.status == 404
+
+
+async def test_metrics_at_the_root_replace_the_landing_page(start_server, http: aiohttp.ClientSession) -> None:
+    # node_exporter 1.6 (#2590): with --web.telemetry-path=/ the metrics are served at / and
+    # there is no landing page.
+    base, _, _ = await start_server(telemetry_path="/")
+    async with http.get(f"{base}/") as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("text/plain")
+        assert "node_load1" in parse(await resp.text())
+    async with http.get(f"{base}/-/healthy") as resp:
+        assert resp.status == 200
