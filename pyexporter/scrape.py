@@ -42,7 +42,7 @@ from pyexporter.collectors import CollectorSpec, collector_names, load
 from pyexporter.flags import FlagValueError, NoOptions
 from pyexporter.memory import cyclic_gc_paused
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily, VerbatimFamily, exposition_names
 
 log = logging.getLogger("pyexporter.scrape")
@@ -450,15 +450,27 @@ class Scraper:
 
 def _execute(lane: _Lane) -> Outcome:
     started = time.perf_counter()
+    produced: list[Metric] = []
+    failure: Exception | None = None
     try:
-        produced = list(lane.collector.collect())
-        _check_values(produced)
+        # Family by family: as in node_exporter, what a collector gave before it failed is served.
+        for family in lane.collector.collect():
+            produced.append(family)
     except Exception as err:  # noqa: BLE001 - any failure stays within its collector
-        elapsed = time.perf_counter() - started
-        log.error("collector failed",
-                  extra={"kv": {"name": lane.name, "duration_seconds": round(elapsed, 6), "err": _describe(err)}})
-        return Outcome([], _describe(err), elapsed)
-    return Outcome(produced, None, time.perf_counter() - started)
+        failure = err
+    try:
+        _check_values(produced)
+    except CollectorError as err:
+        produced, failure = [], err
+    elapsed = time.perf_counter() - started
+    if failure is None:
+        return Outcome(produced, None, elapsed)
+    fields = {"name": lane.name, "duration_seconds": round(elapsed, 6), "err": _describe(failure)}
+    if isinstance(failure, NoDataError):
+        log.debug("collector returned no data", extra={"kv": fields})
+    else:
+        log.error("collector failed", extra={"kv": fields})
+    return Outcome(produced, _describe(failure), elapsed)
 
 
 class TakenNames(Set[str]):

@@ -18,6 +18,12 @@ class CollectorError(Exception):
     """A collector's input was unreadable or malformed; the scrape reports it and goes on."""
 
 
+class NoDataError(CollectorError):
+    """The host has nothing for this collector (no ZFS module, no PSI, no schedstat): node_exporter's
+    ErrNoData. The scrape reports it as a failure, node_scrape_collector_success 0, as node_exporter
+    does, but logs it at debug level only."""
+
+
 @dataclass(frozen=True, slots=True)
 class CollectorContext(Generic[Options]):
     paths: Paths

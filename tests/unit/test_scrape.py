@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 import pytest
@@ -10,8 +11,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from pyexporter.collectors import REGISTRY, CollectorSpec, load_all
 from pyexporter.flags import NoOptions
 from pyexporter.scrape import FilterError, Scraper
-from pyexporter.toolkit.collector import Collector
-from tests.helpers import fixture_paths, sample, samples
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
+from tests.helpers import captured_logs, fixture_paths, sample, samples
 
 
 class _ExplodesAtStart(Collector[NoOptions]):
@@ -75,3 +76,36 @@ def test_a_value_beyond_float64_fails_only_its_collector(monkeypatch, test_colle
     assert sample(families, "node_scrape_collector_success", collector="test_overflows") == 0
     assert sample(families, "node_scrape_collector_success", collector="test_fine") == 1
     assert not [family for family in families if family.name == "node_test_overflow"]
+
+
+class _FailsHalfway(Collector[NoOptions]):
+    def collect(self) -> Iterable[Metric]:
+        yield GaugeMetricFamily("node_test_before", "Sent before the failure.", value=1)
+        raise CollectorError("the second file is garbage")
+
+
+class _NothingHere(Collector[NoOptions]):
+    def collect(self) -> Iterable[Metric]:
+        raise NoDataError("no ZFS module loaded")
+
+
+def test_what_a_collector_gave_before_it_failed_is_served(monkeypatch) -> None:
+    # collector.go's execute: metrics sent on the channel before Update returns an error stay.
+    load_all()
+    monkeypatch.setitem(REGISTRY, "test_halfway", CollectorSpec("test_halfway", False, _FailsHalfway, NoOptions))
+    families = Scraper(fixture_paths("basic"), ["test_halfway"]).gather()
+    assert sample(families, "node_test_before") == 1
+    assert sample(families, "node_scrape_collector_success", collector="test_halfway") == 0
+
+
+def test_no_data_is_a_failure_logged_at_debug_only(monkeypatch) -> None:
+    # collector.go's execute: IsNoDataError -> success 0 with a debug line, not an error line.
+    load_all()
+    monkeypatch.setitem(REGISTRY, "test_nothing", CollectorSpec("test_nothing", False, _NothingHere, NoOptions))
+    monkeypatch.setattr(logging.getLogger("pyexporter"), "level", logging.DEBUG)
+    with captured_logs() as logs:
+        families = Scraper(fixture_paths("basic"), ["test_nothing"]).gather()
+    assert sample(families, "node_scrape_collector_success", collector="test_nothing") == 0
+    levels = {r.getMessage(): r.levelname for r in logs.records}
+    assert levels.get("collector returned no data") == "DEBUG"
+    assert "collector failed" not in levels
