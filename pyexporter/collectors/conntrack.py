@@ -2,7 +2,8 @@
 conntrack collector (/proc/sys/net/netfilter/nf_conntrack_{count,max} and
 /proc/net/stat/nf_conntrack). Without the nf_conntrack module there is nothing to report.
 
-Follows collector/conntrack_linux.go and procfs net_conntrackstat.go."""
+Follows collector/conntrack_linux.go (Update, getConntrackStatistics) and procfs
+net_conntrackstat.go (parseConntrackStat, parseConntrackStatEntry)."""
 
 from __future__ import annotations
 
@@ -65,20 +66,33 @@ _STATS = (
 @collector("conntrack")
 class ConntrackCollector(Collector[NoOptions]):
     def collect(self) -> Iterator[Metric]:
+        # conntrackCollector.Update sends each value as soon as it has read it: entries, then the
+        # limit, then the statistics. A missing count or limit is ErrNoData (nf_conntrack not
+        # loaded): what was read before it is still reported.
         try:
             count = read_uint_file(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_count"))
-            limit = read_uint_file(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_max"))
         except FileNotFoundError:
-            # nf_conntrack not loaded.
             return
-        stats = parse_conntrack_stat(read_text(self.paths.proc("net", "stat", "nf_conntrack")))
         yield GaugeMetricFamily(
             "node_nf_conntrack_entries",
             "Number of currently allocated flow entries for connection tracking.",
             value=count,
         )
+        try:
+            limit = read_uint_file(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_max"))
+        except FileNotFoundError:
+            return
         yield GaugeMetricFamily(
             "node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", value=limit
         )
+        try:
+            text = read_text(self.paths.proc("net", "stat", "nf_conntrack"))
+        except FileNotFoundError:
+            # A kernel built without CONFIG_NF_CONNTRACK_PROCFS has no statistics file. node_exporter
+            # then reports the two table sizes and fails the collector; here the sizes are reported
+            # and the collector succeeds, since nothing is wrong with the host.
+            self.log.debug("conntrack statistics not found")
+            return
+        stats = parse_conntrack_stat(text)
         for field, help_text in _STATS:
             yield GaugeMetricFamily(f"node_nf_conntrack_stat_{field}", help_text, value=getattr(stats, field))

@@ -1,6 +1,12 @@
 """entropy: the kernel entropy pool from /proc/sys/kernel/random, as node_exporter's entropy
-collector (collector/entropy_linux.go; procfs kernel_random.go, which reads each file with
-util.ReadUintFromFile)."""
+collector (collector/entropy_linux.go, over procfs's kernel_random.go, `FS.KernelRandom`, which
+reads each file with util.ReadUintFromFile).
+
+KernelRandom reads five files: entropy_avail, poolsize, urandom_min_reseed_secs,
+write_wakeup_threshold and read_wakeup_threshold. A missing one is skipped (os.IsNotExist); any
+other failure, a garbage value in a file the collector does not report included, fails it. The
+collector then requires entropy_avail and poolsize.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +18,38 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.numbers import read_uint_file
+from pyexporter.toolkit.numbers import NumberError, read_uint_file
+
+# KernelRandom's files, each optional there.
+KERNEL_RANDOM_FILES = (
+    "entropy_avail", "poolsize", "urandom_min_reseed_secs", "write_wakeup_threshold", "read_wakeup_threshold",
+)
 
 
 @collector("entropy")
 class EntropyCollector(Collector[NoOptions]):
-    def _read(self, name: str) -> int:
-        try:
-            return read_uint_file(self.paths.proc("sys", "kernel", "random", name))
-        except FileNotFoundError:
-            raise CollectorError(f"couldn't get entropy {name}") from None
+    def _kernel_random(self) -> dict[str, int]:
+        """procfs FS.KernelRandom: {file: value} for the files present."""
+        values: dict[str, int] = {}
+        for name in KERNEL_RANDOM_FILES:
+            try:
+                values[name] = read_uint_file(self.paths.proc("sys", "kernel", "random", name))
+            except FileNotFoundError:
+                continue
+            except NumberError as err:
+                raise CollectorError(f"failed to get kernel random stats: {name}: {err}") from None
+        return values
 
     def collect(self) -> Iterable[Metric]:
-        available = self._read("entropy_avail")
-        pool_size = self._read("poolsize")
-        yield GaugeMetricFamily("node_entropy_available_bits", "Bits of available entropy.", value=available)
-        yield GaugeMetricFamily("node_entropy_pool_size_bits", "Bits of entropy pool.", value=pool_size)
+        stats = self._kernel_random()
+        # node_exporter sends entropy_avail before it checks poolsize (kept by Go on that error;
+        # our scrape keeps nothing of a failed collector).
+        if "entropy_avail" not in stats:
+            raise CollectorError("couldn't get entropy_avail")
+        if "poolsize" not in stats:
+            raise CollectorError("couldn't get entropy poolsize")
+        return [
+            GaugeMetricFamily("node_entropy_available_bits", "Bits of available entropy.",
+                              value=stats["entropy_avail"]),
+            GaugeMetricFamily("node_entropy_pool_size_bits", "Bits of entropy pool.", value=stats["poolsize"]),
+        ]

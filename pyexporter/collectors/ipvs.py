@@ -1,9 +1,14 @@
 """ipvs: /proc/net/ip_vs_stats and /proc/net/ip_vs, as node_exporter's ipvs collector
-(collector/ipvs_linux.go, over procfs's ipvs.go)."""
+(collector/ipvs_linux.go, over procfs's ipvs.go: parseIPVSStats, parseIPVSBackendStatus,
+parseIPPort).
+
+SCTP services are read as services of their own; procfs knows only TCP, UDP and FWM headers and
+would count an SCTP service's backends under the service listed before it."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -43,33 +48,39 @@ class Backend(NamedTuple):
 
 
 def parse_ipvs_stats(text: str) -> IPVSStats:
-    """The third line holds the five totals in hex."""
-    lines = text.splitlines()
-    fields = lines[2].split() if len(lines) > 2 else []
-    if len(fields) < 5:
-        raise CollectorError("ip_vs_stats corrupt: too few lines or fields")
+    """procfs parseIPVSStats: the third of at least four lines holds exactly five hex totals."""
+    lines = text.split("\n", 3)
+    if len(lines) != 4:
+        raise CollectorError("ip_vs_stats corrupt: too short")
+    fields = lines[2].split()
+    if len(fields) != 5:
+        raise CollectorError("ip_vs_stats corrupt: unexpected number of fields")
     try:
-        values = [parse_uint(f, 16) for f in fields[:5]]
+        values = [parse_uint(f, 16) for f in fields]
     except NumberError as err:
         raise CollectorError(f"ip_vs_stats corrupt: {err}") from None
     return IPVSStats(*values)
 
 
-def _address(text: str) -> str:
-    """Kernel hex (IPv4 `C0A80016`, IPv6 `[2620:0000:...]`) in Go's net.IP notation."""
-    if text.startswith("["):
-        ip6 = ipaddress.IPv6Address(text.strip("[]"))
-        return str(ip6.ipv4_mapped) if ip6.ipv4_mapped else str(ip6)
-    return str(ipaddress.IPv4Address(parse_uint(text, 16, 32)))
+_HEX8 = re.compile(r"[0-9a-fA-F]{8}")
 
 
 def parse_ip_port(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host:
-        raise CollectorError(f"ip_vs: invalid address {text[:60]!r}")
+    """procfs parseIPPort: `C0A80016:0050` (13 characters: hex.DecodeString of the address) or
+    `[2620:0000:...:0001]:0050` (46: net.ParseIP of the bracketed address), then a 4-digit hex
+    port; addresses as Go's net.IP.String writes them (IPv4-mapped IPv6 in dotted form)."""
     try:
-        return _address(host), parse_uint(port, 16, 16)
-    except ValueError:
+        if len(text) == 13:
+            if not _HEX8.fullmatch(text[:8]):
+                raise ValueError(text)
+            address = str(ipaddress.IPv4Address(bytes.fromhex(text[:8])))
+        elif len(text) == 46:
+            ip6 = ipaddress.IPv6Address(text[1:40])
+            address = str(ip6.ipv4_mapped) if ip6.ipv4_mapped else str(ip6)
+        else:
+            raise ValueError(text)
+        return address, parse_uint(text[-4:], 16, 16)
+    except (ValueError, NumberError):
         raise CollectorError(f"ip_vs: invalid address {text[:60]!r}") from None
 
 

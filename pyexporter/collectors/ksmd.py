@@ -1,5 +1,10 @@
 """ksmd: /sys/kernel/mm/ksm, as node_exporter's ksmd collector (collector/ksmd_linux.go; off by
-default)."""
+default: Update reads each file with readUintFromFile and returns the first error).
+
+Every file but general_profit (Linux 6.1+) is required, so a kernel without KSM (no
+/sys/kernel/mm/ksm) fails the collector, as it fails node_exporter's (1.5 and later: the first
+open error is returned). general_profit is read signed: see parse_ksmd_value.
+"""
 
 from __future__ import annotations
 
@@ -67,7 +72,7 @@ class KsmdCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("kernel", "mm", "ksm")
         if not os.path.isdir(base):
-            return []
+            raise CollectorError("couldn't get ksm statistics: no kernel/mm/ksm in sysfs (kernel without CONFIG_KSM)")
         families: list[Metric] = []
         for spec in KSMD_FILES:
             path = os.path.join(base, spec.file)

@@ -1,5 +1,15 @@
 """meminfo: every field of /proc/meminfo, as node_exporter's meminfo collector names it
-(collector/meminfo_linux.go, parseMemInfo)."""
+(collector/meminfo.go for the families, collector/meminfo_linux.go `parseMemInfo` for the file).
+
+Version note: node_exporter up to 1.8 (Debian's 1.5 reference included) emits every line it finds,
+new kernel fields (Zswap, SecPageTables, Unaccepted, ...) too; 1.9 moved to procfs's Meminfo
+struct and emits only the fields that struct names (Zswap/Zswapped came back in 1.10). We keep
+the every-line behaviour: it is a superset, and what the reference binary serves.
+
+Variants followed: `Key: value kB` lines scaled to bytes with `_bytes`, unitless lines
+(HugePages_*) bare; `(x)` in a key becomes `_x`; blank lines skipped (CentOS 6 kernels); any other
+shape fails the collector (where Go would index out of range on a one-field line).
+"""
 
 from __future__ import annotations
 

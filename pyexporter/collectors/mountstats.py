@@ -1,5 +1,11 @@
 """mountstats: NFS client statistics from /proc/self/mountstats, as node_exporter's mountstats
-collector (collector/mountstats_linux.go, over procfs's mountstats.go; off by default)."""
+collector (collector/mountstats_linux.go: Update, updateNFSStats; over procfs's mountstats.go:
+parseMountStats, parseMount, parseMountStatsNFS, parseNFSBytesStats, parseNFSEventsStats,
+parseNFSOperationStats, parseNFSTransportStats; and mountinfo.go for the `addr` super option;
+off by default).
+
+statvers 1.0 and 1.1 transports (tcp, udp; rdma at 1.1) are read; sections an entry lacks (age,
+bytes, events) stay zero; every xprt: line (nconnect) is a transport."""
 
 from __future__ import annotations
 
@@ -187,24 +193,22 @@ def parse_mountstats(text: str) -> list[Mount]:
 
 
 def parse_mountinfo_addresses(text: str) -> list[str]:
-    """The `addr=` super option of each /proc/self/mountinfo line, in order ("" when absent)."""
+    """The `addr=` super option of each /proc/self/mountinfo line, in order ("" when absent), as
+    procfs's parseMountInfoString reads a line: split on single spaces (an empty source stays a
+    field), at least 10 fields, the `-` separator fourth from the end, the super options last;
+    and mountOptionsParser: `key=value` split on every `=`, the value being the second part."""
     addresses: list[str] = []
     for line in text.splitlines():
-        fields = line.split()
-        if not fields:
+        if not line:
             continue
-        try:
-            separator = fields.index("-", 6)
-        except ValueError:
-            raise CollectorError(f"invalid mountinfo line: {line[:80]!r}") from None
-        if len(fields) < 10 or separator + 2 >= len(fields):
+        fields = line.split(" ")
+        if len(fields) < 10 or fields[-4] != "-":
             raise CollectorError(f"invalid mountinfo line: {line[:80]!r}")
         address = ""
-        if separator + 3 < len(fields):
-            for option in fields[separator + 3].split(","):
-                key, sep, value = option.partition("=")
-                if key == "addr" and sep:
-                    address = value
+        for option in fields[-1].split(","):
+            parts = option.split("=")
+            if parts[0] == "addr":
+                address = parts[1] if len(parts) > 1 else ""
         addresses.append(address)
     return addresses
 

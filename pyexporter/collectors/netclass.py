@@ -1,5 +1,11 @@
 """netclass: per-interface properties from /sys/class/net, as node_exporter's netclass collector
-(collector/netclass_linux.go, over sysfs's net_class.go).
+(collector/netclass_linux.go: netClassSysfsUpdate, getNetClassInfo, getAdminState; over procfs's
+sysfs/net_class.go: NetClassDevices, ParseNetClassAttribute, canIgnoreError).
+
+Every attribute is optional: a missing or unreadable one (ENOENT, EACCES, EOPNOTSUPP, EINVAL, as
+a down link's speed or duplex) is left out, and so is an integer attribute ValueParser.PInt64
+cannot parse. sysfs fails the whole collector on any other read error (EIO, ENODEV...); here
+such an attribute is left out too, so one odd driver does not hide every interface.
 
 node_exporter's `--collector.netclass.netlink` reads the same properties over rtnetlink; the flag
 is accepted here but the values always come from sysfs.
@@ -185,6 +191,7 @@ class NetClassCollector(Collector[NetclassOptions]):
                     # Some drivers report -1 for an unknown speed.
                     if value < 0 and skip_invalid_speed:
                         continue
-                    value = value * 1000 * 1000 // 8 if value >= 0 else int(value * 1000 * 1000 / 8)
+                    # Go's int64 arithmetic: the division truncates toward zero.
+                    value = value * 1000 * 1000 // 8 if value >= 0 else -(-value * 1000 * 1000 // 8)
                 props[suffix].add_metric([name], float(value))
         return [up, info, *props.values()]

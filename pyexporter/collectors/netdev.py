@@ -1,5 +1,10 @@
 """netdev: per-interface traffic counters, as node_exporter's netdev collector
-(collector/netdev_linux.go, over procfs's net_dev.go).
+(collector/netdev_common.go: Update, metricDesc, legacy; collector/netdev_linux.go:
+getNetDevStats, netlinkStats/parseNetlinkStats, procNetDevStats, getNetDevLabels; over procfs's
+net_dev.go: newNetDev, parseLine).
+
+/proc/net/dev lines are `name: 16 counters` after two header lines; extra columns are ignored.
+procfs indexes past the end of a shorter line (a panic); here that line fails the collector.
 
 With `netlink` (node_exporter's default) the counters come from an rtnetlink RTM_GETLINK dump,
 like node_exporter: the kernel's own 64-bit link statistics for this process's network

@@ -1,5 +1,10 @@
 """nfs: NFS client statistics from /proc/net/rpc/nfs, as node_exporter's nfs collector
-(collector/nfs_linux.go, over procfs's nfs/parse_nfs.go)."""
+(collector/nfs_linux.go, over procfs's nfs/parse_nfs.go: ParseClientRPCStats, and nfs/parse.go:
+parseNetwork, parseClientRPC, parseV2Stats, parseV3Stats, parseClientV4Stats).
+
+Lines that are missing leave their counters at zero, as procfs's zero-valued structs do. A line
+procfs does not know fails its parse ("unknown NFS metric line"); here it is skipped, so a newer
+kernel's extra line does not hide every NFS metric."""
 
 from __future__ import annotations
 

@@ -1,5 +1,11 @@
 """nfsd: NFS server statistics from /proc/net/rpc/nfsd, as node_exporter's nfsd collector
-(collector/nfsd_linux.go, over procfs's nfs/parse_nfsd.go)."""
+(collector/nfsd_linux.go, over procfs's nfs/parse_nfsd.go: ParseServerRPCStats, and nfs/parse.go:
+parseReplyCache, parseFileHandles, parseInputOutput, parseThreads, parseReadAheadCache,
+parseNetwork, parseServerRPC, parseV2Stats, parseV3Stats, parseServerV4Stats, parseV4Ops).
+
+Lines that are missing (`ra` is gone from newer kernels) leave their counters at zero, as
+procfs's zero-valued structs do. A line procfs does not know fails its parse; here it is
+skipped, so a newer kernel's extra line does not hide every NFSd metric."""
 
 from __future__ import annotations
 

@@ -1,5 +1,14 @@
 """pressure: pressure stall information from /proc/pressure/*, as node_exporter's pressure collector
-(collector/pressure_linux.go) over procfs's proc_psi.go."""
+(collector/pressure_linux.go, Update) over procfs's proc_psi.go (parsePSIStats).
+
+Variants followed (current upstream, 1.9+): a missing resource file is skipped alone (cpu, io,
+memory from 4.20, irq from 6.1); EOPNOTSUPP (CONFIG_PSI without psi=1) ends the collection; a file
+lacking its `some` line (irq has none) or its `full` line (cpu needs none) ends it too; lines other
+than some/full are ignored; cpu's `full` line (5.13+) is parsed but not reported.
+Where upstream returns ErrNoData (nothing found, psi disabled, a line missing) node_exporter
+reports node_scrape_collector_success 0; we report what we have with success 1 (no "no data"
+outcome in toolkit.collector yet).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""qdisc: root queueing-discipline statistics, as node_exporter's qdisc collector (off by default).
+"""qdisc: root queueing-discipline statistics, as node_exporter's qdisc collector
+(collector/qdisc_linux.go: Update, over ema/qdisc's Get; off by default).
 
 The kernel publishes these only over rtnetlink (an RTM_GETQDISC dump); there is no /proc or /sys
 file for them, so like node_exporter this reads the network namespace pyexporter runs in and does

@@ -1,5 +1,13 @@
 """schedstat: per-CPU scheduler statistics from /proc/schedstat, as node_exporter's schedstat collector
-(collector/schedstat_linux.go) over procfs's schedstat.go."""
+(collector/schedstat_linux.go) over procfs's schedstat.go (FS.Schedstat).
+
+procfs matches each line against `cpuN` and nine counters (unanchored: more fields may follow)
+and silently skips every line that does not match, a truncated or garbled `cpuN` line included,
+and a cpu line whose counter overflows a uint64. Deliberately different: a line that starts
+`cpu<digit>` and does not match fails this collector (CollectorError), so that a garbled file is
+reported rather than served with CPUs missing; nothing in node_exporter's or procfs's tests needs
+the skip. A missing file reports nothing (node_exporter: ErrNoData, success 0).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,12 @@
 """slabinfo: /proc/slabinfo (format 2.1), as node_exporter's slabinfo collector
-(collector/slabinfo_linux.go, off by default) over procfs's slab.go."""
+(collector/slabinfo_linux.go, off by default) over procfs's slab.go (FS.SlabInfo, parseSlabInfo21,
+parseV21SlabEntry).
+
+Lines holding `slabinfo -` or `# name` are skipped; every other line must have 16 fields once
+whitespace runs are collapsed, with its counts and tunables base-10 int64s. The file is not
+optional: node_exporter's Update returns SlabInfo's error, a missing /proc/slabinfo (a kernel built
+without it) or an unreadable one (it is mode 0400) included, and so fails the collector.
+"""
 
 from __future__ import annotations
 
@@ -78,8 +85,8 @@ class SlabinfoCollector(Collector[SlabinfoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             text = read_text(self.paths.proc("slabinfo"))
-        except FileNotFoundError:
-            return []
+        except OSError as err:
+            raise CollectorError(f"couldn't get slabinfo: {err}") from None
         families = {
             field: GaugeMetricFamily(
                 "node_slabinfo_object_size_bytes" if field == "object_size" else f"node_slabinfo_{field}",

@@ -1,5 +1,9 @@
 """sockstat: socket counts from /proc/net/sockstat and sockstat6, as node_exporter's sockstat
-collector (collector/sockstat_linux.go) over procfs's net_sockstat.go."""
+collector (collector/sockstat_linux.go: Update, update) over procfs's net_sockstat.go
+(parseSockstat, parseSockstatKVs, parseSockstatProtocol).
+
+Either file may be missing (IPv4 or IPv6 disabled): the other is still reported. An unparsable
+one fails the collector, as node_exporter's Update does."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """softnet: per-CPU packet processing counters from /proc/net/softnet_stat, as node_exporter's
-softnet collector (collector/softnet_linux.go) over procfs's net_softnet.go."""
+softnet collector (collector/softnet_linux.go) over procfs's net_softnet.go (parseSoftnet,
+parseHexUint32s; its cases in net_softnet_test.go).
+
+Blank lines are skipped, where procfs refuses them as a 0-column row: the kernel never writes one."""
 
 from __future__ import annotations
 
@@ -28,20 +31,21 @@ class SoftnetStat(NamedTuple):
 
 
 def parse_softnet(text: str) -> list[SoftnetStat]:
-    """Parse hex columns, one row per CPU. The column set grew with the kernel: 9 columns
-    (2.6.23), 11 (4.17: received_rps, flow_limit_count), 13+ (5.10: backlog_len, cpu index);
-    without an index column the row number is the CPU."""
+    """Parse hex columns, one row per CPU, as procfs's parseSoftnet. The column set grew with the
+    kernel: 9 columns (2.6.23), 10 (2.6.39: received_rps), 11 (4.18: flow_limit_count), 13+
+    (5.14: backlog_len, cpu index); without an index column the row number is the CPU. Only the
+    columns a width defines are parsed (a 12-column row's 12th column is not)."""
     stats: list[SoftnetStat] = []
     for row, line in enumerate(line for line in text.splitlines() if line.strip()):
         columns = line.split()
-        if len(columns) < 9:
-            raise CollectorError(f"{len(columns)} softnet_stat columns, at least 9 expected")
+        width = len(columns)
+        if width < 9:
+            raise CollectorError(f"{width} softnet_stat columns, at least 9 expected")
+        used = 13 if width >= 13 else min(width, 11)
         try:
-            v = [parse_uint(c, 16, 32) for c in columns[:13]]
+            v = [parse_uint(c, 16, 32) for c in columns[:used]]
         except NumberError as err:
             raise CollectorError(f"invalid value in softnet_stat line: {line[:80]!r}: {err}") from None
-        width = len(columns)
-        has_rps = width >= 11
         has_index = width >= 13
         stats.append(
             SoftnetStat(
@@ -50,8 +54,8 @@ def parse_softnet(text: str) -> list[SoftnetStat]:
                 dropped=v[1],
                 time_squeezed=v[2],
                 cpu_collision=v[8],
-                received_rps=v[9] if has_rps else 0,
-                flow_limit_count=v[10] if has_rps else 0,
+                received_rps=v[9] if width >= 10 else 0,
+                flow_limit_count=v[10] if width >= 11 else 0,
                 backlog_len=v[11] if has_index else 0,
             )
         )

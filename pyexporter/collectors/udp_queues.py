@@ -1,6 +1,10 @@
 """udp_queues: bytes queued in UDP sockets, summed from /proc/net/udp and udp6, as
 node_exporter's udp_queues collector (collector/udp_queues_linux.go) over procfs's
-net_ip_socket.go."""
+net_ip_socket.go (newNetIPSocketSummary, parseNetIPSocketLine, parseIP) and net_udp.go.
+
+A missing udp or udp6 (that IP version disabled) is skipped and the other still reported, as
+node_exporter does. Where an unparsable udp6 makes node_exporter report the v4 samples it
+already sent and fail, this collector fails whole: a collector here cannot fail after output."""
 
 from __future__ import annotations
 
@@ -17,17 +21,22 @@ from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_uint
 
-# hex.DecodeString: pairs of hex digits.
-_HEX_BYTES = re.compile(r"(?:[0-9a-fA-F]{2})*")
+# parseIP: hex.DecodeString of 4 (IPv4) or 16 (IPv6) bytes.
+_IP_HEX = re.compile(r"[0-9a-fA-F]{8}|[0-9a-fA-F]{32}")
 # The usual socket line, whose fields all parse (at most 16 hex or 19 decimal digits fit a uint64):
-# sl, local and remote address, st, tx_queue:rx_queue, two fields procfs skips, uid (sl and uid are
-# base 0, so a leading zero would make them octal: those take the slow path). A line of
-# another form takes the field-by-field path, which refuses what procfs refuses.
+# sl, local and remote address, st, tx_queue:rx_queue, two fields procfs skips, uid, timeout
+# (skipped), inode, ref and pointer (skipped), drops (sl, uid, inode and drops are base 0, so a
+# leading zero would make them octal: those take the slow path). A line of another form takes
+# the field-by-field path, which refuses what procfs refuses.
+_DEC = r"(?:0|[1-9][0-9]{0,18})"
+_ADDR = r"(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{32}):[0-9a-fA-F]{1,16}"
 _USUAL_LINE = re.compile(
-    r"\s*(?:0|[1-9][0-9]{0,18}):[^\s:]*"
-    r"\s+(?:[0-9a-fA-F]{2})*:[0-9a-fA-F]{1,16}\s+(?:[0-9a-fA-F]{2})*:[0-9a-fA-F]{1,16}"
-    r"\s+[0-9a-fA-F]{1,16}\s+([0-9a-fA-F]{1,16}):([0-9a-fA-F]{1,16})\s+\S+\s+\S+\s+(?:0|[1-9][0-9]{0,18})(?:\s|$)"
+    rf"\s*{_DEC}:[^\s:]*\s+{_ADDR}\s+{_ADDR}"
+    r"\s+[0-9a-fA-F]{1,16}\s+([0-9a-fA-F]{1,16}):([0-9a-fA-F]{1,16})\s+\S+\s+\S+"
+    rf"\s+{_DEC}\s+\S+\s+{_DEC}\s+\S+\s+\S+\s+{_DEC}(?:\s|$)"
 )
+# procfs's parseNetIPSocketLine needs 10 columns, and reads the drops of a udp line from the 13th.
+_MIN_COLUMNS = 13
 
 
 class QueueSummary(NamedTuple):
@@ -44,17 +53,20 @@ def _split_pair(field: str, what: str) -> tuple[str, str]:
 
 
 def _address(field: str, what: str) -> None:
-    """Check an `address:port` field as procfs parses it: hex bytes, then a hex port."""
+    """Check an `address:port` field as procfs parses it (parseIP): 4 or 16 hex bytes, then a
+    hex port."""
     address, port = _split_pair(field, what)
-    if not _HEX_BYTES.fullmatch(address):
+    if not _IP_HEX.fullmatch(address):
         raise CollectorError(f"cannot parse {what} value in socket line: {address[:80]!r}")
     parse_uint(port, 16)
 
 
 def parse_udp_summary(text: str) -> QueueSummary:
     """Sum tx_queue:rx_queue (field 5) over the socket lines after the header, checking the other
-    fields procfs's parseNetIPSocketLine parses: sl and uid with strconv.ParseUint(x, 0, 64), the
-    ports, st and queues with ParseUint(x, 16, 64)."""
+    fields procfs's parseNetIPSocketLine (net_ip_socket.go) parses: sl, uid, inode and drops with
+    strconv.ParseUint(x, 0, 64), the addresses as 4 or 16 hex bytes, the ports, st and queues
+    with ParseUint(x, 16, 64). A udp line shorter than 13 columns is refused (procfs would index
+    past its end); blank lines, which the kernel never writes, are skipped."""
     tx = rx = count = 0
     for line in text.splitlines()[1:]:
         usual = _USUAL_LINE.match(line)
@@ -66,8 +78,9 @@ def parse_udp_summary(text: str) -> QueueSummary:
         fields = line.split()
         if not fields:
             continue
-        if len(fields) < 8:
-            raise CollectorError(f"cannot parse net socket line, fewer than 8 columns: {line[:80]!r}")
+        if len(fields) < _MIN_COLUMNS:
+            raise CollectorError(
+                f"cannot parse net socket line, fewer than {_MIN_COLUMNS} columns: {line[:80]!r}")
         try:
             parse_uint(_split_pair(fields[0], "sl")[0], 0)
             _address(fields[1], "local_address")
@@ -76,7 +89,9 @@ def parse_udp_summary(text: str) -> QueueSummary:
             queues = _split_pair(fields[4], "tx/rx queues")
             tx += parse_uint(queues[0], 16)
             rx += parse_uint(queues[1], 16)
-            parse_uint(fields[7], 0)
+            parse_uint(fields[7], 0)  # uid
+            parse_uint(fields[9], 0)  # inode
+            parse_uint(fields[12], 0)  # drops
         except NumberError as err:
             raise CollectorError(f"cannot parse net socket line {line[:80]!r}: {err}") from None
         count += 1

@@ -1,4 +1,5 @@
-"""uname: node_uname_info from the uname system call, as node_exporter's."""
+"""uname: node_uname_info from the uname system call, as node_exporter's uname collector
+(collector/uname.go, uname_linux.go: unix.Uname, each utsname field up to its first NUL)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ LABELS = ("sysname", "release", "version", "machine", "nodename", "domainname")
 
 def uname_labels(uname: os.uname_result, domainname: str | None) -> tuple[str, ...]:
     """Label values in LABELS order; os.uname() has no domainname, so it comes from procfs
-    (the kernel's own placeholder for an unset one is "(none)")."""
+    (/proc/sys/kernel/domainname shows the utsname field). The kernel's own value for a domain
+    never set is "(none)", used too when procfs has no such file; one set to "" reads "", as
+    unix.Uname gives it to node_exporter."""
     return (uname.sysname, uname.release, uname.version, uname.machine, uname.nodename,
-            domainname if domainname else "(none)")
+            domainname if domainname is not None else "(none)")
 
 
 @collector("uname")

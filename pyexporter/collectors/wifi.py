@@ -1,4 +1,5 @@
-"""wifi: WiFi interfaces and stations, as node_exporter's wifi collector (off by default).
+"""wifi: WiFi interfaces and stations, as node_exporter's wifi collector (collector/wifi_linux.go:
+Update, updateBSSStats, updateStationStats, mockWifiStater; over mdlayher/wifi; off by default).
 
 The kernel publishes these only over nl80211 (generic netlink); there is no /proc or /sys file
 for them, so like node_exporter this reads the network namespace pyexporter runs in. The hidden

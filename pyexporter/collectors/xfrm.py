@@ -1,5 +1,8 @@
 """xfrm: IPsec transformation error counters from /proc/net/xfrm_stat, as node_exporter's xfrm collector
-(collector/xfrm.go) over procfs's net_xfrm.go."""
+(collector/xfrm.go: Update) over procfs's net_xfrm.go (NewXfrmStat).
+
+A missing xfrm_stat (a kernel without CONFIG_XFRM_STATISTICS) reports nothing; node_exporter
+returns the open error there, which also reports nothing but marks the collector failed."""
 
 from __future__ import annotations
 
@@ -76,9 +79,8 @@ class XfrmCollector(Collector[NoOptions]):
             text = read_text(self.paths.proc("net", "xfrm_stat"))
         except FileNotFoundError:
             return
+        # An empty file gives every counter 0, as procfs's NewXfrmStat returns its zero struct.
         stats = parse_xfrm_stat(text)
-        if not stats:
-            raise CollectorError("empty /proc/net/xfrm_stat")
         for key, name, help_text in XFRM_COUNTERS:
             # Counters an older kernel lacks read as 0, as node_exporter's zero-valued struct does.
             yield CounterMetricFamily(f"node_xfrm_{name}_total", help_text, value=stats.get(key, 0))

@@ -1,5 +1,13 @@
 """xfs: per-filesystem XFS statistics from /sys/fs/xfs/<device>/stats/stats, as node_exporter's
-xfs collector (collector/xfs_linux.go) over procfs's xfs/parse.go."""
+xfs collector (collector/xfs_linux.go) over procfs's xfs/xfs.go (FS.SysStats: the glob
+`fs/xfs/*/stats/stats`, the device named by the `*`) and xfs/parse.go (ParseStats).
+
+ParseStats skips lines with fewer than two fields, parses every other line's values (uint64 for
+`xpc`, uint32 for the rest, unknown labels included) and checks the number of values of every
+label it knows, reported by node_exporter or not: `vnodes` 7 or 8 (older kernels lack `free`),
+`qm` 8 or 9, and a fixed count for the others (_LINES and _CHECKED_ONLY below). Any failure fails
+the whole collector. `rw` holds write calls, then read calls (the kernel's order, as procfs's tests).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +42,13 @@ _LINES: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "rw": ((2,), ("write", "read")),
     # Older kernels lack the trailing "free" count.
     "vnodes": ((7, 8), ("active", "allocate", "get", "hold", "release", "reclaim", "remove", "free")),
+}
+
+# Lines ParseStats knows and checks, though node_exporter reports none of their values.
+_CHECKED_ONLY: dict[str, tuple[int, ...]] = {
+    "trans": (3,), "log": (5,), "push_ail": (10,), "xstrat": (2,), "attr": (4,), "icluster": (3,),
+    "buf": (9,), "xpc": (3,), "qm": (8, 9), "debug": (1,),
+    "abtb2": (15,), "abtc2": (15,), "bmbt2": (15,), "ibt2": (15,),
 }
 
 XFSStats = dict[str, dict[str, int]]
@@ -144,6 +159,10 @@ def parse_xfs_stats(text: str) -> XFSStats:
             values = [parse_uint(v, bits=bits) for v in fields[1:]]
         except NumberError as err:
             raise CollectorError(f"XFS stats line {key!r}: {err}") from None
+        if key in _CHECKED_ONLY:
+            if len(values) not in _CHECKED_ONLY[key]:
+                raise CollectorError(f"XFS stats line {key!r}: incorrect number of values: {len(values)}")
+            continue
         if key not in _LINES:
             continue
         counts, names = _LINES[key]

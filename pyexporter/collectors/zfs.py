@@ -1,4 +1,19 @@
-"""zfs: ZFS kstats from /proc/spl/kstat/zfs, as node_exporter's zfs collector (collector/zfs_linux.go)."""
+"""zfs: ZFS kstats from /proc/spl/kstat/zfs, as node_exporter's zfs collector (collector/zfs_linux.go:
+Update, parseProcfsFile, parsePoolProcfsFile, parsePoolObjsetFile, parsePoolStateFile; it uses no
+procfs parser).
+
+Variants followed: the named kstat files of linuxPathMap, each optional (any open error skips it, as
+openProcFile returns errZFSNotAvailable); KSTAT_DATA_INT64 (3) rows as int64, KSTAT_DATA_UINT64 (4)
+as uint64, other types ignored; rows before the `name type data` header ignored, and a file without
+one fails; per pool `<pool>/io` (header row from `nread` with 12+ names, values below), every
+`<pool>/objset-*` (uint64 rows; the `dataset_name` string kstat, spaces kept, labels the rest) and
+`<pool>/state` (first line, lower-cased, against the seven pool states), each optional per pool.
+
+Deliberately different: node_exporter fails the whole collector when a pool's io/objset/state file
+vanishes between its glob and its open (a pool being exported); we skip that pool's file. A state
+line is trimmed (Go compares it untrimmed); and /proc/spl/kstat/zfs missing reports nothing with
+success 1 where node_exporter returns ErrNoData (success 0): see the report on ErrNoData.
+"""
 
 from __future__ import annotations
 
@@ -132,8 +147,9 @@ class ZfsCollector(Collector[NoOptions]):
         for subsystem, filename in SUBSYSTEMS.items():
             try:
                 text = read_text(os.path.join(base, filename))
-            except FileNotFoundError:
-                # Each ZFS release adds or drops kstat files; a missing one is normal.
+            except (FileNotFoundError, PermissionError):
+                # Each ZFS release adds or drops kstat files; a missing one is normal. openProcFile
+                # takes any failure to open as "not available" and goes on.
                 continue
             for kv in parse_kstat(text, filename):
                 help_text = f"kstat.zfs.misc.{filename}.{kv.name}"

@@ -32,3 +32,19 @@ def test_arp_missing_and_malformed(tmp_path) -> None:
     (tmp_path / "net" / "arp").write_text("IP address HW type Flags HW address Mask Device\n1.2.3.4 0x1\n")
     with pytest.raises(CollectorError):
         run_collector("arp", Paths(procfs=str(tmp_path)))
+
+
+def test_arp_truncated_infiniband_address(tmp_path) -> None:
+    """/proc/net/arp cuts a 20-byte IPoIB address to 10 bytes, which procfs's parseARPEntry
+    (net.ParseMAC) refuses: node_exporter fails with --no-collector.arp.netlink, but counts the
+    entry by default (getTotalArpEntriesRTNL), and so do we."""
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "arp").write_text(
+        "IP address       HW type     Flags       HW address            Mask     Device\n"
+        "10.0.0.2         0x20        0x2         80:00:00:48:fe:80:00:00:00:00 *  ib0\n"
+    )
+    assert samples(run_collector("arp", Paths(procfs=str(tmp_path)))) == {
+        ("node_arp_entries", frozenset({("device", "ib0")})): 1,
+    }
+    with pytest.raises(CollectorError):
+        run_collector("arp", Paths(procfs=str(tmp_path)), {"netlink": False})

@@ -36,3 +36,33 @@ def test_conntrack_malformed_fails(tmp_path) -> None:
     (netfilter / "nf_conntrack_max").write_text("10\n")
     with pytest.raises(CollectorError):
         run_collector("conntrack", Paths(procfs=str(tmp_path)))
+
+
+def test_conntrack_reports_what_it_read_before_a_missing_file(tmp_path) -> None:
+    """conntrackCollector.Update sends entries, then the limit, then the statistics: a kernel
+    without /proc/net/stat/nf_conntrack (CONFIG_NF_CONNTRACK_PROCFS off) still gets the table
+    sizes (node_exporter also fails the collector there; we do not), and a missing
+    nf_conntrack_max (handleErr: ErrNoData) leaves the count alone."""
+    netfilter = tmp_path / "sys" / "net" / "netfilter"
+    netfilter.mkdir(parents=True)
+    (netfilter / "nf_conntrack_count").write_text("7\n")
+    assert samples(run_collector("conntrack", Paths(procfs=str(tmp_path)))) == {
+        ("node_nf_conntrack_entries", frozenset()): 7,
+    }
+    (netfilter / "nf_conntrack_max").write_text("10\n")
+    assert samples(run_collector("conntrack", Paths(procfs=str(tmp_path)))) == {
+        ("node_nf_conntrack_entries", frozenset()): 7,
+        ("node_nf_conntrack_entries_limit", frozenset()): 10,
+    }
+
+
+def test_conntrack_malformed_stat_fails(tmp_path) -> None:
+    """procfs parseConntrackStatEntry: a row of 15 columns is refused."""
+    netfilter = tmp_path / "sys" / "net" / "netfilter"
+    netfilter.mkdir(parents=True)
+    (netfilter / "nf_conntrack_count").write_text("7\n")
+    (netfilter / "nf_conntrack_max").write_text("10\n")
+    (tmp_path / "net" / "stat").mkdir(parents=True)
+    (tmp_path / "net" / "stat" / "nf_conntrack").write_text("entries\n" + " ".join(["0"] * 15) + "\n")
+    with pytest.raises(CollectorError):
+        run_collector("conntrack", Paths(procfs=str(tmp_path)))

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pyexporter.paths import Paths
@@ -13,12 +15,12 @@ def test_entropy_from_fixture() -> None:
     }
 
 
-def test_missing_files_are_a_collector_error(tmp_path) -> None:
+def test_missing_files_are_a_collector_error(tmp_path: Path) -> None:
     with pytest.raises(CollectorError):
         run_collector("entropy", Paths(procfs=str(tmp_path)))
 
 
-def test_malformed_file(tmp_path) -> None:
+def test_malformed_file(tmp_path: Path) -> None:
     random = tmp_path / "sys" / "kernel" / "random"
     random.mkdir(parents=True)
     (random / "entropy_avail").write_text("plenty\n")

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 
@@ -25,11 +26,14 @@ def test_ksmd_from_fixture() -> None:
     assert len(families) == 10
 
 
-def test_no_ksm_yields_nothing(tmp_path) -> None:
-    assert run_collector("ksmd", write_tree(tmp_path, {"sys/kernel/mm/other": "1\n"})) == []
+def test_no_ksm_fails(tmp_path: Path) -> None:
+    """ksmdCollector.Update returns readUintFromFile's error for full_scans when there is no
+    kernel/mm/ksm at all (node_exporter 1.5 logs `open .../full_scans: no such file`)."""
+    with pytest.raises(CollectorError, match="ksm"):
+        run_collector("ksmd", write_tree(tmp_path, {"sys/kernel/mm/other": "1\n"}))
 
 
-def test_older_kernel_without_general_profit(tmp_path) -> None:
+def test_older_kernel_without_general_profit(tmp_path: Path) -> None:
     files = {f"sys/kernel/mm/ksm/{name}": "1\n" for name in (
         "full_scans", "merge_across_nodes", "pages_shared", "pages_sharing", "pages_to_scan",
         "pages_unshared", "pages_volatile", "run", "sleep_millisecs")}
@@ -38,13 +42,13 @@ def test_older_kernel_without_general_profit(tmp_path) -> None:
     assert len(families) == 9
 
 
-def test_missing_required_file_raises(tmp_path) -> None:
+def test_missing_required_file_raises(tmp_path: Path) -> None:
     paths = write_tree(tmp_path, {"sys/kernel/mm/ksm/general_profit": "1\n"})
     with pytest.raises(OSError):
         run_collector("ksmd", paths)
 
 
-def test_malformed_file(tmp_path) -> None:
+def test_malformed_file(tmp_path: Path) -> None:
     src = os.path.join(fixture_paths("ksmd").sysfs, "kernel", "mm", "ksm")
     files = {f"sys/kernel/mm/ksm/{n}": read_text(os.path.join(src, n)) for n in os.listdir(src)}
     files["sys/kernel/mm/ksm/run"] = "running\n"

@@ -26,6 +26,18 @@ def test_lnstat_absent(tmp_path) -> None:
 
 
 def test_lnstat_malformed(tmp_path) -> None:
-    paths = write_tree(tmp_path, {"proc/net/stat/arp_cache": "entries allocs\n00000001\n"})
+    paths = write_tree(tmp_path, {"proc/net/stat/arp_cache": "entries\n00000001 00000002\n"})
     with pytest.raises(CollectorError):
         run_collector("lnstat", paths)
+
+
+def test_lnstat_columns_without_values_have_no_family(tmp_path) -> None:
+    """lnstatCollector.Update sends one sample per CPU value: a header-only file, or a column no
+    row reaches, makes no family; an empty file none at all."""
+    paths = write_tree(tmp_path, {
+        "proc/net/stat/arp_cache": "entries allocs\n00000001\n",
+        "proc/net/stat/empty": "",
+        "proc/net/stat/header_only": "lookups\n",
+    })
+    names = {f.name for f in run_collector("lnstat", paths)}
+    assert names == {"node_lnstat_entries"}

@@ -42,3 +42,38 @@ def test_netclass_malformed_attribute_is_left_out(tmp_path) -> None:
     families = run_collector("netclass", Paths(sysfs=str(tmp_path)))
     assert ("node_network_mtu_bytes", frozenset({("device", "eth9")})) not in samples(families)
     assert sample(families, "node_network_up", device="eth9") == 0
+
+
+def test_netclass_virtual_device_with_few_attributes(tmp_path) -> None:
+    """sysfs ParseNetClassAttribute: each attribute is optional; a tunnel or veth without speed,
+    duplex, name_assign_type or carrier counters reports only what it has (netClassSysfsUpdate
+    pushes nothing for a nil value), and PInt64 reads `0x` values as hex."""
+    dev = tmp_path / "class" / "net" / "tun0"
+    dev.mkdir(parents=True)
+    (dev / "operstate").write_text("unknown\n")
+    (dev / "flags").write_text("0x1091\n")
+    (dev / "mtu").write_text("1500\n")
+    (dev / "type").write_text("65534\n")
+    (dev / "address").write_text("\n")
+    families = run_collector("netclass", Paths(sysfs=str(tmp_path)))
+    got = {(name, dict(labels).get("device")) for name, labels in samples(families)}
+    assert got == {
+        ("node_network_up", "tun0"), ("node_network_info", "tun0"), ("node_network_flags", "tun0"),
+        ("node_network_mtu_bytes", "tun0"), ("node_network_protocol_type", "tun0"),
+    }
+    assert sample(families, "node_network_flags", device="tun0") == 0x1091
+    assert sample(families, "node_network_info", device="tun0", address="", broadcast="", duplex="",
+                  operstate="unknown", adminstate="up", ifalias="") == 1
+
+
+def test_netclass_speed_as_go_int64(tmp_path) -> None:
+    """netClassSysfsUpdate: int64(*Speed * 1000 * 1000 / 8), truncating toward zero; a
+    negative speed is kept unless --collector.netclass.ignore-invalid-speed."""
+    for name, speed in (("a", "-1"), ("b", "4294967295"), ("c", "-3")):
+        dev = tmp_path / "class" / "net" / name
+        dev.mkdir(parents=True)
+        (dev / "speed").write_text(speed + "\n")
+    families = run_collector("netclass", Paths(sysfs=str(tmp_path)))
+    assert sample(families, "node_network_speed_bytes", device="a") == -125000
+    assert sample(families, "node_network_speed_bytes", device="b") == 4294967295 * 125000
+    assert sample(families, "node_network_speed_bytes", device="c") == -375000

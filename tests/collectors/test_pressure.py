@@ -1,6 +1,7 @@
 import errno
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -25,11 +26,11 @@ def test_pressure_from_fixture() -> None:
     )
 
 
-def test_no_psi_yields_nothing(tmp_path) -> None:
+def test_no_psi_yields_nothing(tmp_path: Path) -> None:
     assert run_collector("pressure", Paths(procfs=str(tmp_path))) == []
 
 
-def test_kernel_before_irq_psi(tmp_path) -> None:
+def test_kernel_before_irq_psi(tmp_path: Path) -> None:
     shutil.copytree(fixture_paths("pressure").proc(), tmp_path, dirs_exist_ok=True)
     os.remove(tmp_path / "pressure" / "irq")
     families = run_collector("pressure", Paths(procfs=str(tmp_path)))
@@ -37,14 +38,14 @@ def test_kernel_before_irq_psi(tmp_path) -> None:
     assert sample(families, "node_pressure_cpu_waiting_seconds_total") == 2.5
 
 
-def test_missing_full_line_stops_collection(tmp_path) -> None:
+def test_missing_full_line_stops_collection(tmp_path: Path) -> None:
     shutil.copytree(fixture_paths("pressure").proc(), tmp_path, dirs_exist_ok=True)
     (tmp_path / "pressure" / "io").write_text("some avg10=0.00 avg60=0.00 avg300=0.00 total=1\n")
     families = run_collector("pressure", Paths(procfs=str(tmp_path)))
     assert [f.name for f in families] == ["node_pressure_cpu_waiting_seconds"]
 
 
-def test_psi_disabled_yields_nothing(tmp_path, monkeypatch) -> None:
+def test_psi_disabled_yields_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def unsupported(path: str) -> str:
         raise OSError(errno.EOPNOTSUPP, "Operation not supported", path)
 
@@ -52,8 +53,32 @@ def test_psi_disabled_yields_nothing(tmp_path, monkeypatch) -> None:
     assert run_collector("pressure", fixture_paths("pressure")) == []
 
 
-def test_malformed_file(tmp_path) -> None:
+def test_malformed_file(tmp_path: Path) -> None:
     (tmp_path / "pressure").mkdir()
     (tmp_path / "pressure" / "cpu").write_text("some avg10=garbage\n")
     with pytest.raises(CollectorError):
         run_collector("pressure", Paths(procfs=str(tmp_path)))
+
+
+def test_cpu_full_line_of_newer_kernels_is_not_reported(tmp_path: Path) -> None:
+    """pressureStatsCollector.Update: for `cpu` only Some.Total is sent; the `full` line Linux 5.13+
+    prints in /proc/pressure/cpu is parsed (PSIStatsForResource) but never reported."""
+    shutil.copytree(fixture_paths("pressure").proc(), tmp_path, dirs_exist_ok=True)
+    (tmp_path / "pressure" / "cpu").write_text(
+        "some avg10=0.00 avg60=0.00 avg300=0.00 total=3000000\n"
+        "full avg10=0.00 avg60=0.00 avg300=0.00 total=7000000\n"
+    )
+    families = run_collector("pressure", Paths(procfs=str(tmp_path)))
+    assert sample(families, "node_pressure_cpu_waiting_seconds_total") == 3.0
+    assert "node_pressure_cpu_stalled_seconds_total" not in by_name(families)
+
+
+def test_each_missing_resource_file_is_skipped_alone(tmp_path: Path) -> None:
+    """Update (node_exporter 1.9+): os.ErrNotExist for one resource `continue`s to the next one
+    (1.5 returned ErrNoData at the first missing file)."""
+    shutil.copytree(fixture_paths("pressure").proc(), tmp_path, dirs_exist_ok=True)
+    os.remove(tmp_path / "pressure" / "cpu")
+    families = run_collector("pressure", Paths(procfs=str(tmp_path)))
+    assert "node_pressure_cpu_waiting_seconds_total" not in by_name(families)
+    assert sample(families, "node_pressure_io_stalled_seconds_total") == 0.5
+    assert sample(families, "node_pressure_irq_stalled_seconds_total") == 0.0625

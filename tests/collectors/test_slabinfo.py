@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pyexporter.toolkit.collector import CollectorError
@@ -24,11 +26,13 @@ def test_include_and_exclude() -> None:
     assert by_name(none) == {}
 
 
-def test_absent_slabinfo_yields_nothing(tmp_path) -> None:
-    assert run_collector("slabinfo", write_tree(tmp_path, {"proc/stat": ""})) == []
+def test_absent_slabinfo_fails(tmp_path: Path) -> None:
+    """slabinfoCollector.Update returns FS.SlabInfo's error, os.ErrNotExist included."""
+    with pytest.raises(CollectorError, match="couldn't get slabinfo"):
+        run_collector("slabinfo", write_tree(tmp_path, {"proc/stat": ""}))
 
 
-def test_malformed_slabinfo(tmp_path) -> None:
+def test_malformed_slabinfo(tmp_path: Path) -> None:
     paths = write_tree(tmp_path, {"proc/slabinfo": "slabinfo - version: 2.1\nbroken line\n"})
     with pytest.raises(CollectorError):
         run_collector("slabinfo", paths)

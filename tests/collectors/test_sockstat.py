@@ -37,3 +37,32 @@ def test_sockstat_malformed_fails(tmp_path) -> None:
     (tmp_path / "net" / "sockstat").write_text("TCP: inuse four\n")
     with pytest.raises(CollectorError):
         run_collector("sockstat", Paths(procfs=str(tmp_path)))
+
+
+def test_sockstat_either_file_alone(tmp_path) -> None:
+    """sockStatCollector.Update: a missing sockstat or sockstat6 (IPv4 or IPv6 disabled) is
+    skipped and the other one is still reported; sockets_used only comes from IPv4's file."""
+    net = tmp_path / "net"
+    net.mkdir()
+    (net / "sockstat6").write_text(
+        "TCP6: inuse 3\nUDP6: inuse 1\nUDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n"
+    )
+    got = samples(run_collector("sockstat", Paths(procfs=str(tmp_path))))
+    assert got[("node_sockstat_TCP6_inuse", frozenset())] == 3
+    assert got[("node_sockstat_FRAG6_memory", frozenset())] == 0
+    assert ("node_sockstat_sockets_used", frozenset()) not in got
+    (net / "sockstat6").unlink()
+    (net / "sockstat").write_text("sockets: used 7\nTCP: inuse 1 orphan 0 tw 0 alloc 2 mem 0\n")
+    got = samples(run_collector("sockstat", Paths(procfs=str(tmp_path))))
+    assert got[("node_sockstat_sockets_used", frozenset())] == 7
+    assert got[("node_sockstat_TCP_mem_bytes", frozenset())] == 0
+
+
+def test_sockstat6_malformed_fails_all(tmp_path) -> None:
+    """sockStatCollector.Update: an unparsable sockstat6 fails the collector, IPv4 included."""
+    net = tmp_path / "net"
+    net.mkdir()
+    (net / "sockstat").write_text("sockets: used 7\n")
+    (net / "sockstat6").write_text("TCP6: inuse\n")
+    with pytest.raises(CollectorError):
+        run_collector("sockstat", Paths(procfs=str(tmp_path)))

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 from pyexporter.paths import Paths
 from tests.helpers import fixture_paths, run_collector, sample
@@ -13,7 +14,7 @@ def test_uname_with_domainname() -> None:
     ) == 1
 
 
-def test_uname_without_procfs(tmp_path) -> None:
+def test_uname_without_procfs(tmp_path: Path) -> None:
     families = run_collector("uname", Paths(procfs=str(tmp_path)))
     (s,) = families[0].samples
     assert s.labels["domainname"] == "(none)"

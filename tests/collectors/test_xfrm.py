@@ -26,7 +26,14 @@ def test_xfrm_absent(tmp_path) -> None:
     assert run_collector("xfrm", write_tree(tmp_path, {"proc/stat": ""})) == []
 
 
-@pytest.mark.parametrize("text", ["", "XfrmInError one\n"])
+def test_xfrm_empty_file_reads_zero(tmp_path) -> None:
+    """procfs NewXfrmStat: no lines leave its zero-valued struct, and Update sends every counter."""
+    families = run_collector("xfrm", write_tree(tmp_path, {"proc/net/xfrm_stat": ""}))
+    assert len(families) == 28
+    assert sample(families, "node_xfrm_acquire_error_packets_total") == 0
+
+
+@pytest.mark.parametrize("text", ["XfrmInError one\n", "XfrmInError 1 2\n"])
 def test_xfrm_malformed(tmp_path, text: str) -> None:
     with pytest.raises(CollectorError):
         run_collector("xfrm", write_tree(tmp_path, {"proc/net/xfrm_stat": text}))

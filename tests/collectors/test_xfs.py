@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pyexporter.paths import Paths
@@ -23,11 +25,11 @@ def test_xfs_from_fixture() -> None:
     assert {f.type for f in families} == {"counter"}
 
 
-def test_absent_xfs_yields_nothing(tmp_path) -> None:
+def test_absent_xfs_yields_nothing(tmp_path: Path) -> None:
     assert run_collector("xfs", Paths.under(str(tmp_path))) == []
 
 
-def test_malformed_xfs_fails(tmp_path) -> None:
+def test_malformed_xfs_fails(tmp_path: Path) -> None:
     stats = tmp_path / "sys" / "fs" / "xfs" / "sda" / "stats"
     stats.mkdir(parents=True)
     (stats / "stats").write_text("rw 1 2 3\n")

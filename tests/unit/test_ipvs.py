@@ -75,3 +75,22 @@ def test_backend_numbers_go_refuses(line: str) -> None:
 def test_backend_numbers_as_go_reads_them() -> None:
     (backend,) = parse_ip_vs("TCP  C0A80016:ffff wlc\n  -> C0A85216:0CEA Tunnel 18446744073709551615 0 1\n")
     assert (backend.local_port, backend.weight) == (65535, 2**64 - 1)
+
+
+def test_ip_port_as_procfs() -> None:
+    """procfs parseIPPort: 13 characters (hex IPv4) or 46 (bracketed IPv6), then a hex port."""
+    from pyexporter.collectors.ipvs import parse_ip_port
+
+    assert parse_ip_port("C0A80016:0CEA") == ("192.168.0.22", 3306)
+    assert parse_ip_port("[2620:0000:0000:0000:0000:0000:0000:0001]:0050") == ("2620::1", 80)
+    assert parse_ip_port("[0000:0000:0000:0000:0000:ffff:c0a8:0016]:0050") == ("192.168.0.22", 80)
+    for text in ("C0A816:0CEA", "C0A8001600:0CEA", "C0A8001G:0CEA", "C0A80016:0CEG", "[::1]:0050"):
+        with pytest.raises(CollectorError):
+            parse_ip_port(text)
+
+
+@pytest.mark.parametrize("text", ["a\nb\n", "a\nb\n1 2 3 4\nx\n", "a\nb\n1 2 3 4 5 6\nx\n"])
+def test_stats_shape_as_procfs(text: str) -> None:
+    """procfs parseIPVSStats: at least four lines, exactly five fields on the third."""
+    with pytest.raises(CollectorError):
+        parse_ipvs_stats(text)

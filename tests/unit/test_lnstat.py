@@ -14,7 +14,13 @@ def test_parse_net_stat_header_only() -> None:
     assert parse_net_stat("x", "entries allocs\n").stats == {"entries": [], "allocs": []}
 
 
-@pytest.mark.parametrize("text", ["", "a b\n1\n", "a b\n1 2 3\n", "a\nzz\n"])
+def test_parse_net_stat_short_rows_and_empty_file() -> None:
+    """procfs FS.NetStat: a row's values fill the first columns; an empty file has none."""
+    assert parse_net_stat("x", "a b\n1\n2 3\n").stats == {"a": [1, 2], "b": [3]}
+    assert parse_net_stat("x", "").stats == {}
+
+
+@pytest.mark.parametrize("text", ["a b\n1 2 3\n", "a\nzz\n", "\n1\n"])
 def test_parse_net_stat_malformed(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_net_stat("x", text)

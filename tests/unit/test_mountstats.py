@@ -132,3 +132,38 @@ def test_operation_counters_full_range() -> None:
     assert op.requests == op.errors == 2**64 - 1
     with pytest.raises(CollectorError):
         parse_operation("READ: 1 2 3 4 5 6 7 -8".split())
+
+
+def test_nfs4_statvers_11_sections_missing_and_repeated() -> None:
+    """procfs parseMountStatsNFS: an nfs4 mount at statvers=1.1 whose entry lacks age/bytes/events
+    keeps them zero; opts:/caps: lines are skipped; every xprt: line (nconnect) is a transport;
+    parseNFSOperationStats stops at the blank line before the next device."""
+    text = (
+        "device srv:/x mounted on /n with fstype nfs4 statvers=1.1\n"
+        "\topts:\trw,vers=4.2,addr=10.0.0.1\n\tcaps:\tcaps=0x3fff,wtmult=512\n"
+        "\txprt:\ttcp 0 0 1 0 3 10 10 0 10 0 2 0 0\n"
+        "\txprt:\ttcp 0 0 1 0 4 20 20 0 20 0 2 0 0\n"
+        "\tper-op statistics\n\t        NULL: 1 1 0 44 24 0 0 0 0\n\n"
+        "device proc mounted on /proc with fstype proc\n"
+    )
+    mounts = parse_mountstats(text)
+    assert [m.fstype for m in mounts] == ["nfs4", "proc"]
+    stats = mounts[0].stats
+    assert stats is not None and stats.stat_version == "1.1"
+    assert stats.age_seconds == 0 and stats.bytes == (0,) * 8 and stats.events == (0,) * 27
+    assert [(t.protocol, t.idle_time_seconds, t.sends) for t in stats.transports] == [("tcp", 3, 10), ("tcp", 4, 20)]
+    assert [(o.operation, o.errors) for o in stats.operations] == [("NULL", 0)]
+
+
+def test_mountinfo_as_procfs_splits_it() -> None:
+    """procfs parseMountInfoString: single-space fields (an empty source is a field), the `-`
+    fourth from the end; mountOptionsParser keeps the second `=` part and the last `addr`."""
+    text = (
+        "60 1 0:50 / /a rw - nfs4  rw,addr=10.0.0.2\n"  # empty source
+        "61 1 0:51 / /b rw - nfs h:/e rw,addr=10.0.0.3=x,addr=10.0.0.4\n"
+        "62 1 0:52 / /c rw - nfs h:/f rw,addr\n"
+    )
+    assert parse_mountinfo_addresses(text) == ["10.0.0.2", "10.0.0.4", ""]
+    for bad in ("60 1 0:50 / /a rw - nfs4 h:/e\n", "60 1 0:50 / /a rw shared:1 - nfs4 h:/e rw extra\n"):
+        with pytest.raises(CollectorError):
+            parse_mountinfo_addresses(bad)

@@ -137,3 +137,12 @@ def test_address_infos() -> None:
         ("eth0", "10.1.2.3", "24", "global"),
         ("eth0", "fe80::1", "64", "link-local"),
     ]
+
+
+def test_parse_net_dev_extra_columns_and_odd_names() -> None:
+    """procfs parseLine: the name is what precedes the first colon, trimmed (names like
+    `veth1@if5` or `br-1a2b.100` included); columns past the 16th are ignored."""
+    text = HEADER + "veth1@if5: " + " ".join(["1"] * 17) + "\n br-1a2b.100:" + " 2" * 16 + "\n"
+    devices = parse_net_dev(text)
+    assert [d.name for d in devices] == ["veth1@if5", "br-1a2b.100"]
+    assert devices[1].stats["transmit_compressed"] == 2

@@ -40,3 +40,21 @@ def test_client_counters_go_refuses(text: str) -> None:
     # procfs: util.ParseUint64s, strconv.ParseUint(x, 10, 64).
     with pytest.raises(CollectorError):
         parse_client_rpc_stats(text)
+
+
+def test_client_proc4_old_and_new_kernels() -> None:
+    """procfs parseClientV4Stats (TestNewNFSClientRPCStats): 48 procedures on an old kernel are
+    padded with zeros; 61 on a new one keep the 59 procfs names."""
+    old = parse_client_rpc_stats("proc4 48 " + " ".join(str(i + 1) for i in range(48)) + "\n")
+    assert old.v4["Null"] == 1 and old.v4["LayoutReturn"] == 48 and old.v4["Clone"] == 0
+    new = parse_client_rpc_stats("proc4 61 " + " ".join(str(i + 1) for i in range(61)) + "\n")
+    assert new.v4["Clone"] == 59 and len(new.v4) == 59
+    v2 = parse_client_rpc_stats("proc2 18 " + " ".join(str(i) for i in range(18)) + "\n")
+    assert v2.v2["Null"] == 0 and v2.v2["FsStat"] == 17
+
+
+@pytest.mark.parametrize("text", ["invalid\n", "proc4 3 1 2\n", "proc3 21 " + " ".join(["0"] * 21) + "\n"])
+def test_client_go_refuses(text: str) -> None:
+    """procfs ParseClientRPCStats: a lone word, a count that disagrees, fewer than 22 v3 procedures."""
+    with pytest.raises(CollectorError):
+        parse_client_rpc_stats(text)

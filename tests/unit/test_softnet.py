@@ -33,3 +33,31 @@ def test_columns_go_refuses(column: str) -> None:
 
 def test_columns_as_go() -> None:
     assert parse_softnet("FFFFFFFF 0 0 0 0 0 0 0 aB\n") == [SoftnetStat(0, 2**32 - 1, 0, 0, 171, 0, 0, 0)]
+
+
+def test_parse_softnet_every_kernel_width() -> None:
+    """procfs parseSoftnet: 9 (2.6.23), 10 (2.6.39 received_rps), 11 (4.18 flow_limit_count),
+    12 (no index: row number), 13 (5.14 backlog_len and cpu index) and wider rows."""
+    rows = [
+        ROW9,
+        f"{ROW9} 00000004",
+        f"{ROW9} 00000004 00000005",
+        f"{ROW9} 00000004 00000005 00000006",
+        f"{ROW9} 00000004 00000005 00000006 00000010",
+        f"{ROW9} 00000004 00000005 00000006 00000011 0000000f",
+    ]
+    assert parse_softnet("\n".join(rows) + "\n") == [
+        SoftnetStat(0, 10, 1, 2, 3, 0, 0, 0),
+        SoftnetStat(1, 10, 1, 2, 3, 4, 0, 0),
+        SoftnetStat(2, 10, 1, 2, 3, 4, 5, 0),
+        SoftnetStat(3, 10, 1, 2, 3, 4, 5, 0),
+        SoftnetStat(16, 10, 1, 2, 3, 4, 5, 6),
+        SoftnetStat(17, 10, 1, 2, 3, 4, 5, 6),
+    ]
+
+
+def test_parse_softnet_twelfth_column_unread_without_index() -> None:
+    """procfs parseSoftnet reads columns 11-12 only when a row has 13 or more."""
+    assert parse_softnet(f"{ROW9} 00000004 00000005 zz\n") == [SoftnetStat(0, 10, 1, 2, 3, 4, 5, 0)]
+    with pytest.raises(CollectorError):
+        parse_softnet(f"{ROW9} 00000004 00000005 zz 00000001\n")

@@ -4,7 +4,7 @@ from pyexporter.collectors.udp_queues import QueueSummary, parse_udp_summary
 from pyexporter.toolkit.collector import CollectorError
 
 HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-LINE = "   {sl}: 00000000:0016 00000000:0000 0A {q} 00:00000000 00000000     0        0 2740 1\n"
+LINE = "   {sl}: 00000000:0016 00000000:0000 0A {q} 00:00000000 00000000     0        0 2740 1 ffff88003d3af3c0 0\n"
 
 
 def test_parse_udp_summary() -> None:
@@ -28,14 +28,15 @@ def test_parse_udp_summary_malformed(line: str) -> None:
         parse_udp_summary(HEADER + line)
 
 
-# procfs's parseNetIPSocketLine: sl and uid strconv.ParseUint(x, 0, 64), addresses hex.DecodeString,
-# ports, st and the queues ParseUint(x, 16, 64).
+# procfs's parseNetIPSocketLine: sl, uid, inode and drops strconv.ParseUint(x, 0, 64), addresses
+# parseIP (hex.DecodeString, 4 or 16 bytes), ports, st and the queues ParseUint(x, 16, 64).
 GO_ACCEPTS = [
     LINE.format(sl=0, q="00000015:00000000"),
     LINE.format(sl="0x1", q="0000000000000000001:2"),  # base-0 sl; 19 hex digits still fit
     LINE.format(sl="1_0", q="ffffffffffffffff:0").replace("     0        0", " 0o17        0"),
     LINE.format(sl=3, q="1:2").replace("     0        0", " 18446744073709551615        0"),
-    LINE.format(sl=3, q="1:2").replace("00000000:0016", ":0016"),  # no address bytes
+    LINE.format(sl=3, q="1:2").replace("2740 1 ffff88003d3af3c0 0", "0x2740 1 ffff88003d3af3c0 017"),  # base 0
+    LINE.format(sl=3, q="1:2").replace("00000000:0016", "000000000000000000000000FFFFFFFF:0016"),  # IPv6
 ]
 GO_REFUSES = [
     LINE.format(sl="+1", q="1:2"),
@@ -52,6 +53,16 @@ GO_REFUSES = [
     LINE.format(sl="09", q="1:2"),  # base 0: a leading zero is octal, and 9 is no octal digit
     LINE.format(sl=1, q="1:2").replace("     0        0", " 08        0"),
     LINE.format(sl="1:", q="1:2"),
+    # parseIP: 4 or 16 address bytes, nothing else.
+    LINE.format(sl=3, q="1:2").replace("00000000:0016", ":0016"),
+    LINE.format(sl=3, q="1:2").replace("00000000:0016", "0000000000:0016"),
+    LINE.format(sl=3, q="1:2").replace("00000000:0000", "0000000000000000:0000"),
+    # inode and drops: ParseUint(x, 0, 64).
+    LINE.format(sl=3, q="1:2").replace(" 2740 ", " x2740 "),
+    LINE.format(sl=3, q="1:2").replace("ffff88003d3af3c0 0", "ffff88003d3af3c0 -1"),
+    LINE.format(sl=3, q="1:2").replace("ffff88003d3af3c0 0", "ffff88003d3af3c0 09"),
+    # Fewer than the 13 columns a udp line has: no drops column.
+    LINE.format(sl=3, q="1:2").replace(" ffff88003d3af3c0 0", ""),
 ]
 
 
