@@ -86,6 +86,18 @@ def run_collector(name: str, paths: Paths, options: Mapping[str, Any] | None = N
     return list(load_all()[name].build(paths, options).collect())
 
 
+def collect_as_scrape(name: str, paths: Paths, options: Mapping[str, Any] | None = None
+                      ) -> tuple[list[Metric], Exception | None]:
+    """Collect once as a scrape does: the families yielded before any failure, and the failure."""
+    families: list[Metric] = []
+    try:
+        for family in load_all()[name].build(paths, options).collect():
+            families.append(family)
+    except Exception as err:  # noqa: BLE001 - handed to the test
+        return families, err
+    return families, None
+
+
 def samples(families: Iterable[Metric]) -> dict[tuple[str, Labels], float]:
     """Every sample as {(sample_name, frozenset(labels)): value}."""
     return {

@@ -9,7 +9,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
@@ -30,7 +30,7 @@ class KernelHungCollector(Collector[NoOptions]):
             text = read_text(self.paths.proc("sys", "kernel", "hung_task_detect_count"))
         except FileNotFoundError:
             # Needs CONFIG_DETECT_HUNG_TASK and Linux 6.7 or later.
-            return
+            raise NoDataError("hung_task_detect_count does not exist") from None
         yield CounterMetricFamily(
             "node_kernel_hung_tasks_total",
             "Total number of tasks that have been detected as hung since the system booted.",

@@ -21,7 +21,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint
@@ -98,15 +98,14 @@ class PressureCollector(Collector[NoOptions]):
                 continue
             except OSError as err:
                 if err.errno in (errno.EOPNOTSUPP, errno.ENOTSUP):
-                    # Built with CONFIG_PSI but booted without psi=1: nothing to report.
-                    return
+                    raise NoDataError("pressure information is disabled, add psi=1 kernel command line to enable it") from err
                 raise
             stats = parse_psi(text)
             # As node_exporter: a file missing a line it should have ends the collection there.
             if stats.some is None and resource != "irq":
-                return
+                raise NoDataError(f"pressure information returned no 'some' data for {resource}")
             if stats.full is None and resource != "cpu":
-                return
+                raise NoDataError(f"pressure information returned no 'full' data for {resource}")
             for kind, suffix, help_text in series:
                 line = stats.some if kind == "some" else stats.full
                 if line is not None:

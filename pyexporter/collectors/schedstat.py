@@ -19,7 +19,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_uint
@@ -62,7 +62,7 @@ class SchedstatCollector(Collector[NoOptions]):
         try:
             text = read_text(self.paths.proc("schedstat"))
         except FileNotFoundError:
-            return
+            raise NoDataError("schedstat file does not exist") from None
         cpus = parse_schedstat(text)
         running = CounterMetricFamily(
             "node_schedstat_running_seconds_total",

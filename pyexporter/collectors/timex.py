@@ -15,7 +15,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 
 TIME_ERROR = 5  # adjtimex's return value when the clock is not synchronised
@@ -186,6 +186,9 @@ class TimexCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             values = convert_timex(self.read())
+        except PermissionError as err:
+            # node_exporter: "Not collecting timex metrics" when adjtimex is not permitted.
+            raise NoDataError(f"not collecting timex metrics: {err}") from err
         except OSError as err:
             raise CollectorError(f"failed to retrieve adjtimex stats: {err}") from err
         if abs(values.offset_seconds) > OFFSET_OVERFLOW_SECONDS:

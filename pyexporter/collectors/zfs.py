@@ -26,7 +26,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import list_dir, read_text
 from pyexporter.toolkit.numbers import NumberError, parse_int, parse_uint
@@ -141,7 +141,7 @@ class ZfsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.proc("spl", "kstat", "zfs")
         if not os.path.isdir(base):
-            return []
+            raise NoDataError("ZFS / ZFS statistics are not available")
         families = FamilyIndex()
 
         for subsystem, filename in SUBSYSTEMS.items():

@@ -1,7 +1,7 @@
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import by_name, fixture_paths, run_collector, sample
 
 
@@ -11,8 +11,10 @@ def test_kernel_hung_from_fixture() -> None:
     assert by_name(families)["node_kernel_hung_tasks_total"].type == "counter"
 
 
-def test_absent_file_yields_nothing(tmp_path) -> None:
-    assert run_collector("kernel_hung", Paths(procfs=str(tmp_path))) == []
+def test_absent_file_is_no_data(tmp_path) -> None:
+    """kernelHungCollector.Update: no hung_task_detect_count is ErrNoData."""
+    with pytest.raises(NoDataError):
+        run_collector("kernel_hung", Paths(procfs=str(tmp_path)))
 
 
 def test_malformed_file(tmp_path) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
-from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
+from pyexporter.toolkit.collector import CollectorError, NoDataError
+from tests.helpers import by_name, collect_as_scrape, fixture_paths, run_collector, sample, samples
 
 
 def test_pressure_from_fixture() -> None:
@@ -41,8 +41,10 @@ def test_kernel_before_irq_psi(tmp_path: Path) -> None:
 def test_missing_full_line_stops_collection(tmp_path: Path) -> None:
     shutil.copytree(fixture_paths("pressure").proc(), tmp_path, dirs_exist_ok=True)
     (tmp_path / "pressure" / "io").write_text("some avg10=0.00 avg60=0.00 avg300=0.00 total=1\n")
-    families = run_collector("pressure", Paths(procfs=str(tmp_path)))
+    # pressureStatsCollector.Update: what was sent stays, then ErrNoData.
+    families, failure = collect_as_scrape("pressure", Paths(procfs=str(tmp_path)))
     assert [f.name for f in families] == ["node_pressure_cpu_waiting_seconds"]
+    assert isinstance(failure, NoDataError)
 
 
 def test_psi_disabled_yields_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,7 +52,9 @@ def test_psi_disabled_yields_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
         raise OSError(errno.EOPNOTSUPP, "Operation not supported", path)
 
     monkeypatch.setattr("pyexporter.collectors.pressure.read_text", unsupported)
-    assert run_collector("pressure", fixture_paths("pressure")) == []
+    # pressureStatsCollector.Update: ENOTSUP (booted without psi=1) is ErrNoData.
+    families, failure = collect_as_scrape("pressure", fixture_paths("pressure"))
+    assert families == [] and isinstance(failure, NoDataError)
 
 
 def test_malformed_file(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import fixture_paths, run_collector, samples
 
 
@@ -18,8 +18,10 @@ def test_schedstat_from_fixture() -> None:
     assert {f.type for f in families} == {"counter"}
 
 
-def test_absent_file_yields_nothing(tmp_path) -> None:
-    assert run_collector("schedstat", Paths(procfs=str(tmp_path))) == []
+def test_absent_file_is_no_data(tmp_path) -> None:
+    """schedstatCollector.Update: os.ErrNotExist is ErrNoData."""
+    with pytest.raises(NoDataError):
+        run_collector("schedstat", Paths(procfs=str(tmp_path)))
 
 
 def test_malformed_file(tmp_path) -> None:

@@ -35,3 +35,25 @@ def test_syscall_failure_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TimexCollector, "read", fail)
     with pytest.raises(CollectorError):
         run_collector("timex", Paths())
+
+
+def test_not_permitted_is_no_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """timexCollector.Update: adjtimex refused (EPERM) is ErrNoData, "Not collecting timex metrics"."""
+    from pyexporter.toolkit.collector import NoDataError
+
+    def refused(self: TimexCollector) -> Timex:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(TimexCollector, "read", refused)
+    with pytest.raises(NoDataError):
+        run_collector("timex", Paths())
+
+
+def test_other_syscall_failures_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: TimexCollector) -> Timex:
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(TimexCollector, "read", broken)
+    with pytest.raises(CollectorError) as failure:
+        run_collector("timex", Paths())
+    assert type(failure.value) is CollectorError

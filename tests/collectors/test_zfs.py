@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import by_name, fixture_paths, run_collector, sample, write_tree
 
 
@@ -28,8 +28,10 @@ def test_zfs_from_fixture() -> None:
     assert len(named["node_zfs_zpool_state"].samples) == 7
 
 
-def test_absent_zfs_yields_nothing(tmp_path: Path) -> None:
-    assert list(run_collector("zfs", Paths.under(str(tmp_path)))) == []
+def test_absent_zfs_is_no_data(tmp_path: Path) -> None:
+    """zfsCollector.Update: errZFSNotAvailable is ErrNoData (success 0, a debug line)."""
+    with pytest.raises(NoDataError):
+        run_collector("zfs", Paths.under(str(tmp_path)))
 
 
 def test_malformed_zfs_fails(tmp_path: Path) -> None:
