@@ -14,7 +14,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import parse_uint, read_uint_file
@@ -67,12 +67,12 @@ _STATS = (
 class ConntrackCollector(Collector[NoOptions]):
     def collect(self) -> Iterator[Metric]:
         # conntrackCollector.Update sends each value as soon as it has read it: entries, then the
-        # limit, then the statistics. A missing count or limit is ErrNoData (nf_conntrack not
-        # loaded): what was read before it is still reported.
+        # limit, then the statistics. A missing file is ErrNoData (handleErr: "conntrack probably
+        # not loaded"): what was read before it is still reported.
         try:
             count = read_uint_file(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_count"))
         except FileNotFoundError:
-            return
+            raise NoDataError("conntrack probably not loaded") from None
         yield GaugeMetricFamily(
             "node_nf_conntrack_entries",
             "Number of currently allocated flow entries for connection tracking.",
@@ -81,18 +81,15 @@ class ConntrackCollector(Collector[NoOptions]):
         try:
             limit = read_uint_file(self.paths.proc("sys", "net", "netfilter", "nf_conntrack_max"))
         except FileNotFoundError:
-            return
+            raise NoDataError("conntrack probably not loaded") from None
         yield GaugeMetricFamily(
             "node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", value=limit
         )
         try:
             text = read_text(self.paths.proc("net", "stat", "nf_conntrack"))
         except FileNotFoundError:
-            # A kernel built without CONFIG_NF_CONNTRACK_PROCFS has no statistics file. node_exporter
-            # then reports the two table sizes and fails the collector; here the sizes are reported
-            # and the collector succeeds, since nothing is wrong with the host.
-            self.log.debug("conntrack statistics not found")
-            return
+            # A kernel built without CONFIG_NF_CONNTRACK_PROCFS: the two table sizes stay reported.
+            raise NoDataError("conntrack statistics not found") from None
         stats = parse_conntrack_stat(text)
         for field, help_text in _STATS:
             yield GaugeMetricFamily(f"node_nf_conntrack_stat_{field}", help_text, value=getattr(stats, field))

@@ -1,8 +1,8 @@
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
-from tests.helpers import by_name, fixture_paths, run_collector, samples
+from pyexporter.toolkit.collector import CollectorError, NoDataError
+from tests.helpers import by_name, collect_as_scrape, fixture_paths, run_collector, samples
 
 
 def test_conntrack_from_fixture() -> None:
@@ -25,8 +25,10 @@ def test_conntrack_from_fixture() -> None:
     )
 
 
-def test_conntrack_absent_is_empty(tmp_path) -> None:
-    assert run_collector("conntrack", Paths(procfs=str(tmp_path))) == []
+def test_conntrack_absent_is_no_data(tmp_path) -> None:
+    """conntrackCollector.handleErr: os.ErrNotExist is ErrNoData ("conntrack probably not loaded")."""
+    families, failure = collect_as_scrape("conntrack", Paths(procfs=str(tmp_path)))
+    assert families == [] and isinstance(failure, NoDataError)
 
 
 def test_conntrack_malformed_fails(tmp_path) -> None:
@@ -41,19 +43,21 @@ def test_conntrack_malformed_fails(tmp_path) -> None:
 def test_conntrack_reports_what_it_read_before_a_missing_file(tmp_path) -> None:
     """conntrackCollector.Update sends entries, then the limit, then the statistics: a kernel
     without /proc/net/stat/nf_conntrack (CONFIG_NF_CONNTRACK_PROCFS off) still gets the table
-    sizes (node_exporter also fails the collector there; we do not), and a missing
-    nf_conntrack_max (handleErr: ErrNoData) leaves the count alone."""
+    sizes, and a missing nf_conntrack_max leaves the count; either way the collector then
+    reports ErrNoData (handleErr), as node_exporter does."""
     netfilter = tmp_path / "sys" / "net" / "netfilter"
     netfilter.mkdir(parents=True)
     (netfilter / "nf_conntrack_count").write_text("7\n")
-    assert samples(run_collector("conntrack", Paths(procfs=str(tmp_path)))) == {
-        ("node_nf_conntrack_entries", frozenset()): 7,
-    }
+    families, failure = collect_as_scrape("conntrack", Paths(procfs=str(tmp_path)))
+    assert samples(families) == {("node_nf_conntrack_entries", frozenset()): 7}
+    assert isinstance(failure, NoDataError)
     (netfilter / "nf_conntrack_max").write_text("10\n")
-    assert samples(run_collector("conntrack", Paths(procfs=str(tmp_path)))) == {
+    families, failure = collect_as_scrape("conntrack", Paths(procfs=str(tmp_path)))
+    assert samples(families) == {
         ("node_nf_conntrack_entries", frozenset()): 7,
         ("node_nf_conntrack_entries_limit", frozenset()): 10,
     }
+    assert isinstance(failure, NoDataError)
 
 
 def test_conntrack_malformed_stat_fails(tmp_path) -> None:
