@@ -16,7 +16,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_uint
@@ -106,13 +106,22 @@ class UdpQueuesCollector(Collector[NoOptions]):
             "Number of allocated memory in the kernel for UDP datagrams in bytes.",
             labels=["ip", "queue"],
         )
+        # udpQueuesCollector.Update: IPv4's samples are sent before IPv6 is read, so a broken udp6
+        # fails the collector with IPv4's samples kept; neither file at all is ErrNoData.
+        missing = 0
         for ip, name in (("v4", "udp"), ("v6", "udp6")):
             try:
                 summary = parse_udp_summary(read_text(self.paths.proc("net", name)))
             except FileNotFoundError:
-                # That IP version is disabled; the other may still report.
+                missing += 1  # that IP version is disabled; the other may still report
                 continue
+            except (OSError, CollectorError):
+                if family.samples:
+                    yield family
+                raise
             family.add_metric([ip, "tx"], summary.tx_queue)
             family.add_metric([ip, "rx"], summary.rx_queue)
         if family.samples:
             yield family
+        if missing == 2:
+            raise NoDataError("neither /proc/net/udp nor /proc/net/udp6 exists")
