@@ -1,5 +1,15 @@
 """bcache: Linux bcache statistics from /sys/fs/bcache/<uuid>/, as node_exporter's bcache
-collector (collector/bcache_linux.go; procfs bcache/get.go)."""
+collector (collector/bcache_linux.go: Update, updateBcacheStats, bcachePeriodStatsToMetric;
+procfs bcache/get.go: GetStats, readValue, dehumanize, dehumanizeSigned, parsePseudoFloat,
+parseWritebackRateDebug, parsePriorityStats).
+
+Optional: `stats_total/cache_readaheads` of a backing device (Linux 5.13 removed it). A missing
+one reads as 0, and node_exporter emits node_bcache_cache_readaheads_total only when the value
+is not 0 (bcachePeriodStatsToMetric), so a zero or missing count has no sample. Every other
+file GetStats reads is required: a missing or malformed one fails the collector. The cache
+set's own stats_* directories and the stats_five_minute ones are not read: node_exporter
+exports none of them.
+"""
 
 from __future__ import annotations
 
@@ -148,6 +158,17 @@ def _value(directory: str, name: str) -> int:
         raise CollectorError(f"failed to parse {path}: {err}") from err
 
 
+# Period-stat files a kernel may not have: cache_readaheads, gone since Linux 5.13.
+_OPTIONAL_PERIOD_FIELDS = frozenset({"cache_readaheads"})
+
+
+def _period_value(directory: str, name: str) -> int:
+    """A stats_total value; 0 for an optional one the kernel does not have."""
+    if name in _OPTIONAL_PERIOD_FIELDS and not os.path.lexists(os.path.join(directory, name)):
+        return 0
+    return _value(directory, name)
+
+
 def read_bcache(uuid_dir: str, priority_stats: bool) -> BcacheStats:
     stats = BcacheStats(uuid=os.path.basename(uuid_dir))
     for name in (
@@ -173,7 +194,7 @@ def read_bcache(uuid_dir: str, priority_stats: bool) -> BcacheStats:
                 writeback=parse_writeback_rate_debug(
                     read_text(os.path.join(bdev, "writeback_rate_debug"))
                 ),
-                total={f: _value(total_dir, f) for f in _PERIOD_FIELDS},
+                total={f: _period_value(total_dir, f) for f in _PERIOD_FIELDS},
             )
         )
     for name in fnmatch.filter(entries, "cache[0-9]*"):
@@ -300,6 +321,9 @@ class BcacheCollector(Collector[BcacheOptions]):
             fam = family(suffix, help_text, bdev_labels, counter=True)
             for s in sets:
                 for b in s.bdevs:
+                    # bcachePeriodStatsToMetric: readaheads only when not 0.
+                    if key == "cache_readaheads" and b.total[key] == 0:
+                        continue
                     fam.add_metric([s.uuid, b.name], b.total[key])
             yield fam
 

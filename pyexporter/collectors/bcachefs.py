@@ -1,5 +1,14 @@
 """bcachefs: /sys/fs/bcachefs/<uuid>, as node_exporter's bcachefs collector
-(collector/bcachefs_linux.go; procfs bcachefs/get.go)."""
+(collector/bcachefs_linux.go: Update, sanitizeMetricName; procfs bcachefs/get.go: Stats,
+readFilesystemStats, parseHumanReadableBytes, parseCompressionStats, parseErrors,
+parseCounters, parseCounterFile, parseBtreeWriteStats, parseDevices, parseDeviceIODone,
+parseDeviceIOErrors).
+
+Every file is optional (openIfExists): a missing one reads as empty or 0, a missing counters/
+as no counters, and a counter listed but gone (a dangling link) as 0. label and state read
+as "" on any error. A value that is there but malformed fails the collector. Families without
+samples (no compression, errors, btree writes or devices) are not emitted.
+"""
 
 from __future__ import annotations
 
@@ -203,7 +212,9 @@ def read_bcachefs(path: str) -> BcachefsStats:
     for name in list_dir(counters_dir):
         counter_path = os.path.join(counters_dir, name)
         if not os.path.isdir(counter_path):
-            stats.counters[name] = parse_counter(read_text(counter_path))
+            text = _read_optional(counter_path)
+            # parseCounterFile: openIfExists, so a listed counter that is gone reads as 0.
+            stats.counters[name] = 0 if text is None else parse_counter(text)
     if (text := optional("btree_write_stats")) is not None:
         stats.btree_writes = parse_btree_write_stats(text)
     for entry in list_dir(path):
@@ -278,6 +289,7 @@ class BcachefsCollector(Collector[NoOptions]):
                         io_done.add_metric([u, device, op, data_type], value)
                 for error_type, value in dev.io_errors.items():
                     io_errors.add_metric([u, device, error_type], value)
-        yield from (info, cache, compressed, uncompressed, errors, writes, write_size, dev_info,
-                    bucket_size, buckets, durability, io_done, io_errors)
+        yield from (f for f in (info, cache, compressed, uncompressed, errors, writes, write_size,
+                                dev_info, bucket_size, buckets, durability, io_done, io_errors)
+                    if f.samples)
         yield from counters.families()

@@ -1,5 +1,11 @@
 """bonding: configured and active slaves of Linux bonding interfaces, from /sys/class/net, as
-node_exporter's bonding collector."""
+node_exporter's bonding collector (collector/bonding_linux.go: Update, readBondingStats).
+
+Every file is required, but a missing one (bonding_masters, a master's bonding/slaves, a slave's
+mii_status under lower_<slave> and under the older slave_<slave>) is node_exporter's ErrNoData:
+no sample at all, for any master. Any other read error fails the collector. A master listed
+twice in bonding_masters is one series (readBondingStats keeps a map).
+"""
 
 from __future__ import annotations
 
@@ -30,12 +36,18 @@ def count_slaves(master_dir: str) -> tuple[int, int]:
     return len(slaves), up
 
 
+def read_bonding_stats(net: str) -> dict[str, tuple[int, int]]:
+    """readBondingStats: {master: (configured, up)}; FileNotFoundError when any file is missing."""
+    masters = read_text(os.path.join(net, "bonding_masters")).split()
+    return {master: count_slaves(os.path.join(net, master)) for master in masters}
+
+
 @collector("bonding")
 class BondingCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         net = self.paths.sys("class", "net")
         try:
-            masters = read_text(os.path.join(net, "bonding_masters")).split()
+            stats = read_bonding_stats(net)
         except FileNotFoundError:
             return
         slaves = GaugeMetricFamily(
@@ -46,8 +58,7 @@ class BondingCollector(Collector[NoOptions]):
             "node_bonding_active", "Number of active slaves per bonding interface.",
             labels=["master"],
         )
-        for master in masters:
-            configured, up = count_slaves(os.path.join(net, master))
+        for master, (configured, up) in stats.items():
             slaves.add_metric([master], configured)
             active.add_metric([master], up)
         yield slaves

@@ -5,11 +5,17 @@ BTRFS_IOC_DEV_INFO / BTRFS_IOC_GET_DEV_STATS ioctls; sysfs has no equivalent, so
 families (node_btrfs_device_unused_bytes, node_btrfs_device_errors_total and the btrfs_dev_uuid
 label on node_btrfs_device_size_bytes) are left out and devices are always reported from sysfs.
 
-Follows collector/btrfs_linux.go and procfs btrfs/get.go.
+Follows collector/btrfs_linux.go (Update, getMetrics, getAllocationStats, getLayoutStats) and
+procfs btrfs/get.go (Stats, readFilesystemStats, readDeviceInfo, readAllocationStats,
+readLayouts, calcRatio, readCommitStats). Directories procfs lists are required: `devices/`,
+`features/` and each `allocation/{data,metadata,system}/` (a missing one fails the collector);
+files are optional (absent reads as "" or 0), commit_stats too (kernels before 6.0). The raid5 /
+raid6 allocation ratio is Go's float division, so one raid5 device gives +Inf, as upstream.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -78,17 +84,34 @@ def parse_commit_stats(text: str) -> CommitStats:
     )
 
 
+def _go_divide(a: float, b: float) -> float:
+    """a / b as Go's float64 division: ±Inf (or NaN for 0/0) where Python raises."""
+    if b == 0:
+        if a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
 def layout_ratio(mode: str, devices: int) -> float:
-    """Raw bytes written per byte of data for a RAID profile."""
+    """calcRatio: raw bytes written per byte of data for a RAID profile."""
     if mode in ("single", "raid0"):
         return 1.0
     if mode in ("dup", "raid1", "raid10"):
         return 2.0
-    if mode == "raid5" and devices != 1:
-        return devices / (devices - 1)
-    if mode == "raid6" and devices != 2:
-        return devices / (devices - 2)
+    if mode == "raid5":
+        return _go_divide(float(devices), float(devices) - 1)
+    if mode == "raid6":
+        return _go_divide(float(devices), float(devices) - 2)
     return 0.0
+
+
+def _required_dir(path: str) -> list[str]:
+    """procfs's listFiles / readLayouts: os.ReadDir, whose error fails the filesystem."""
+    try:
+        return sorted(os.listdir(path))
+    except OSError as err:
+        raise CollectorError(f"failed to retrieve Btrfs stats: {err}") from None
 
 
 def _optional_text(path: str) -> str:
@@ -112,19 +135,18 @@ def _value(path: str) -> int:
 
 def read_btrfs(uuid_dir: str) -> BtrfsStats:
     devices_dir = os.path.join(uuid_dir, "devices")
-    if not os.path.isdir(devices_dir):
-        raise CollectorError(f"btrfs filesystem {uuid_dir} has no devices directory")
     devices = {
-        name: SECTOR_SIZE * _value(os.path.join(devices_dir, name, "size"))
-        for name in list_dir(devices_dir)
+        name: (SECTOR_SIZE * _value(os.path.join(devices_dir, name, "size"))) & _UINT64_MAX
+        for name in _required_dir(devices_dir)
     }
+    _required_dir(os.path.join(uuid_dir, "features"))
     allocation: dict[str, AllocationStats] = {}
     for group in BLOCK_GROUP_TYPES:
         group_dir = os.path.join(uuid_dir, "allocation", group)
         stats = AllocationStats(reserved_bytes=_value(os.path.join(group_dir, "bytes_reserved")))
-        for entry in list_dir(group_dir):
+        for entry in _required_dir(group_dir):
             mode_dir = os.path.join(group_dir, entry)
-            if os.path.isdir(mode_dir):
+            if os.path.isdir(mode_dir) and not os.path.islink(mode_dir):
                 stats.layouts[entry] = Layout(
                     total_bytes=_value(os.path.join(mode_dir, "total_bytes")),
                     used_bytes=_value(os.path.join(mode_dir, "used_bytes")),

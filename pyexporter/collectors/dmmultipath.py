@@ -1,6 +1,15 @@
 """dmmultipath: device-mapper multipath maps from /sys/block/dm-*, as node_exporter's dmmultipath
-collector (which node_exporter ships disabled by default): collector/dmmultipath_linux.go and
-procfs blockdevice/dm_multipath.go."""
+collector: collector/dmmultipath_linux.go (Update, isPathActive) and procfs
+blockdevice/dm_multipath.go (DMMultipathDevices, dmMultipathPaths). Its first release registered
+it disabled; upstream's e2e output (2026-08) has it without enabling it, so it is on by default.
+
+A dm-* entry without dm/uuid is not a device-mapper device; one whose uuid does not start with
+`mpath-` is not multipath. For a multipath map dm/name, dm/suspended, size and each slave's
+device/state are required (slaves/ may be absent: no paths). Every error that is "not exist" or
+"permission" anywhere is node_exporter's ErrNoData (no sample at all); other read errors and
+numbers that are not ReadUintFromFile numbers fail the collector. Text values are the whole
+file trimmed (util.SysReadFile); the size is sectors * 512 as a uint64.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +23,11 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_first_line
-from pyexporter.toolkit.numbers import read_uint_file
+from pyexporter.toolkit.files import decode, list_dir, read_attribute
+from pyexporter.toolkit.numbers import go_trim_space, read_uint_file
 
 SECTOR_SIZE = 512
+_U64 = (1 << 64) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,11 @@ class MultipathDevice:
     paths: list[MultipathPath] = field(default_factory=list)
 
 
+def _sys_read(path: str) -> str:
+    """util.SysReadFile: one read, strings.TrimSpace'd."""
+    return go_trim_space(decode(read_attribute(path)))
+
+
 def read_multipath_devices(block_dir: str) -> list[MultipathDevice]:
     devices: list[MultipathDevice] = []
     for entry in list_dir(block_dir):
@@ -48,20 +63,20 @@ def read_multipath_devices(block_dir: str) -> list[MultipathDevice]:
             continue
         dm_dir = os.path.join(block_dir, entry, "dm")
         try:
-            uuid = read_first_line(os.path.join(dm_dir, "uuid"))
+            uuid = _sys_read(os.path.join(dm_dir, "uuid"))
         except FileNotFoundError:
             continue  # not a device-mapper device
         if not uuid.startswith("mpath-"):
             continue
         device = MultipathDevice(
-            name=read_first_line(os.path.join(dm_dir, "name")),
+            name=_sys_read(os.path.join(dm_dir, "name")),
             sysfs_name=entry,
             uuid=uuid,
             suspended=read_uint_file(os.path.join(dm_dir, "suspended")) == 1,
-            size_bytes=read_uint_file(os.path.join(block_dir, entry, "size")) * SECTOR_SIZE,
+            size_bytes=(read_uint_file(os.path.join(block_dir, entry, "size")) * SECTOR_SIZE) & _U64,
         )
         for slave in list_dir(os.path.join(block_dir, entry, "slaves")):
-            state = read_first_line(os.path.join(block_dir, slave, "device", "state"))
+            state = _sys_read(os.path.join(block_dir, slave, "device", "state"))
             device.paths.append(MultipathPath(slave, state))
         devices.append(device)
     return devices
@@ -72,8 +87,8 @@ class DMMultipathCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
             devices = read_multipath_devices(self.paths.sys("block"))
-        except PermissionError:
-            return
+        except (FileNotFoundError, PermissionError):
+            return  # errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission): ErrNoData
         if not devices:
             return
         p = "node_dmmultipath_"

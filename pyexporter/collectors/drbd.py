@@ -1,5 +1,12 @@
 """drbd: DRBD device statistics from /proc/drbd (DRBD 8), as node_exporter's drbd collector
-(collector/drbd_linux.go)."""
+(collector/drbd_linux.go: newDRBDCollector, Update; it parses the file itself).
+
+Every whitespace-separated `key:value` word counts; a `N:` word starts device drbdN, words of
+another shape are skipped, words before the first device belong to `unknown`. Known numerical
+keys are strconv.ParseFloat (KiB ones times 1024; `nr` is not, as upstream), and one that is not
+a number fails the collector; `ro`/`ds` are `local/remote` pairs (a value without `/` panics
+node_exporter's index, and fails the collector here); `cs` is 1 only for `Connected`.
+"""
 
 from __future__ import annotations
 

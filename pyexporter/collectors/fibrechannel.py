@@ -1,8 +1,20 @@
 """fibrechannel: /sys/class/fc_host/<host>, as node_exporter's fibrechannel collector
-(collector/fibrechannel_linux.go; procfs sysfs/class_fibrechannel.go)."""
+(collector/fibrechannel_linux.go: Update, pushCounter; procfs sysfs/class_fibrechannel.go:
+FibreChannelClass, parseFibreChannelHost, parseFibreChannelStatistics).
+
+Host attributes are optional (drivers need not expose them; node_exporter issue #2919): a
+missing one is an empty label, any other read error fails. node_name, port_id, port_name and
+fabric_name lose their first two characters when longer than two (the `0x`), as sysfs cuts them.
+`statistics/` must list; without it node_exporter reports nothing (ErrNoData). In it, every
+regular file but reset_statistics is read: missing, EINVAL and EOPNOTSUPP ones are skipped
+(write-only attributes), any other read error fails; the known counters are
+strconv.ParseUint(x, 0, 64) (the kernel writes 0x hex), a non-number fails. A counter that is
+absent or all ones (not implemented by the HBA firmware) has no sample.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,10 +23,10 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector
+from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_optional
-from pyexporter.toolkit.numbers import parse_uint
+from pyexporter.toolkit.files import decode, list_dir, read_attribute
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
 
 # HBA firmware reports counters it does not implement as all ones.
 UNIMPLEMENTED = 2**64 - 1
@@ -23,7 +35,7 @@ _INFO_LABELS = (
     "speed", "port_state", "port_type", "port_id", "port_name", "fabric_name", "symbolic_name",
     "supported_classes", "supported_speeds", "dev_loss_tmo",
 )
-# Attributes the kernel prints as 0x-prefixed hex, shown without the prefix.
+# Attributes the kernel prints as 0x-prefixed hex: sysfs drops their first two characters.
 _HEX_ATTRS = frozenset({"port_id", "port_name", "fabric_name"})
 
 # statistics/<file> -> (metric name, HELP)
@@ -55,19 +67,48 @@ class FibreChannelHost:
     counters: dict[str, int] = field(default_factory=dict)
 
 
+_SKIPPED_ERRNOS = frozenset({errno.ENOENT, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP})
+_KNOWN = frozenset(stat for stat, _, _ in COUNTERS)
+
+
+def _sys_read(path: str) -> str:
+    """util.SysReadFile: one read, strings.TrimSpace'd."""
+    return go_trim_space(decode(read_attribute(path)))
+
+
 def read_host(path: str) -> FibreChannelHost:
+    """sysfs's parseFibreChannelHost; FileNotFoundError when statistics/ is missing."""
     host = FibreChannelHost(os.path.basename(path))
     for attr in _INFO_LABELS:
-        value = read_optional(os.path.join(path, attr)) or ""
-        if attr in _HEX_ATTRS and value.startswith("0x"):
+        try:
+            value = _sys_read(os.path.join(path, attr))
+        except FileNotFoundError:
+            value = ""
+        except OSError as err:
+            raise CollectorError(f"failed to read file {os.path.join(path, attr)!r}: {err}") from None
+        if attr in _HEX_ATTRS and len(value) > 2:
             value = value[2:]
         host.info[attr] = value
-    for stat, _, _ in COUNTERS:
-        text = read_optional(os.path.join(path, "statistics", stat))
-        if text is not None:
-            # procfs's ValueParser.PUInt64: strconv.ParseUint(x, 0, 64), so the kernel's 0x
-            # prefix makes it hex, and a bare number is decimal.
-            host.counters[stat] = parse_uint(text, 0)
+    stats_dir = os.path.join(path, "statistics")
+    with os.scandir(stats_dir) as entries:
+        files = sorted(e.name for e in entries if e.is_file(follow_symlinks=False))
+    for stat in files:
+        if stat == "reset_statistics":
+            continue
+        file_path = os.path.join(stats_dir, stat)
+        try:
+            text = _sys_read(file_path)
+        except OSError as err:
+            if err.errno in _SKIPPED_ERRNOS:
+                continue
+            raise CollectorError(f"failed to read file {file_path!r}: {err}") from None
+        if stat in _KNOWN:
+            # ValueParser.PUInt64: strconv.ParseUint(x, 0, 64), so the kernel's 0x prefix makes
+            # it hex, and a bare number is decimal.
+            try:
+                host.counters[stat] = parse_uint(text, 0)
+            except NumberError as err:
+                raise CollectorError(f"unexpected FibreChannel counter {file_path}: {err}") from None
     return host
 
 
@@ -75,7 +116,10 @@ def read_host(path: str) -> FibreChannelHost:
 class FibreChannelCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "fc_host")
-        hosts = [read_host(os.path.join(base, name)) for name in list_dir(base)]
+        try:
+            hosts = [read_host(os.path.join(base, name)) for name in list_dir(base)]
+        except FileNotFoundError:
+            return  # node_exporter's ErrNoData: a host without statistics/
         if not hosts:
             return
         info = GaugeMetricFamily(
@@ -95,4 +139,5 @@ class FibreChannelCollector(Collector[NoOptions]):
                     family.add_metric([host.name], value)
         yield info
         for _, family in families:
-            yield family
+            if family.samples:
+                yield family

@@ -1,9 +1,34 @@
 """infiniband: /sys/class/infiniband/<device>/ports/<port>, as node_exporter's infiniband collector
-(collector/infiniband_linux.go, over sysfs's class_infiniband.go)."""
+(collector/infiniband_linux.go, over procfs's sysfs/class_infiniband.go: InfiniBandClass,
+parseInfiniBandDevice, parseInfiniBandPort, parseState, parseRate, parseInfiniBandCounters,
+parseInfiniBandHwCounters).
+
+What sysfs reads, and so what this reads:
+- the device's `fw_ver` is required; `board_id` and `hca_type` may be absent (any other read
+  error fails); `ports/` must list;
+- each port's name is a decimal uint32; `state`, `phys_state` (`<id>: <name>`) and `rate`
+  (`<Gb/s> ...`) are required;
+- `counters/` (with `counters_ext/`, the pre-4.5 64-bit counters) and `hw_counters/` are each
+  parsed when present, whatever the device's name (current sysfs; older releases chose by name
+  prefix); every regular file in them is read, those that are missing, unreadable for
+  permission, EINVAL or EOPNOTSUPP are skipped, a known counter that is not a number fails the
+  collector unless it says `N/A (no PMA)`; data counters (counted in 4-octet words) are times 4,
+  wrapping at 2^64 as Go's uint64 does; `hw_counters/lifespan` (ms) is a gauge in whole seconds.
+
+--collector.infiniband.device-include/-exclude (node_exporter 1.12, PR #3694) drop devices by
+name. node_exporter's released collector parses every device before filtering, so one broken
+device fails the collector even when excluded (issues #3434, #3823); this filters by name first
+and never reads an excluded device (what the open upstream fixes #3762/#3812/#3824 do).
+Read errors that sysfs means to skip but does not match (`err.Error() == "operation not
+supported"` never equals a *PathError's text; EINVAL is matched only under counters/) are
+skipped in all three directories.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,14 +36,17 @@ from dataclasses import dataclass, field
 from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
-from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.flags import flag
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_first_line, read_optional
+from pyexporter.toolkit.files import decode, list_dir, read_attribute, read_text
+from pyexporter.toolkit.filters import exclusive_filter
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_uint
 
-# (directory, file, metric name, HELP, multiplier). Data counters count 32-bit words ("octets
-# divided by 4" in the IBA spec), hence the 4.
+_U64 = (1 << 64) - 1
+
+# (directory, file, metric name, HELP, multiplier), in node_exporter's push order. Data counters
+# count 32-bit words ("octets divided by 4" in the IBA spec), hence the 4.
 COUNTERS = (
     ("counters_ext", "port_multicast_rcv_packets", "legacy_multicast_packets_received_total",
      "Number of multicast packets received", 1),
@@ -36,10 +64,16 @@ COUNTERS = (
      "Number of data octets transmitted on all links", 4),
     ("counters_ext", "port_xmit_packets_64", "legacy_packets_transmitted_total",
      "Number of data packets received on all links", 1),
+    ("counters", "excessive_buffer_overrun_errors", "excessive_buffer_overrun_errors_total",
+     "Number of times that OverrunErrors consecutive flow control update periods occurred, "
+     "each having at least one overrun error.", 1),
     ("counters", "link_downed", "link_downed_total",
      "Number of times the link failed to recover from an error state and went down", 1),
     ("counters", "link_error_recovery", "link_error_recovery_total",
      "Number of times the link successfully recovered from an error state", 1),
+    ("counters", "local_link_integrity_errors", "local_link_integrity_errors_total",
+     "Number of times that the count of local physical errors exceeded the threshold specified "
+     "by LocalPhyErrors.", 1),
     ("counters", "multicast_rcv_packets", "multicast_packets_received_total",
      "Number of multicast packets received (including errors)", 1),
     ("counters", "multicast_xmit_packets", "multicast_packets_transmitted_total",
@@ -69,6 +103,111 @@ COUNTERS = (
      "Number of unicast packets received (including errors)", 1),
     ("counters", "unicast_xmit_packets", "unicast_packets_transmitted_total",
      "Number of unicast packets transmitted (including errors)", 1),
+    ("counters", "port_rcv_remote_physical_errors", "port_receive_remote_physical_errors_total",
+     "Number of packets marked with the EBP (End of Bad Packet) delimiter received on the port.", 1),
+    ("counters", "port_rcv_switch_relay_errors", "port_receive_switch_relay_errors_total",
+     "Number of packets that could not be forwarded by the switch.", 1),
+    ("counters", "symbol_error", "symbol_error_total",
+     "Number of minor link errors detected on one or more physical lanes.", 1),
+    ("counters", "VL15_dropped", "vl15_dropped_total",
+     "Number of incoming VL15 packets dropped due to resource limitations.", 1),
+    # https://enterprise-support.nvidia.com/s/article/understanding-mlx5-linux-counters-and-status-parameters
+    ("hw_counters", "duplicate_request", "duplicate_requests_packets_total",
+     "The number of received packets. A duplicate request is a request that had been previously "
+     "executed.", 1),
+    ("hw_counters", "implied_nak_seq_err", "implied_nak_seq_errors_total",
+     "The number of time the requested decided an ACK. with a PSN larger than the expected PSN "
+     "for an RDMA read or response.", 1),
+    ("hw_counters", "local_ack_timeout_err", "local_ack_timeout_errors_total",
+     "The number of times QP's ack timer expired for RC, XRC, DCT QPs at the sender side. The QP "
+     "retry limit was not exceed, therefore it is still recoverable error.", 1),
+    ("hw_counters", "np_cnp_sent", "np_cnp_packets_sent_total",
+     "The number of CNP packets sent by the Notification Point when it noticed congestion "
+     "experienced in the RoCEv2 IP header (ECN bits). The counters was added in MLNX_OFED 4.1", 1),
+    ("hw_counters", "np_ecn_marked_roce_packets", "np_ecn_marked_roce_packets_received_total",
+     "The number of RoCEv2 packets received by the notification point which were marked for "
+     "experiencing the congestion (ECN bits where '11' on the ingress RoCE traffic) . The counters "
+     "was added in MLNX_OFED 4.1", 1),
+    ("hw_counters", "out_of_buffer", "out_of_buffer_drops_total",
+     "The number of drops occurred due to lack of WQE for the associated QPs.", 1),
+    ("hw_counters", "out_of_sequence", "out_of_sequence_packets_received_total",
+     "The number of out of sequence packets received.", 1),
+    ("hw_counters", "packet_seq_err", "packet_sequence_errors_total",
+     "The number of received NAK sequence error packets. The QP retry limit was not exceeded.", 1),
+    ("hw_counters", "req_cqe_error", "req_cqes_errors_total",
+     "The number of times requester detected CQEs completed with errors. The counters was added "
+     "in MLNX_OFED 4.1", 1),
+    ("hw_counters", "req_cqe_flush_error", "req_cqes_flush_errors_total",
+     "The number of times requester detected CQEs completed with flushed errors. The counters was "
+     "added in MLNX_OFED 4.1", 1),
+    ("hw_counters", "req_remote_access_errors", "req_remote_access_errors_total",
+     "The number of times requester detected remote access errors. The counters was added in "
+     "MLNX_OFED 4.1", 1),
+    ("hw_counters", "req_remote_invalid_request", "req_remote_invalid_request_errors_total",
+     "The number of times requester detected remote invalid request errors. The counters was "
+     "added in MLNX_OFED 4.1", 1),
+    ("hw_counters", "resp_cqe_error", "resp_cqes_errors_total",
+     "The number of times responder detected CQEs completed with errors. The counters was added "
+     "in MLNX_OFED 4.1", 1),
+    ("hw_counters", "resp_cqe_flush_error", "resp_cqes_flush_errors_total",
+     "The number of times responder detected CQEs completed with flushed errors. The counters was "
+     "added in MLNX_OFED 4.1", 1),
+    ("hw_counters", "resp_local_length_error", "resp_local_length_errors_total",
+     "The number of times responder detected local length errors. The counters was added in "
+     "MLNX_OFED 4.1", 1),
+    ("hw_counters", "resp_remote_access_errors", "resp_remote_access_errors_total",
+     "The number of times responder detected remote access errors. The counters was added in "
+     "MLNX_OFED 4.1", 1),
+    ("hw_counters", "rnr_nak_retry_err", "rnr_nak_retry_packets_received_total",
+     "The number of received RNR NAK packets. The QP retry limit was not exceeded.", 1),
+    ("hw_counters", "roce_adp_retrans", "roce_adp_retransmits_total",
+     "The number of adaptive retransmissions for RoCE traffic. The counter was added in MLNX_OFED "
+     "rev 5.0-1.0.0.0 and kernel v5.6.0", 1),
+    ("hw_counters", "roce_adp_retrans_to", "roce_adp_retransmits_timeout_total",
+     "The number of times RoCE traffic reached timeout due to adaptive retransmission. The "
+     "counter was added in MLNX_OFED rev 5.0-1.0.0.0 and kernel v5.6.0", 1),
+    ("hw_counters", "roce_slow_restart", "roce_slow_restart_used_total",
+     "The number of times RoCE slow restart was used. The counter was added in MLNX_OFED rev "
+     "5.0-1.0.0.0 and kernel v5.6.0", 1),
+    ("hw_counters", "roce_slow_restart_cnps", "roce_slow_restart_cnps_total",
+     "The number of times RoCE slow restart generated CNP packets. The counter was added in "
+     "MLNX_OFED rev 5.0-1.0.0.0 and kernel v5.6.0", 1),
+    ("hw_counters", "roce_slow_restart_trans", "roce_slow_restart_total",
+     "The number of times RoCE slow restart changed state to slow restart. The counter was added "
+     "in MLNX_OFED rev 5.0-1.0.0.0 and kernel v5.6.0", 1),
+    ("hw_counters", "rp_cnp_handled", "rp_cnp_packets_handled_total",
+     "The number of CNP packets handled by the Reaction Point HCA to throttle the transmission "
+     "rate. The counters was added in MLNX_OFED 4.1", 1),
+    ("hw_counters", "rp_cnp_ignored", "rp_cnp_ignored_packets_received_total",
+     "The number of CNP packets received and ignored by the Reaction Point HCA. This counter "
+     "should not raise if RoCE Congestion Control was enabled in the network. If this counter "
+     "raise, verify that ECN was enabled on the adapter.", 1),
+    ("hw_counters", "rx_atomic_requests", "rx_atomic_requests_total",
+     "The number of received ATOMIC request for the associated QPs.", 1),
+    ("hw_counters", "rx_dct_connect", "rx_dct_connect_requests_total",
+     "The number of received connection requests for the associated DCTs.", 1),
+    ("hw_counters", "rx_read_requests", "rx_read_requests_total",
+     "The number of received READ requests for the associated QPs.", 1),
+    ("hw_counters", "rx_write_requests", "rx_write_requests_total",
+     "The number of received WRITE requests for the associated QPs.", 1),
+    ("hw_counters", "rx_icrc_encapsulated", "rx_icrc_encapsulated_errors_total",
+     "The number of RoCE packets with ICRC errors. This counter was added in MLNX_OFED 4.4 and "
+     "kernel 4.19", 1),
+)
+LIFESPAN_HELP = ("The maximum period in ms which defines the aging of the counter reads. Two "
+                 "consecutive reads within this period might return the same values.")
+
+# The files each directory's parser knows (sysfs ignores the others, whatever they hold).
+KNOWN = {
+    directory: {name for d, name, _, _, _ in COUNTERS if d == directory}
+    for directory in ("counters", "counters_ext", "hw_counters")
+}
+KNOWN["hw_counters"].add("lifespan")
+_SCALE = {(d, name): scale for d, name, _, _, scale in COUNTERS}
+
+# Read errors a counter file is skipped for (sysfs: not exist, permission, EINVAL, EOPNOTSUPP).
+_SKIPPED_ERRNOS = frozenset(
+    {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP}
 )
 
 
@@ -78,6 +217,7 @@ class Port:
     state_id: int
     phys_state_id: int
     rate: float  # bytes per second
+    # "directory/file" -> value, already scaled.
     counters: dict[str, int] = field(default_factory=dict)
 
 
@@ -91,8 +231,7 @@ class Device:
 
 
 def parse_state(text: str) -> int:
-    """`4: ACTIVE` -> 4: exactly one colon, then strconv.ParseUint(id, 10, 32) as sysfs's
-    parseState reads it."""
+    """sysfs's parseState: `4: ACTIVE` -> 4; exactly one colon, then strconv.ParseUint(id, 10, 32)."""
     parts = text.split(":")
     if len(parts) != 2:
         raise CollectorError(f"unexpected InfiniBand port state {text[:40]!r}")
@@ -103,7 +242,7 @@ def parse_state(text: str) -> int:
 
 
 def parse_rate(text: str) -> float:
-    """`40 Gb/sec (4X QDR)` -> bytes per second, as sysfs's parseRate: the text up to the first
+    """sysfs's parseRate: `40 Gb/sec (4X QDR)` -> bytes per second: the text up to the first
     space as strconv.ParseFloat(x, 32), times 125000000, truncated to an integer."""
     head, sep, _ = text.partition(" ")
     if not sep:
@@ -117,8 +256,9 @@ def parse_rate(text: str) -> float:
 
 
 def parse_counter(text: str) -> int | None:
-    """A counter as sysfs reads it, strconv.ParseUint(text, 0, 64); None for a port that says
-    `N/A (no PMA)` (it does not count this), NumberError for any other non-number."""
+    """A counter as sysfs's ValueParser.PUInt64 reads it, strconv.ParseUint(text, 0, 64); None
+    for a port that says `N/A (no PMA)` (it does not count this), NumberError for any other
+    non-number."""
     try:
         return parse_uint(text, 0)
     except NumberError:
@@ -127,42 +267,122 @@ def parse_counter(text: str) -> int | None:
         raise
 
 
-def read_port(path: str) -> Port:
-    port = Port(
-        port=os.path.basename(path),
-        state_id=parse_state(read_first_line(os.path.join(path, "state"))),
-        phys_state_id=parse_state(read_first_line(os.path.join(path, "phys_state"))),
-        rate=parse_rate(read_first_line(os.path.join(path, "rate"))),
-    )
-    for directory, name, _, _, _ in COUNTERS:
-        counter_path = os.path.join(path, directory, name)
-        text = read_optional(counter_path)
+def _sys_read(path: str) -> str:
+    """procfs's util.SysReadFile: one read of at most 4096 bytes, strings.TrimSpace'd."""
+    return go_trim_space(decode(read_attribute(path, size=4096)))
+
+
+def read_counter_dir(port_path: str, directory: str, into: dict[str, int]) -> None:
+    """parseInfiniBandCounters / parseInfiniBandHwCounters for one directory: every regular
+    file, the known ones parsed into INTO as "directory/file"."""
+    path = os.path.join(port_path, directory)
+    try:
+        with os.scandir(path) as entries:
+            files = sorted(e.name for e in entries if e.is_file(follow_symlinks=False))
+    except OSError as err:
+        raise CollectorError(f"failed to list InfiniBand counters at {path!r}: {err}") from None
+    known = KNOWN[directory]
+    for name in files:
+        file_path = os.path.join(path, name)
         try:
-            value = parse_counter(text) if text is not None else None
+            text = _sys_read(file_path)
+        except OSError as err:
+            if err.errno in _SKIPPED_ERRNOS:
+                continue
+            raise CollectorError(f"failed to read file {file_path!r}: {err}") from None
+        if name not in known:
+            continue
+        try:
+            value = parse_counter(text)
         except NumberError as err:
-            raise CollectorError(f"unexpected InfiniBand counter {counter_path}: {err}") from None
+            raise CollectorError(f"unexpected InfiniBand counter {file_path}: {err}") from None
         if value is not None:
-            port.counters[f"{directory}/{name}"] = value
+            into[f"{directory}/{name}"] = (value * _SCALE.get((directory, name), 1)) & _U64
+
+
+def read_port(path: str) -> Port:
+    """sysfs's parseInfiniBandPort."""
+    name = os.path.basename(path)
+    try:
+        parse_uint(name, bits=32)
+    except NumberError:
+        raise CollectorError(f"failed to convert {name!r} into uint") from None
+    port = Port(
+        port=str(int(name)),
+        state_id=parse_state(read_text(os.path.join(path, "state"))),
+        phys_state_id=parse_state(read_text(os.path.join(path, "phys_state"))),
+        rate=parse_rate(read_text(os.path.join(path, "rate"))),
+    )
+    # Each set is parsed when its directory exists (counters_ext only along with counters).
+    if os.path.exists(os.path.join(path, "counters")):
+        read_counter_dir(path, "counters", port.counters)
+        if os.path.exists(os.path.join(path, "counters_ext")):
+            read_counter_dir(path, "counters_ext", port.counters)
+    if os.path.exists(os.path.join(path, "hw_counters")):
+        read_counter_dir(path, "hw_counters", port.counters)
     return port
 
 
+def _optional_attribute(path: str) -> str:
+    """board_id / hca_type: empty when absent; any other read error fails, as in sysfs."""
+    try:
+        return _sys_read(path)
+    except FileNotFoundError:
+        return ""
+
+
 def read_device(path: str) -> Device:
+    """sysfs's parseInfiniBandDevice: fw_ver is required (every driver has it since 4.10)."""
+    try:
+        firmware = _sys_read(os.path.join(path, "fw_ver"))
+    except OSError as err:
+        raise CollectorError(f"failed to read HCA firmware version: {err}") from None
     device = Device(
         name=os.path.basename(path),
-        board_id=read_optional(os.path.join(path, "board_id")) or "",
-        firmware_version=read_optional(os.path.join(path, "fw_ver")) or "",
-        hca_type=read_optional(os.path.join(path, "hca_type")) or "",
+        board_id=_optional_attribute(os.path.join(path, "board_id")),
+        firmware_version=firmware,
+        hca_type=_optional_attribute(os.path.join(path, "hca_type")),
     )
     ports_dir = os.path.join(path, "ports")
-    device.ports = [read_port(os.path.join(ports_dir, p)) for p in list_dir(ports_dir)]
+    try:
+        names = sorted(os.listdir(ports_dir))
+    except OSError as err:
+        raise CollectorError(f"failed to list InfiniBand ports at {ports_dir!r}: {err}") from None
+    ports: dict[int, Port] = {}
+    for p in names:
+        port = read_port(os.path.join(ports_dir, p))
+        ports[int(port.port)] = port  # a map by number in sysfs: `01` and `1` are one port
+    device.ports = [ports[n] for n in sorted(ports)]
     return device
 
 
-@collector("infiniband")
-class InfiniBandCollector(Collector[NoOptions]):
+@dataclass(frozen=True, slots=True)
+class InfiniBandOptions:
+    device_include: re.Pattern[str] | None = flag(
+        "device-include",
+        "Regexp of infiniband devices to include (mutually exclusive to device-exclude).",
+        "")
+    device_exclude: re.Pattern[str] | None = flag(
+        "device-exclude",
+        "Regexp of infiniband devices to exclude (mutually exclusive to device-include).",
+        "")
+
+
+@collector("infiniband", options=InfiniBandOptions)
+class InfiniBandCollector(Collector[InfiniBandOptions]):
+    def __init__(self, ctx: CollectorContext[InfiniBandOptions]) -> None:
+        super().__init__(ctx)
+        self.filter = exclusive_filter(
+            "collector.infiniband", self.options.device_exclude, self.options.device_include
+        )
+
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "infiniband")
-        devices = [read_device(os.path.join(base, name)) for name in list_dir(base)]
+        devices = [
+            read_device(os.path.join(base, name))
+            for name in list_dir(base)
+            if not self.filter.ignored(name)
+        ]
         if not devices:
             return
         p = "node_infiniband_"
@@ -183,9 +403,10 @@ class InfiniBandCollector(Collector[NoOptions]):
             labels=labels,
         )
         rate = GaugeMetricFamily(p + "rate_bytes_per_second", "Maximum signal transfer rate", labels=labels)
+        lifespan = GaugeMetricFamily(p + "lifespan_seconds", LIFESPAN_HELP, labels=labels)
         families = [
-            (f"{directory}/{name}", scale, CounterMetricFamily(p + metric, help_, labels=labels))
-            for directory, name, metric, help_, scale in COUNTERS
+            (f"{directory}/{name}", CounterMetricFamily(p + metric, help_, labels=labels))
+            for directory, name, metric, help_, _ in COUNTERS
         ]
         for dev in devices:
             info.add_metric([dev.name, dev.board_id, dev.firmware_version, dev.hca_type], 1)
@@ -194,10 +415,13 @@ class InfiniBandCollector(Collector[NoOptions]):
                 state.add_metric(key, port.state_id)
                 phys.add_metric(key, port.phys_state_id)
                 rate.add_metric(key, port.rate)
-                for counter, scale, family in families:
+                ms = port.counters.get("hw_counters/lifespan")
+                if ms is not None:
+                    lifespan.add_metric(key, ms // 1000)
+                for counter, family in families:
                     value = port.counters.get(counter)
                     if value is not None:
-                        family.add_metric(key, value * scale)
-        yield from (info, state, phys, rate)
-        for _, _, family in families:
-            yield family
+                        family.add_metric(key, value)
+        # Only families with samples: node_exporter has no family for a counter no port has.
+        emitted: list[Metric] = [info, state, phys, rate, lifespan, *(f for _, f in families)]
+        yield from (family for family in emitted if family.samples)

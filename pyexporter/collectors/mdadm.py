@@ -1,8 +1,30 @@
 """mdadm: software RAID state from /proc/mdstat and /sys/block/md*/md, as node_exporter's
-mdadm collector (collector/mdadm_linux.go, over procfs's mdstat.go and sysfs's mdraid.go)."""
+mdadm collector (collector/mdadm_linux.go: Update; over procfs's mdstat.go: parseMDStat,
+evalStatusLine, evalRecoveryLine; and sysfs's mdraid.go: Mdraids).
+
+/proc/mdstat: absent means no md module, and node_exporter then reports nothing at all (it
+returns ErrNoData before it looks at sysfs). A device line starts in column 0; raid0/linear
+arrays count their `[n]` members, inactive ones have no disks; the status line gives blocks and
+`[total/active]`; a bitmap line is skipped; a recovery/reshape/check/resync line gives the synced
+blocks and must carry `= x%`, `finish=ymin` and `speed=zK` as evalRecoveryLine requires, unless
+it says PENDING or DELAYED (0 synced). A reshaping array reports 0 for every node_md_state.
+
+/sys/block/md*/md (Mdraids): level, array_state, metadata_version and uuid are required, so is
+each dev-*/state; raid_disks except for containers (levels container, imsm, ddf), which have no
+disks and so no node_md_raid_disks sample; chunk_size for raid0/4/5/6/10; degraded, sync_action
+and sync_completed (`none` or `a / b`) for raid1/4/5/6/10; node_md_degraded is 0 for the other
+levels. raid_disks reads `N (M)` while a reshape changes the disk count (md.c raid_disks_show:
+the new count, then the old one in brackets): node_exporter <= 1.10 refuses that (issue #3528);
+this reports N, the count the array is being reshaped to. sync_completed reads `delayed` while
+a resync waits its turn: sysfs's Sscanf refuses that and fails the collector; this treats it as
+`none`. node_exporter emits the mdstat families before it reads sysfs, so a sysfs error leaves
+them in its output with the collector failed; here the collector fails with nothing (a scrape
+keeps no part of a failed collector's output).
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from collections.abc import Iterable
@@ -14,12 +36,16 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_text
-from pyexporter.toolkit.numbers import NumberError, parse_int, read_uint_file
+from pyexporter.toolkit.files import decode, list_dir, read_attribute, read_text
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_int, parse_uint
 
 # ASCII: Go's \d (RE2) is [0-9]; Python's would take any Unicode digit.
 _STATUS_LINE = re.compile(r"(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]", re.ASCII)
 _SYNC_BLOCKS = re.compile(r"\((\d+)/\d+\)", re.ASCII)
+# evalRecoveryLine's other three matches, greedy as RE2's.
+_SYNC_PCT = re.compile(r"= (.+)%")
+_SYNC_FINISH = re.compile(r"finish=(.+)min")
+_SYNC_SPEED = re.compile(r"speed=(.+)[A-Z]")
 
 
 class MDStat(NamedTuple):
@@ -35,7 +61,7 @@ class MDStat(NamedTuple):
 
 class MDRaid(NamedTuple):
     device: str
-    raid_disks: int
+    raid_disks: int | None  # None for a container, which has no disks
     degraded: int
 
 
@@ -62,6 +88,24 @@ def _status_line(device_line: str, status_line: str) -> tuple[int, int, int]:
         return parse_int(match.group(3)), parse_int(match.group(2)), size
     except NumberError as err:
         raise CollectorError(f"unexpected mdstat status line {status_line!r}: {err}") from None
+
+
+def _recovery_line(line: str) -> int:
+    """procfs's evalRecoveryLine: the synced blocks of `(synced/total)`; the percentage, the
+    finish time and the speed must be there and be numbers as well."""
+    match = _SYNC_BLOCKS.search(line)
+    if not match:
+        raise CollectorError(f"unexpected mdstat sync line {line!r}")
+    try:
+        synced = parse_int(match.group(1))
+        for pattern, trim in ((_SYNC_PCT, True), (_SYNC_FINISH, False), (_SYNC_SPEED, False)):
+            found = pattern.search(line)
+            if not found:
+                raise CollectorError(f"unexpected mdstat sync line {line!r}")
+            parse_float(go_trim_space(found.group(1)) if trim else found.group(1))
+    except NumberError as err:
+        raise CollectorError(f"unexpected mdstat sync line {line!r}: {err}") from None
+    return synced
 
 
 def parse_mdstat(text: str) -> list[MDStat]:
@@ -103,13 +147,7 @@ def parse_mdstat(text: str) -> list[MDStat]:
             if "PENDING" in sync_line or "DELAYED" in sync_line:
                 synced = 0
             else:
-                match = _SYNC_BLOCKS.search(sync_line)
-                if not match:
-                    raise CollectorError(f"unexpected mdstat sync line {sync_line!r}")
-                try:
-                    synced = parse_int(match.group(1))
-                except NumberError as err:
-                    raise CollectorError(f"unexpected mdstat sync line {sync_line!r}: {err}") from None
+                synced = _recovery_line(sync_line)
 
         arrays.append(
             MDStat(
@@ -126,12 +164,59 @@ def parse_mdstat(text: str) -> list[MDStat]:
     return arrays
 
 
-def _read_count(md_dir: str, name: str, device: str) -> int:
-    """An md attribute as sysfs's ReadUintFromFile reads it."""
+_CONTAINER_LEVELS = frozenset({"container", "imsm", "ddf"})
+_CHUNKED_LEVELS = frozenset({"raid0", "raid4", "raid5", "raid6", "raid10"})
+_REDUNDANT_LEVELS = frozenset({"raid1", "raid4", "raid5", "raid6", "raid10"})
+_SYNC_COMPLETED = re.compile(r"\s*[+-]?\d+\s*/\s*[+-]?\d+", re.ASCII)
+
+
+def parse_raid_disks(text: str) -> int:
+    """md/raid_disks: `4`, or `5 (4)` while a reshape changes the disk count (the new count
+    first). The first word as sysfs's ReadUintFromFile reads a number."""
+    words = go_trim_space(text).split(None, 1)
+    if len(words) == 2 and not re.fullmatch(r"\(\d+\)", words[1], re.ASCII):
+        raise CollectorError(f"unexpected md raid_disks value {text[:40]!r}")
+    return parse_uint(words[0] if words else "")
+
+
+def parse_sync_completed(text: str) -> None:
+    """md/sync_completed: `none`, `delayed` or `done / total` (checked as sysfs's
+    fmt.Sscanf(val, "%d / %d") would; its value is not exported)."""
+    if text in ("none", "delayed"):
+        return
+    if not _SYNC_COMPLETED.match(text):
+        raise CollectorError(f"unexpected md sync_completed value {text[:40]!r}")
+
+
+def _sys_read(path: str) -> str:
+    """util.SysReadFile: one read, strings.TrimSpace'd."""
+    return go_trim_space(decode(read_attribute(path)))
+
+
+def read_mdraid(md_dir: str, device: str) -> MDRaid:
+    """sysfs's Mdraids for one /sys/block/<device>/md."""
     try:
-        return read_uint_file(os.path.join(md_dir, name))
+        level = _sys_read(os.path.join(md_dir, "level"))
+        for name in ("array_state", "metadata_version"):
+            _sys_read(os.path.join(md_dir, name))
+        raid_disks = None
+        if level not in _CONTAINER_LEVELS:
+            raid_disks = parse_raid_disks(decode(read_attribute(os.path.join(md_dir, "raid_disks"))))
+        _sys_read(os.path.join(md_dir, "uuid"))
+        for entry in fnmatch.filter(list_dir(md_dir), "dev-*"):
+            _sys_read(os.path.join(md_dir, entry, "state"))
+        if level in _CHUNKED_LEVELS:
+            parse_uint(_sys_read(os.path.join(md_dir, "chunk_size")))
+        degraded = 0
+        if level in _REDUNDANT_LEVELS:
+            degraded = parse_uint(_sys_read(os.path.join(md_dir, "degraded")))
+            _sys_read(os.path.join(md_dir, "sync_action"))
+            parse_sync_completed(_sys_read(os.path.join(md_dir, "sync_completed")))
     except NumberError as err:
-        raise CollectorError(f"unexpected md {name} value of {device}: {err}") from None
+        raise CollectorError(f"error parsing mdraids: {device}: {err}") from None
+    except OSError as err:
+        raise CollectorError(f"error parsing mdraids: {device}: {err}") from None
+    return MDRaid(device=device, raid_disks=raid_disks, degraded=degraded)
 
 
 _STATE_LABELS = (
@@ -147,56 +232,45 @@ _STATE_LABELS = (
 class MdadmCollector(Collector[NoOptions]):
     def _md_raids(self) -> list[MDRaid]:
         block = self.paths.sys("block")
-        raids: list[MDRaid] = []
-        for device in list_dir(block):
-            md_dir = os.path.join(block, device, "md")
-            if not device.startswith("md") or not os.path.isdir(md_dir):
-                continue
-            try:
-                raid_disks = _read_count(md_dir, "raid_disks", device)
-            except OSError as err:
-                raise CollectorError(f"cannot read raid_disks of {device}: {err}") from None
-            try:
-                degraded = _read_count(md_dir, "degraded", device)
-            except OSError:
-                degraded = 0  # absent for raid0/linear, which cannot degrade
-            raids.append(MDRaid(device=device, raid_disks=raid_disks, degraded=degraded))
-        return raids
+        return [
+            read_mdraid(os.path.join(block, device, "md"), device)
+            for device in fnmatch.filter(list_dir(block), "md*")
+            if os.path.lexists(os.path.join(block, device, "md"))
+        ]
 
     def collect(self) -> Iterable[Metric]:
         try:
             text = read_text(self.paths.proc("mdstat"))
         except FileNotFoundError:
-            text = None
+            return  # no md module: node_exporter's ErrNoData, before it reads sysfs
+        arrays = parse_mdstat(text)
         raids = self._md_raids()
-        if text is not None:
-            arrays = parse_mdstat(text)
-            required = GaugeMetricFamily(
-                "node_md_disks_required", "Total number of disks of device.", labels=["device"]
-            )
-            disks = GaugeMetricFamily(
-                "node_md_disks", "Number of active/failed/spare disks of device.",
-                labels=["device", "state"],
-            )
-            state = GaugeMetricFamily(
-                "node_md_state", "Indicates the state of md-device.", labels=["device", "state"]
-            )
-            blocks = GaugeMetricFamily(
-                "node_md_blocks", "Total number of blocks on device.", labels=["device"]
-            )
-            synced = GaugeMetricFamily(
-                "node_md_blocks_synced", "Number of blocks synced on device.", labels=["device"]
-            )
-            for md in arrays:
-                required.add_metric([md.name], md.disks_total)
-                disks.add_metric([md.name, "active"], md.disks_active)
-                disks.add_metric([md.name, "failed"], md.disks_failed)
-                disks.add_metric([md.name, "spare"], md.disks_spare)
-                for key, label in _STATE_LABELS:
-                    state.add_metric([md.name, label], 1.0 if md.state == key else 0.0)
-                blocks.add_metric([md.name], md.blocks_total)
-                synced.add_metric([md.name], md.blocks_synced)
-            yield from (required, disks, state, blocks, synced)
+        required = GaugeMetricFamily(
+            "node_md_disks_required", "Total number of disks of device.", labels=["device"]
+        )
+        disks = GaugeMetricFamily(
+            "node_md_disks", "Number of active/failed/spare disks of device.",
+            labels=["device", "state"],
+        )
+        state = GaugeMetricFamily(
+            "node_md_state", "Indicates the state of md-device.", labels=["device", "state"]
+        )
+        blocks = GaugeMetricFamily(
+            "node_md_blocks", "Total number of blocks on device.", labels=["device"]
+        )
+        synced = GaugeMetricFamily(
+            "node_md_blocks_synced", "Number of blocks synced on device.", labels=["device"]
+        )
+        for md in arrays:
+            required.add_metric([md.name], md.disks_total)
+            disks.add_metric([md.name, "active"], md.disks_active)
+            disks.add_metric([md.name, "failed"], md.disks_failed)
+            disks.add_metric([md.name, "spare"], md.disks_spare)
+            for key, label in _STATE_LABELS:
+                state.add_metric([md.name, label], 1.0 if md.state == key else 0.0)
+            blocks.add_metric([md.name], md.blocks_total)
+            synced.add_metric([md.name], md.blocks_synced)
+        yield from (f for f in (required, disks, state, blocks, synced) if f.samples)
         if raids:
             raid_disks = GaugeMetricFamily(
                 "node_md_raid_disks", "Number of raid disks on device.", labels=["device"]
@@ -205,6 +279,7 @@ class MdadmCollector(Collector[NoOptions]):
                 "node_md_degraded", "Number of degraded disks on device.", labels=["device"]
             )
             for raid in raids:
-                raid_disks.add_metric([raid.device], raid.raid_disks)
+                if raid.raid_disks is not None:
+                    raid_disks.add_metric([raid.device], raid.raid_disks)
                 degraded.add_metric([raid.device], raid.degraded)
-            yield from (raid_disks, degraded)
+            yield from (f for f in (raid_disks, degraded) if f.samples)

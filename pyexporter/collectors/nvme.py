@@ -1,5 +1,15 @@
 """nvme: /sys/class/nvme/<controller> and its namespaces, as node_exporter's nvme collector
-(collector/nvme_linux.go, over sysfs's class_nvme.go)."""
+(collector/nvme_linux.go: Update; over sysfs's class_nvme.go: NVMeClass, parseNVMeDevice).
+
+A controller's firmware_rev, model, serial, state and cntlid are required (any read error
+fails). Its namespaces are the entries whose name contains `nvme<N>n<nsid>`, or
+`nvme<N>c<M>n<nsid>` under native multipath (sysfs's nvmeNamespacePattern, an unanchored
+match; one sysfs release required the `c<M>`, which upstream's own fixture, `nvme0n1`, and
+e2e output show it no longer does). In a namespace,
+nuse, size and queue/logical_block_size must be readable, but a value that is not a number
+reads as 0; ana_state is optional (`unknown` when unreadable). Byte counts are uint64 products,
+wrapping as Go's do.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +24,12 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_first_line, read_optional
-from pyexporter.toolkit.numbers import NumberError, read_uint_file
+from pyexporter.toolkit.files import decode, list_dir, read_attribute
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
 
-# Namespace block devices below a controller: nvme0n1, or nvme0c0n1 under native multipath.
-_NAMESPACE = re.compile(r"nvme\d+(?:c\d+)?n(\d+)")
+# sysfs's nvmeNamespacePattern, searched (not anchored) in each entry's name.
+_NAMESPACE = re.compile(r"nvme\d+(?:c\d+)?n(\d+)", re.ASCII)
+_U64 = (1 << 64) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,24 +52,42 @@ class Controller:
     namespaces: list[Namespace] = field(default_factory=list)
 
 
-def read_namespace(path: str, nsid: str) -> Namespace | None:
-    """A namespace whose size files are absent (a controller still probing) is skipped. The
-    sizes are read as sysfs's ReadUintFromFile reads them."""
+def _sys_read(path: str) -> str:
+    """util.SysReadFile: one read, strings.TrimSpace'd."""
+    return go_trim_space(decode(read_attribute(path)))
+
+
+def _blocks(text: str) -> int:
+    """`if val, err := strconv.ParseUint(value, 10, 64); err == nil`: 0 when not a number."""
     try:
-        size = read_uint_file(os.path.join(path, "size"))
-        used = read_uint_file(os.path.join(path, "nuse"))
-        block = read_uint_file(os.path.join(path, "queue", "logical_block_size"))
-    except FileNotFoundError:
-        return None
-    except NumberError as err:
-        raise CollectorError(f"unexpected size of NVMe namespace {path}: {err}") from None
-    ana = read_optional(os.path.join(path, "ana_state")) or "unknown"
+        return parse_uint(text)
+    except NumberError:
+        return 0
+
+
+def read_namespace(path: str, nsid: str) -> Namespace:
+    """One namespace as parseNVMeDevice reads it."""
+    values = []
+    for name in ("nuse", "size", os.path.join("queue", "logical_block_size")):
+        file_path = os.path.join(path, name)
+        try:
+            values.append(_blocks(_sys_read(file_path)))
+        except OSError as err:
+            raise CollectorError(f"failed to read file {file_path!r}: {err}") from None
+    used, size, block = values
+    try:
+        ana = _sys_read(os.path.join(path, "ana_state"))
+    except OSError:
+        ana = "unknown"
     return Namespace(nsid, size, used, block, ana)
 
 
 def read_controller(path: str) -> Controller:
     def attr(name: str) -> str:
-        return read_first_line(os.path.join(path, name))
+        try:
+            return _sys_read(os.path.join(path, name))
+        except OSError as err:
+            raise CollectorError(f"failed to read file {os.path.join(path, name)!r}: {err}") from None
 
     ctrl = Controller(
         name=os.path.basename(path),
@@ -69,11 +98,9 @@ def read_controller(path: str) -> Controller:
         controller_id=attr("cntlid"),
     )
     for entry in list_dir(path):
-        match = _NAMESPACE.fullmatch(entry)
-        if match and os.path.isdir(os.path.join(path, entry)):
-            ns = read_namespace(os.path.join(path, entry), match.group(1))
-            if ns is not None:
-                ctrl.namespaces.append(ns)
+        match = _NAMESPACE.search(entry)
+        if match:
+            ctrl.namespaces.append(read_namespace(os.path.join(path, entry), match.group(1)))
     return ctrl
 
 
@@ -120,8 +147,8 @@ class NVMeCollector(Collector[NoOptions]):
             )
             for ns in c.namespaces:
                 ns_info.add_metric([c.name, ns.nsid, ns.ana_state], 1)
-                capacity.add_metric([c.name, ns.nsid], ns.size_blocks * ns.logical_block_size)
-                size.add_metric([c.name, ns.nsid], ns.size_blocks * ns.logical_block_size)
-                used.add_metric([c.name, ns.nsid], ns.used_blocks * ns.logical_block_size)
+                capacity.add_metric([c.name, ns.nsid], (ns.size_blocks * ns.logical_block_size) & _U64)
+                size.add_metric([c.name, ns.nsid], (ns.size_blocks * ns.logical_block_size) & _U64)
+                used.add_metric([c.name, ns.nsid], (ns.used_blocks * ns.logical_block_size) & _U64)
                 block.add_metric([c.name, ns.nsid], ns.logical_block_size)
-        yield from (info, ns_info, capacity, size, used, block)
+        yield from (f for f in (info, ns_info, capacity, size, used, block) if f.samples)

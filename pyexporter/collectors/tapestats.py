@@ -1,5 +1,13 @@
 """tapestats: /sys/class/scsi_tape/<dev>/stats, as node_exporter's tapestats collector
-(collector/tapestats_linux.go) over procfs's sysfs/class_scsitape.go."""
+(collector/tapestats_linux.go) over procfs's sysfs/class_scsitape.go (SCSITapeClass,
+parseSCSITape, parseSCSITapeStatistics).
+
+Only `st<N>` entries are tapes. Every entry of a tape's stats/ is read (a read error fails the
+collector); the known counters are strconv.ParseUint(x, 0, 64), and one that is absent counts
+0, as sysfs's plain uint64 fields do. A counter that is not a number fails the collector (sysfs
+dereferences the nil it gets, which panics node_exporter). Without stats/ (or the class) there
+is nothing to report.
+"""
 
 from __future__ import annotations
 
@@ -31,14 +39,21 @@ class TapeStats:
 
 
 def read_tape(name: str, path: str) -> TapeStats:
-    counters: dict[str, int] = {}
-    for stat in _STAT_FILES:
+    """parseSCSITapeStatistics: FileNotFoundError when stats/ is missing."""
+    counters = dict.fromkeys(_STAT_FILES, 0)
+    stats_dir = os.path.join(path, "stats")
+    for entry in sorted(os.listdir(stats_dir)):
+        file_path = os.path.join(stats_dir, entry)
         # util.SysReadFile's trimmed text through util.ValueParser.PUInt64: strconv.ParseUint(x, 0, 64).
-        text = go_trim_space(decode(read_attribute(os.path.join(path, "stats", stat))))
         try:
-            counters[stat] = parse_uint(text, 0)
-        except NumberError as err:
-            raise CollectorError(f"unexpected scsi_tape {name} {stat}: {err}") from None
+            text = go_trim_space(decode(read_attribute(file_path)))
+        except OSError as err:
+            raise CollectorError(f"failed to read file {file_path!r}: {err}") from None
+        if entry in counters:
+            try:
+                counters[entry] = parse_uint(text, 0)
+            except NumberError as err:
+                raise CollectorError(f"unexpected scsi_tape {name} {entry}: {err}") from None
     return TapeStats(name, counters)
 
 
@@ -61,11 +76,14 @@ class TapestatsCollector(Collector[TapestatsOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "scsi_tape")
         ignored = self.options.ignored_devices
-        tapes = [
-            read_tape(name, resolve_sysfs_dir(os.path.join(base, name)))
-            for name in list_dir(base)
-            if is_tape_device(name) and not (ignored and ignored.search(name))
-        ]
+        try:
+            tapes = [
+                read_tape(name, resolve_sysfs_dir(os.path.join(base, name)))
+                for name in list_dir(base)
+                if is_tape_device(name) and not (ignored and ignored.search(name))
+            ]
+        except FileNotFoundError:
+            return  # node_exporter's ErrNoData
         if not tapes:
             return
         labels = ["device"]

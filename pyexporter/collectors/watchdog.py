@@ -1,5 +1,11 @@
-"""watchdog: /sys/class/watchdog/<device>/*, as node_exporter's watchdog collector (collector/watchdog.go)
-over procfs's sysfs/class_watchdog.go."""
+"""watchdog: /sys/class/watchdog/<device>/*, as node_exporter's watchdog collector (collector/watchdog.go:
+Update) over procfs's sysfs/class_watchdog.go (WatchdogClass, parseWatchdog).
+
+Every attribute is optional: a missing one has no sample (numbers) or an empty info label
+(texts); an empty device directory still has its info sample. Any other read error fails, but
+a permission error is node_exporter's ErrNoData (nothing at all). Numbers are
+strconv.ParseInt(x, 0, 64); one that is not fails the collector.
+"""
 
 from __future__ import annotations
 
@@ -93,6 +99,10 @@ class WatchdogCollector(Collector[NoOptions]):
         for attr in (*(a for a, _ in _NUMERIC), *_TEXT):
             try:
                 files[attr] = go_trim_space(decode(read_attribute(os.path.join(device_dir, attr))))
-            except (FileNotFoundError, NotADirectoryError):
+            except FileNotFoundError:  # os.IsNotExist: ENOENT only
                 continue
+            except PermissionError:
+                raise  # Update's ErrNoData
+            except OSError as err:
+                raise CollectorError(f"failed to read file {os.path.join(device_dir, attr)!r}: {err}") from None
         return files

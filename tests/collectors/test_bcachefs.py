@@ -1,4 +1,7 @@
 
+import os
+from pathlib import Path
+
 import pytest
 
 from pyexporter.paths import Paths
@@ -19,7 +22,7 @@ TREE = {
 }
 
 
-def test_bcachefs(tmp_path) -> None:
+def test_bcachefs(tmp_path: Path) -> None:
     fams = run_collector("bcachefs", write_tree(tmp_path, TREE))
     u = "abc-def"
     assert sample(fams, "node_bcachefs_btree_cache_size_bytes", uuid=u) == 1536
@@ -33,10 +36,27 @@ def test_bcachefs(tmp_path) -> None:
     assert sample(fams, "node_bcachefs_device_io_errors_total", uuid=u, device="0", type="read") == 2
 
 
-def test_bcachefs_absent(tmp_path) -> None:
+def test_bcachefs_absent(tmp_path: Path) -> None:
     assert run_collector("bcachefs", Paths.under(str(tmp_path))) == []
 
 
-def test_bcachefs_malformed(tmp_path) -> None:
+def test_bcachefs_malformed(tmp_path: Path) -> None:
     with pytest.raises(CollectorError):
         run_collector("bcachefs", write_tree(tmp_path, {**TREE, B + "counters/fsync": "what\n"}))
+
+
+def test_bcachefs_minimal_filesystem(tmp_path: Path) -> None:
+    """procfs readFilesystemStats: every file is optional (openIfExists); Update then emits
+    info and btree_cache_size (0) only, no empty families."""
+    fams = run_collector("bcachefs", write_tree(tmp_path, {B + "unrelated": "x\n"}))
+    assert {f.name for f in fams} == {"node_bcachefs_info", "node_bcachefs_btree_cache_size_bytes"}
+    assert sample(fams, "node_bcachefs_btree_cache_size_bytes", uuid="abc-def") == 0
+
+
+def test_bcachefs_dangling_counter_is_zero(tmp_path: Path) -> None:
+    """parseCounterFile: openIfExists on a listed counter that is gone gives zero stats."""
+    paths = write_tree(tmp_path, {B + "counters/ok": "since mount: 1\nsince filesystem creation: 2\n"})
+    os.symlink("missing", os.path.join(paths.sysfs, "fs/bcachefs/abc-def/counters/gone"))
+    fams = run_collector("bcachefs", paths)
+    assert sample(fams, "node_bcachefs_gone_total", uuid="abc-def") == 0
+    assert sample(fams, "node_bcachefs_ok_total", uuid="abc-def") == 2

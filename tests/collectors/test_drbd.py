@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pyexporter.toolkit.collector import CollectorError
@@ -30,11 +32,11 @@ def test_drbd_from_fixture() -> None:
     assert len(named) == 15
 
 
-def test_drbd_absent(tmp_path) -> None:
+def test_drbd_absent(tmp_path: Path) -> None:
     assert run_collector("drbd", write_tree(tmp_path, {"proc/stat": ""})) == []
 
 
 @pytest.mark.parametrize("text", [" 0: ns:many\n", " 0: ro:Primary\n"])
-def test_drbd_malformed(tmp_path, text: str) -> None:
+def test_drbd_malformed(tmp_path: Path, text: str) -> None:
     with pytest.raises(CollectorError):
         run_collector("drbd", write_tree(tmp_path, {"proc/drbd": text}))

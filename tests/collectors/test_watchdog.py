@@ -1,10 +1,12 @@
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
-from tests.helpers import fixture_paths, run_collector, samples
+from tests.helpers import fixture_paths, run_collector, samples, write_tree
 
 W0 = frozenset({("name", "watchdog0")})
 
@@ -32,7 +34,7 @@ def test_watchdog_from_fixture() -> None:
     assert {f.type for f in families} == {"gauge"}
 
 
-def test_empty_device_directory_still_has_info(tmp_path) -> None:
+def test_empty_device_directory_still_has_info(tmp_path: Path) -> None:
     (tmp_path / "class" / "watchdog" / "watchdog7").mkdir(parents=True)
     families = run_collector("watchdog", Paths(sysfs=str(tmp_path)))
     assert list(samples(families)) == [
@@ -44,18 +46,18 @@ def test_empty_device_directory_still_has_info(tmp_path) -> None:
     ]
 
 
-def test_absent_class_yields_nothing(tmp_path) -> None:
+def test_absent_class_yields_nothing(tmp_path: Path) -> None:
     assert run_collector("watchdog", Paths(sysfs=str(tmp_path))) == []
 
 
-def test_malformed_number(tmp_path) -> None:
+def test_malformed_number(tmp_path: Path) -> None:
     shutil.copytree(fixture_paths("watchdog").sys(), tmp_path, dirs_exist_ok=True)
     (tmp_path / "class" / "watchdog" / "watchdog0" / "timeout").write_text("sixty\n")
     with pytest.raises(CollectorError):
         run_collector("watchdog", Paths(sysfs=str(tmp_path)))
 
 
-def test_attribute_read_whole_and_trimmed_as_go(tmp_path) -> None:
+def test_attribute_read_whole_and_trimmed_as_go(tmp_path: Path) -> None:
     # util.SysReadFile trims the whole attribute (Unicode white space, not \x1c); a second line
     # is part of the value, so the number is invalid as in Go.
     device = tmp_path / "class" / "watchdog" / "watchdog0"
@@ -67,3 +69,20 @@ def test_attribute_read_whole_and_trimmed_as_go(tmp_path) -> None:
         (device / "timeout").write_text(text)
         with pytest.raises(CollectorError):
             run_collector("watchdog", Paths(sysfs=str(tmp_path)))
+
+
+def test_non_directory_entry_fails(tmp_path: Path) -> None:
+    """parseWatchdog: reading <entry>/bootstatus under a plain file is ENOTDIR, which is not
+    os.IsNotExist, so WatchdogClass fails (and Update does not call it no data)."""
+    root = write_tree(tmp_path, {"sys/class/watchdog/watchdog0": "not a directory\n"})
+    with pytest.raises(CollectorError):
+        run_collector("watchdog", root)
+
+
+def test_unreadable_attribute_is_no_data(tmp_path: Path) -> None:
+    """Update: os.ErrPermission from WatchdogClass is ErrNoData: nothing at all."""
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file")
+    root = write_tree(tmp_path, {"sys/class/watchdog/watchdog0/timeout": "60\n"})
+    os.chmod(os.path.join(root.sysfs, "class/watchdog/watchdog0/timeout"), 0)
+    assert run_collector("watchdog", root) == []

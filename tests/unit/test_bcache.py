@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pyexporter.collectors.bcache import (
@@ -55,7 +57,7 @@ def test_writeback_rate_debug_lines_procfs_parses_must_parse(line: str) -> None:
         parse_writeback_rate_debug(line)
 
 
-def test_value_drops_only_the_trailing_newline(tmp_path) -> None:
+def test_value_drops_only_the_trailing_newline(tmp_path: Path) -> None:
     # procfs's readValue cuts the last byte (the newline) and dehumanizes the rest untrimmed.
     (tmp_path / "a").write_text("546\n")
     (tmp_path / "b").write_text(" 546\n")

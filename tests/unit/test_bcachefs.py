@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pyexporter.collectors.bcachefs import (
@@ -77,7 +79,7 @@ def test_columns_procfs_parses_but_node_exporter_does_not_export_must_parse() ->
     assert parse_compression_stats("hdr\nlz4 1k 2k 1k extra\n") == {"lz4": (1024, 2048)}
 
 
-def test_device_numbers_are_read_uint_file_or_zero(tmp_path) -> None:
+def test_device_numbers_are_read_uint_file_or_zero(tmp_path: Path) -> None:
     # procfs's readUintFile: absent means 0, present must be a trimmed base-10 uint64.
     (tmp_path / "nbuckets").write_text(" 10\n")
     dev = read_device(str(tmp_path))

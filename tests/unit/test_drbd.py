@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pyexporter.collectors.drbd import DrbdValue, parse_drbd
@@ -38,13 +40,13 @@ def test_device_numbers_are_go_parse_uint(word: str, device: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["1e400", "٣", "+nan", "-nan"])
-def test_numerical_values_are_go_parse_float(tmp_path, value: str) -> None:
+def test_numerical_values_are_go_parse_float(tmp_path: Path, value: str) -> None:
     # strconv.ParseFloat refuses the overflow, the Arabic digit and a signed NaN; float() took them.
     with pytest.raises(NumberError):
         run_collector("drbd", write_tree(tmp_path, {"proc/drbd": f" 0: ns:{value}\n"}))
 
 
-def test_numerical_values_take_go_float_forms(tmp_path) -> None:
+def test_numerical_values_take_go_float_forms(tmp_path: Path) -> None:
     families = run_collector("drbd", write_tree(tmp_path, {"proc/drbd": " 0: ns:0x1p4 lo:1_0\n"}))
     assert sample(families, "node_drbd_network_sent_bytes_total", device="drbd0") == 16 * 1024
     assert sample(families, "node_drbd_local_pending", device="drbd0") == 10

@@ -53,3 +53,17 @@ def test_counter_go_refuses_fails(text: str) -> None:
     # Only `N/A (no PMA)` marks a counter the port lacks; anything else fails, as in sysfs.
     with pytest.raises(NumberError):
         parse_counter(text)
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("0 GB/sec", 0), ("2.5 Gb/sec (1X SDR)", 312_500_000), ("500 Gb/sec (4X HDR)", 62_500_000_000),
+    ("100 Gb/sec (4X EDR)\n", 12_500_000_000),
+])
+def test_rate_cases_of_sysfs(text: str, want: int) -> None:
+    # sysfs TestParseSlowRate (parseRate), plus the file's own newline.
+    assert parse_rate(text) == want
+
+
+def test_state_with_newline() -> None:
+    # parseState reads the whole file, newline included (os.ReadFile, then TrimSpace of each part).
+    assert parse_state("5: LinkUp\n") == 5
