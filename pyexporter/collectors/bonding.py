@@ -16,7 +16,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector
+from pyexporter.toolkit.collector import Collector, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 
@@ -48,8 +48,8 @@ class BondingCollector(Collector[NoOptions]):
         net = self.paths.sys("class", "net")
         try:
             stats = read_bonding_stats(net)
-        except FileNotFoundError:
-            return
+        except FileNotFoundError as err:
+            raise NoDataError(f"bonding statistics not found: {err}") from None
         slaves = GaugeMetricFamily(
             "node_bonding_slaves", "Number of configured slaves per bonding interface.",
             labels=["master"],

@@ -21,7 +21,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector
+from pyexporter.toolkit.collector import Collector, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, list_dir, read_attribute
 from pyexporter.toolkit.numbers import go_trim_space, read_uint_file
@@ -88,7 +88,8 @@ class DMMultipathCollector(Collector[NoOptions]):
         try:
             devices = read_multipath_devices(self.paths.sys("block"))
         except (FileNotFoundError, PermissionError):
-            return  # errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission): ErrNoData
+            # errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission): ErrNoData
+            raise NoDataError("Could not read DM-multipath devices") from None
         if not devices:
             return
         p = "node_dmmultipath_"

@@ -17,7 +17,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint
@@ -90,7 +90,7 @@ class DrbdCollector(Collector[NoOptions]):
         try:
             text = read_text(self.paths.proc("drbd"))
         except FileNotFoundError:
-            return
+            raise NoDataError("stats file does not exist, skipping") from None
         families = FamilyIndex()
         for item in parse_drbd(text):
             if item.key in _NUMERICAL:

@@ -23,7 +23,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import decode, list_dir, read_attribute
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
@@ -119,7 +119,7 @@ class FibreChannelCollector(Collector[NoOptions]):
         try:
             hosts = [read_host(os.path.join(base, name)) for name in list_dir(base)]
         except FileNotFoundError:
-            return  # node_exporter's ErrNoData: a host without statistics/
+            raise NoDataError("fibrechannel statistics not found") from None
         if not hosts:
             return
         info = GaugeMetricFamily(

@@ -37,7 +37,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import decode, list_dir, read_attribute, read_text
 from pyexporter.toolkit.filters import exclusive_filter
@@ -378,6 +378,8 @@ class InfiniBandCollector(Collector[InfiniBandOptions]):
 
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "infiniband")
+        if not os.path.isdir(base):
+            raise NoDataError("infiniband statistics not found, skipping")
         devices = [
             read_device(os.path.join(base, name))
             for name in list_dir(base)

@@ -34,7 +34,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, list_dir, read_attribute, read_text
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_int, parse_uint
@@ -242,7 +242,8 @@ class MdadmCollector(Collector[NoOptions]):
         try:
             text = read_text(self.paths.proc("mdstat"))
         except FileNotFoundError:
-            return  # no md module: node_exporter's ErrNoData, before it reads sysfs
+            # No md module: node_exporter's ErrNoData, before it reads sysfs.
+            raise NoDataError("Not collecting mdstat, file does not exist") from None
         arrays = parse_mdstat(text)
         raids = self._md_raids()
         required = GaugeMetricFamily(

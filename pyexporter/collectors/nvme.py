@@ -22,7 +22,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, list_dir, read_attribute
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
@@ -108,6 +108,8 @@ def read_controller(path: str) -> Controller:
 class NVMeCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "nvme")
+        if not os.path.isdir(base):
+            raise NoDataError("nvme statistics not found, skipping")
         controllers = [read_controller(os.path.join(base, name)) for name in list_dir(base)]
         if not controllers:
             return

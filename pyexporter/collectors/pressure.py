@@ -98,7 +98,9 @@ class PressureCollector(Collector[NoOptions]):
                 continue
             except OSError as err:
                 if err.errno in (errno.EOPNOTSUPP, errno.ENOTSUP):
-                    raise NoDataError("pressure information is disabled, add psi=1 kernel command line to enable it") from err
+                    raise NoDataError(
+                        "pressure information is disabled, add psi=1 kernel command line to enable it"
+                    ) from err
                 raise
             stats = parse_psi(text)
             # As node_exporter: a file missing a line it should have ends the collection there.

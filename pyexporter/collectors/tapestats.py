@@ -20,7 +20,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import decode, list_dir, read_attribute, resolve_sysfs_dir
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
@@ -83,7 +83,7 @@ class TapestatsCollector(Collector[TapestatsOptions]):
                 if is_tape_device(name) and not (ignored and ignored.search(name))
             ]
         except FileNotFoundError:
-            return  # node_exporter's ErrNoData
+            raise NoDataError("scsi_tape stats not found") from None
         if not tapes:
             return
         labels = ["device"]

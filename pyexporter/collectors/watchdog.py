@@ -17,7 +17,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, list_dir, read_attribute
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
@@ -69,9 +69,8 @@ class WatchdogCollector(Collector[NoOptions]):
         try:
             for name in list_dir(class_dir):
                 devices.append(parse_watchdog(name, self._read_attributes(os.path.join(class_dir, name))))
-        except PermissionError:
-            # node_exporter treats an unreadable class as no data.
-            return
+        except PermissionError as err:
+            raise NoDataError(f"watchdog statistics are not readable: {err}") from None
 
         numeric = {
             attr: GaugeMetricFamily(

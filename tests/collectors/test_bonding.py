@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import NoDataError
 from tests.helpers import fixture_paths, run_collector, sample, write_tree
 
 
@@ -14,7 +15,8 @@ def test_bonding_from_fixture() -> None:
 
 
 def test_absent_bonding_yields_nothing(tmp_path: Path) -> None:
-    assert run_collector("bonding", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("bonding", Paths.under(str(tmp_path)))
 
 
 def test_master_without_slaves_file_is_no_data(tmp_path: Path) -> None:
@@ -22,7 +24,8 @@ def test_master_without_slaves_file_is_no_data(tmp_path: Path) -> None:
     net.mkdir(parents=True)
     (net / "bonding_masters").write_text("bond7\n")
     # node_exporter: a missing bonding/slaves is ErrNoData, not a failure.
-    assert run_collector("bonding", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("bonding", Paths.under(str(tmp_path)))
 
 
 def _bond_tree(tmp_path: Path, files: dict[str, str]) -> Paths:
@@ -53,7 +56,8 @@ def test_slave_prefixes_and_empty_master(tmp_path: Path) -> None:
 def test_missing_file_is_no_data(tmp_path: Path, missing: str) -> None:
     """Update: a missing file anywhere is ErrNoData: nothing for any master."""
     files = {k: v for k, v in BOND.items() if k != missing}
-    assert run_collector("bonding", _bond_tree(tmp_path, files)) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("bonding", _bond_tree(tmp_path, files))
 
 
 def test_duplicate_master_is_one_series(tmp_path: Path) -> None:

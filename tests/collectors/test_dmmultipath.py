@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from pyexporter.toolkit.numbers import NumberError
 from tests.helpers import run_collector, sample, samples, write_tree
 
@@ -56,7 +56,8 @@ def test_dmmultipath_missing_file_is_no_data(tmp_path: Path, missing: str) -> No
     """DMMultipathDevices wraps the read error with %w; Update: errors.Is(err, os.ErrNotExist)
     is ErrNoData, so nothing is reported (for any map)."""
     tree = {k: v for k, v in TREE.items() if k != missing}
-    assert run_collector("dmmultipath", write_tree(tmp_path, tree)) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("dmmultipath", write_tree(tmp_path, tree))
 
 
 def test_dmmultipath_without_slaves(tmp_path: Path) -> None:

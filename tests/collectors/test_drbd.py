@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import by_name, fixture_paths, run_collector, sample, write_tree
 
 
@@ -33,7 +33,8 @@ def test_drbd_from_fixture() -> None:
 
 
 def test_drbd_absent(tmp_path: Path) -> None:
-    assert run_collector("drbd", write_tree(tmp_path, {"proc/stat": ""})) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("drbd", write_tree(tmp_path, {"proc/stat": ""}))
 
 
 @pytest.mark.parametrize("text", [" 0: ns:many\n", " 0: ro:Primary\n"])

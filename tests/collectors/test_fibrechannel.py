@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import run_collector, sample, samples, write_tree
 
 H = "sys/class/fc_host/host0/"
@@ -53,4 +53,5 @@ def test_statistics_skips(tmp_path: Path) -> None:
 def test_missing_statistics_is_no_data(tmp_path: Path) -> None:
     """Update: a host without statistics/ is ErrNoData (os.IsNotExist): nothing at all."""
     tree = {k: v for k, v in TREE.items() if "/statistics/" not in k}
-    assert run_collector("fibrechannel", write_tree(tmp_path, tree)) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("fibrechannel", write_tree(tmp_path, tree))

@@ -5,7 +5,7 @@ import pytest
 
 from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import run_collector, sample, samples, write_tree
 
 D = "sys/class/infiniband/mlx0/"
@@ -28,7 +28,8 @@ def test_infiniband(tmp_path: Path) -> None:
 
 
 def test_infiniband_absent(tmp_path: Path) -> None:
-    assert run_collector("infiniband", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("infiniband", Paths.under(str(tmp_path)))
 
 
 def test_infiniband_malformed(tmp_path: Path) -> None:

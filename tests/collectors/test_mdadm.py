@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import by_name, fixture_paths, run_collector, sample, write_tree
 
 
@@ -32,7 +32,8 @@ def test_mdadm_from_fixture() -> None:
 
 
 def test_absent_md_yields_nothing(tmp_path: Path) -> None:
-    assert run_collector("mdadm", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("mdadm", Paths.under(str(tmp_path)))
 
 
 def test_malformed_mdstat_fails(tmp_path: Path) -> None:
@@ -140,7 +141,8 @@ def test_no_mdstat_reports_nothing(tmp_path: Path) -> None:
     """mdadm_linux.go Update: without /proc/mdstat it returns ErrNoData before reading sysfs."""
     root = _md_tree(tmp_path, "2\n", "0\n")
     os.remove(os.path.join(root.procfs, "mdstat"))
-    assert run_collector("mdadm", root) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("mdadm", root)
 
 
 def test_empty_mdstat_no_families(tmp_path: Path) -> None:

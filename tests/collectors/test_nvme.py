@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import run_collector, sample, samples, write_tree
 
 N = "sys/class/nvme/nvme0/"
@@ -27,7 +27,8 @@ def test_nvme(tmp_path: Path) -> None:
 
 
 def test_nvme_absent(tmp_path: Path) -> None:
-    assert run_collector("nvme", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("nvme", Paths.under(str(tmp_path)))
 
 
 def test_nvme_namespace_pattern(tmp_path: Path) -> None:

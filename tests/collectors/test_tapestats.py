@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import run_collector, sample, samples, write_tree
 
 STATS = ("in_flight", "io_ns", "other_cnt", "read_byte_cnt", "read_cnt", "read_ns", "resid_cnt",
@@ -76,7 +76,8 @@ def test_tapestats_without_stats_is_no_data(tmp_path: Path) -> None:
     """Update: os.ErrNotExist from SCSITapeClass (no stats/) is ErrNoData."""
     tree = {k: v for k, v in TREE.items() if "/stats/" not in k}
     tree[DEV + "device/vendor"] = "X\n"
-    assert run_collector("tapestats", write_tree(tmp_path, tree)) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("tapestats", write_tree(tmp_path, tree))
 
 
 def test_tapestats_ignored_device_not_read(tmp_path: Path) -> None:
