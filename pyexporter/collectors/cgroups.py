@@ -25,7 +25,9 @@ class CgroupSummary(NamedTuple):
 
 
 def parse_cgroups(text: str) -> list[CgroupSummary]:
-    """Lines `subsys_name hierarchy num_cgroups enabled`; the `#` header is skipped."""
+    """Lines `subsys_name hierarchy num_cgroups enabled` (fields past the fourth ignored); the
+    `#` header is skipped. A blank line, which procfs would refuse, is skipped too: the kernel
+    writes none."""
     summaries: list[CgroupSummary] = []
     for line in text.splitlines():
         if line.startswith("#") or not line.strip():
@@ -43,15 +45,16 @@ _HELP = "Current cgroup number of the subsystem."
 @collector("cgroups", default=False)
 class CgroupsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
-        try:
-            text = read_text(self.paths.proc("cgroups"))
-        except FileNotFoundError:
-            return
+        # CgroupSummarys: a missing /proc/cgroups (a kernel without cgroup v1 support) is an
+        # error that fails the collector, as upstream.
+        text = read_text(self.paths.proc("cgroups"))
         cgroups = GaugeMetricFamily("node_cgroups_cgroups", _HELP, labels=["subsys_name"])
         # node_exporter gives `enabled` the same HELP text as `cgroups`; kept for compatibility.
         enabled = GaugeMetricFamily("node_cgroups_enabled", _HELP, labels=["subsys_name"])
         for summary in parse_cgroups(text):
             cgroups.add_metric([summary.subsys_name], summary.cgroups)
             enabled.add_metric([summary.subsys_name], summary.enabled)
-        yield cgroups
-        yield enabled
+        # node_exporter prints no HELP/TYPE for a family without samples.
+        if cgroups.samples:
+            yield cgroups
+            yield enabled

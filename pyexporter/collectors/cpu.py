@@ -1,12 +1,14 @@
 """cpu: /proc/stat, /proc/cpuinfo and /sys/devices/system/cpu, as node_exporter's cpu collector
-(collector/cpu_linux.go; procfs stat.go, cpuinfo.go and sysfs/system_cpu.go)."""
+(collector/cpu_linux.go; procfs stat.go, cpuinfo.go with its per-GOARCH choice in
+cpuinfo_{x86,armx,s390x,ppcx,riscvx,mipsx,loong64,others}.go, and sysfs/system_cpu.go)."""
 
 from __future__ import annotations
 
 import os
+import platform
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
@@ -53,12 +55,11 @@ def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
     cpus: dict[int, CPUStat] = {}
     for line in text.splitlines():
         parts = line.split()
-        if not parts or not parts[0].startswith("cpu") or parts[0] == "cpu":
+        # procfs skips any line without at least <key> <value>.
+        if len(parts) < 2 or not parts[0].startswith("cpu") or parts[0] == "cpu":
             continue
         name, values = parts[0], parts[1:]
         cpu_id = parse_int(name[3:])
-        if not values:
-            raise CollectorError(f"no values for {name} in /proc/stat")
         cpus[cpu_id] = CPUStat(*(parse_float(v) / USER_HZ for v in values[: len(_STAT_FIELDS)]))
     return cpus
 
@@ -106,26 +107,57 @@ _CPUINFO_TEXT_KEYS = {
     "physical id": "physical_id",
     "core id": "core_id",
 }
+# Fields procfs's x86 parser converts (and fails on) although node_exporter exports none of them.
+_CPUINFO_X86_UINT_KEYS = frozenset({"siblings", "cpu cores", "cpuid level", "clflush size", "cache_alignment"})
+# cpuinfoClockRegexp: the first run of digits and dots in a ppc `clock` or s390x `cpu MHz dynamic`.
+_CLOCK = re.compile(r"[\d.]+", re.ASCII)
+_S390X_PROCESSOR = re.compile(r"^processor\s+(\d+):.*", re.ASCII)
 
 
-def parse_cpuinfo(text: str) -> list[CPUInfo]:
-    """Processor blocks of an x86-style /proc/cpuinfo (`key<tabs>: value` lines).
-
-    Values are taken verbatim after the first `: `, as procfs does, which reads `processor`
-    with strconv.ParseUint(x, 0, 32) and `cpu MHz` with strconv.ParseFloat. ARM's `Features`
-    line stands in for `flags` when a block has none.
-    """
-    lines = iter(text.splitlines())
-    first = next((line for line in lines if line.strip()), "")
-    if not first.startswith("processor") or ":" not in first:
-        raise CollectorError(f"invalid /proc/cpuinfo: first line {first[:80]!r}")
-    cpus = [CPUInfo(parse_uint(first.partition(": ")[2], 0, 32))]
-    features: list[str] | None = None
-    for line in lines:
-        key, sep, value = line.partition(": ")
-        if not sep:
+def _fields(text: str) -> Iterator[tuple[str, str, str]]:
+    """(line, trimmed key, value) of each line holding a colon, as procfs splits them: on the
+    first `: `, the value kept verbatim. A line with a colon but no `: ` keeps its whole text
+    as key, which names no field (its colon is in it), and an empty value."""
+    for line in text.splitlines():
+        if ":" not in line:
             continue
-        key = key.strip()
+        key, _, value = line.partition(": ")
+        yield line, key.strip(), value
+
+
+def _first_line(text: str) -> tuple[str, Iterator[tuple[str, str, str]]]:
+    """firstNonEmptyLine, and the fields of the lines after it."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.strip():
+            return line, _fields("\n".join(lines[index + 1:]))
+    return "", iter(())
+
+
+def _first_value(first: str, prefix: str) -> str:
+    """The value of the first line, which must start with PREFIX and hold `: `."""
+    _, sep, value = first.partition(": ")
+    if not first.startswith(prefix) or ":" not in first or not sep:
+        raise CollectorError(f"invalid /proc/cpuinfo: first line {first[:80]!r}")
+    return value
+
+
+def _at(cpus: list[CPUInfo], index: int) -> CPUInfo:
+    """cpuinfo[i] where Go would panic on an index out of range: a clear error here."""
+    if not 0 <= index < len(cpus):
+        raise CollectorError(f"invalid /proc/cpuinfo: no processor {index} before its fields")
+    return cpus[index]
+
+
+def parse_cpuinfo_x86(text: str) -> list[CPUInfo]:
+    """procfs parseCPUInfoX86 (386, amd64): processor blocks of `key<tabs>: value` lines.
+
+    Values are taken verbatim after the first `: `; `processor` is strconv.ParseUint(x, 0, 32),
+    `cpu MHz` and `bogomips` strconv.ParseFloat; the other numeric fields must parse too.
+    """
+    first, rest = _first_line(text)
+    cpus = [CPUInfo(parse_uint(_first_value(first, "processor"), 0, 32))]
+    for _line, key, value in rest:
         current = cpus[-1]
         if key == "processor":
             cpus.append(CPUInfo(parse_uint(value, 0, 32)))
@@ -137,11 +169,194 @@ def parse_cpuinfo(text: str) -> list[CPUInfo]:
             current.flags = value.split()
         elif key == "bugs":
             current.bugs = value.split()
+        elif key in _CPUINFO_X86_UINT_KEYS:
+            parse_uint(value, 0, 32)
+        elif key == "bogomips":
+            parse_float(value)
+    return cpus
+
+
+def parse_cpuinfo_arm(text: str) -> list[CPUInfo]:
+    """procfs parseCPUInfoARM (arm, arm64).
+
+    The first line is `processor : N` (arm64, newer arm) or an ARMv6/7 `Processor : <name>`,
+    whose name becomes every CPU's model name; with such a header and no `processor` lines, the
+    first `BogoMIPS` line opens CPU 0. `model name` lines set the model name; the one `Features`
+    line gives every CPU its flags. Go panics when the file has no `Features` line: here the
+    flags are then empty.
+    """
+    first, rest = _first_line(text)
+    key, sep, value = first.partition(": ")
+    if not re.match("^[Pp]rocessor", first) or ":" not in first or not sep:
+        raise CollectorError(f"invalid /proc/cpuinfo: first line {first[:80]!r}")
+    common_name = ""
+    cpus: list[CPUInfo] = []
+    if key.strip() == "Processor":
+        common_name = value
+    else:
+        cpus.append(CPUInfo(parse_uint(value, 0, 32)))
+    features: list[str] = []
+    for _line, key, value in rest:
+        if key == "processor":
+            cpus.append(CPUInfo(parse_uint(value, 0, 32), model_name=common_name))
+        elif key == "BogoMIPS":
+            if not cpus:
+                cpus.append(CPUInfo(0, model_name=common_name))
+            parse_float(value)
         elif key == "Features":
             features = value.split()
-    if features is not None:
-        cpus = [c if c.flags else replace(c, flags=list(features)) for c in cpus]
+        elif key == "model name":
+            _at(cpus, len(cpus) - 1).model_name = value
+    for cpu in cpus:
+        cpu.flags = list(features)
     return cpus
+
+
+def parse_cpuinfo_s390x(text: str) -> list[CPUInfo]:
+    """procfs parseCPUInfoS390X: a `vendor_id` header, common `features` and `bogomips per
+    cpu`, one `processor N: ...` line per CPU, then per-CPU blocks opened by `cpu number`
+    (`cpu MHz dynamic`, `physical id`, `core id`, `cpu cores`, `siblings`)."""
+    first, rest = _first_line(text)
+    vendor = _first_value(first, "vendor_id")
+    features: list[str] = []
+    cpus: list[CPUInfo] = []
+    for line, key, value in rest:
+        if key == "bogomips per cpu":
+            parse_float(value)
+        elif key == "features":
+            features = value.split()
+        if line.startswith("processor"):
+            match = _S390X_PROCESSOR.match(line)
+            if match is None:
+                raise CollectorError(f"invalid /proc/cpuinfo: {line[:80]!r}")
+            cpus.append(CPUInfo(parse_uint(match[1], 0, 32), vendor_id=vendor, flags=list(features)))
+        if line.startswith("cpu number"):
+            break
+    index = 0
+    for _line, key, value in rest:
+        if key == "cpu number":
+            index += 1
+        elif key == "cpu MHz dynamic":
+            clock = _CLOCK.search(value.strip())
+            _at(cpus, index).cpu_mhz = parse_float(clock[0] if clock else "")
+        elif key == "physical id":
+            _at(cpus, index).physical_id = value
+        elif key == "core id":
+            _at(cpus, index).core_id = value
+        elif key in ("cpu cores", "siblings"):
+            parse_uint(value, 0, 32)
+    return cpus
+
+
+def parse_cpuinfo_ppc(text: str) -> list[CPUInfo]:
+    """procfs parseCPUInfoPPC (ppc64, ppc64le): `cpu` is the vendor, `clock` (`3000.000000MHz`)
+    the frequency."""
+    first, rest = _first_line(text)
+    cpus = [CPUInfo(parse_uint(_first_value(first, "processor"), 0, 32))]
+    for _line, key, value in rest:
+        if key == "processor":
+            cpus.append(CPUInfo(parse_uint(value, 0, 32)))
+        elif key == "cpu":
+            cpus[-1].vendor_id = value
+        elif key == "clock":
+            clock = _CLOCK.search(value.strip())
+            cpus[-1].cpu_mhz = parse_float(clock[0] if clock else "")
+    return cpus
+
+
+def _indexed(cpus: list[CPUInfo], number: int) -> CPUInfo:
+    """The mips/riscv/loong parsers' `i = processor; cpuinfo = append(cpuinfo, CPUInfo{});
+    cpuinfo[i].Processor = processor`. Where the number skips ahead (an offline CPU), Go
+    indexes past the end and panics: here the new entry takes the number instead."""
+    cpus.append(CPUInfo(0))
+    current = cpus[number] if number < len(cpus) else cpus[-1]
+    current.processor = number
+    return current
+
+
+def parse_cpuinfo_riscv(text: str) -> list[CPUInfo]:
+    """procfs parseCPUInfoRISCV (riscv, riscv64): `hart` is the core id, `isa` the model name."""
+    first, rest = _first_line(text)
+    cpus = [CPUInfo(parse_uint(_first_value(first, "processor"), 0, 32))]
+    current = cpus[0]
+    for _line, key, value in rest:
+        if key == "processor":
+            current = _indexed(cpus, parse_uint(value, 0, 32))
+        elif key == "hart":
+            current.core_id = value
+        elif key == "isa":
+            current.model_name = value
+    return cpus
+
+
+def parse_cpuinfo_mips(text: str) -> list[CPUInfo]:
+    """procfs parseCPUInfoMips: a `system type` header (every CPU's vendor), `cpu model` the
+    model name."""
+    first, rest = _first_line(text)
+    system_type = _first_value(first, "system type")
+    cpus: list[CPUInfo] = []
+    current: CPUInfo | None = None
+    for _line, key, value in rest:
+        if key == "processor":
+            current = _indexed(cpus, parse_uint(value, 0, 32))
+            current.vendor_id = system_type
+        elif key in ("cpu model", "BogoMIPS"):
+            if current is None:
+                raise CollectorError(f"invalid /proc/cpuinfo: {key} before any processor")
+            if key == "BogoMIPS":
+                parse_float(value)
+            else:
+                current.model_name = value
+    return cpus
+
+
+def parse_cpuinfo_loong(text: str) -> list[CPUInfo]:
+    """procfs parseCPUInfoLoong (loong64): a `system type` header (every CPU's vendor),
+    `CPU Family` and `Model Name` per processor."""
+    first, rest = _first_line(text)
+    system_type = _first_value(first, "system type")
+    cpus: list[CPUInfo] = []
+    current: CPUInfo | None = None
+    for _line, key, value in rest:
+        if key == "processor":
+            current = _indexed(cpus, parse_uint(value, 0, 32))
+            current.vendor_id = system_type
+        elif key in ("CPU Family", "Model Name"):
+            if current is None:
+                raise CollectorError(f"invalid /proc/cpuinfo: {key} before any processor")
+            if key == "CPU Family":
+                current.cpu_family = value
+            else:
+                current.model_name = value
+    return cpus
+
+
+# Which parser procfs compiles in for each GOARCH (cpuinfo_<arch>.go), keyed here by the
+# machine names uname reports; other architectures get parseCPUInfoDummy's error.
+_CPUINFO_PARSERS: dict[str, Callable[[str], list[CPUInfo]]] = {
+    **dict.fromkeys(("x86_64", "amd64", "i386", "i486", "i586", "i686", "x86"), parse_cpuinfo_x86),
+    **dict.fromkeys(("aarch64", "arm64", "armv6l", "armv7l", "armv8l", "arm"), parse_cpuinfo_arm),
+    "s390x": parse_cpuinfo_s390x,
+    **dict.fromkeys(("ppc64", "ppc64le"), parse_cpuinfo_ppc),
+    **dict.fromkeys(("riscv64", "riscv32", "riscv"), parse_cpuinfo_riscv),
+    **dict.fromkeys(("mips", "mipsel", "mips64", "mips64el", "mipsle", "mips64le"), parse_cpuinfo_mips),
+    **dict.fromkeys(("loongarch64", "loong64"), parse_cpuinfo_loong),
+}
+
+
+def parse_cpuinfo(text: str, machine: str | None = None) -> list[CPUInfo]:
+    """/proc/cpuinfo with the parser procfs uses on MACHINE (default: this host's).
+
+    node_exporter picks the parser when it is compiled, by GOARCH; a drop-in picks it by the
+    architecture it runs on, so an x86 host reads x86 text and an arm64 host ARM text.
+    """
+    arch = platform.machine() if machine is None else machine
+    parser = _CPUINFO_PARSERS.get(arch)
+    if parser is None and arch.startswith("arm"):
+        parser = parse_cpuinfo_arm
+    if parser is None:
+        raise CollectorError(f"parsing /proc/cpuinfo is not implemented on {arch}")
+    return parser(text)
 
 
 class Throttles(NamedTuple):
@@ -303,7 +518,10 @@ class CPUCollector(Collector[CpuOptions]):
         new = parse_stat_cpus(read_text(self.paths.proc("stat")))
         for cpu_id, stat in new.items():
             self.stats[cpu_id] = merge_cpu_stats(self.stats.get(cpu_id), stat)
-        # Like node_exporter, a CPU that went offline keeps its last values.
+        # updateCPUStats (node_exporter 1.8+): a CPU gone from /proc/stat (offline) is dropped;
+        # 1.5.0 kept reporting its last values.
+        for cpu_id in set(self.stats) - set(new):
+            del self.stats[cpu_id]
         current = sorted(self.stats.items())
         seconds = CounterMetricFamily(
             "node_cpu_seconds_total", "Seconds the CPUs spent in each mode.", labels=["cpu", "mode"]

@@ -1,4 +1,7 @@
-"""cpu_vulnerabilities: /sys/devices/system/cpu/vulnerabilities/*, as node_exporter's collector."""
+"""cpu_vulnerabilities: /sys/devices/system/cpu/vulnerabilities/*, as node_exporter's collector
+(collector/cpu_vulnerabilities_linux.go over procfs sysfs/vulnerability.go: CPUVulnerabilities,
+parseVulnerability matching the lower-cased state prefixes and joining the words after the
+first as the mitigation, VulnerabilityHumanEncoding's lower-case state labels)."""
 
 from __future__ import annotations
 

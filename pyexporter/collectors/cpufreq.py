@@ -1,5 +1,7 @@
 """cpufreq: /sys/devices/system/cpu/cpu*/cpufreq, as node_exporter's cpufreq collector
-(collector/cpufreq_linux.go; procfs sysfs/system_cpu.go SystemCpufreq)."""
+(collector/cpufreq_linux.go; procfs sysfs/system_cpu.go SystemCpufreq, filterOfflineCPUs,
+parseCPURange and parseCpufreqCpuinfo, whose required string attributes and optional stats/
+files fail the collector when unreadable or malformed)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorContext
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.cpus import cpu_dirs, parse_cpu_list
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import go_trim_space, parse_int, read_uint_file
+from pyexporter.toolkit.numbers import go_trim_space, parse_int, parse_uint, read_uint_file
 
 # The kernel deliberately delays some cpufreq reads per CPU, so CPUs are read in parallel.
 _MAX_READERS = 16
@@ -38,52 +40,101 @@ class CpufreqStats:
 
 
 def _read_frequency(path: str) -> int | None:
-    """A kHz attribute as util.ReadUintFromFile reads it, or None when the driver lacks it or
-    only root may read it (cpuinfo_cur_freq is root-only), as procfs skips those."""
+    """A uint attribute as parseCpufreqCpuinfo reads it: None when absent or only root may read
+    it (cpuinfo_cur_freq is root-only); any other read error, or text that is not a base-10
+    uint64 once trimmed, fails the collector."""
     try:
         return read_uint_file(path)
     except (FileNotFoundError, PermissionError):
         return None
 
 
-def _read_attribute(path: str) -> str | None:
-    """An attribute's text, or None when the driver lacks it or only root may read it."""
+def _read_required(path: str) -> str:
+    """A string attribute parseCpufreqCpuinfo requires (any read error fails it), trimmed."""
+    return go_trim_space(read_text(path))
+
+
+def _read_optional_stat(path: str) -> str | None:
+    """A stats/ attribute (CONFIG_CPU_FREQ_STAT): None when absent or not permitted; any other
+    read error fails the collector (the kernel answers EFBIG for a trans_table past a page)."""
     try:
         return read_text(path)
     except (FileNotFoundError, PermissionError):
         return None
 
 
+def check_cpufreq_stats(stats_dir: str) -> None:
+    """The stats/ files parseCpufreqCpuinfo parses (node_exporter exports none of them, but a
+    malformed one fails the collector): total_trans a uint64; time_in_state `<freq> <time>`
+    lines of two uint64s; trans_table rows of uint64s after its header line, a `:` after the
+    first column."""
+    text = _read_optional_stat(os.path.join(stats_dir, "total_trans"))
+    if text is not None:
+        parse_uint(go_trim_space(text))
+    text = _read_optional_stat(os.path.join(stats_dir, "time_in_state"))
+    if text is not None:
+        for line in text.split("\n"):
+            if not line:
+                continue
+            fields = line.split()
+            if len(fields) != 2:
+                raise CollectorError(f"unexpected number of fields in time_in_state: {fields[:4]}")
+            parse_uint(fields[0])
+            parse_uint(fields[1])
+    text = _read_optional_stat(os.path.join(stats_dir, "trans_table"))
+    if text is not None:
+        for index, line in enumerate(text.split("\n")):
+            fields = line.split()
+            if index == 0 or not fields:
+                continue
+            fields[0] = fields[0].removesuffix(":")
+            for field in fields:
+                if field:
+                    parse_uint(field)
+
+
 def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats:
+    """procfs parseCpufreqCpuinfo: the uint attributes are optional (cpuinfo_avg_freq and
+    cpuinfo_transition_latency are read and checked too), the five string attributes required."""
     def frequency(name: str) -> int | None:
         return _read_frequency(os.path.join(cpufreq_dir, name))
 
-    def text(name: str) -> str:
-        # node_exporter fails the collector when these are missing; an empty value just
-        # leaves out the governor series instead.
-        return go_trim_space(_read_attribute(os.path.join(cpufreq_dir, name)) or "")
-
+    cpuinfo_cur_freq = frequency("cpuinfo_cur_freq")
+    frequency("cpuinfo_avg_freq")
+    cpuinfo_max_freq = frequency("cpuinfo_max_freq")
+    cpuinfo_min_freq = frequency("cpuinfo_min_freq")
+    frequency("cpuinfo_transition_latency")
+    scaling_cur_freq = frequency("scaling_cur_freq")
+    scaling_max_freq = frequency("scaling_max_freq")
+    scaling_min_freq = frequency("scaling_min_freq")
+    available = _read_required(os.path.join(cpufreq_dir, "scaling_available_governors"))
+    _read_required(os.path.join(cpufreq_dir, "scaling_driver"))
+    governor = _read_required(os.path.join(cpufreq_dir, "scaling_governor"))
+    _read_required(os.path.join(cpufreq_dir, "related_cpus"))
+    _read_required(os.path.join(cpufreq_dir, "scaling_setspeed"))
+    check_cpufreq_stats(os.path.join(cpufreq_dir, "stats"))
     return CpufreqStats(
         cpu,
-        cpuinfo_cur_freq=frequency("cpuinfo_cur_freq"),
-        cpuinfo_min_freq=frequency("cpuinfo_min_freq"),
-        cpuinfo_max_freq=frequency("cpuinfo_max_freq"),
-        scaling_cur_freq=frequency("scaling_cur_freq"),
-        scaling_min_freq=frequency("scaling_min_freq"),
-        scaling_max_freq=frequency("scaling_max_freq"),
-        scaling_governor=text("scaling_governor"),
-        scaling_available_governors=text("scaling_available_governors"),
+        cpuinfo_cur_freq=cpuinfo_cur_freq,
+        cpuinfo_min_freq=cpuinfo_min_freq,
+        cpuinfo_max_freq=cpuinfo_max_freq,
+        scaling_cur_freq=scaling_cur_freq,
+        scaling_min_freq=scaling_min_freq,
+        scaling_max_freq=scaling_max_freq,
+        scaling_governor=governor,
+        scaling_available_governors=available,
     )
 
 
 def governor_states(stats: CpufreqStats) -> list[tuple[str, float]]:
-    """(governor, 1 if active else 0) for each available governor; nothing when no governor
-    is active. Unlike node_exporter, an empty list yields no series with an empty name."""
+    """(governor, 1 if active else 0) for each available governor, split on single spaces as
+    node_exporter splits them (an empty list is one empty name); nothing when no governor is
+    active."""
     if not stats.scaling_governor:
         return []
     return [
         (g, 1.0 if g == stats.scaling_governor else 0.0)
-        for g in stats.scaling_available_governors.split()
+        for g in stats.scaling_available_governors.split(" ")
     ]
 
 
@@ -106,21 +157,21 @@ class CpufreqCollector(Collector[NoOptions]):
         )
 
     def _online_cpus(self) -> list[tuple[str, str]]:
-        """(cpu number, cpufreq directory) for each CPU that is not offline and has cpufreq."""
+        """(cpu number, cpufreq directory) for each CPU that is not offline and has cpufreq,
+        as SystemCpufreq: the `offline` file is required, and no cpuN directory at all is an
+        error ("could not find any cpufreq files")."""
         names = cpu_dirs(self.cpu_root)
-        try:
-            offline = set(parse_cpu_list(read_text(os.path.join(self.cpu_root, "offline"))))
-        except FileNotFoundError:
-            offline = set()
+        line = read_text(os.path.join(self.cpu_root, "offline"))
+        offline = set(parse_cpu_list(line)) if go_trim_space(line) else set()
+        # filterOfflineCPUs reads each directory's number with strconv.Atoi.
+        online = [name for name in names if not offline or parse_int(name[3:]) not in offline]
+        if not online:
+            raise CollectorError("could not find any cpufreq files")
         cpus = []
-        for name in names:
-            number = name[3:]
-            # filterOfflineCPUs reads each directory's number with strconv.Atoi.
-            if offline and parse_int(number) in offline:
-                continue
+        for name in online:
             cpufreq_dir = os.path.join(self.cpu_root, name, "cpufreq")
             if os.path.isdir(cpufreq_dir):
-                cpus.append((number, cpufreq_dir))
+                cpus.append((name[3:], cpufreq_dir))
         return cpus
 
     def collect(self) -> Iterable[Metric]:

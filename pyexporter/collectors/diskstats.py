@@ -4,7 +4,11 @@
 psutil's disk_io_counters drops the discard and flush fields and reads a process-global
 PROCFS_PATH, so /proc/diskstats is parsed here directly through self.paths.
 
-Follows collector/diskstats_linux.go and procfs blockdevice/stats.go.
+Follows collector/diskstats_linux.go and procfs blockdevice/stats.go (ProcDiskstats: 11, 15 or
+17 counters after major, minor and name; SysBlockDeviceQueueStats). Some forks of
+diskstats_linux.go add node_disk_device_mapper_backing_device_info (the entries of
+/sys/block/<dm>/slaves); upstream's e2e output has none for its dm devices with slaves, so
+neither do we.
 """
 
 from __future__ import annotations
@@ -216,8 +220,11 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
                         continue
                     family.add_metric([dev], value)
 
-        yield info
-        yield from counters
+        # node_exporter prints no HELP/TYPE for a family without samples (no disk at all, or
+        # only the 11 classic counters).
+        for family in (info, *counters):
+            if family.samples:
+                yield family
         for family in (fs_info, dm_info, *ata):
             if family.samples:
                 yield family

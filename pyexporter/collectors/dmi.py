@@ -1,4 +1,6 @@
-"""dmi: /sys/class/dmi/id as one info metric, as node_exporter's dmi collector.
+"""dmi: /sys/class/dmi/id as one info metric, as node_exporter's dmi collector (collector/dmi.go
+over procfs sysfs/class_dmi.go DMIClass: regular files only, each through util.SysReadFile, the
+root-only ones skipped).
 
 The values do not change until the next boot, so they are read once, when the collector is built.
 """
@@ -14,7 +16,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import decode, read_bytes, to_valid_utf8
+from pyexporter.toolkit.files import decode, read_attribute, to_valid_utf8
+from pyexporter.toolkit.numbers import go_trim_space
 
 # DMI file -> label, for the files node_exporter reports (chassis_type, modalias and uevent are not).
 _LABELS = {
@@ -51,7 +54,7 @@ HELP = (
 def dmi_labels(values: dict[str, bytes]) -> dict[str, str]:
     """Label name -> value for the DMI files read (file name -> raw content)."""
     return {
-        _LABELS[name]: to_valid_utf8(decode(raw.strip()))
+        _LABELS[name]: to_valid_utf8(go_trim_space(decode(raw)))
         for name, raw in values.items()
         if name in _LABELS
     }
@@ -68,7 +71,8 @@ def read_dmi(directory: str) -> dict[str, bytes]:
         if entry.name not in _LABELS or not entry.is_file(follow_symlinks=False):
             continue
         try:
-            values[entry.name] = read_bytes(entry.path)
+            # util.SysReadFile: one read of at most 128 bytes.
+            values[entry.name] = read_attribute(entry.path, size=128)
         except PermissionError:
             continue
     return values

@@ -1,5 +1,6 @@
 """edac: memory error counters from /sys/devices/system/edac/mc, as node_exporter's edac collector
-(collector/edac_linux.go, which reads every counter with readUintFromFile)."""
+(collector/edac_linux.go, which reads every counter with readUintFromFile: a controller's or
+csrow's counter that fails fails the collector, a channel's ch*_ue_count is skipped)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text
-from pyexporter.toolkit.numbers import NumberError, read_uint_file
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, read_uint_file
 
 _CONTROLLER = re.compile(r"mc([0-9]*)")
 _CSROW = re.compile(r"csrow([0-9]*)")
@@ -24,7 +25,7 @@ _CHANNEL = re.compile(r"ch([0-9]+)_ce_count")
 
 def format_dimm_label(text: str) -> str:
     """node_exporter's rewrite of a chN_dimm_label: drop '#', set off csrow/channel with '_'."""
-    label = text.strip().replace("#", "")
+    label = go_trim_space(text).replace("#", "")
     return label.replace("csrow", "_csrow").replace("channel", "_channel")
 
 
@@ -114,9 +115,14 @@ class EdacCollector(Collector[NoOptions]):
             ce = self._optional_count(csrow, f"ch{channel}_ce_count")
             if ce is not None:
                 families.channel_ce.add_metric(labels, ce)
-            ue = self._optional_count(csrow, f"ch{channel}_ue_count")
-            if ue is not None:
-                families.channel_ue.add_metric(labels, ue)
+            # A channel's ue_count that cannot be read or parsed is logged and skipped
+            # upstream, unlike every other counter.
+            try:
+                families.channel_ue.add_metric(labels, read_uint_file(os.path.join(csrow, f"ch{channel}_ue_count")))
+            except (OSError, NumberError) as err:
+                self.log.debug("couldn't get ue_count for channel",
+                               extra={"kv": {"controller": controller, "csrow": number, "channel": channel,
+                                             "err": str(err)}})
 
     @staticmethod
     def _count(directory: str, name: str) -> int:

@@ -6,7 +6,10 @@ threads so that a hung mount (an NFS server gone away) cannot hang the scrape.
 psutil.disk_partitions reads a process-global PROCFS_PATH and gives no major:minor, so the
 mountinfo file is parsed here directly through self.paths.
 
-Follows collector/filesystem_linux.go and procfs internal/fs mountinfo.go.
+Follows collector/filesystem_linux.go and filesystem_common.go (node_exporter 1.12: read-only
+when `ro` is among the mount or the super options, now that mountOptionsString joins them with
+commas) and procfs mountinfo.go (parseMountInfoString: at least 10 space-separated fields, the
+`-` fourth from the end, any number of optional fields, possibly none or one empty one).
 """
 
 from __future__ import annotations
@@ -66,7 +69,12 @@ def parse_mountinfo(text: str) -> list[MountInfo]:
     procfs reads the mount and parent ids with strconv.Atoi; node_exporter reads major:minor
     with fmt.Sscanf's "%d:%d" into ints."""
     mounts: list[MountInfo] = []
-    for line in text.splitlines():
+    # bufio.Scanner's lines end at \n only: the kernel leaves other control characters of a
+    # mount point (form feed, \x1c...) unescaped, and str.splitlines would split at them.
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    for line in lines:
         fields = line.split(" ")
         if len(fields) < 10:
             raise CollectorError(f"too few fields in mountinfo line: {line[:200]!r}")
@@ -230,29 +238,39 @@ class FilesystemCollector(Collector[FilesystemOptions]):
             "Filesystem mount information.",
             labels=["device", "major", "minor", "mountpoint"],
         )
+        # filesystem_common.go Update skips a mount whose labels (major and minor included) it
+        # has seen; the registry then drops any series whose label set was already sent, so the
+        # first mount wins each series while a second device at the same place still gets its
+        # own mount_info.
+        seen_mounts: set[tuple[str, ...]] = set()
         seen: set[tuple[str, ...]] = set()
         seen_info: set[tuple[str, ...]] = set()
         for mount, outcome in zip(mounts, outcomes, strict=True):
             labels = [mount.source, mount.mount_point, mount.fs_type, outcome.error]
-            # The same filesystem mounted twice at one place is reported once.
-            if tuple(labels) in seen:
+            full = (*labels, str(mount.major), str(mount.minor))
+            if full in seen_mounts:
                 continue
+            seen_mounts.add(full)
+            first = tuple(labels) not in seen
             seen.add(tuple(labels))
             ro = 1.0 if "ro" in mount.options or "ro" in mount.super_options else 0.0
-            device_error.add_metric(labels, 1.0 if outcome.stat is None else 0.0)
-            readonly.add_metric(labels, 0.0 if outcome.error == STUCK_ERROR else ro)
+            if first:
+                device_error.add_metric(labels, 1.0 if outcome.stat is None else 0.0)
+                readonly.add_metric(labels, 0.0 if outcome.error == STUCK_ERROR else ro)
             if outcome.stat is None:
                 continue
-            for family, value in zip(values, outcome.stat, strict=True):
-                family.add_metric(labels, value)
+            if first:
+                for family, value in zip(values, outcome.stat, strict=True):
+                    family.add_metric(labels, value)
             info = (mount.source, str(mount.major), str(mount.minor), mount.mount_point)
             if info not in seen_info:
                 seen_info.add(info)
                 mount_info.add_metric(list(info), 1.0)
-        yield device_error
-        yield readonly
-        yield from values
-        yield mount_info
+        # node_exporter prints no HELP/TYPE for a family without samples (no mount left, or
+        # every statfs failed).
+        for family in (device_error, readonly, *values, mount_info):
+            if family.samples:
+                yield family
 
     def _stat_all(self, mount_points: list[str]) -> list[_Outcome]:
         """statfs every mount point with at most stat-workers calls at a time. A call still

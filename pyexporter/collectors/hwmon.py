@@ -1,5 +1,8 @@
 """hwmon: /sys/class/hwmon sensor chips (like lm-sensors), as node_exporter's hwmon collector
-(collector/hwmon_linux.go)."""
+(collector/hwmon_linux.go: explodeSensorFilename, collectSensorData over the hwmonX directory
+and its `device`, sysReadFile's one 128-byte read, hwmonName / hwmonHumanReadableChipName, and
+updateHwmon's units per sensor type; chips sharing a device told apart as current upstream's
+e2e output shows)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """pcidevice: /sys/bus/pci/devices, as node_exporter's pcidevice collector (collector/pcidevice_linux.go,
-off by default) over procfs's sysfs/pci_device.go."""
+off by default: Update, loadPCIIds and the getPCI*Name lookups) over procfs's sysfs/pci_device.go
+(PciDevices, parsePciDeviceLocation, parsePciDevice: required id files, optional link, SR-IOV and
+power files, each through util.SysReadFile)."""
 
 from __future__ import annotations
 
@@ -30,7 +32,10 @@ INFO_LABELS = [
 NAME_LABELS = ["vendor_name", "device_name", "subsystem_vendor_name", "subsystem_device_name", "class_name"]
 
 _REQUIRED_FILES = ("class", "vendor", "device", "subsystem_vendor", "subsystem_device", "revision", "numa_node")
-_SRIOV_FILES = ("sriov_drivers_autoprobe", "sriov_numvfs", "sriov_totalvfs", "sriov_vf_total_msix")
+# parsePciDevice's SR-IOV files, in its order; offset, stride and vf_device are parsed (and fail
+# the collector when malformed) but not exported.
+_SRIOV_FILES = ("sriov_drivers_autoprobe", "sriov_numvfs", "sriov_offset", "sriov_stride", "sriov_totalvfs",
+                "sriov_vf_device", "sriov_vf_total_msix")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +123,10 @@ def parse_link_width(text: str) -> float | None:
 _OPTIONAL_INTS = {
     "sriov_drivers_autoprobe": (True, 32),
     "sriov_numvfs": (False, 32),
+    "sriov_offset": (False, 32),
+    "sriov_stride": (False, 32),
     "sriov_totalvfs": (False, 32),
+    "sriov_vf_device": (False, 32),
     "sriov_vf_total_msix": (True, 64),
     "d3cold_allowed": (True, 32),
 }
@@ -321,12 +329,16 @@ class PcideviceCollector(Collector[PcideviceOptions]):
             autoprobe.add_metric(loc, 1.0 if dev.sriov.get("sriov_drivers_autoprobe", 0) else 0.0)
             numvfs.add_metric(loc, float(dev.sriov.get("sriov_numvfs", 0)))
             totalvfs.add_metric(loc, float(dev.sriov.get("sriov_totalvfs", 0)))
-            msix.add_metric(loc, float(dev.sriov.get("sriov_vf_total_msix", 0)))
+            # strconv.ParseInt(x, 10, 64) stored as a uint64: a negative count wraps.
+            msix.add_metric(loc, float(dev.sriov.get("sriov_vf_total_msix", 0) % 2**64))
             if dev.power_state is not None:
                 for state in POWER_STATES:
                     power.add_metric([*loc, state], 1.0 if state == dev.power_state else 0.0)
             if ids["numa_node"] != -1:
                 numa.add_metric(loc, float(ids["numa_node"]))
 
-        yield from (info, max_ts, max_width, cur_ts, cur_width, d3cold, autoprobe, numvfs, totalvfs,
-                    msix, power, numa)
+        # node_exporter prints no HELP/TYPE for a family without samples.
+        for family in (info, max_ts, max_width, cur_ts, cur_width, d3cold, autoprobe, numvfs, totalvfs,
+                       msix, power, numa):
+            if family.samples:
+                yield family

@@ -1,9 +1,12 @@
 """powersupplyclass: /sys/class/power_supply batteries and adapters, as node_exporter's
 powersupplyclass collector (collector/powersupplyclass_linux.go) over procfs's
-sysfs/class_power_supply.go."""
+sysfs/class_power_supply.go (PowerSupplyClass, parsePowerSupply: every attribute through
+util.SysReadFile and ValueParser.PInt64, i.e. strconv.ParseInt(x, 0, 64)). Attributes
+node_exporter does not export are not read, so their read errors cannot fail the collector."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterable
@@ -60,6 +63,7 @@ _NUMERIC = frozenset(_PLAIN.values()) | frozenset(_MICRO.values()) | frozenset(_
     "time_to_full_avg", "voltage_avg",
 }
 _TEXT = frozenset(_INFO)
+_REFUSED = frozenset({errno.ENODEV, errno.EOPNOTSUPP, errno.EINVAL, errno.ENODATA})
 
 
 @dataclass(slots=True)
@@ -93,12 +97,16 @@ def read_power_supply(name: str, directory: str) -> PowerSupply:
         if os.path.islink(path) or not os.path.isfile(path):
             continue
         try:
-            raw = read_attribute(path, size=4096)
+            # util.SysReadFile: one read of at most 128 bytes, trimmed.
+            raw = read_attribute(path, size=128)
         except FileNotFoundError:
             continue
         except OSError as err:
-            # Some drivers refuse attributes they list (EINVAL, EOPNOTSUPP, ENODATA).
-            if err.errno in (22, 95, 61):
+            # Some drivers refuse attributes they list. parsePowerSupply skips ENODEV and
+            # EOPNOTSUPP (issue #3108 and before); it still fails the whole collector on EINVAL
+            # and ENODATA, which drivers answer just as well for a value they cannot give now,
+            # so those are skipped here too.
+            if err.errno in _REFUSED:
                 continue
             raise
         attributes[entry] = go_trim_space(decode(raw))

@@ -1,5 +1,6 @@
 """rapl: Intel RAPL energy counters from /sys/class/powercap, as node_exporter's rapl collector
-(collector/rapl_linux.go) over procfs's sysfs/class_powercap.go."""
+(collector/rapl_linux.go, helper.go's SanitizeMetricName) over procfs's sysfs/class_powercap.go
+(GetRaplZones, getIndexAndName, GetEnergyMicrojoules)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import decode, list_dir, read_bytes
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int, read_uint_file
 
-_INVALID_METRIC_CHARS = re.compile(r"[^a-zA-Z0-9_]")
+# node_exporter's helper.go metricNameRegex: a run of invalid characters, with the underscores
+# around it, becomes one underscore.
+_INVALID_METRIC_CHARS = re.compile(r"_*[^0-9A-Za-z_]+_*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,7 @@ def rapl_zones(powercap_dir: str) -> list[RaplZone]:
 
 
 def sanitize_metric_name(name: str) -> str:
+    """SanitizeMetricName (collector/helper.go)."""
     return _INVALID_METRIC_CHARS.sub("_", name)
 
 

@@ -1,4 +1,7 @@
-"""selinux: SELinux status from selinuxfs, as node_exporter's selinux collector (via go-selinux)."""
+"""selinux: SELinux status from selinuxfs, as node_exporter's selinux collector
+(collector/selinux_linux.go over opencontainers/selinux go-selinux: GetEnabled, EnforceMode,
+DefaultEnforceMode/readConfig). go-selinux reads the exporter's own /sys/fs/selinux and
+/etc/selinux/config whatever --path.* say; here they are read below the configured roots."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, read_attribute, read_optional, read_text
-from pyexporter.toolkit.numbers import NumberError, parse_int
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
 
 # go-selinux's modes: enforcing 1, permissive 0, disabled -1.
 _MODES = {"enforcing": 1, "permissive": 0, "disabled": -1}
@@ -27,16 +30,19 @@ def parse_enforce(text: str) -> int:
 
 
 def parse_config_mode(text: str) -> int:
-    """The SELINUX= setting of /etc/selinux/config; anything else counts as disabled, as go-selinux does."""
-    mode = ""
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("#") or "=" not in line:
+    """go-selinux's DefaultEnforceMode over readConfig("SELINUX"): lines trimmed, blank, `#` and
+    `;` lines skipped, the first line whose text before its first `=` is exactly `SELINUX` wins,
+    its value with `"` trimmed from both ends; `enforcing` 1, `permissive` 0, anything else
+    (or no such line) disabled, -1."""
+    for raw in text.split("\n"):
+        line = go_trim_space(raw)
+        if not line or line[0] in "#;":
             continue
-        key, value = line.split("=", 1)
-        if key.strip() == "SELINUX":
-            mode = value.strip().strip('"')
-    return _MODES.get(mode, -1)
+        key, sep, value = line.partition("=")
+        if sep and key == "SELINUX":
+            mode = value.strip('"')
+            return _MODES[mode] if mode in ("enforcing", "permissive") else -1
+    return -1
 
 
 @collector("selinux")

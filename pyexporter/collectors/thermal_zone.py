@@ -1,8 +1,11 @@
 """thermal_zone: /sys/class/thermal zones and cooling devices, as node_exporter's thermal_zone collector
-(collector/thermal_zone_linux.go) over procfs's sysfs/class_thermal.go and class_cooling_device.go."""
+(collector/thermal_zone_linux.go) over procfs's sysfs/class_thermal.go (ClassThermalZoneStats,
+parseClassThermalZone: optional mode and passive, disabled zones skipped), class_cooling_device.go
+(parseCoolingDeviceStats) and net_class.go's canIgnoreError, with util.SysReadFile's reads."""
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 from collections.abc import Iterable
@@ -12,10 +15,10 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector
+from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import read_first_line, resolve_sysfs_path
-from pyexporter.toolkit.numbers import read_int_file
+from pyexporter.toolkit.files import decode, open_regular, resolve_sysfs_path
+from pyexporter.toolkit.numbers import go_trim_space, parse_int, parse_uint
 
 
 class ThermalZone(NamedTuple):
@@ -42,29 +45,83 @@ def _entries(class_dir: str, prefix: str) -> list[tuple[str, str]]:
     return found
 
 
-def read_thermal_zone(name: str, directory: str) -> ThermalZone | None:
-    """One zone; None when a required attribute is unreadable (the kernel refuses some zones).
-    temp is util.SysReadIntFromFile's: the trimmed attribute through strconv.ParseInt(x, 10, 64);
-    a malformed one is a NumberError."""
+class ReadErrno(OSError):
+    """A read(2) that failed after the open succeeded: util.SysReadFile returns that errno
+    bare, where an open failure comes wrapped in an *fs.PathError, and the callers tell the two
+    apart."""
+
+
+def sys_read(path: str) -> str:
+    """util.SysReadFile: open (OSError, Go's PathError), one read(2) of at most 128 bytes
+    (ReadErrno), the bytes trimmed as strings.TrimSpace trims."""
+    fd = open_regular(path)
     try:
-        zone_type = read_first_line(os.path.join(directory, "type"))
-        read_first_line(os.path.join(directory, "policy"))
-        temp = read_int_file(os.path.join(directory, "temp"))
-    except OSError:
-        return None
+        try:
+            raw = os.read(fd, 128)
+        except OSError as err:
+            raise ReadErrno(err.errno, err.strerror, path) from err
+    finally:
+        os.close(fd)
+    return go_trim_space(decode(raw))
+
+
+_NOT_THERE = frozenset({errno.ENOENT, errno.EACCES, errno.EPERM})  # os.IsNotExist, os.IsPermission
+
+
+def _zone_skips(err: OSError) -> bool:
+    """ClassThermalZoneStats skips a zone on ENODATA, EAGAIN or any *fs.PathError (an open that
+    failed); any other error fails the whole collector."""
+    return not isinstance(err, ReadErrno) or err.errno in (errno.ENODATA, errno.EAGAIN)
+
+
+def read_thermal_zone(name: str, directory: str) -> ThermalZone | None:
+    """parseClassThermalZone: None for a zone ClassThermalZoneStats skips.
+
+    `mode` is optional (absent or unreadable for permissions: ignored) and a `disabled` zone is
+    skipped; `type`, `policy` and `temp` are required; `passive` is optional but must be a
+    number when present. temp is util.SysReadIntFromFile's strconv.ParseInt(x, 10, 64), passive
+    SysReadUintFromFile's ParseUint: a malformed one is a NumberError, as is any read error
+    ClassThermalZoneStats does not skip (a CollectorError)."""
+    try:
+        try:
+            mode = sys_read(os.path.join(directory, "mode"))
+        except OSError as err:
+            if err.errno not in _NOT_THERE:
+                raise
+            mode = ""
+        if mode == "disabled":
+            return None
+        zone_type = sys_read(os.path.join(directory, "type"))
+        sys_read(os.path.join(directory, "policy"))
+        temp = parse_int(sys_read(os.path.join(directory, "temp")))
+        try:
+            parse_uint(sys_read(os.path.join(directory, "passive")))
+        except OSError as err:
+            if err.errno not in _NOT_THERE:
+                raise
+    except OSError as err:
+        if _zone_skips(err):
+            return None
+        raise CollectorError(f"thermal zone {name}: {err}") from err
     return ThermalZone(name, zone_type, temp)
 
 
+# sysfs canIgnoreError: not there, not permitted, EOPNOTSUPP, EINVAL, whether open or read failed.
+_COOLING_IGNORED = _NOT_THERE | {errno.EOPNOTSUPP, errno.EINVAL}
+
+
 def read_cooling_device(name: str, directory: str) -> CoolingDevice | None:
-    """One cooling device; None when an attribute is unreadable. The states are the trimmed
-    attributes through strconv.ParseInt(x, 10, 64) (cur_state may be -1); a malformed one is a
-    NumberError."""
+    """parseCoolingDeviceStats: None for a device ClassCoolingDeviceStats skips (canIgnoreError);
+    any other read error is a CollectorError. The states are the trimmed attributes through
+    strconv.ParseInt(x, 10, 64) (cur_state may be -1); a malformed one is a NumberError."""
     try:
-        dev_type = read_first_line(os.path.join(directory, "type"))
-        max_state = read_int_file(os.path.join(directory, "max_state"))
-        cur_state = read_int_file(os.path.join(directory, "cur_state"))
-    except OSError:
-        return None
+        dev_type = sys_read(os.path.join(directory, "type"))
+        max_state = parse_int(sys_read(os.path.join(directory, "max_state")))
+        cur_state = parse_int(sys_read(os.path.join(directory, "cur_state")))
+    except OSError as err:
+        if err.errno in _COOLING_IGNORED:
+            return None
+        raise CollectorError(f"cooling device {name}: {err}") from err
     return CoolingDevice(name, dev_type, cur_state, max_state)
 
 
@@ -89,4 +146,5 @@ class ThermalZoneCollector(Collector[NoOptions]):
             if device is not None:
                 cur.add_metric([device.name, device.type], device.cur_state)
                 top.add_metric([device.name, device.type], device.max_state)
-        return [temp, cur, top]
+        # node_exporter prints no HELP/TYPE for a family without samples.
+        return [f for f in (temp, cur, top) if f.samples]

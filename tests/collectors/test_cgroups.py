@@ -15,8 +15,19 @@ def test_cgroups_from_fixture() -> None:
     assert {f.type for f in families} == {"gauge"}
 
 
-def test_cgroups_absent(tmp_path) -> None:
-    assert run_collector("cgroups", write_tree(tmp_path, {"proc/stat": ""})) == []
+def test_cgroups_absent_fails_as_cgroup_summarys(tmp_path) -> None:
+    # CgroupSummarys returns ReadFileNoStat's error: the collector fails.
+    with pytest.raises(FileNotFoundError):
+        run_collector("cgroups", write_tree(tmp_path, {"proc/stat": ""}))
+
+
+def test_cgroups_header_only_gives_nothing(tmp_path) -> None:
+    # parseCgroupSummary skips `#` lines; an extra column (a future kernel's) is ignored.
+    paths = write_tree(tmp_path, {"proc/cgroups": "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"})
+    assert run_collector("cgroups", paths) == []
+    paths = write_tree(tmp_path, {"proc/cgroups": "#h\ncpu\t3\t172\t1\t9\n"})
+    assert samples(run_collector("cgroups", paths))[
+        ("node_cgroups_cgroups", frozenset({("subsys_name", "cpu")}))] == 172
 
 
 def test_cgroups_malformed(tmp_path) -> None:

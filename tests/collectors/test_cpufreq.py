@@ -2,7 +2,7 @@ import pytest
 
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
-from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
+from tests.helpers import fixture_paths, run_collector, sample, samples
 
 
 def test_cpufreq_from_fixture() -> None:
@@ -25,31 +25,58 @@ def test_cpufreq_from_fixture() -> None:
     assert {f.type for f in families} == {"gauge"}
 
 
-def test_absent_cpufreq_gives_nothing(tmp_path) -> None:
+def test_absent_cpu_directories_fail_as_system_cpufreq(tmp_path) -> None:
+    # SystemCpufreq: the `offline` file is read unconditionally, and no cpuN left is an error.
+    with pytest.raises(FileNotFoundError):
+        run_collector("cpufreq", Paths(sysfs=str(tmp_path)))
+    cpu = tmp_path / "devices" / "system" / "cpu"
+    cpu.mkdir(parents=True)
+    (cpu / "offline").write_text("\n")
+    with pytest.raises(CollectorError):
+        run_collector("cpufreq", Paths(sysfs=str(tmp_path)))
+    (cpu / "cpu0").mkdir()
+    (cpu / "offline").write_text("0\n")
+    with pytest.raises(CollectorError):
+        run_collector("cpufreq", Paths(sysfs=str(tmp_path)))
+
+
+def test_cpus_without_cpufreq_give_nothing(tmp_path) -> None:
+    # SystemCpufreq: a CPU without a cpufreq directory leaves an empty entry, no error.
+    cpu = tmp_path / "devices" / "system" / "cpu"
+    (cpu / "cpu0").mkdir(parents=True)
+    (cpu / "offline").write_text("\n")
     assert run_collector("cpufreq", Paths(sysfs=str(tmp_path))) == []
-    (tmp_path / "devices" / "system" / "cpu" / "cpu0").mkdir(parents=True)
-    assert run_collector("cpufreq", Paths(sysfs=str(tmp_path))) == []
+
+
+def _cpu0(tmp_path):
+    cpu = tmp_path / "devices" / "system" / "cpu"
+    cpufreq = cpu / "cpu0" / "cpufreq"
+    cpufreq.mkdir(parents=True)
+    (cpu / "offline").write_text("\n")
+    for name, text in (("scaling_available_governors", "performance\n"), ("scaling_driver", "x\n"),
+                       ("scaling_governor", "performance\n"), ("related_cpus", "0\n"),
+                       ("scaling_setspeed", "<unsupported>\n")):
+        (cpufreq / name).write_text(text)
+    return cpu, cpufreq
 
 
 def test_malformed_frequency_is_a_collector_error(tmp_path) -> None:
-    cpufreq = tmp_path / "devices" / "system" / "cpu" / "cpu0" / "cpufreq"
-    cpufreq.mkdir(parents=True)
+    _, cpufreq = _cpu0(tmp_path)
     (cpufreq / "scaling_cur_freq").write_text("fast\n")
     with pytest.raises(CollectorError):
         run_collector("cpufreq", Paths(sysfs=str(tmp_path)))
 
 
 def test_malformed_offline_list_is_a_collector_error(tmp_path) -> None:
-    cpu = tmp_path / "devices" / "system" / "cpu"
-    (cpu / "cpu0" / "cpufreq").mkdir(parents=True)
+    cpu, _ = _cpu0(tmp_path)
     (cpu / "offline").write_text("x\n")
     with pytest.raises(CollectorError):
         run_collector("cpufreq", Paths(sysfs=str(tmp_path)))
 
 
-def test_governor_without_available_list(tmp_path) -> None:
-    cpufreq = tmp_path / "devices" / "system" / "cpu" / "cpu0" / "cpufreq"
-    cpufreq.mkdir(parents=True)
-    (cpufreq / "scaling_governor").write_text("performance\n")
-    families = by_name(run_collector("cpufreq", Paths(sysfs=str(tmp_path))))
-    assert "node_cpu_scaling_governor" not in families
+def test_governor_with_empty_available_list(tmp_path) -> None:
+    # cpuFreqCollector.Update splits "" into one empty governor name.
+    _, cpufreq = _cpu0(tmp_path)
+    (cpufreq / "scaling_available_governors").write_text("\n")
+    families = run_collector("cpufreq", Paths(sysfs=str(tmp_path)))
+    assert sample(families, "node_cpu_scaling_governor", cpu="0", governor="") == 0.0

@@ -68,7 +68,7 @@ def test_info_from_udev_and_queue() -> None:
     dm_labels = {"device": "dm-0", "name": "vg0-root", "uuid": "LVM-abcdef", "vg_name": "vg0", "lv_name": "root",
                  "lv_layer": ""}
     assert samples(families)[("node_disk_device_mapper_info", frozenset(dm_labels.items()))] == 1
-    # node_exporter has no family for a device mapper device's slaves.
+    # Upstream's e2e output has no family for a device mapper device's slaves (some forks do).
     assert not any(f.name.startswith("node_disk_device_mapper_backing") for f in families)
 
 
@@ -108,7 +108,9 @@ def test_no_sysfs_or_udev_still_reports_counters(tmp_path) -> None:
     ) == 1
     names = set(by_name(families))
     assert "node_disk_filesystem_info" not in names
-    assert "node_disk_discards_completed_total" in names  # declared, with no samples
+    # A family without samples is not printed at all by node_exporter: an 11-counter line
+    # declares no discard or flush family.
+    assert "node_disk_discards_completed_total" not in names
 
 
 def test_no_block_devices_at_all(tmp_path) -> None:
@@ -127,3 +129,10 @@ def test_malformed_diskstats_is_a_collector_error(tmp_path) -> None:
     (tmp_path / "proc" / "diskstats").write_text("8 0 sda 1 2 three 4 5 6 7 8 9 10 11\n")
     with pytest.raises(CollectorError):
         run_collector("diskstats", Paths.under(str(tmp_path)))
+
+
+def test_no_disks_gives_no_families(tmp_path) -> None:
+    # ProcDiskstats finds no line of 14+ fields: node_exporter sends no metric at all.
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc" / "diskstats").write_text("   7       0 loop0 1 2 3\n")
+    assert run_collector("diskstats", Paths.under(str(tmp_path))) == []

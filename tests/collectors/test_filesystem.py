@@ -185,3 +185,17 @@ def test_malformed_mountinfo_is_a_collector_error(tmp_path) -> None:
     paths = _tree(tmp_path, ["1 0 8:1 / ROOT/data rw relatime ext4 /dev/sda1 rw"])
     with pytest.raises(CollectorError):
         list(_build(paths).collect())
+
+
+def test_second_device_on_one_mount_point_keeps_its_mount_info(tmp_path) -> None:
+    # filesystem_common.go Update dedups on every label (major and minor too); the registry
+    # then drops series already sent: the first mount wins node_filesystem_size_bytes, and the
+    # second device (another minor) still gets its node_filesystem_mount_info.
+    over = MOUNTS[0].replace("8:1", "8:17", 1).replace("1 0", "9 0", 1)
+    c = _build(_tree(tmp_path, [MOUNTS[0], over, MOUNTS[0].replace("1 0", "8 0", 1)]))
+    c.statvfs = lambda path: FAKE  # type: ignore[attr-defined]
+    families = list(c.collect())
+    size = next(f for f in families if f.name == "node_filesystem_size_bytes")
+    assert len(size.samples) == 1
+    info = next(f for f in families if f.name == "node_filesystem_mount_info")
+    assert sorted((s.labels["major"], s.labels["minor"]) for s in info.samples) == [("8", "1"), ("8", "17")]

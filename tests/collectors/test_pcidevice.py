@@ -62,3 +62,24 @@ def test_pcidevice_malformed(tmp_path) -> None:
     })
     with pytest.raises(CollectorError):
         run_collector("pcidevice", paths)
+
+
+def test_unexported_sriov_file_malformed_fails(tmp_path) -> None:
+    # parsePciDevice parses sriov_offset, sriov_stride and sriov_vf_device too: garbage in one
+    # fails PciDevices, and with it the collector.
+    devices = tmp_path / "devices" / "pci0000:00" / "0000:00:01.0"
+    devices.mkdir(parents=True)
+    for name, text in (("class", "0x020000"), ("vendor", "0x8086"), ("device", "0x10fb"),
+                       ("subsystem_vendor", "0x8086"), ("subsystem_device", "0x0003"), ("revision", "0x01"),
+                       ("numa_node", "-1"), ("sriov_vf_total_msix", "-1")):
+        (devices / name).write_text(text + "\n")
+    bus = tmp_path / "bus" / "pci" / "devices"
+    bus.mkdir(parents=True)
+    (bus / "0000:00:01.0").symlink_to("../../../devices/pci0000:00/0000:00:01.0")
+    got = samples(run_collector("pcidevice", Paths(sysfs=str(tmp_path))))
+    # sriov_vf_total_msix is ParseInt'd then kept as a uint64: -1 wraps.
+    assert got[("node_pcidevice_sriov_vf_total_msix",
+                frozenset({"segment": "0000", "bus": "00", "device": "01", "function": "0"}.items()))] == 2.0**64
+    (devices / "sriov_stride").write_text("wide\n")
+    with pytest.raises(CollectorError):
+        run_collector("pcidevice", Paths(sysfs=str(tmp_path)))

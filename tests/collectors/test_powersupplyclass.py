@@ -1,3 +1,6 @@
+import errno
+import os
+
 import pytest
 
 from pyexporter.paths import Paths
@@ -47,3 +50,51 @@ def test_powersupplyclass_trims_as_go(tmp_path) -> None:
     (supply / "capacity").write_text("\x1c42\n")
     with pytest.raises(CollectorError):
         run_collector("powersupplyclass", Paths(sysfs=str(tmp_path)))
+
+
+def _failing_read(monkeypatch, name: str, code: int) -> None:
+    real_read = os.read
+
+    def fake_read(fd: int, size: int) -> bytes:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("/" + name):
+            raise OSError(code, os.strerror(code))
+        return real_read(fd, size)
+
+    monkeypatch.setattr(os, "read", fake_read)
+
+
+def _battery(tmp_path):
+    supply = tmp_path / "class" / "power_supply" / "BAT1"
+    supply.mkdir(parents=True)
+    (supply / "capacity").write_text("42\n")
+    (supply / "current_now").write_text("1000000\n")
+    (supply / "type").write_text("Battery\n")
+    return supply
+
+
+@pytest.mark.parametrize("code", [errno.ENODEV, errno.EOPNOTSUPP, errno.EINVAL, errno.ENODATA])
+def test_powersupplyclass_refused_attribute_is_skipped(tmp_path, monkeypatch, code: int) -> None:
+    # parsePowerSupply skips "no such device" (issue #3108) and "operation not supported";
+    # EINVAL and ENODATA, which Go still fails on, are skipped too (see the module).
+    _battery(tmp_path)
+    _failing_read(monkeypatch, "current_now", code)
+    got = samples(run_collector("powersupplyclass", Paths(sysfs=str(tmp_path))))
+    assert ("node_power_supply_capacity", frozenset({("power_supply", "BAT1")})) in got
+    assert not [k for k in got if k[0] == "node_power_supply_current_ampere"]
+
+
+def test_powersupplyclass_other_read_errors_fail(tmp_path, monkeypatch) -> None:
+    # parsePowerSupply: any other error reading an attribute fails PowerSupplyClass.
+    _battery(tmp_path)
+    _failing_read(monkeypatch, "current_now", errno.EIO)
+    with pytest.raises(OSError):
+        run_collector("powersupplyclass", Paths(sysfs=str(tmp_path)))
+
+
+def test_powersupplyclass_reads_at_most_128_bytes(tmp_path) -> None:
+    # util.SysReadFile reads one buffer of 128 bytes: a longer model name is cut there.
+    supply = _battery(tmp_path)
+    (supply / "model_name").write_text("M" * 200 + "\n")
+    got = samples(run_collector("powersupplyclass", Paths(sysfs=str(tmp_path))))
+    (labels,) = [dict(k[1]) for k in got if k[0] == "node_power_supply_info"]
+    assert labels["model_name"] == "M" * 128

@@ -27,3 +27,9 @@ def test_thermal_zone_malformed_temp(tmp_path) -> None:
     (zone / "temp").write_text("hot\n")
     with pytest.raises(CollectorError):
         run_collector("thermal_zone", Paths(sysfs=str(tmp_path)))
+
+
+def test_thermal_class_without_zones_gives_no_families(tmp_path) -> None:
+    # ClassThermalZoneStats globs nothing: node_exporter sends no metric, so prints no family.
+    (tmp_path / "class" / "thermal").mkdir(parents=True)
+    assert run_collector("thermal_zone", Paths(sysfs=str(tmp_path))) == []

@@ -4,6 +4,13 @@ from pyexporter.collectors.cpu import (
     CPUStat,
     merge_cpu_stats,
     parse_cpuinfo,
+    parse_cpuinfo_arm,
+    parse_cpuinfo_loong,
+    parse_cpuinfo_mips,
+    parse_cpuinfo_ppc,
+    parse_cpuinfo_riscv,
+    parse_cpuinfo_s390x,
+    parse_cpuinfo_x86,
     parse_stat_cpus,
     read_throttles,
 )
@@ -26,12 +33,12 @@ def test_stat_keeps_cpu_ids_and_divides_by_user_hz() -> None:
     assert cpus[3].user == 2.0 and cpus[3].guest == 0.0 and cpus[3].guest_nice == 0.0
 
 
-@pytest.mark.parametrize("text", ["", "intr 1 2\n", "cpu 1 2 3\n"])
+@pytest.mark.parametrize("text", ["", "intr 1 2\n", "cpu 1 2 3\n", "cpu0\n"])
 def test_stat_without_cpu_lines_is_empty(text: str) -> None:
     assert parse_stat_cpus(text) == {}
 
 
-@pytest.mark.parametrize("text", ["cpu0\n", "cpu0 1 x 3\n", "cpux 1 2 3\n"])
+@pytest.mark.parametrize("text", ["cpu0 1 x 3\n", "cpux 1 2 3\n"])
 def test_malformed_stat_is_a_collector_error(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_stat_cpus(text)
@@ -71,7 +78,7 @@ cpu MHz\t\t: 800
 
 
 def test_cpuinfo_x86() -> None:
-    first, second = parse_cpuinfo(CPUINFO)
+    first, second = parse_cpuinfo_x86(CPUINFO)
     assert first.processor == 0
     assert first.vendor_id == "GenuineIntel"
     assert first.cpu_family == "6" and first.model == "142" and first.stepping == "10"
@@ -84,9 +91,12 @@ def test_cpuinfo_x86() -> None:
 
 
 def test_cpuinfo_arm_features_become_flags() -> None:
+    # procfs parseCPUInfoARM: the one Features line is every CPU's flags.
     text = "processor\t: 0\nBogoMIPS\t: 50.00\nprocessor\t: 1\nFeatures\t: fp asimd aes\n"
-    cpus = parse_cpuinfo(text)
+    cpus = parse_cpuinfo(text, "aarch64")
     assert [c.flags for c in cpus] == [["fp", "asimd", "aes"]] * 2
+    # parseCPUInfoX86 ignores Features.
+    assert [c.flags for c in parse_cpuinfo(text, "x86_64")] == [[], []]
 
 
 @pytest.mark.parametrize(
@@ -96,7 +106,7 @@ def test_cpuinfo_arm_features_become_flags() -> None:
 )
 def test_malformed_cpuinfo_is_a_collector_error(text: str) -> None:
     with pytest.raises(CollectorError):
-        parse_cpuinfo(text)
+        parse_cpuinfo_x86(text)
 
 
 @pytest.mark.parametrize("value", ["٣", "1e400", "0x10", "+nan"])
@@ -122,19 +132,19 @@ def test_stat_cpu_id_is_go_parse_int(name: str) -> None:
 @pytest.mark.parametrize(("number", "processor"), [("010", 8), ("0x1f", 31), ("1_0", 10), ("4294967295", 2**32 - 1)])
 def test_cpuinfo_processor_is_parse_uint_base_0(number: str, processor: int) -> None:
     # procfs: strconv.ParseUint(field[1], 0, 32); Python's int(x, 0) refuses a leading-zero octal.
-    assert parse_cpuinfo(f"processor\t: {number}\n")[0].processor == processor
+    assert parse_cpuinfo_x86(f"processor\t: {number}\n")[0].processor == processor
 
 
 @pytest.mark.parametrize("number", ["4294967296", "0 ", "-1", "08"])
 def test_cpuinfo_processor_out_of_uint32_or_blank_is_refused(number: str) -> None:
     with pytest.raises(NumberError):
-        parse_cpuinfo(f"processor\t: {number}\n")
+        parse_cpuinfo_x86(f"processor\t: {number}\n")
 
 
 @pytest.mark.parametrize("mhz", ["800 ", "1e400", "٣"])
 def test_cpuinfo_mhz_is_go_parse_float(mhz: str) -> None:
     with pytest.raises(NumberError):
-        parse_cpuinfo(f"processor\t: 0\ncpu MHz\t\t: {mhz}\n")
+        parse_cpuinfo_x86(f"processor\t: 0\ncpu MHz\t\t: {mhz}\n")
 
 
 def test_throttle_counts_are_read_uint_from_file(tmp_path) -> None:
@@ -152,3 +162,244 @@ def test_throttle_counts_are_read_uint_from_file(tmp_path) -> None:
     throttles = read_throttles(str(tmp_path))
     assert throttles.core == {(0, 1): 5}
     assert throttles.package == {}
+
+
+# One small /proc/cpuinfo per architecture procfs parses (cpuinfo_test.go's cases), written here.
+CPUINFO_ARM6 = """Processor\t: ARMv6-compatible processor rev 7 (v6l)
+BogoMIPS\t: 697.95
+Features\t: half thumb fastmult vfp edsp java tls
+CPU implementer\t: 0x41
+
+Hardware\t: BCM2835
+"""
+
+CPUINFO_ARM7 = """Processor : ARMv7 Processor rev 5 (v7l)
+processor : 0
+BogoMIPS : 2400.00
+
+processor : 1
+BogoMIPS : 2400.00
+
+Features : swp half thumb fastmult vfp edsp neon
+CPU architecture: 7
+"""
+
+CPUINFO_ARM7_MODEL_NAME = """processor\t: 0
+model name\t: ARMv7 Processor rev 3 (v7l)
+BogoMIPS\t: 108.00
+Features\t: half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt vfpd32 lpae evtstrm crc32
+
+processor\t: 1
+model name\t: ARMv7 Processor rev 3 (v7l)
+BogoMIPS\t: 108.00
+Features\t: half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt vfpd32 lpae evtstrm crc32
+"""
+
+CPUINFO_ARM64 = """processor\t: 0
+BogoMIPS\t: 200.00
+Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid
+CPU implementer\t: 0x43
+CPU part\t: 0x0af
+
+processor\t: 1
+BogoMIPS\t: 200.00
+Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid
+CPU implementer\t: 0x43
+"""
+
+
+def test_cpuinfo_arm6_processor_header_is_one_cpu() -> None:
+    # parseCPUInfoARM: a `Processor : name` header, no `processor` lines: BogoMIPS opens CPU 0.
+    (cpu,) = parse_cpuinfo_arm(CPUINFO_ARM6)
+    assert cpu.processor == 0 and cpu.model_name == "ARMv6-compatible processor rev 7 (v6l)"
+    assert cpu.flags == ["half", "thumb", "fastmult", "vfp", "edsp", "java", "tls"]
+
+
+def test_cpuinfo_arm7_header_names_every_cpu() -> None:
+    # parseCPUInfoARM: the header's name is common to the processors that follow.
+    cpus = parse_cpuinfo_arm(CPUINFO_ARM7)
+    assert [c.processor for c in cpus] == [0, 1]
+    assert {c.model_name for c in cpus} == {"ARMv7 Processor rev 5 (v7l)"}
+    assert cpus[1].flags[2] == "thumb"
+
+
+def test_cpuinfo_arm7_model_name_lines() -> None:
+    # parseCPUInfoARM: per-processor `model name` lines.
+    cpus = parse_cpuinfo_arm(CPUINFO_ARM7_MODEL_NAME)
+    assert [c.model_name for c in cpus] == ["ARMv7 Processor rev 3 (v7l)"] * 2
+    assert cpus[0].flags[-1] == "crc32" and cpus[0].vendor_id == ""
+
+
+def test_cpuinfo_arm64() -> None:
+    # parseCPUInfoARM on aarch64 text: no model name, flags from Features.
+    cpus = parse_cpuinfo(CPUINFO_ARM64, "aarch64")
+    assert [c.processor for c in cpus] == [0, 1]
+    assert cpus[1].flags == ["fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32", "cpuid"]
+    assert cpus[0].model_name == "" and cpus[0].cpu_mhz == 0.0
+
+
+def test_cpuinfo_arm_without_features_has_no_flags() -> None:
+    # Go's parseCPUInfoARM indexes past an empty split and panics; we report no flags.
+    assert parse_cpuinfo_arm("processor\t: 0\nBogoMIPS\t: 1.00\n")[0].flags == []
+
+
+@pytest.mark.parametrize("text", ["", "cpu\t: x\n", "processor\t: x\n", "Processor : a\nmodel name\t: b\n",
+                                  "processor\t: 0\nBogoMIPS\t: fast\n"])
+def test_malformed_arm_cpuinfo_is_refused(text: str) -> None:
+    with pytest.raises((CollectorError, NumberError)):
+        parse_cpuinfo_arm(text)
+
+
+CPUINFO_S390X = """vendor_id       : IBM/S390
+# processors    : 2
+bogomips per cpu: 3033.00
+max thread id   : 0
+features\t: esan3 zarch stfle msa ldisp eimm dfp edat etf3eh highgprs te vx sie
+cache0          : level=1 type=Data scope=Private size=128K line_size=256 associativity=8
+processor 0: version = FF,  identification = 2733E8,  machine = 2964
+processor 1: version = FF,  identification = 2733E8,  machine = 2964
+
+cpu number      : 0
+physical id     : 1
+core id         : 0
+cpu MHz dynamic : 5000
+cpu MHz static  : 5000
+
+cpu number      : 1
+physical id     : 1
+core id         : 1
+cpu MHz dynamic : 4200.5 MHz
+cpu MHz static  : 5000
+"""
+
+
+def test_cpuinfo_s390x() -> None:
+    # parseCPUInfoS390X: common vendor and features, then per-CPU `cpu number` blocks.
+    cpus = parse_cpuinfo(CPUINFO_S390X, "s390x")
+    assert [c.processor for c in cpus] == [0, 1]
+    assert {c.vendor_id for c in cpus} == {"IBM/S390"}
+    assert cpus[1].flags[4] == "ldisp"
+    assert [c.cpu_mhz for c in cpus] == [5000.0, 4200.5]
+    assert [(c.physical_id, c.core_id) for c in cpus] == [("1", "0"), ("1", "1")]
+
+
+def test_cpuinfo_s390x_needs_vendor_first() -> None:
+    with pytest.raises(CollectorError):
+        parse_cpuinfo_s390x("processor 0: version = FF\n")
+
+
+CPUINFO_PPC64 = """processor\t: 0
+cpu\t\t: POWER9 (architected), altivec supported
+clock\t\t: 2166.000000MHz
+revision\t: 2.2 (pvr 004e 1202)
+
+processor\t: 1
+cpu\t\t: POWER9 (architected), altivec supported
+clock\t\t: 3000.000000MHz
+revision\t: 2.2 (pvr 004e 1202)
+
+timebase\t: 512000000
+platform\t: pSeries
+model\t\t: IBM pSeries (emulated by qemu)
+"""
+
+
+def test_cpuinfo_ppc64() -> None:
+    # parseCPUInfoPPC: `cpu` is the vendor, the digits of `clock` the MHz.
+    cpus = parse_cpuinfo(CPUINFO_PPC64, "ppc64le")
+    assert parse_cpuinfo_ppc(CPUINFO_PPC64) == cpus
+    assert [c.processor for c in cpus] == [0, 1]
+    assert cpus[0].vendor_id == "POWER9 (architected), altivec supported"
+    assert [c.cpu_mhz for c in cpus] == [2166.0, 3000.0]
+    assert cpus[1].model == ""
+
+
+CPUINFO_RISCV = """processor\t: 0
+hart\t\t: 4
+isa\t\t: rv64imafdcsu
+mmu\t\t: sv39
+uarch\t\t: sifive,u74-mc
+
+processor\t: 1
+hart\t\t: 1
+isa\t\t: rv64imafdcsu
+mmu\t\t: sv39
+"""
+
+
+def test_cpuinfo_riscv() -> None:
+    # parseCPUInfoRISCV: `hart` is the core id, `isa` the model name.
+    cpus = parse_cpuinfo(CPUINFO_RISCV, "riscv64")
+    assert [(c.processor, c.core_id, c.model_name) for c in cpus] == [
+        (0, "4", "rv64imafdcsu"), (1, "1", "rv64imafdcsu")]
+
+
+def test_cpuinfo_riscv_with_an_offline_cpu() -> None:
+    # Go's parseCPUInfoRISCV indexes cpuinfo[3] of a 2-long slice and panics; we keep the CPU.
+    cpus = parse_cpuinfo_riscv("processor\t: 0\nhart\t: 0\n\nprocessor\t: 3\nhart\t: 3\n")
+    assert [(c.processor, c.core_id) for c in cpus] == [(0, "0"), (3, "3")]
+
+
+CPUINFO_MIPS = """system type\t\t: UBNT_E100
+machine\t\t\t: Unknown
+processor\t\t: 0
+cpu model\t\t: Cavium Octeon+ V0.1
+BogoMIPS\t\t: 1000.00
+
+processor\t\t: 1
+cpu model\t\t: Cavium Octeon+ V0.1
+BogoMIPS\t\t: 1000.00
+"""
+
+
+def test_cpuinfo_mips() -> None:
+    # parseCPUInfoMips: the `system type` header is every CPU's vendor.
+    cpus = parse_cpuinfo(CPUINFO_MIPS, "mips64")
+    assert [(c.processor, c.vendor_id, c.model_name) for c in cpus] == [
+        (0, "UBNT_E100", "Cavium Octeon+ V0.1"), (1, "UBNT_E100", "Cavium Octeon+ V0.1")]
+    with pytest.raises(CollectorError):
+        parse_cpuinfo_mips("system type\t: x\ncpu model\t: y\n")
+
+
+CPUINFO_LOONG = """system type\t\t: generic-loongson-machine
+
+processor\t\t: 0
+package\t\t\t: 0
+core\t\t\t: 0
+CPU Family\t\t: Loongson-64bit
+Model Name\t\t: Loongson-3A5000
+CPU Revision\t\t: 0x10
+BogoMIPS\t\t: 4600.00
+
+processor\t\t: 1
+package\t\t\t: 0
+core\t\t\t: 1
+CPU Family\t\t: Loongson-64bit
+Model Name\t\t: Loongson-3A5000
+"""
+
+
+def test_cpuinfo_loongarch() -> None:
+    # parseCPUInfoLoong: vendor from `system type`, `CPU Family` and `Model Name` per CPU.
+    cpus = parse_cpuinfo(CPUINFO_LOONG, "loongarch64")
+    assert [(c.processor, c.vendor_id, c.cpu_family, c.model_name) for c in cpus] == [
+        (0, "generic-loongson-machine", "Loongson-64bit", "Loongson-3A5000"),
+        (1, "generic-loongson-machine", "Loongson-64bit", "Loongson-3A5000")]
+    with pytest.raises(CollectorError):
+        parse_cpuinfo_loong(CPUINFO_RISCV)
+
+
+def test_cpuinfo_x86_checks_the_numbers_it_does_not_export() -> None:
+    # parseCPUInfoX86 fails on a bad `siblings`, `cpu cores`, `cpuid level`, `bogomips` ...
+    with pytest.raises(NumberError):
+        parse_cpuinfo_x86("processor\t: 0\nsiblings\t: many\n")
+    with pytest.raises(NumberError):
+        parse_cpuinfo_x86("processor\t: 0\nbogomips\t: n/a\n")
+    # `vendor` is an alias of vendor_id (older kernels).
+    assert parse_cpuinfo_x86("processor\t: 0\nvendor\t: AMD\n")[0].vendor_id == "AMD"
+
+
+def test_cpuinfo_unknown_architecture_is_refused() -> None:
+    # parseCPUInfoDummy: "not implemented".
+    with pytest.raises(CollectorError):
+        parse_cpuinfo(CPUINFO, "sparc64")

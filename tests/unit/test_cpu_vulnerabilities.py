@@ -24,3 +24,18 @@ def test_states(text: str, state: str, mitigation: str) -> None:
 def test_malformed_is_a_collector_error(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_vulnerability("x", text)
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "mitigation"),
+    [
+        ("Vulnerable; SMT vulnerable", "vulnerable", "SMT vulnerable"),
+        ("Mitigation: PTE Inversion; VMX: conditional cache flushes, SMT vulnerable", "mitigation",
+         "PTE Inversion; VMX: conditional cache flushes, SMT vulnerable"),
+        ("vulnerable: lower case", "vulnerable", "lower case"),
+    ],
+)
+def test_mitigation_is_the_words_after_the_state(text: str, state: str, mitigation: str) -> None:
+    # procfs parseVulnerability: the state matched on the lower-cased text, the mitigation
+    # strings.Join(strings.Fields(text)[1:], " ").
+    assert parse_vulnerability("x", text) == Vulnerability("x", state, mitigation)

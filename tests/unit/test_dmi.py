@@ -1,4 +1,4 @@
-from pyexporter.collectors.dmi import dmi_labels
+from pyexporter.collectors.dmi import dmi_labels, read_dmi
 from pyexporter.toolkit.files import decode
 from pyexporter.toolkit.files import to_valid_utf8 as valid_text
 
@@ -27,3 +27,11 @@ def test_labels_from_files() -> None:
 
 def test_no_files() -> None:
     assert dmi_labels({}) == {}
+
+
+def test_dmi_values_are_sys_read_file(tmp_path) -> None:
+    # DMIClass reads each file with util.SysReadFile: one 128-byte read, strings.TrimSpace.
+    (tmp_path / "product_name").write_text("P" * 150 + "\n")
+    (tmp_path / "bios_vendor").write_text("\u00a0Vendor \n")
+    labels = dmi_labels(read_dmi(str(tmp_path)))
+    assert labels == {"product_name": "P" * 128, "bios_vendor": "Vendor"}

@@ -101,3 +101,29 @@ def test_error_text_reads_as_go() -> None:
 def test_fs_stat_uses_block_size() -> None:
     result = os.statvfs_result((4096, 1024, 100, 50, 40, 1000, 900, 900, 0, 255))
     assert fs_stat(result) == (409600.0, 204800.0, 163840.0, 1000.0, 900.0)
+
+
+def test_mountinfo_empty_optional_field_and_unknown_optional_tags() -> None:
+    # procfs parseMountInfoString ("no optional values": a double space before the `-`;
+    # "a mixture of valid and invalid optional values": unknown tags are ignored).
+    text = (
+        "225 20 0:39 / /run/user/112 rw,nosuid,nodev,relatime  - tmpfs tmpfs rw,size=405096k,mode=700\n"
+        "226 20 0:40 / /run/user/113 ro,relatime shared:177 master:8 foo:bar - tmpfs tmpfs rw,uid=112\n"
+    )
+    first, second = parse_mountinfo(text)
+    assert (first.mount_point, first.fs_type, first.source) == ("/run/user/112", "tmpfs", "tmpfs")
+    assert first.super_options == {"rw", "size", "mode"}
+    assert (second.major, second.minor, second.options) == (0, 40, {"ro", "relatime"})
+
+
+def test_mountinfo_empty_source() -> None:
+    # parseMountInfoString splits on single spaces: an empty source is an empty field.
+    (mount,) = parse_mountinfo("30 1 0:50 / /mnt rw shared:5 - fuse.x  rw,user_id=0\n")
+    assert (mount.fs_type, mount.source, mount.super_options) == ("fuse.x", "", {"rw", "user_id"})
+
+
+def test_mountinfo_lines_end_at_newline_only() -> None:
+    # bufio.Scanner (ScanLines) splits at \n: a form feed the kernel leaves in a mount point
+    # stays part of it.
+    (mount,) = parse_mountinfo("30 1 8:1 / /mnt/a\x0cb rw - ext4 /dev/sda1 rw\n")
+    assert mount.mount_point == "/mnt/a\x0cb"

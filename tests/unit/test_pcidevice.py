@@ -127,6 +127,8 @@ def test_optional_ints_as_go(attr: str, text: str, value: int) -> None:
 @pytest.mark.parametrize(("attr", "text"), [
     ("sriov_numvfs", "4294967296"), ("sriov_numvfs", "+1"), ("sriov_totalvfs", "-1"),
     ("sriov_drivers_autoprobe", "2147483648"), ("d3cold_allowed", "0x1"), ("sriov_vf_total_msix", "1_0"),
+    # parsePciDevice also parses the SR-IOV files node_exporter does not export.
+    ("sriov_offset", "-1"), ("sriov_stride", "x"), ("sriov_vf_device", "4294967296"),
 ])
 def test_optional_ints_go_refuses(attr: str, text: str) -> None:
     with pytest.raises(CollectorError, match=r"strconv\.Parse"):

@@ -43,3 +43,13 @@ def test_zone_name_trimmed_whole(tmp_path) -> None:
     (zone / "name").write_text("\u2003package-0 \n")
     (zone / "max_energy_range_uj").write_text("18446744073709551615\n")
     assert [(z.name, z.index) for z in rapl_zones(str(tmp_path))] == [("package", 0)]
+
+
+def test_sanitize_metric_name_collapses_runs() -> None:
+    # SanitizeMetricName's `_*[^0-9A-Za-z_]+_*`: a run of invalid characters and the
+    # underscores around it become one underscore.
+    assert sanitize_metric_name("package-0-die-0") == "package_0_die_0"
+    assert sanitize_metric_name("psys  x") == "psys_x"
+    assert sanitize_metric_name("a_-_b") == "a_b"
+    assert sanitize_metric_name("dram__2") == "dram__2"
+    assert sanitize_metric_name("mmio (x)") == "mmio_x_"

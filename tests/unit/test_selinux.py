@@ -26,3 +26,18 @@ def test_config_mode(text: str, mode: int) -> None:
 )
 def test_enforce_as_atoi(text: str, mode: int) -> None:
     assert parse_enforce(text) == mode
+
+
+@pytest.mark.parametrize(
+    ("text", "mode"),
+    [
+        ("SELINUX=enforcing\nSELINUX=permissive\n", 1),  # readConfig returns the first match
+        ("; comment\n  SELINUX=\"permissive\"  \n", 0),
+        ("SELINUX = enforcing\n", -1),  # the key must be exactly SELINUX
+        ("SELINUXTYPE=targeted\nSELINUX=disabled\n", -1),
+        ("SELINUX=Enforcing\n", -1),
+        ("", -1),
+    ],
+)
+def test_config_mode_as_go_selinux_read_config(text: str, mode: int) -> None:
+    assert parse_config_mode(text) == mode
