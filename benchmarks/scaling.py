@@ -100,6 +100,7 @@ def cpu_tree(cpus: int) -> Tree:
     )
     cpu_root = "sys/devices/system/cpu"
     tree[f"{cpu_root}/online"] = f"0-{cpus - 1}\n" if cpus > 1 else "0\n"
+    tree[f"{cpu_root}/offline"] = "\n"
     for i in range(cpus):
         d = f"{cpu_root}/cpu{i}"
         tree[f"{d}/topology/core_id"] = f"{i % 32}\n"

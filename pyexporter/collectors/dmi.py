@@ -14,7 +14,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorContext
+from pyexporter.toolkit.collector import Collector, CollectorContext, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, read_attribute, to_valid_utf8
 from pyexporter.toolkit.numbers import go_trim_space
@@ -98,5 +98,6 @@ class DmiCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         if self._error is not None:
             raise self._error
-        if self._family is not None:
-            yield self._family
+        if self._family is None:
+            raise NoDataError("Platform does not support Desktop Management Interface (DMI) information")
+        yield self._family

@@ -17,7 +17,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import decode, read_attribute, read_text, resolve_sysfs_path
 from pyexporter.toolkit.filters import DeviceFilter
@@ -256,7 +256,7 @@ class HwmonCollector(Collector[HwmonOptions]):
         try:
             directories = list(self._chip_directories())
         except (FileNotFoundError, NotADirectoryError):
-            return []
+            raise NoDataError("hwmon collector metrics are not available for this system") from None
         out = FamilyIndex()
         for chip in name_chips(directories):
             if self.chips.ignored(chip.label):

@@ -15,7 +15,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, open_regular, read_fd
 from pyexporter.toolkit.numbers import go_trim_space, parse_float
@@ -227,7 +227,7 @@ class OSCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         release = self._release()
         if release is None:
-            return
+            raise NoDataError("no os-release file found")
         info = GaugeMetricFamily("node_os_info", INFO_HELP, labels=list(INFO_LABELS))
         info.add_metric(list(release.info), 1.0)
         yield info

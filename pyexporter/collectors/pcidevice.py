@@ -13,7 +13,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text, resolve_sysfs_dir
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_int, parse_uint
@@ -280,7 +280,7 @@ class PcideviceCollector(Collector[PcideviceOptions]):
     def collect(self) -> Iterator[Metric]:
         devices_dir = self.paths.sys("bus", "pci", "devices")
         if not os.path.isdir(devices_dir):
-            return
+            raise NoDataError("PCI device not found, skipping")
         devices = [read_pci_device(devices_dir, name) for name in list_dir(devices_dir)]
 
         def gauge(name: str, help_text: str, extra: list[str] | None = None) -> GaugeMetricFamily:

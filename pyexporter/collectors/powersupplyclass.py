@@ -16,7 +16,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import FamilyIndex, GaugeMetricFamily
 from pyexporter.toolkit.files import decode, read_attribute, resolve_sysfs_path
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
@@ -129,7 +129,7 @@ class PowerSupplyClassCollector(Collector[PowersupplyclassOptions]):
         try:
             entries = sorted(os.listdir(class_dir))
         except (FileNotFoundError, NotADirectoryError):
-            return []
+            raise NoDataError("power_supply class not found, skipping") from None
         ignored = self.options.ignored_supplies
         supplies = []
         for entry in entries:

@@ -13,7 +13,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
-from pyexporter.toolkit.collector import Collector
+from pyexporter.toolkit.collector import Collector, NoDataError
 from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import decode, list_dir, read_bytes
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int, read_uint_file
@@ -73,18 +73,20 @@ class RaplOptions:
 class RaplCollector(Collector[RaplOptions]):
     def collect(self) -> Iterable[Metric]:
         powercap_dir = os.path.normpath(self.paths.sys("class", "powercap"))
+        if not os.path.isdir(powercap_dir):
+            raise NoDataError("Platform doesn't have powercap files present")
         try:
             zones = rapl_zones(powercap_dir)
         except PermissionError:
-            return []
+            raise NoDataError("Can't access powercap files") from None
         zone_label = self.options.enable_zone_label
         families = FamilyIndex()
         for zone in zones:
             try:
                 micro = read_uint_file(os.path.join(zone.path, "energy_uj"))
             except PermissionError:
-                # energy_uj is root-only on recent kernels; upstream drops the whole collector then.
-                return []
+                # energy_uj is root-only on recent kernels: node_exporter's ErrNoData.
+                raise NoDataError("Can't access energy_uj file") from None
             joules = micro / 1e6
             if zone_label:
                 family = families.counter("node_rapl_joules_total", "Current RAPL value in joules",

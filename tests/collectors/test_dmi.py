@@ -5,6 +5,7 @@ import pytest
 
 from pyexporter.collectors import load_all
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import NoDataError
 from tests.helpers import fixture_paths, run_collector, samples
 
 
@@ -36,7 +37,8 @@ def test_read_once_at_start(tmp_path) -> None:
 
 
 def test_absent_dmi_yields_nothing(tmp_path) -> None:
-    assert run_collector("dmi", Paths(sysfs=str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("dmi", Paths(sysfs=str(tmp_path)))
 
 
 def test_unreadable_dmi_fails_each_scrape(monkeypatch) -> None:

@@ -3,7 +3,7 @@ import shutil
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import fixture_paths, run_collector, samples
 
 
@@ -41,7 +41,8 @@ def test_edac_from_fixture() -> None:
 
 
 def test_absent_edac_yields_nothing(tmp_path) -> None:
-    assert run_collector("edac", Paths(sysfs=str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("edac", Paths(sysfs=str(tmp_path)))
 
 
 def test_malformed_count(tmp_path) -> None:

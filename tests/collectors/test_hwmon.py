@@ -4,6 +4,7 @@ import pytest
 
 from pyexporter.collectors import load_all
 from pyexporter.paths import Paths
+from pyexporter.toolkit.collector import NoDataError
 from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
 
 
@@ -41,7 +42,8 @@ def test_hwmon_chip_and_sensor_filters() -> None:
 
 
 def test_hwmon_absent(tmp_path) -> None:
-    assert run_collector("hwmon", Paths(sysfs=str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("hwmon", Paths(sysfs=str(tmp_path)))
 
 
 def test_hwmon_malformed_values_are_skipped(tmp_path) -> None:

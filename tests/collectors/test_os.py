@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import FIXTURES, fixture_paths, run_collector, sample, samples
 
 
@@ -32,7 +32,8 @@ def test_fallback_to_usr_lib(tmp_path) -> None:
 
 
 def test_absent(tmp_path) -> None:
-    assert run_collector("os", Paths(rootfs=str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("os", Paths(rootfs=str(tmp_path)))
 
 
 def test_malformed(tmp_path) -> None:

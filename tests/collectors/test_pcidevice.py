@@ -1,7 +1,7 @@
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import fixture_paths, run_collector, sample, samples, write_tree
 
 BRIDGE = {"segment": "0000", "bus": "00", "device": "1c", "function": "0"}
@@ -52,7 +52,8 @@ def test_pcidevice_names_with_ids_file(tmp_path) -> None:
 
 
 def test_pcidevice_absent(tmp_path) -> None:
-    assert samples(run_collector("pcidevice", Paths(sysfs=str(tmp_path)))) == {}
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("pcidevice", Paths(sysfs=str(tmp_path)))
 
 
 def test_pcidevice_malformed(tmp_path) -> None:

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import fixture_paths, run_collector, sample, samples
 
 
@@ -28,7 +28,8 @@ def test_powersupplyclass_ignored(tmp_path) -> None:
 
 
 def test_powersupplyclass_absent(tmp_path) -> None:
-    assert run_collector("powersupplyclass", Paths(sysfs=str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("powersupplyclass", Paths(sysfs=str(tmp_path)))
 
 
 def test_powersupplyclass_malformed_number(tmp_path) -> None:

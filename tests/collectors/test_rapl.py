@@ -3,7 +3,7 @@ import os
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import by_name, fixture_paths, run_collector, sample
 
 
@@ -27,7 +27,8 @@ def test_rapl_zone_label() -> None:
 
 
 def test_rapl_absent(tmp_path) -> None:
-    assert run_collector("rapl", Paths(sysfs=str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("rapl", Paths(sysfs=str(tmp_path)))
 
 
 def test_rapl_malformed_energy(tmp_path) -> None:
