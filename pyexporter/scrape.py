@@ -454,8 +454,10 @@ def _execute(lane: _Lane) -> Outcome:
     failure: Exception | None = None
     try:
         # Family by family: as in node_exporter, what a collector gave before it failed is served.
+        # A family without samples is left out: node_exporter sends metrics, never bare HELP/TYPE.
         for family in lane.collector.collect():
-            produced.append(family)
+            if family.samples:
+                produced.append(family)
     except Exception as err:  # noqa: BLE001 - any failure stays within its collector
         failure = err
     try:

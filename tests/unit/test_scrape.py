@@ -109,3 +109,16 @@ def test_no_data_is_a_failure_logged_at_debug_only(monkeypatch) -> None:
     levels = {r.getMessage(): r.levelname for r in logs.records}
     assert levels.get("collector returned no data") == "DEBUG"
     assert "collector failed" not in levels
+
+
+class _EmptyFamily(Collector[NoOptions]):
+    def collect(self) -> Iterable[Metric]:
+        yield GaugeMetricFamily("node_test_empty", "No samples.", labels=["device"])
+        yield GaugeMetricFamily("node_test_full", "One sample.", value=1)
+
+
+def test_families_without_samples_are_not_served(monkeypatch) -> None:
+    load_all()
+    monkeypatch.setitem(REGISTRY, "test_empty", CollectorSpec("test_empty", False, _EmptyFamily, NoOptions))
+    names = {family.name for family in Scraper(fixture_paths("basic"), ["test_empty"]).gather()}
+    assert "node_test_full" in names and "node_test_empty" not in names
