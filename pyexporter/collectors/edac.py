@@ -13,7 +13,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
+from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, read_uint_file
@@ -82,8 +82,6 @@ class _ErrorCounters:
 class EdacCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         mc_dir = self.paths.sys("devices", "system", "edac", "mc")
-        if not os.path.isdir(mc_dir):
-            raise NoDataError("EDAC not available on this system")
         families = _ErrorCounters()
         for controller_name in _glob(mc_dir, "mc[0-9]*"):
             controller = os.path.join(mc_dir, controller_name)

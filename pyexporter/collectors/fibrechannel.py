@@ -116,6 +116,8 @@ def read_host(path: str) -> FibreChannelHost:
 class FibreChannelCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "fc_host")
+        if not os.path.isdir(base):
+            raise NoDataError("fibrechannel statistics not found, skipping")
         try:
             hosts = [read_host(os.path.join(base, name)) for name in list_dir(base)]
         except FileNotFoundError:

@@ -17,7 +17,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import FlagValueError, flag
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_uint
@@ -150,7 +150,8 @@ class IPVSCollector(Collector[IpvsOptions]):
         try:
             stats_text = read_text(self.paths.proc("net", "ip_vs_stats"))
         except FileNotFoundError:
-            return  # no IPVS in this kernel
+            # No IPVS in this kernel: node_exporter's ErrNoData.
+            raise NoDataError("ipvs collector metrics are not available for this system") from None
         stats = parse_ipvs_stats(stats_text)
         backends = parse_ip_vs(read_text(self.paths.proc("net", "ip_vs")))
         p = "node_ipvs_"

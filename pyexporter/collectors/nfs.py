@@ -15,7 +15,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, line_values, procedure_counts
@@ -79,7 +79,7 @@ class NfsCollector(Collector[NoOptions]):
         try:
             text = read_text(self.paths.proc("net", "rpc", "nfs"))
         except FileNotFoundError:
-            return
+            raise NoDataError("Not collecting NFS metrics") from None
         stats = parse_client_rpc_stats(text)
 
         packets = CounterMetricFamily(

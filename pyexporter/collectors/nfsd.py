@@ -16,7 +16,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.nfs import V2_PROCEDURES, V3_PROCEDURES, expect_len, line_values, procedure_counts
@@ -113,7 +113,7 @@ class NfsdCollector(Collector[NoOptions]):
         try:
             text = read_text(self.paths.proc("net", "rpc", "nfsd"))
         except FileNotFoundError:
-            return
+            raise NoDataError("Not collecting NFSd metrics") from None
         s = parse_server_rpc_stats(text)
 
         def counter(name: str, help_text: str, value: float) -> CounterMetricFamily:

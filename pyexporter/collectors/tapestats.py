@@ -75,6 +75,8 @@ class TapestatsOptions:
 class TapestatsCollector(Collector[TapestatsOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("class", "scsi_tape")
+        if not os.path.isdir(base):
+            raise NoDataError("scsi_tape stats not found, skipping")
         ignored = self.options.ignored_devices
         try:
             tapes = [

@@ -24,7 +24,8 @@ def test_fibrechannel(tmp_path: Path) -> None:
 
 
 def test_fibrechannel_absent(tmp_path: Path) -> None:
-    assert run_collector("fibrechannel", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("fibrechannel", Paths.under(str(tmp_path)))
 
 
 def test_fibrechannel_malformed(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import run_collector, sample, write_tree
 
 TREE = {
@@ -33,7 +33,8 @@ def test_ipvs_reduced_labels_sum(tmp_path) -> None:
 
 
 def test_ipvs_absent(tmp_path) -> None:
-    assert run_collector("ipvs", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("ipvs", Paths.under(str(tmp_path)))
 
 
 def test_ipvs_malformed(tmp_path) -> None:

@@ -1,7 +1,7 @@
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import by_name, fixture_paths, run_collector, sample
 
 
@@ -22,7 +22,8 @@ def test_nfs_from_fixture() -> None:
 
 
 def test_absent_nfs_yields_nothing(tmp_path) -> None:
-    assert run_collector("nfs", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("nfs", Paths.under(str(tmp_path)))
 
 
 def test_malformed_nfs_fails(tmp_path) -> None:

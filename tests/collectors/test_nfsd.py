@@ -1,7 +1,7 @@
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import by_name, fixture_paths, run_collector, sample
 
 
@@ -34,7 +34,8 @@ def test_nfsd_from_fixture() -> None:
 
 
 def test_absent_nfsd_yields_nothing(tmp_path) -> None:
-    assert run_collector("nfsd", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("nfsd", Paths.under(str(tmp_path)))
 
 
 def test_malformed_nfsd_fails(tmp_path) -> None:

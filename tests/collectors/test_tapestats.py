@@ -29,7 +29,8 @@ def test_tapestats_ignored(tmp_path: Path) -> None:
 
 
 def test_tapestats_absent(tmp_path: Path) -> None:
-    assert run_collector("tapestats", Paths.under(str(tmp_path))) == []
+    with pytest.raises(NoDataError):  # node_exporter: ErrNoData
+        run_collector("tapestats", Paths.under(str(tmp_path)))
 
 
 def test_tapestats_malformed(tmp_path: Path) -> None:

@@ -82,6 +82,17 @@ def test_scrape_success_where_the_reference_succeeds(both) -> None:
     assert not (ok - ours_ok), ok - ours_ok
 
 
+def test_scrape_fails_where_the_reference_has_no_data(both) -> None:
+    """node_exporter reports node_scrape_collector_success 0 for ErrNoData (no ZFS, no hwmon, ...)."""
+    reference, ours, _, _ = both
+    failed = {dict(labels)["collector"] for labels, value in reference["node_scrape_collector_success"].items()
+              if value == 0}
+    ours_failed = {dict(labels)["collector"] for labels, value in ours["node_scrape_collector_success"].items()
+                   if value == 0}
+    ours_all = {dict(labels)["collector"] for labels in ours["node_scrape_collector_success"]}
+    assert not (failed & ours_all) - ours_failed, (failed & ours_all) - ours_failed
+
+
 # Counters that are not monotonic across two processes: the exporters' own traffic shows in them
 # differently, or the kernel resets them.
 NOT_SANDWICHED = re.compile(r"^(node_scrape_|promhttp_|process_|go_)")
