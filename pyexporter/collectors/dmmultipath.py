@@ -23,8 +23,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import decode, list_dir, read_attribute
-from pyexporter.toolkit.numbers import go_trim_space, read_uint_file
+from pyexporter.toolkit.files import list_dir
+from pyexporter.toolkit.numbers import read_uint_file, sys_read_file
 
 SECTOR_SIZE = 512
 _U64 = (1 << 64) - 1
@@ -51,11 +51,6 @@ class MultipathDevice:
     paths: list[MultipathPath] = field(default_factory=list)
 
 
-def _sys_read(path: str) -> str:
-    """util.SysReadFile: one read, strings.TrimSpace'd."""
-    return go_trim_space(decode(read_attribute(path)))
-
-
 def read_multipath_devices(block_dir: str) -> list[MultipathDevice]:
     devices: list[MultipathDevice] = []
     for entry in list_dir(block_dir):
@@ -63,20 +58,20 @@ def read_multipath_devices(block_dir: str) -> list[MultipathDevice]:
             continue
         dm_dir = os.path.join(block_dir, entry, "dm")
         try:
-            uuid = _sys_read(os.path.join(dm_dir, "uuid"))
+            uuid = sys_read_file(os.path.join(dm_dir, "uuid"))
         except FileNotFoundError:
             continue  # not a device-mapper device
         if not uuid.startswith("mpath-"):
             continue
         device = MultipathDevice(
-            name=_sys_read(os.path.join(dm_dir, "name")),
+            name=sys_read_file(os.path.join(dm_dir, "name")),
             sysfs_name=entry,
             uuid=uuid,
             suspended=read_uint_file(os.path.join(dm_dir, "suspended")) == 1,
             size_bytes=(read_uint_file(os.path.join(block_dir, entry, "size")) * SECTOR_SIZE) & _U64,
         )
         for slave in list_dir(os.path.join(block_dir, entry, "slaves")):
-            state = _sys_read(os.path.join(block_dir, slave, "device", "state"))
+            state = sys_read_file(os.path.join(block_dir, slave, "device", "state"))
             device.paths.append(MultipathPath(slave, state))
         devices.append(device)
     return devices

@@ -25,8 +25,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import decode, list_dir, read_attribute
-from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
+from pyexporter.toolkit.files import list_dir
+from pyexporter.toolkit.numbers import NumberError, parse_uint, sys_read_file
 
 # HBA firmware reports counters it does not implement as all ones.
 UNIMPLEMENTED = 2**64 - 1
@@ -71,17 +71,12 @@ _SKIPPED_ERRNOS = frozenset({errno.ENOENT, errno.EINVAL, errno.EOPNOTSUPP, errno
 _KNOWN = frozenset(stat for stat, _, _ in COUNTERS)
 
 
-def _sys_read(path: str) -> str:
-    """util.SysReadFile: one read, strings.TrimSpace'd."""
-    return go_trim_space(decode(read_attribute(path)))
-
-
 def read_host(path: str) -> FibreChannelHost:
     """sysfs's parseFibreChannelHost; FileNotFoundError when statistics/ is missing."""
     host = FibreChannelHost(os.path.basename(path))
     for attr in _INFO_LABELS:
         try:
-            value = _sys_read(os.path.join(path, attr))
+            value = sys_read_file(os.path.join(path, attr))
         except FileNotFoundError:
             value = ""
         except OSError as err:
@@ -97,7 +92,7 @@ def read_host(path: str) -> FibreChannelHost:
             continue
         file_path = os.path.join(stats_dir, stat)
         try:
-            text = _sys_read(file_path)
+            text = sys_read_file(file_path)
         except OSError as err:
             if err.errno in _SKIPPED_ERRNOS:
                 continue

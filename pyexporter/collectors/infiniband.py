@@ -39,9 +39,9 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import decode, list_dir, read_attribute, read_text
+from pyexporter.toolkit.files import list_dir, read_text
 from pyexporter.toolkit.filters import exclusive_filter
-from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_uint
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_uint, sys_read_file
 
 _U64 = (1 << 64) - 1
 
@@ -267,11 +267,6 @@ def parse_counter(text: str) -> int | None:
         raise
 
 
-def _sys_read(path: str) -> str:
-    """procfs's util.SysReadFile: one read of at most 4096 bytes, strings.TrimSpace'd."""
-    return go_trim_space(decode(read_attribute(path, size=4096)))
-
-
 def read_counter_dir(port_path: str, directory: str, into: dict[str, int]) -> None:
     """parseInfiniBandCounters / parseInfiniBandHwCounters for one directory: every regular
     file, the known ones parsed into INTO as "directory/file"."""
@@ -285,7 +280,7 @@ def read_counter_dir(port_path: str, directory: str, into: dict[str, int]) -> No
     for name in files:
         file_path = os.path.join(path, name)
         try:
-            text = _sys_read(file_path)
+            text = sys_read_file(file_path)
         except OSError as err:
             if err.errno in _SKIPPED_ERRNOS:
                 continue
@@ -326,7 +321,7 @@ def read_port(path: str) -> Port:
 def _optional_attribute(path: str) -> str:
     """board_id / hca_type: empty when absent; any other read error fails, as in sysfs."""
     try:
-        return _sys_read(path)
+        return sys_read_file(path)
     except FileNotFoundError:
         return ""
 
@@ -334,7 +329,7 @@ def _optional_attribute(path: str) -> str:
 def read_device(path: str) -> Device:
     """sysfs's parseInfiniBandDevice: fw_ver is required (every driver has it since 4.10)."""
     try:
-        firmware = _sys_read(os.path.join(path, "fw_ver"))
+        firmware = sys_read_file(os.path.join(path, "fw_ver"))
     except OSError as err:
         raise CollectorError(f"failed to read HCA firmware version: {err}") from None
     device = Device(

@@ -37,7 +37,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, list_dir, read_attribute, read_text
-from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_int, parse_uint
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_int, parse_uint, sys_read_file
 
 # ASCII: Go's \d (RE2) is [0-9]; Python's would take any Unicode digit.
 _STATUS_LINE = re.compile(r"(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]", re.ASCII)
@@ -188,30 +188,25 @@ def parse_sync_completed(text: str) -> None:
         raise CollectorError(f"unexpected md sync_completed value {text[:40]!r}")
 
 
-def _sys_read(path: str) -> str:
-    """util.SysReadFile: one read, strings.TrimSpace'd."""
-    return go_trim_space(decode(read_attribute(path)))
-
-
 def read_mdraid(md_dir: str, device: str) -> MDRaid:
     """sysfs's Mdraids for one /sys/block/<device>/md."""
     try:
-        level = _sys_read(os.path.join(md_dir, "level"))
+        level = sys_read_file(os.path.join(md_dir, "level"))
         for name in ("array_state", "metadata_version"):
-            _sys_read(os.path.join(md_dir, name))
+            sys_read_file(os.path.join(md_dir, name))
         raid_disks = None
         if level not in _CONTAINER_LEVELS:
             raid_disks = parse_raid_disks(decode(read_attribute(os.path.join(md_dir, "raid_disks"))))
-        _sys_read(os.path.join(md_dir, "uuid"))
+        sys_read_file(os.path.join(md_dir, "uuid"))
         for entry in fnmatch.filter(list_dir(md_dir), "dev-*"):
-            _sys_read(os.path.join(md_dir, entry, "state"))
+            sys_read_file(os.path.join(md_dir, entry, "state"))
         if level in _CHUNKED_LEVELS:
-            parse_uint(_sys_read(os.path.join(md_dir, "chunk_size")))
+            parse_uint(sys_read_file(os.path.join(md_dir, "chunk_size")))
         degraded = 0
         if level in _REDUNDANT_LEVELS:
-            degraded = parse_uint(_sys_read(os.path.join(md_dir, "degraded")))
-            _sys_read(os.path.join(md_dir, "sync_action"))
-            parse_sync_completed(_sys_read(os.path.join(md_dir, "sync_completed")))
+            degraded = parse_uint(sys_read_file(os.path.join(md_dir, "degraded")))
+            sys_read_file(os.path.join(md_dir, "sync_action"))
+            parse_sync_completed(sys_read_file(os.path.join(md_dir, "sync_completed")))
     except NumberError as err:
         raise CollectorError(f"error parsing mdraids: {device}: {err}") from None
     except OSError as err:

@@ -24,8 +24,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import decode, list_dir, read_attribute
-from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
+from pyexporter.toolkit.files import list_dir
+from pyexporter.toolkit.numbers import NumberError, parse_uint, sys_read_file
 
 # sysfs's nvmeNamespacePattern, searched (not anchored) in each entry's name.
 _NAMESPACE = re.compile(r"nvme\d+(?:c\d+)?n(\d+)", re.ASCII)
@@ -52,11 +52,6 @@ class Controller:
     namespaces: list[Namespace] = field(default_factory=list)
 
 
-def _sys_read(path: str) -> str:
-    """util.SysReadFile: one read, strings.TrimSpace'd."""
-    return go_trim_space(decode(read_attribute(path)))
-
-
 def _blocks(text: str) -> int:
     """`if val, err := strconv.ParseUint(value, 10, 64); err == nil`: 0 when not a number."""
     try:
@@ -71,12 +66,12 @@ def read_namespace(path: str, nsid: str) -> Namespace:
     for name in ("nuse", "size", os.path.join("queue", "logical_block_size")):
         file_path = os.path.join(path, name)
         try:
-            values.append(_blocks(_sys_read(file_path)))
+            values.append(_blocks(sys_read_file(file_path)))
         except OSError as err:
             raise CollectorError(f"failed to read file {file_path!r}: {err}") from None
     used, size, block = values
     try:
-        ana = _sys_read(os.path.join(path, "ana_state"))
+        ana = sys_read_file(os.path.join(path, "ana_state"))
     except OSError:
         ana = "unknown"
     return Namespace(nsid, size, used, block, ana)
@@ -85,7 +80,7 @@ def read_namespace(path: str, nsid: str) -> Namespace:
 def read_controller(path: str) -> Controller:
     def attr(name: str) -> str:
         try:
-            return _sys_read(os.path.join(path, name))
+            return sys_read_file(os.path.join(path, name))
         except OSError as err:
             raise CollectorError(f"failed to read file {os.path.join(path, name)!r}: {err}") from None
 

@@ -207,6 +207,12 @@ def go_trim_space(text: str) -> str:
     return text.strip(GO_SPACE)
 
 
+def sys_read_file(path: str, size: int = 4096) -> str:
+    """sysfs's util.SysReadFile: the attribute in one read of at most SIZE bytes, decoded and
+    trimmed as strings.TrimSpace trims."""
+    return go_trim_space(decode(read_attribute(path, size=size)))
+
+
 def read_uint_file(path: str) -> int:
     """sysfs's util.ReadUintFromFile: the file's text, trimmed, as a base-10 uint64; OSError when
     unreadable, NumberError when not a number."""
