@@ -142,7 +142,7 @@ class Scraper:
             spec: CollectorSpec[Any] = registry[name]
             logger = logging.getLogger(f"pyexporter.collector.{name}")
             try:
-                self.collectors[name] = spec.build(paths, options.get(name), logger)
+                self.collectors[name] = spec.build(paths, options.get(name), logger, frozenset(enabled))
             except FlagValueError:
                 raise  # a bad flag combination stops start-up
             except Exception as err:  # noqa: BLE001 - bad input fails this collector, never start-up

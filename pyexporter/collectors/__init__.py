@@ -51,6 +51,7 @@ class CollectorSpec(Generic[Options]):
         paths: Paths,
         given: object = None,
         logger: logging.Logger | None = None,
+        enabled: frozenset[str] | None = None,
     ) -> Collector[Options]:
         """The collector, with GIVEN options: built already (an options_type), or None or
         {flag name: value} to build."""
@@ -64,6 +65,7 @@ class CollectorSpec(Generic[Options]):
             paths=paths,
             options=options,
             logger=logger or logging.getLogger(f"pyexporter.collector.{self.name}"),
+            enabled=enabled,
         )
         return self.factory(ctx)
 

@@ -473,8 +473,7 @@ class CPUCollector(Collector[CpuOptions]):
             labels=["package", "core", "cpu", "vendor", "family", "model", "model_name",
                     "microcode", "stepping", "cachesize"],
         )
-        # node_exporter emits this only while the cpufreq collector is enabled, which a
-        # collector here cannot see; cpufreq is on by default, so it is always emitted.
+        # updateInfo sends this only while the cpufreq collector is enabled (collectorState).
         frequency = GaugeMetricFamily(
             "node_cpu_frequency_hertz",
             "CPU frequency in hertz from /proc/cpuinfo.",
@@ -488,7 +487,8 @@ class CPUCollector(Collector[CpuOptions]):
             )
             frequency.add_metric([c.physical_id, c.core_id, str(c.processor)], c.cpu_mhz * 1e6)
         yield info
-        yield frequency
+        if self.enabled("cpufreq"):
+            yield frequency
         if cpus and self.flags_include is not None:
             yield self._field_info(
                 "node_cpu_flag_info",

@@ -29,6 +29,9 @@ class CollectorContext(Generic[Options]):
     paths: Paths
     options: Options
     logger: logging.Logger
+    # The collectors enabled beside this one (node_exporter's collectorState), or None when it is
+    # built alone (tests, tools), where every collector counts as enabled.
+    enabled: frozenset[str] | None = None
 
 
 class Collector(Generic[Options]):
@@ -48,6 +51,11 @@ class Collector(Generic[Options]):
         self.paths = ctx.paths
         self.options = ctx.options
         self.log = ctx.logger
+        self._enabled = ctx.enabled
+
+    def enabled(self, name: str) -> bool:
+        """Whether collector NAME is enabled in this exporter (node_exporter's collectorState)."""
+        return self._enabled is None or name in self._enabled
 
     def collect(self) -> Iterable[Metric]:
         raise NotImplementedError

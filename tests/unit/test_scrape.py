@@ -122,3 +122,22 @@ def test_families_without_samples_are_not_served(monkeypatch) -> None:
     monkeypatch.setitem(REGISTRY, "test_empty", CollectorSpec("test_empty", False, _EmptyFamily, NoOptions))
     names = {family.name for family in Scraper(fixture_paths("basic"), ["test_empty"]).gather()}
     assert "node_test_full" in names and "node_test_empty" not in names
+
+
+def test_cpu_frequency_from_cpuinfo_follows_the_cpufreq_collector(tmp_path) -> None:
+    """cpuCollector.updateInfo sends node_cpu_frequency_hertz only while collectorState says the
+    cpufreq collector is enabled."""
+    from pyexporter.paths import Paths
+
+    (tmp_path / "cpuinfo").write_text("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu MHz\t\t: 2000.000\n"
+                                      "physical id\t: 0\ncore id\t\t: 0\nflags\t\t: fpu\n\n")
+    (tmp_path / "stat").write_text("cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
+    paths = Paths(procfs=str(tmp_path), sysfs=str(tmp_path / "sys"))
+    options = {"cpu": {"info": True}}
+
+    def names(enabled: list[str]) -> set[str]:
+        return {f.name for f in Scraper(paths, enabled, options).gather()}
+
+    assert "node_cpu_frequency_hertz" in names(["cpu", "cpufreq"])
+    assert "node_cpu_frequency_hertz" not in names(["cpu"])
+    assert "node_cpu_info" in names(["cpu"])
