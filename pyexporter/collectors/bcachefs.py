@@ -22,7 +22,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, FamilyIndex, GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text
 from pyexporter.toolkit.numbers import go_trim_space, parse_float, parse_uint, read_uint_file
@@ -227,13 +227,15 @@ def read_bcachefs(path: str) -> BcachefsStats:
 class BcachefsCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         base = self.paths.sys("fs", "bcachefs")
+        if not os.path.isdir(base):
+            raise NoDataError("bcachefs sysfs path not found")
         filesystems = [
             read_bcachefs(os.path.join(base, name))
             for name in list_dir(base)
             if os.path.isdir(os.path.join(base, name))
         ]
         if not filesystems:
-            return
+            raise NoDataError("no bcachefs filesystems found")
         p = "node_bcachefs_"
         info = GaugeMetricFamily(p + "info", "Filesystem information.", labels=["uuid"])
         cache = GaugeMetricFamily(p + "btree_cache_size_bytes", "Btree cache memory usage in bytes.",

@@ -42,14 +42,11 @@ class EntropyCollector(Collector[NoOptions]):
 
     def collect(self) -> Iterable[Metric]:
         stats = self._kernel_random()
-        # node_exporter sends entropy_avail before it checks poolsize (kept by Go on that error;
-        # our scrape keeps nothing of a failed collector).
+        # node_exporter sends entropy_avail before it checks poolsize, and that sample stays.
         if "entropy_avail" not in stats:
             raise CollectorError("couldn't get entropy_avail")
+        yield GaugeMetricFamily("node_entropy_available_bits", "Bits of available entropy.",
+                                value=stats["entropy_avail"])
         if "poolsize" not in stats:
             raise CollectorError("couldn't get entropy poolsize")
-        return [
-            GaugeMetricFamily("node_entropy_available_bits", "Bits of available entropy.",
-                              value=stats["entropy_avail"]),
-            GaugeMetricFamily("node_entropy_pool_size_bits", "Bits of entropy pool.", value=stats["poolsize"]),
-        ]
+        yield GaugeMetricFamily("node_entropy_pool_size_bits", "Bits of entropy pool.", value=stats["poolsize"])

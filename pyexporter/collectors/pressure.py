@@ -5,9 +5,8 @@ Variants followed (current upstream, 1.9+): a missing resource file is skipped a
 memory from 4.20, irq from 6.1); EOPNOTSUPP (CONFIG_PSI without psi=1) ends the collection; a file
 lacking its `some` line (irq has none) or its `full` line (cpu needs none) ends it too; lines other
 than some/full are ignored; cpu's `full` line (5.13+) is parsed but not reported.
-Where upstream returns ErrNoData (nothing found, psi disabled, a line missing) node_exporter
-reports node_scrape_collector_success 0; we report what we have with success 1 (no "no data"
-outcome in toolkit.collector yet).
+Where upstream returns ErrNoData (no resource file at all, psi disabled, a line missing), so does
+this collector (NoDataError), keeping what it sent before.
 """
 
 from __future__ import annotations
@@ -90,6 +89,7 @@ _SERIES: dict[str, tuple[tuple[str, str, str], ...]] = {
 @collector("pressure")
 class PressureCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
+        found = 0
         for resource, series in _SERIES.items():
             try:
                 text = read_text(self.paths.proc("pressure", resource))
@@ -102,6 +102,7 @@ class PressureCollector(Collector[NoOptions]):
                         "pressure information is disabled, add psi=1 kernel command line to enable it"
                     ) from err
                 raise
+            found += 1
             stats = parse_psi(text)
             # As node_exporter: a file missing a line it should have ends the collection there.
             if stats.some is None and resource != "irq":
@@ -114,3 +115,7 @@ class PressureCollector(Collector[NoOptions]):
                     yield CounterMetricFamily(
                         f"node_pressure_{suffix}", help_text, value=line.total / 1000.0 / 1000.0
                     )
+        if not found:
+            raise NoDataError(
+                "pressure information is unavailable, you need a Linux kernel >= 4.20 and/or CONFIG_PSI enabled"
+            )

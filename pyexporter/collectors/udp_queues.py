@@ -3,8 +3,8 @@ node_exporter's udp_queues collector (collector/udp_queues_linux.go) over procfs
 net_ip_socket.go (newNetIPSocketSummary, parseNetIPSocketLine, parseIP) and net_udp.go.
 
 A missing udp or udp6 (that IP version disabled) is skipped and the other still reported, as
-node_exporter does. Where an unparsable udp6 makes node_exporter report the v4 samples it
-already sent and fail, this collector fails whole: a collector here cannot fail after output."""
+node_exporter does; neither is ErrNoData. An unparsable udp6 fails the collector after the v4
+samples, which stay, as in node_exporter."""
 
 from __future__ import annotations
 

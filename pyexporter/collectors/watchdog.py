@@ -65,6 +65,9 @@ def parse_watchdog(name: str, files: dict[str, str]) -> Watchdog:
 class WatchdogCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         class_dir = self.paths.sys("class", "watchdog")
+        if not os.path.isdir(class_dir):
+            # WatchdogClass's os.ErrNotExist: node_exporter's ErrNoData.
+            raise NoDataError("watchdog class not found")
         devices: list[Watchdog] = []
         try:
             for name in list_dir(class_dir):

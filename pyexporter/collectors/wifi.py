@@ -24,7 +24,7 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit import netlink
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 
@@ -369,9 +369,7 @@ class WifiCollector(Collector[WifiOptions]):
         except OSError as err:
             # No nl80211 (no WiFi driver loaded) or no permission: nothing to report, as upstream.
             if err.errno in (errno.ENOENT, errno.EACCES, errno.EPERM):
-                self.log.debug("wifi collector metrics are not available for this system",
-                               extra={"kv": {"err": str(err)}})
-                return
+                raise NoDataError(f"wifi collector metrics are not available for this system: {err}") from None
             raise
         try:
             for ifi in client.interfaces():

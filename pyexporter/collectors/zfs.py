@@ -11,8 +11,7 @@ one fails; per pool `<pool>/io` (header row from `nread` with 12+ names, values 
 
 Deliberately different: node_exporter fails the whole collector when a pool's io/objset/state file
 vanishes between its glob and its open (a pool being exported); we skip that pool's file. A state
-line is trimmed (Go compares it untrimmed); and /proc/spl/kstat/zfs missing reports nothing with
-success 1 where node_exporter returns ErrNoData (success 0): see the report on ErrNoData.
+line is trimmed (Go compares it untrimmed). /proc/spl/kstat/zfs missing is ErrNoData, as in Go.
 """
 
 from __future__ import annotations

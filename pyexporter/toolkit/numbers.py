@@ -208,8 +208,9 @@ def go_trim_space(text: str) -> str:
 
 
 def sys_read_file(path: str, size: int = 4096) -> str:
-    """sysfs's util.SysReadFile: the attribute in one read of at most SIZE bytes, decoded and
-    trimmed as strings.TrimSpace trims."""
+    """sysfs's util.SysReadFile: the attribute in one read, decoded and trimmed as
+    strings.TrimSpace trims. procfs reads at most 128 bytes; SIZE is larger by default, so that an
+    attribute longer than that is read whole rather than cut."""
     return go_trim_space(decode(read_attribute(path, size=size)))
 
 

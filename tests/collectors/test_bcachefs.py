@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import run_collector, sample, write_tree
 
 B = "sys/fs/bcachefs/abc-def/"
@@ -36,8 +36,13 @@ def test_bcachefs(tmp_path: Path) -> None:
     assert sample(fams, "node_bcachefs_device_io_errors_total", uuid=u, device="0", type="read") == 2
 
 
-def test_bcachefs_absent(tmp_path: Path) -> None:
-    assert run_collector("bcachefs", Paths.under(str(tmp_path))) == []
+def test_bcachefs_absent_is_no_data(tmp_path: Path) -> None:
+    """bcachefsCollector.Update: no /sys/fs/bcachefs, or no filesystem in it, is ErrNoData."""
+    with pytest.raises(NoDataError):
+        run_collector("bcachefs", Paths.under(str(tmp_path)))
+    (tmp_path / "sys" / "fs" / "bcachefs").mkdir(parents=True)
+    with pytest.raises(NoDataError):
+        run_collector("bcachefs", Paths.under(str(tmp_path)))
 
 
 def test_bcachefs_malformed(tmp_path: Path) -> None:

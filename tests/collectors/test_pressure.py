@@ -26,8 +26,10 @@ def test_pressure_from_fixture() -> None:
     )
 
 
-def test_no_psi_yields_nothing(tmp_path: Path) -> None:
-    assert run_collector("pressure", Paths(procfs=str(tmp_path))) == []
+def test_no_psi_is_no_data(tmp_path: Path) -> None:
+    """pressureStatsCollector.Update: no resource file at all is ErrNoData."""
+    with pytest.raises(NoDataError):
+        run_collector("pressure", Paths(procfs=str(tmp_path)))
 
 
 def test_kernel_before_irq_psi(tmp_path: Path) -> None:

@@ -46,10 +46,6 @@ def test_empty_device_directory_still_has_info(tmp_path: Path) -> None:
     ]
 
 
-def test_absent_class_yields_nothing(tmp_path: Path) -> None:
-    assert run_collector("watchdog", Paths(sysfs=str(tmp_path))) == []
-
-
 def test_malformed_number(tmp_path: Path) -> None:
     shutil.copytree(fixture_paths("watchdog").sys(), tmp_path, dirs_exist_ok=True)
     (tmp_path / "class" / "watchdog" / "watchdog0" / "timeout").write_text("sixty\n")
@@ -86,3 +82,11 @@ def test_unreadable_attribute_is_no_data(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"sys/class/watchdog/watchdog0/timeout": "60\n"})
     os.chmod(os.path.join(root.sysfs, "class/watchdog/watchdog0/timeout"), 0)
     assert run_collector("watchdog", root) == []
+
+
+def test_no_watchdog_class_is_no_data(tmp_path) -> None:
+    """watchdogCollector.Update: WatchdogClass's os.ErrNotExist is ErrNoData."""
+    from pyexporter.toolkit.collector import NoDataError
+
+    with pytest.raises(NoDataError):
+        run_collector("watchdog", Paths.under(str(tmp_path)))

@@ -22,8 +22,10 @@ def test_xfrm_missing_counters_read_zero(tmp_path) -> None:
     assert sample(families, "node_xfrm_out_error_packets_total") == 0
 
 
-def test_xfrm_absent(tmp_path) -> None:
-    assert run_collector("xfrm", write_tree(tmp_path, {"proc/stat": ""})) == []
+def test_xfrm_absent_fails(tmp_path) -> None:
+    """xfrmCollector.Update returns NewXfrmStat's error: a missing xfrm_stat fails the collector."""
+    with pytest.raises(FileNotFoundError):
+        run_collector("xfrm", write_tree(tmp_path, {"proc/stat": ""}))
 
 
 def test_xfrm_empty_file_reads_zero(tmp_path) -> None:
