@@ -130,13 +130,15 @@ class ThermalZoneCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         class_dir = self.paths.sys("class", "thermal")
         if not os.path.isdir(class_dir):
-            return []
+            return
         temp = GaugeMetricFamily("node_thermal_zone_temp", "Zone temperature in Celsius",
                                  labels=["zone", "type"])
         for name, directory in _entries(class_dir, "thermal_zone"):
             zone = read_thermal_zone(name, directory)
             if zone is not None:
                 temp.add_metric([zone.name, zone.type], zone.temp / 1000.0)
+        # Zones are sent before cooling devices are read: a cooling device's error keeps them.
+        yield temp
         cur = GaugeMetricFamily("node_cooling_device_cur_state",
                                 "Current throttle state of the cooling device", labels=["name", "type"])
         top = GaugeMetricFamily("node_cooling_device_max_state",
@@ -146,5 +148,5 @@ class ThermalZoneCollector(Collector[NoOptions]):
             if device is not None:
                 cur.add_metric([device.name, device.type], device.cur_state)
                 top.add_metric([device.name, device.type], device.max_state)
-        # node_exporter prints no HELP/TYPE for a family without samples.
-        return [f for f in (temp, cur, top) if f.samples]
+        yield cur
+        yield top

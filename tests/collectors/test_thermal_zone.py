@@ -16,7 +16,8 @@ def test_thermal_zone_from_fixture() -> None:
 
 
 def test_thermal_zone_absent(tmp_path) -> None:
-    assert run_collector("thermal_zone", Paths(sysfs=str(tmp_path))) == []
+    # (The scrape leaves out families without samples: tests/unit/test_scrape.py.)
+    assert samples(run_collector("thermal_zone", Paths(sysfs=str(tmp_path)))) == {}
 
 
 def test_thermal_zone_malformed_temp(tmp_path) -> None:
@@ -32,4 +33,25 @@ def test_thermal_zone_malformed_temp(tmp_path) -> None:
 def test_thermal_class_without_zones_gives_no_families(tmp_path) -> None:
     # ClassThermalZoneStats globs nothing: node_exporter sends no metric, so prints no family.
     (tmp_path / "class" / "thermal").mkdir(parents=True)
-    assert run_collector("thermal_zone", Paths(sysfs=str(tmp_path))) == []
+    # (The scrape leaves out families without samples: tests/unit/test_scrape.py.)
+    assert samples(run_collector("thermal_zone", Paths(sysfs=str(tmp_path)))) == {}
+
+
+def test_zone_temperatures_stay_when_a_cooling_device_fails(tmp_path) -> None:
+    """thermalZoneCollector.Update sends the zones before it reads the cooling devices, so a
+    cooling device's error keeps the zone temperatures."""
+    from tests.helpers import collect_as_scrape
+
+    zone = tmp_path / "class" / "thermal" / "thermal_zone0"
+    zone.mkdir(parents=True)
+    (zone / "type").write_text("acpitz\n")
+    (zone / "temp").write_text("42000\n")
+    (zone / "policy").write_text("step_wise\n")
+    device = tmp_path / "class" / "thermal" / "cooling_device0"
+    device.mkdir(parents=True)
+    (device / "type").write_text("Processor\n")
+    (device / "cur_state").write_text("many\n")
+    (device / "max_state").write_text("3\n")
+    families, failure = collect_as_scrape("thermal_zone", Paths(sysfs=str(tmp_path)))
+    assert samples(families)[("node_thermal_zone_temp", frozenset({("zone", "0"), ("type", "acpitz")}))] == 42.0
+    assert failure is not None
