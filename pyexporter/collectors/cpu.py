@@ -289,9 +289,10 @@ def parse_cpuinfo_riscv(text: str) -> list[CPUInfo]:
     return cpus
 
 
-def parse_cpuinfo_mips(text: str) -> list[CPUInfo]:
-    """procfs parseCPUInfoMips: a `system type` header (every CPU's vendor), `cpu model` the
-    model name."""
+def _parse_cpuinfo_after_system_type(text: str, fields: dict[str, str | None]) -> list[CPUInfo]:
+    """The cpuinfo layout of MIPS and LoongArch: a `system type` header (every CPU's vendor), then
+    per processor the keys of FIELDS, each setting that CPUInfo attribute (None: a float that is
+    checked, not kept)."""
     first, rest = _first_line(text)
     system_type = _first_value(first, "system type")
     cpus: list[CPUInfo] = []
@@ -300,35 +301,27 @@ def parse_cpuinfo_mips(text: str) -> list[CPUInfo]:
         if key == "processor":
             current = _indexed(cpus, parse_uint(value, 0, 32))
             current.vendor_id = system_type
-        elif key in ("cpu model", "BogoMIPS"):
+        elif key in fields:
             if current is None:
                 raise CollectorError(f"invalid /proc/cpuinfo: {key} before any processor")
-            if key == "BogoMIPS":
+            attribute = fields[key]
+            if attribute is None:
                 parse_float(value)
             else:
-                current.model_name = value
+                setattr(current, attribute, value)
     return cpus
+
+
+def parse_cpuinfo_mips(text: str) -> list[CPUInfo]:
+    """procfs parseCPUInfoMips: a `system type` header (every CPU's vendor), `cpu model` the
+    model name."""
+    return _parse_cpuinfo_after_system_type(text, {"cpu model": "model_name", "BogoMIPS": None})
 
 
 def parse_cpuinfo_loong(text: str) -> list[CPUInfo]:
     """procfs parseCPUInfoLoong (loong64): a `system type` header (every CPU's vendor),
     `CPU Family` and `Model Name` per processor."""
-    first, rest = _first_line(text)
-    system_type = _first_value(first, "system type")
-    cpus: list[CPUInfo] = []
-    current: CPUInfo | None = None
-    for _line, key, value in rest:
-        if key == "processor":
-            current = _indexed(cpus, parse_uint(value, 0, 32))
-            current.vendor_id = system_type
-        elif key in ("CPU Family", "Model Name"):
-            if current is None:
-                raise CollectorError(f"invalid /proc/cpuinfo: {key} before any processor")
-            if key == "CPU Family":
-                current.cpu_family = value
-            else:
-                current.model_name = value
-    return cpus
+    return _parse_cpuinfo_after_system_type(text, {"CPU Family": "cpu_family", "Model Name": "model_name"})
 
 
 # Which parser procfs compiles in for each GOARCH (cpuinfo_<arch>.go), keyed here by the
