@@ -26,7 +26,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir
-from pyexporter.toolkit.numbers import NumberError, parse_uint, sys_read_file
+from pyexporter.toolkit.numbers import NumberError, parse_uint, sys_read_file, sys_read_files
 
 # HBA firmware reports counters it does not implement as all ones.
 UNIMPLEMENTED = 2**64 - 1
@@ -87,16 +87,8 @@ def read_host(path: str) -> FibreChannelHost:
     stats_dir = os.path.join(path, "statistics")
     with os.scandir(stats_dir) as entries:
         files = sorted(e.name for e in entries if e.is_file(follow_symlinks=False))
-    for stat in files:
-        if stat == "reset_statistics":
-            continue
-        file_path = os.path.join(stats_dir, stat)
-        try:
-            text = sys_read_file(file_path)
-        except OSError as err:
-            if err.errno in _SKIPPED_ERRNOS:
-                continue
-            raise CollectorError(f"failed to read file {file_path!r}: {err}") from None
+    wanted = (stat for stat in files if stat != "reset_statistics")
+    for stat, file_path, text in sys_read_files(stats_dir, wanted, _SKIPPED_ERRNOS):
         if stat in _KNOWN:
             # ValueParser.PUInt64: strconv.ParseUint(x, 0, 64), so the kernel's 0x prefix makes
             # it hex, and a bare number is decimal.

@@ -41,7 +41,14 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir, read_text
 from pyexporter.toolkit.filters import exclusive_filter
-from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_uint, sys_read_file
+from pyexporter.toolkit.numbers import (
+    NumberError,
+    go_trim_space,
+    parse_float,
+    parse_uint,
+    sys_read_file,
+    sys_read_files,
+)
 
 _U64 = (1 << 64) - 1
 
@@ -277,14 +284,7 @@ def read_counter_dir(port_path: str, directory: str, into: dict[str, int]) -> No
     except OSError as err:
         raise CollectorError(f"failed to list InfiniBand counters at {path!r}: {err}") from None
     known = KNOWN[directory]
-    for name in files:
-        file_path = os.path.join(path, name)
-        try:
-            text = sys_read_file(file_path)
-        except OSError as err:
-            if err.errno in _SKIPPED_ERRNOS:
-                continue
-            raise CollectorError(f"failed to read file {file_path!r}: {err}") from None
+    for name, file_path, text in sys_read_files(path, files, _SKIPPED_ERRNOS):
         if name not in known:
             continue
         try:

@@ -10,8 +10,10 @@ here too, and the other way round, so every collector parses through these.
 from __future__ import annotations
 
 import math
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TypeVar
 
 from pyexporter.toolkit.collector import CollectorError
@@ -212,6 +214,22 @@ def sys_read_file(path: str, size: int = 4096) -> str:
     strings.TrimSpace trims. procfs reads at most 128 bytes; SIZE is larger by default, so that an
     attribute longer than that is read whole rather than cut."""
     return go_trim_space(decode(read_attribute(path, size=size)))
+
+
+def sys_read_files(directory: str, names: Iterable[str], skipped_errnos: AbstractSet[int]
+                   ) -> Iterator[tuple[str, str, str]]:
+    """(name, path, text) of each of NAMES in DIRECTORY through sys_read_file, as sysfs's class
+    parsers read a directory of counters: a read error in SKIPPED_ERRNOS skips the file, any other
+    is a CollectorError naming it."""
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            text = sys_read_file(path)
+        except OSError as err:
+            if err.errno in skipped_errnos:
+                continue
+            raise CollectorError(f"failed to read file {path!r}: {err}") from None
+        yield name, path, text
 
 
 def read_uint_file(path: str) -> int:
