@@ -113,7 +113,7 @@ def build_parser(registry: dict[str, CollectorSpec[Any]]) -> argparse.ArgumentPa
 
     paths = parser.add_argument_group("paths")
     for root, default in (("procfs", "/proc"), ("sysfs", "/sys"), ("rootfs", "/"),
-                          ("udev.data", "/run/udev/data")):
+                          ("udev.data", "/run/udev/data"), ("cgroupfs", "/sys/fs/cgroup")):
         paths.add_argument(f"--path.{root}", dest=f"path_{root.replace('.', '_')}", metavar="PATH",
                            help=f"{root} mountpoint (default {default}).")
 
@@ -179,7 +179,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
             raise ConfigError(f"--port: invalid port {args['port']}")
         listen.append(ListenAddress(None, args["port"]))
 
-    given_paths = {key: args[f"path_{key}"] for key in ("procfs", "sysfs", "rootfs", "udev_data")}
+    given_paths = {key: args[f"path_{key}"] for key in ("procfs", "sysfs", "rootfs", "udev_data", "cgroupfs")}
     for key, value in given_paths.items():
         if value is not None and key != "udev_data":
             check_directory(f"path.{key}", value)

@@ -12,6 +12,7 @@ class Paths:
     sysfs: str = "/sys"
     rootfs: str = "/"
     udev_data: str = "/run/udev/data"
+    cgroupfs: str = "/sys/fs/cgroup"
 
     def proc(self, *parts: str) -> str:
         return os.path.join(self.procfs, *parts)
@@ -22,6 +23,9 @@ class Paths:
     def root(self, *parts: str) -> str:
         """A path under the root filesystem; absolute parts are taken relative to rootfs."""
         return os.path.join(self.rootfs, *(p.lstrip("/") for p in parts))
+
+    def cgroup(self, *parts: str) -> str:
+        return os.path.join(self.cgroupfs, *parts)
 
     def udev(self, *parts: str) -> str:
         return os.path.join(self.udev_data, *parts)
@@ -34,4 +38,5 @@ class Paths:
             sysfs=os.path.join(root, "sys"),
             rootfs=root,
             udev_data=os.path.join(root, "udev", "data"),
+            cgroupfs=os.path.join(root, "sys", "fs", "cgroup"),
         )

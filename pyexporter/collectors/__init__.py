@@ -106,7 +106,7 @@ def collector(
 # command line names them (or --help lists every flag), so a server with the default collectors does
 # not hold them. tests/unit/test_cli.py holds this set to the modules' declarations.
 OFF_BY_DEFAULT = frozenset({
-    "buddyinfo", "cgroups", "cpu_vulnerabilities", "drbd", "interrupts", "ksmd", "lnstat",
+    "buddyinfo", "cgroups", "container", "cpu_vulnerabilities", "drbd", "interrupts", "ksmd", "lnstat",
     "meminfo_numa", "mountstats", "namedprocess", "pcidevice", "processes", "qdisc", "slabinfo",
     "softirqs", "sysctl", "wifi", "xfrm", "zoneinfo",
 })
