@@ -13,6 +13,7 @@ neither do we.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -77,14 +78,27 @@ def parse_udev_properties(text: str) -> dict[str, str]:
     return info
 
 
-def _queue_rotational(queue_dir: str) -> int:
-    """queue/rotational as util.ReadUintFromFile reads it, 0 when unreadable or not a number.
+# The queue files procfs's SysBlockDeviceQueueStats requires; `throttle_sample_time` is optional.
+_QUEUE_FILES = frozenset({
+    "add_random", "dax", "discard_granularity", "discard_max_hw_bytes", "discard_max_bytes", "hw_sector_size",
+    "io_poll", "io_timeout", "iostats", "logical_block_size", "max_hw_sectors_kb", "max_integrity_segments",
+    "max_sectors_kb", "max_segments", "max_segment_size", "minimum_io_size", "nomerges", "nr_requests",
+    "optimal_io_size", "physical_block_size", "read_ahead_kb", "rotational", "rq_affinity",
+    "write_same_max_bytes", "nr_zones", "chunk_sectors", "fua", "max_discard_segments", "write_zeroes_max_bytes",
+    "io_poll_delay", "wbt_lat_usec", "write_cache", "zoned", "scheduler",
+})
 
-    node_exporter parses the whole queue directory (about 35 files) for this one value and reports 0
-    when any of them fails to read, which on many virtual disks (no io_timeout, say) turns a spinning
-    disk into a non-rotational one; reading the one file is both right and cheaper.
+
+def _queue_rotational(queue_dir: str) -> int:
+    """queue/rotational as node_exporter reports it: SysBlockDeviceQueueStats reads the whole
+    queue directory and gives an empty record, so rotational 0, when any of the files it requires
+    is missing (a kernel without io_timeout or write_same_max_bytes, a virtual disk's short queue).
+    The directory is listed to learn that, and the one value read: node_exporter also reports 0
+    when another of those files holds a number it cannot parse, which a kernel never writes.
     """
     try:
+        if not _QUEUE_FILES.issubset(os.listdir(queue_dir)):
+            return 0
         return read_uint_file(f"{queue_dir}/rotational")
     except (OSError, NumberError):
         return 0

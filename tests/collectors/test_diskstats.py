@@ -55,11 +55,11 @@ def test_info_from_udev_and_queue() -> None:
         families, "node_disk_info", device="sda", major="8", minor="0", path="pci-0000:00:1f.2-ata-1",
         wwn="0x5000c500aaaabbbb", model="EXAMPLE_DISK", serial="SHORT1234", revision="1.0A", rotational="1",
     ) == 1
-    # vdb's queue directory holds only `rotational`: node_exporter would report 0 (it parses the
-    # whole directory for this one value); pyexporter reports what the file says.
+    # vdb's queue directory holds only `rotational` (which says 1): SysBlockDeviceQueueStats fails
+    # on the first file missing, and node_exporter reports the empty record's 0.
     assert sample(
         families, "node_disk_info", device="vdb", major="254", minor="16", path="", wwn="", model="",
-        serial="virtio-serial-9", revision="", rotational="1",
+        serial="virtio-serial-9", revision="", rotational="0",
     ) == 1
     assert sample(
         families, "node_disk_filesystem_info", device="sda", type="LVM2_member", usage="raid", uuid="aBcD-1234",

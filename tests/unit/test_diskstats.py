@@ -1,6 +1,6 @@
 import pytest
 
-from pyexporter.collectors.diskstats import _queue_rotational, parse_diskstats, parse_udev_properties
+from pyexporter.collectors.diskstats import _QUEUE_FILES, _queue_rotational, parse_diskstats, parse_udev_properties
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import captured_logs, run_collector, samples
@@ -72,9 +72,24 @@ def test_counters_are_ascii_digits(counter: str) -> None:
 @pytest.mark.parametrize(("text", "value"), [("1\n", 1), (" 1 \n", 1), ("0", 0), ("+1\n", 0), ("1_0\n", 0),
                                              ("٣\n", 0), ("18446744073709551616\n", 0), ("", 0)])
 def test_rotational_is_read_uint_from_file_or_zero(tmp_path, text: str, value: int) -> None:
+    for name in _QUEUE_FILES:
+        (tmp_path / name).write_text("0\n")
     (tmp_path / "rotational").write_text(text)
     assert _queue_rotational(str(tmp_path)) == value
     assert _queue_rotational(str(tmp_path / "absent")) == 0
+
+
+@pytest.mark.parametrize("missing", ["io_timeout", "write_same_max_bytes", "scheduler", "wbt_lat_usec", "zoned"])
+def test_rotational_is_zero_when_a_required_queue_file_is_missing(tmp_path, missing: str) -> None:
+    """procfs SysBlockDeviceQueueStats returns an empty record on the first file it cannot read,
+    and node_exporter's updateStats then reports rotational 0 for a spinning disk."""
+    for name in _QUEUE_FILES | {"throttle_sample_time"}:
+        (tmp_path / name).write_text("1\n")
+    assert _queue_rotational(str(tmp_path)) == 1
+    (tmp_path / "throttle_sample_time").unlink()  # optional
+    assert _queue_rotational(str(tmp_path)) == 1
+    (tmp_path / missing).unlink()
+    assert _queue_rotational(str(tmp_path)) == 0
 
 
 def _ata_disk(tmp_path, rpm: str) -> Paths:
