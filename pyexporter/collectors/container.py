@@ -53,6 +53,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -103,9 +104,10 @@ def parse_proc_cgroup(text: str) -> list[CgroupLine]:
     return lines
 
 
-def parse_flat_keyed(text: str, path: str = "") -> dict[str, int]:
+def parse_flat_keyed(text: str, path: str = "", keys: AbstractSet[str] | None = None) -> dict[str, int]:
     """`key value` lines (memory.stat, cpu.stat, cpuacct.stat, memory.events, memory.oom_control),
-    as runc's fscommon.ParseKeyValue reads them: two fields, the value an unsigned integer."""
+    as runc's fscommon.ParseKeyValue reads them: two fields, the value an unsigned integer. With
+    KEYS, only those keys' values are read (memory.stat has some fifty lines, three of them used)."""
     values: dict[str, int] = {}
     for line in text.splitlines():
         fields = line.split()
@@ -113,6 +115,8 @@ def parse_flat_keyed(text: str, path: str = "") -> dict[str, int]:
             continue
         if len(fields) != 2:
             raise CollectorError(f"{path}: unexpected line {line[:120]!r}")
+        if keys is not None and fields[0] not in keys:
+            continue
         try:
             values[fields[0]] = parse_uint(fields[1])
         except NumberError as err:
@@ -193,11 +197,15 @@ def parse_io_stat(text: str) -> dict[Device, dict[str, int]]:
         fields = line.split()
         if not fields:
             continue
-        counters = devices.setdefault(_device(fields[0], line), {})
+        device = _device(fields[0], line)
+        counters: dict[str, int] = {}
         for item in fields[1:]:
             key, sep, value = item.partition("=")
             if sep and key in _IO_STAT_KEYS:
                 counters[key] = parse_uint(value)
+        # A device line with nothing counted yet is skipped, as runc skips it.
+        if counters:
+            devices[device] = counters
     return devices
 
 
@@ -267,9 +275,9 @@ def _optional_uint(path: str) -> int | None:
     return None if text is None else parse_single_uint(text, path)
 
 
-def _optional_keyed(path: str) -> dict[str, int] | None:
+def _optional_keyed(path: str, keys: AbstractSet[str] | None = None) -> dict[str, int] | None:
     text = _optional_text(path)
-    return None if text is None else parse_flat_keyed(text, path)
+    return None if text is None else parse_flat_keyed(text, path, keys)
 
 
 def _working_set(usage: int, stat: Mapping[str, int], inactive_key: str) -> int:
@@ -333,9 +341,15 @@ def read_v1(dirs: Mapping[str, str]) -> CgroupStats:
     return stats
 
 
+_V1_MEMORY_KEYS = frozenset({
+    "rss", "cache", "swap", "total_rss", "total_cache", "total_swap", "total_inactive_file",
+})
+_V2_MEMORY_KEYS = frozenset({"anon", "file", "inactive_file"})
+
+
 def _read_v1_memory(memory: str, stats: CgroupStats) -> None:
     usage = _optional_uint(f"{memory}/memory.usage_in_bytes")
-    stat = _optional_keyed(f"{memory}/memory.stat") or {}
+    stat = _optional_keyed(f"{memory}/memory.stat", _V1_MEMORY_KEYS) or {}
     hierarchy = _optional_text(f"{memory}/memory.use_hierarchy")
     hierarchical = hierarchy.strip() == "1" if hierarchy is not None else "total_cache" in stat
     prefix = "total_" if hierarchical else ""
@@ -373,7 +387,7 @@ def read_v2(directory: str) -> CgroupStats:
         weight = _optional_uint(f"{directory}/cpu.weight")
         stats.cpu_shares = shares_from_weight(weight) if weight is not None else 0
     usage = _optional_uint(f"{directory}/memory.current")
-    stat = _optional_keyed(f"{directory}/memory.stat") or {}
+    stat = _optional_keyed(f"{directory}/memory.stat", _V2_MEMORY_KEYS) or {}
     if usage is not None:
         stats.memory_usage = usage
         stats.working_set = _working_set(usage, stat, "inactive_file")
@@ -511,11 +525,15 @@ class ContainerCollector(Collector[ContainerOptions]):
                 self._mounts = mounts
         return self._unified
 
-    def _own_pid(self) -> int:
+    def _own_pids(self) -> set[str]:
+        """The exporter's pid as cgroup.procs lists it to the exporter (its own PID namespace's),
+        and as --path.procfs's `self` names it (a fixture's, or the host's for a host /proc)."""
+        pids = {str(os.getpid())}
         try:
-            return int(os.readlink(self.paths.proc("self")))
-        except (OSError, ValueError):
-            return os.getpid()
+            pids.add(os.readlink(self.paths.proc("self")))
+        except OSError:
+            pass
+        return pids
 
     def _ns_root(self, hierarchy: str, own_path: str) -> str | None:
         """Where, in HIERARCHY as mounted at --path.cgroupfs, the root of the exporter's cgroup
@@ -524,11 +542,11 @@ class ContainerCollector(Collector[ContainerOptions]):
         found there (a tree of someone else's, or a hierarchy it is not in)."""
         if hierarchy in self._ns_roots:
             return self._ns_roots[hierarchy]
-        own_pid = str(self._own_pid())
+        own_pids = self._own_pids()
 
         def lists_own_pid(rel: str) -> bool:
             try:
-                return own_pid in read_text(f"{hierarchy}{rel.rstrip('/')}/cgroup.procs").split()
+                return not own_pids.isdisjoint(read_text(f"{hierarchy}{rel.rstrip('/')}/cgroup.procs").split())
             except OSError:
                 return False
 
@@ -584,7 +602,7 @@ class ContainerCollector(Collector[ContainerOptions]):
             cgroup_id = self._id_of(paths, unified, own)
             if cgroup_id is None or cgroup_id in cgroups:
                 continue
-            dirs = self._dirs(paths, unified, own)
+            dirs = self._dirs(cgroup_id, unified)
             if dirs:
                 cgroups[cgroup_id] = _Cgroup(cgroup_id, dirs, int(entry))
         return [cgroups[key] for key in sorted(cgroups)], own_id
@@ -602,27 +620,14 @@ class ContainerCollector(Collector[ContainerOptions]):
                 return self._resolve(hierarchy, paths[key], own, key)
         return None
 
-    def _dirs(self, paths: Mapping[str, str], unified: bool, own: Mapping[str, str]) -> dict[str, str]:
+    def _dirs(self, cgroup_id: str, unified: bool) -> dict[str, str]:
+        """The directories of cgroup CGROUP_ID: on v1 the same path in every controller's hierarchy,
+        where it exists, as cAdvisor reads a container."""
+        suffix = cgroup_id.rstrip("/")
         if unified:
-            hierarchy = self.paths.cgroup()
-            path = paths.get("")
-            resolved = self._resolve(hierarchy, path, own, "") if path is not None else None
-            if resolved is None:
-                return {}
-            directory = hierarchy + resolved.rstrip("/")
+            directory = self.paths.cgroup() + suffix
             return {"": directory} if os.path.isdir(directory) else {}
-        dirs: dict[str, str] = {}
-        for controller, hierarchy in self._mounts.items():
-            path = paths.get(controller)
-            if path is None:
-                continue
-            resolved = self._resolve(hierarchy, path, own, controller)
-            if resolved is None:
-                continue
-            directory = hierarchy + resolved.rstrip("/")
-            if os.path.isdir(directory):
-                dirs[controller] = directory
-        return dirs
+        return {c: h + suffix for c, h in self._mounts.items() if os.path.isdir(h + suffix)}
 
     def _included(self, pattern: re.Pattern[str], unified: bool) -> list[_Cgroup]:
         if unified:
@@ -633,12 +638,7 @@ class ContainerCollector(Collector[ContainerOptions]):
         for rel in _walk(base):
             if not pattern.fullmatch(rel):
                 continue
-            suffix = rel.rstrip("/")
-            if unified:
-                dirs = {"": base + suffix}
-            else:
-                dirs = {c: h + suffix for c, h in self._mounts.items() if os.path.isdir(h + suffix)}
-            cgroups.append(_Cgroup(rel, dirs, None))
+            cgroups.append(_Cgroup(rel, self._dirs(rel, unified), None))
         return cgroups
 
     # -- labels --------------------------------------------------------------------------------------

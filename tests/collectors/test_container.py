@@ -20,7 +20,7 @@ import pytest
 from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
-from tests.helpers import by_name, exposition, fixture_paths, run_collector, samples
+from tests.helpers import by_name, exposition, fixture_paths, run_collector, samples, write_tree
 
 API = "4f1c2a9e7b3d" + "0" * 52
 EXPORTER = "9a8b7c6d5e4f" + "1" * 52
@@ -236,3 +236,19 @@ def test_counters_are_typed_counters() -> None:
     assert families["container_cpu_usage_seconds_total"].type == "counter"
     assert families["container_oom_events_total"].type == "counter"
     assert families["container_memory_usage_bytes"].type == "gauge"
+
+
+def test_v1_controllers_are_read_at_the_cgroups_own_path(tmp_path: Path) -> None:
+    """A v1 cgroup is one path read in every hierarchy, as cAdvisor reads a container: a process
+    whose memory cgroup lies elsewhere does not lend that cgroup's memory to the cpu path's id."""
+    paths = write_tree(tmp_path, {
+        "proc/1/cgroup": "3:memory:/a\n2:cpuacct:/\n1:cpu:/\n",
+        "proc/2/cgroup": "3:memory:/\n2:cpuacct:/\n1:cpu:/\n",
+        "sys/fs/cgroup/cpu/cpu.shares": "1024\n",
+        "sys/fs/cgroup/cpuacct/cpuacct.usage": "1000000000\n",
+        "sys/fs/cgroup/memory/memory.usage_in_bytes": "999999\n",
+        "sys/fs/cgroup/memory/a/memory.usage_in_bytes": "111\n",
+    })
+    families = run_collector("container", paths)
+    assert samples(families)[("container_memory_usage_bytes", frozenset({("id", "/"), ("name", "")}))] == 999999
+    assert {dict(labels)["id"] for _, labels in samples(families)} == {"/"}

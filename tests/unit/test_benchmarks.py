@@ -4,6 +4,7 @@ Nothing here times anything or compares numbers against a clock."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -159,3 +160,72 @@ def test_stress_textfile_runs_small(tmp_path) -> None:
     assert runs[0]["samples"] < runs[1]["samples"]
     assert all(run["once_peak_rss_mb"] for run in runs)
 
+
+
+def test_container_v2_tree_reads_back(tmp_path: Path) -> None:
+    """The synthetic unified hierarchy stays valid input: every cgroup reported with every family,
+    so that the benchmark does not time an error path or a half-empty scrape."""
+    from benchmarks.container_bench import v2_cgroup_path, v2_tree
+
+    write_tree(str(tmp_path), v2_tree(3))
+    paths = Paths(procfs=str(tmp_path / "proc"), cgroupfs=str(tmp_path / "cgroupfs"))
+    families = list(load_all()["container"].build(paths).collect())
+    values = {(s.name, s.labels["id"]): s.value for f in families for s in f.samples}
+    ids = [f"/{v2_cgroup_path(n)}" for n in range(3)]
+    assert {s.labels["id"] for f in families for s in f.samples} == set(ids)
+    # 22 samples a cgroup, and the quota and the three CFS families for one with a quota (n odd).
+    assert sum(len(f.samples) for f in families) == 22 + 26 + 22
+    assert [values[("container_spec_memory_limit_bytes", i)] for i in ids] == [536870912, 0, 0]
+    assert values[("container_spec_cpu_shares", ids[0])] == 2597
+    assert ("container_spec_cpu_quota", ids[0]) not in values
+    assert values[("container_spec_cpu_quota", ids[1])] == 50000
+    assert values[("container_pressure_io_stalled_seconds_total", ids[2])] == pytest.approx(4e-6)
+
+
+def test_container_per_cgroup_cost() -> None:
+    from benchmarks.container_bench import per_cgroup
+
+    runs = [{"cgroups": 1, "wall_ms_p50": 1.0, "cpu_ms_p50": 0.5}, {"cgroups": 101, "wall_ms_p50": 21.0,
+                                                                      "cpu_ms_p50": 10.5}]
+    assert per_cgroup(runs) == pytest.approx({"wall_us_p50": 200.0, "cpu_us_p50": 100.0})
+    assert per_cgroup(runs[:1]) == {"wall_us_p50": None, "cpu_us_p50": None}
+
+
+def test_container_v1_unavailable_explains(tmp_path: Path) -> None:
+    from benchmarks.container_bench import v1_unavailable
+
+    if os.geteuid() != 0:
+        assert v1_unavailable(str(tmp_path)) == "not root: cannot create cgroups"
+        return
+    assert v1_unavailable(str(tmp_path)) == f"no cgroup v1 cpu hierarchy at {tmp_path}/cpu"
+    (tmp_path / "cgroup.controllers").write_text("cpu io memory\n")
+    assert v1_unavailable(str(tmp_path)) == f"{tmp_path} is a cgroup v2 (unified) hierarchy"
+
+
+def test_container_bench_runs_small(tmp_path: Path) -> None:
+    import json
+
+    from benchmarks import container_bench
+
+    assert container_bench.main(["--no-v1", "--sizes", "1,2", "--min-seconds", "0", "--max-repeats", "5",
+                                 "--results", str(tmp_path), "--name", "smoke"]) == 0
+    report = json.loads((tmp_path / "smoke.json").read_text())
+    assert report["setups"]["v1-live"] == {"skipped": "--no-v1"}
+    v2 = report["setups"]["v2-synthetic"]
+    assert [(run["cgroups"], run["reported_cgroups"], run["samples"]) for run in v2["runs"]] == [(1, 1, 22), (2, 2, 48)]
+    assert all(run["repeats"] >= 5 for run in v2["runs"])
+
+
+def test_container_bench_v1_live_cleans_up() -> None:
+    """On a host where the live part can run (root, writable cgroup v1), two cgroups are made,
+    reported, and gone afterwards."""
+    from benchmarks.container_bench import PREFIX, V1_CONTROLLERS, V1_ROOT, run_v1, v1_unavailable
+
+    reason = v1_unavailable()
+    if reason is not None:
+        pytest.skip(f"live cgroup v1 part cannot run here: {reason}")
+    result = run_v1([1, 2], min_seconds=0.0, max_repeats=5)
+    assert [run["bench_cgroups_reported"] for run in result["runs"]] == [1, 2]
+    mine = f"{PREFIX}-{os.getpid()}-"
+    left = [name for c in V1_CONTROLLERS for name in os.listdir(os.path.join(V1_ROOT, c)) if name.startswith(mine)]
+    assert left == []
