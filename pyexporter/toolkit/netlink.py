@@ -1,6 +1,7 @@
 """Netlink message framing shared by the collectors that ask the kernel over netlink (netdev's
-links, qdisc, wifi's nl80211): the socket module opens the sockets, but no well-kept library
-frames the messages without pulling in much more than these few lines."""
+links, qdisc, network_route's routes, tcpstat's sock_diag, wifi's nl80211): the socket module
+opens the sockets, but no well-kept library frames the messages without pulling in much more than
+these few lines."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ HEADER = struct.Struct("=IHHII")  # struct nlmsghdr: length, type, flags, seq, p
 ATTRIBUTE = struct.Struct("=HH")  # struct nlattr / rtattr: length, type
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLM_F_REQUEST, NLM_F_MULTI, NLM_F_DUMP = 0x1, 0x2, 0x300
+# NETLINK_SOCK_DIAG (formerly NETLINK_INET_DIAG), which Python's socket module does not name.
+NETLINK_SOCK_DIAG = 4
 
 T = TypeVar("T")
 
@@ -58,10 +61,34 @@ def attributes(data: bytes, what: str) -> Iterator[tuple[int, bytes]]:
         pos += align(length)
 
 
+def dump_bodies(data: bytes, kind: int, what: str) -> tuple[list[bytes], bool]:
+    """One receive buffer of a dump: the bodies of its KIND messages, and whether NLMSG_DONE ended
+    it. An NLMSG_ERROR, or an NLMSG_DONE carrying a negative errno (a dump the kernel cut short),
+    raises OSError, as mdlayher/netlink's Conn.Receive does; other message types are skipped."""
+    bodies: list[bytes] = []
+    for msg_kind, _flags, body in messages(data):
+        if msg_kind == NLMSG_DONE:
+            if len(body) >= 4:
+                raise_for_error(body, what)
+            return bodies, True
+        if msg_kind == NLMSG_ERROR:
+            raise_for_error(body, what)
+        elif msg_kind == kind:
+            bodies.append(body)
+    return bodies, False
+
+
 def route_dump(kind: int, header: bytes, parse: Callable[[bytes], tuple[list[T], bool]]) -> list[T]:
     """Dump request KIND (with its family header) over rtnetlink in this network namespace; PARSE
     turns each receive buffer into (records, dump finished)."""
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+    return dump(socket.NETLINK_ROUTE, kind, header, parse)
+
+
+def dump(protocol: int, kind: int, header: bytes, parse: Callable[[bytes], tuple[list[T], bool]]) -> list[T]:
+    """Dump request KIND (with its request header) over netlink PROTOCOL (NETLINK_ROUTE,
+    NETLINK_SOCK_DIAG, ...) in this network namespace; PARSE turns each receive buffer into
+    (records, dump finished)."""
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, protocol) as sock:
         sock.bind((0, 0))
         sock.settimeout(5.0)
         sock.sendto(HEADER.pack(HEADER.size + len(header), kind, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + header, (0, 0))
