@@ -1,7 +1,8 @@
 """textfile: metrics from *.prom files in --collector.textfile.directory, as node_exporter's.
 
-Follows node_exporter 1.5's collector/textfile.go; files are parsed by pyexporter.toolkit.textformat, which
-follows the TextParser of prometheus/common's expfmt/text_parse.go.
+Follows node_exporter 1.5's collector/textfile.go; classic files are parsed by pyexporter.toolkit.textformat,
+which follows the TextParser of prometheus/common's expfmt/text_parse.go. OpenMetrics files, which
+node_exporter does not read, are described at the end.
 
 - A file that cannot be read or parsed, or that carries client-side timestamps, is skipped whole
   and sets node_textfile_scrape_error to 1; the other files are still served.
@@ -28,6 +29,38 @@ Beyond node_exporter:
 - A file larger than --collector.textfile.max-file-size is refused unread (or as soon as it grows
   past the limit while read), so that one runaway file costs neither the scrape nor the memory.
 - Cost is linear in the number of files and bytes, and only one file's text is held at a time.
+
+OpenMetrics files (node_exporter's open issue #1988; pyexporter's issue 17):
+
+- The format is told per file, without a flag: a file whose last line is `# EOF` (a final newline
+  or not) is OpenMetrics, parsed with prometheus-client's parser
+  (prometheus_client.openmetrics.parser.text_fd_to_metric_families); any other file is classic
+  text, as above. So an OpenMetrics file that lost its `# EOF` is classic text and fails or not as
+  such; a classic file ending in a `# EOF` comment (a comment to node_exporter) is now OpenMetrics.
+- Its families are served as prometheus-client families (OpenMetricsFileFamily): OpenMetrics
+  scrapes get them natively, units included; text-format scrapes get what prometheus-client's text
+  encoder (pyexporter.exposition.encode_text) makes of them, which keeps every sample's name and
+  value: a counter `c` is the counter `c_total`, an info `b` the gauge `b_info`, a stateset a gauge
+  (a sample per state), a gaugehistogram `q` the histogram `q` of its buckets, an unknown family
+  untyped, and `_created`, `_gsum` and `_gcount` move into gauges of those names; units are
+  dropped. Prometheus 2.42 stores the same series, values included, from either
+  (tests/e2e/test_textfile_openmetrics.py); only the metadata (types, units) differs.
+- Refused, per file as classic files are, besides what the parser refuses (with the line it was at):
+  timestamps (as node_exporter refuses them in classic files, its #769), exemplars (a trace of one
+  moment, which a file cannot keep fresh either; text scrapes could not carry them), samples
+  written twice (which the parser would drop silently), a `_created` that is no time in seconds
+  (NaN, infinite, negative) or belongs to no series of its family, names that are not classic
+  metric or label names (the parser takes quoted UTF-8 names), and prometheus-client's native
+  histogram lines (not OpenMetrics 1.0). A family named twice in one file is the parser's "Clashing
+  name". An empty HELP is no HELP ("Metric read from <files>"): the parser does not tell them apart.
+- Families of one name from several OpenMetrics files are merged like classic ones, a series being
+  a label set (without `le`, `quantile`, or a stateset's state label) with all its samples. One
+  name from a classic and an OpenMetrics file, or with two units, keeps the first family and sets
+  node_textfile_scrape_error; the names checked for collisions are every name the family's type
+  may serve in either format (`c`, `c_total`, `c_created` for a counter `c`).
+- prometheus-client's parser is pure Python and about five times slower than textformat (some
+  2.5 s per MB here, linear): OpenMetrics textfiles are for the few metrics of batch jobs, and
+  --collector.textfile.max-file-size bounds the time one file can take.
 """
 
 from __future__ import annotations
@@ -36,8 +69,9 @@ import errno
 import glob
 import math
 import os
+import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -146,6 +180,12 @@ class FileFamily:
     samples: list[Sample]
     series_sizes: list[int] | None = None
     path: str = ""
+    # Read from an OpenMetrics file: served as a prometheus-client family (OpenMetricsFileFamily),
+    # its unit kept, and its series identified by `series_keys` (sorted label items) in
+    # `series_sizes` runs, not by `label_names`.
+    openmetrics: bool = False
+    unit: str = ""
+    series_keys: list[tuple[tuple[str, str], ...]] | None = None
 
 
 def parse_textfile(text: str) -> list[textformat.Family]:
@@ -260,6 +300,170 @@ def convert_family(family: textformat.Family) -> FileFamily:
     return FileFamily(family.name, client_type, family.help, names, _scalar_samples(family, names))
 
 
+# --- OpenMetrics files ---------------------------------------------------------------------------
+
+_EOF_LINE = "# EOF"
+# What each OpenMetrics type may append to its family's name, as prometheus-client's parser has it;
+# a family serves its name and these in either format (the text format moves `_created`, `_gsum`
+# and `_gcount` into gauges of those names, and names an info family `NAME_info`).
+_OPENMETRICS_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "summary": ("_sum", "_count", "_created"),
+    "histogram": ("_bucket", "_sum", "_count", "_created"),
+    "gaugehistogram": ("_bucket", "_gsum", "_gcount"),
+    "info": ("_info",),
+}
+# The types whose series may carry a `_created` sample.
+_WITH_CREATED = frozenset({"counter", "summary", "histogram"})
+_LEGACY_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*").fullmatch
+_LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*").fullmatch
+
+
+class OpenMetricsFileFamily(Metric):
+    """A family read from an OpenMetrics textfile: a prometheus-client family, which the text
+    format serves as prometheus-client's text encoder does and OpenMetrics serves natively."""
+
+    # The files it was read from, for the log line of a family that is dropped.
+    sources: tuple[str, ...] = ()
+
+
+def is_openmetrics(text: str) -> bool:
+    """Whether TEXT is an OpenMetrics exposition: its last line is `# EOF` (a final newline or not)."""
+    end = len(text) - 1 if text.endswith("\n") else len(text)
+    start = end - len(_EOF_LINE)
+    return text.startswith(_EOF_LINE, start, end) and (start == 0 or (start > 0 and text[start - 1] == "\n"))
+
+
+class _Lines:
+    """The lines of a text for prometheus-client's parser, each with its `\\n` (only `\\n` ends a
+    line, as the format has it), counted: `number` is the line the parser is at when it fails."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+        self.number = 0
+        self.samples = 0  # lines that are neither comments nor metadata
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        start = self.position
+        text = self.text
+        if start >= len(text):
+            raise StopIteration
+        cut = text.find("\n", start)
+        end = len(text) if cut < 0 else cut + 1
+        self.position = end
+        self.number += 1
+        if text[start] != "#":
+            self.samples += 1
+        return text[start:end]
+
+
+def _openmetrics_key(sample: Sample, name: str, kind: str) -> tuple[tuple[str, str], ...]:
+    """The series SAMPLE belongs to: its labels without the one that tells the samples of one
+    series apart (a bucket's `le`, a quantile's `quantile`, a stateset's state), empty values left
+    out (Prometheus stores `{a=""}` as `{}`)."""
+    drop = None
+    if sample.name == name + "_bucket":
+        drop = "le"
+    elif kind == "summary" and sample.name == name:
+        drop = "quantile"
+    elif kind == "stateset":
+        drop = name
+    return tuple(sorted((k, v) for k, v in sample.labels.items() if v and k != drop))
+
+
+def _check_openmetrics_family(family: Metric) -> None:
+    """TextfileError for what the textfile collector refuses in a family the parser accepted."""
+    quoted = textformat.quote(family.name)
+    if _LEGACY_NAME(family.name) is None:
+        raise TextfileError(f"metric name {quoted} is not a classic metric name")
+    created_keys: list[tuple[tuple[str, str], ...]] = []
+    other_keys: set[tuple[tuple[str, str], ...]] = set()
+    for sample in family.samples:
+        if sample.native_histogram is not None:
+            raise TextfileError(f"metric {quoted} has a native histogram sample, which OpenMetrics 1.0 does not have")
+        if sample.timestamp is not None:
+            raise TextfileError(f"metric {textformat.quote(sample.name)} has a timestamp: "
+                                "textfiles may not carry client-side timestamps")
+        if sample.exemplar is not None:
+            raise TextfileError(f"metric {textformat.quote(sample.name)} has an exemplar: "
+                                "textfiles may not carry exemplars")
+        if _LEGACY_NAME(sample.name) is None:
+            raise TextfileError(f"metric name {textformat.quote(sample.name)} is not a classic metric name")
+        for label in sample.labels:
+            if _LEGACY_LABEL(label) is None:
+                raise TextfileError(f"label name {textformat.quote(label)} of metric {quoted} "
+                                    "is not a classic label name")
+            if label.startswith("__"):
+                raise TextfileError(f"label name {textformat.quote(label)} of metric {quoted} is reserved: "
+                                    "names starting with __ are for Prometheus's own use")
+        if family.type in _WITH_CREATED and sample.name == family.name + "_created":
+            value = sample.value
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise TextfileError(f"{textformat.quote(sample.name)} is {value}: "
+                                    "a _created sample must be a time in seconds since the epoch, 0 or more")
+            created_keys.append(_openmetrics_key(sample, family.name, family.type))
+        else:
+            other_keys.add(_openmetrics_key(sample, family.name, family.type))
+    for key in created_keys:
+        if key not in other_keys:
+            raise TextfileError(f"{textformat.quote(family.name + '_created')} with labels {dict(key)} "
+                                f"belongs to no series of metric {quoted}")
+
+
+def parse_openmetrics(text: str) -> list[Metric]:
+    """The families of an OpenMetrics text, as prometheus-client's parser reads them; TextfileError
+    for what it refuses, naming the line it was at (for a check of a whole family, such as two
+    families of one name, the line after the family), and for what the textfile collector
+    refuses besides: timestamps, exemplars, native histograms, a sample written twice (which the
+    parser drops silently), names that are not classic, and a `_created` sample that is not a time
+    or that belongs to no series."""
+    # Here: hosts without OpenMetrics textfiles never load prometheus-client's parsers.
+    from prometheus_client.openmetrics.parser import text_fd_to_metric_families
+
+    read: Callable[[Iterable[str]], Iterator[Metric]] = text_fd_to_metric_families  # unannotated upstream
+    lines = _Lines(text)
+    try:
+        families = list(read(lines))
+    except Exception as err:  # noqa: BLE001 - the parser raises bare ValueErrors, and others on some lines
+        reason = str(err) or "invalid line"
+        raise TextfileError(f"OpenMetrics parsing error at line {lines.number}: {reason}") from None
+    if sum(len(family.samples) for family in families) != lines.samples:
+        raise TextfileError("a sample is written twice (same name and labels) in one metric family")
+    for family in families:
+        _check_openmetrics_family(family)
+    return families
+
+
+def convert_openmetrics_family(family: Metric) -> FileFamily:
+    """One family of an OpenMetrics file, its values as floats and its series found; TextfileError
+    for a value beyond float64."""
+    name, kind = family.name, family.type
+    samples: list[Sample] = []
+    keys: list[tuple[tuple[str, str], ...]] = []
+    sizes: list[int] = []
+    for sample in family.samples:
+        value = sample.value
+        if type(value) is not float:
+            try:
+                value = float(value)
+            except (OverflowError, TypeError, ValueError):
+                raise TextfileError(f"value of {textformat.quote(sample.name)} is not a float64") from None
+        samples.append(Sample(sample.name, sample.labels, value))
+        # The parser keeps the samples of one series together; an info's samples are series each.
+        key = _openmetrics_key(sample, name, kind)
+        if keys and keys[-1] == key and kind != "info":
+            sizes[-1] += 1
+        else:
+            keys.append(key)
+            sizes.append(1)
+    return FileFamily(name, kind, family.documentation or None, (), samples, sizes,
+                      openmetrics=True, unit=family.unit, series_keys=keys)
+
+
 def expand_directories(patterns: Iterable[str]) -> list[str]:
     """Each pattern's glob matches, or the pattern itself when it matches nothing."""
     paths: list[str] = []
@@ -276,6 +480,8 @@ def _clean_join(directory: str, name: str) -> str:
 
 def _series_keys(entry: FileFamily) -> list[object]:
     """The identity of each series of ENTRY (its label values, in `label_names` order), in order."""
+    if entry.series_keys is not None:
+        return list(entry.series_keys)
     names = entry.label_names
     if entry.series_sizes is None:
         if not names:
@@ -291,13 +497,24 @@ def _series_keys(entry: FileFamily) -> list[object]:
     return keys
 
 
-def _served_names(name: str, client_type: str) -> tuple[str, ...]:
-    """Every name a textfile family of NAME and CLIENT_TYPE puts into an exposition."""
+def _served_names(name: str, client_type: str, openmetrics: bool = False) -> tuple[str, ...]:
+    """Every name a textfile family of NAME and CLIENT_TYPE puts into an exposition, in either format."""
+    if openmetrics:
+        return (name, *(name + suffix for suffix in _OPENMETRICS_SUFFIXES.get(client_type, ())))
+    if client_type == "counter" and name.endswith("_total"):
+        # Served to OpenMetrics as the counter of the stem (VerbatimFamily.conventional).
+        return (name, name[:-6])
     if client_type == "summary":
         return (name, name + "_sum", name + "_count")
     if client_type == "histogram":
         return (name, name + "_bucket", name + "_sum", name + "_count")
     return (name,)
+
+
+def _whole_seconds(mtime_ns: int) -> float:
+    """Whole seconds, as Go's UnixNano() / 1e9 (integer division, towards zero)."""
+    seconds = abs(mtime_ns) // 1_000_000_000
+    return float(seconds if mtime_ns >= 0 else -seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +581,11 @@ class TextfileCollector(Collector[TextfileOptions]):
                                     f"{err.strerror or err}") from None
             text = decode(raw)
             del raw
+            if is_openmetrics(text):
+                converted = self._read_openmetrics(path, text)
+                del text
+                mtime_ns = os.fstat(fd).st_mtime_ns
+                return converted, _whole_seconds(mtime_ns)
             try:
                 parsed = textformat.parse(text)
             except textformat.TextFormatError as err:
@@ -389,9 +611,27 @@ class TextfileCollector(Collector[TextfileOptions]):
             os.close(fd)
         for entry in converted:
             entry.path = path
-        # Whole seconds, as Go's UnixNano() / 1e9 (integer division, towards zero).
-        seconds = abs(mtime_ns) // 1_000_000_000
-        return converted, float(seconds if mtime_ns >= 0 else -seconds)
+        return converted, _whole_seconds(mtime_ns)
+
+    def _read_openmetrics(self, path: str, text: str) -> list[FileFamily]:
+        """The converted families of the OpenMetrics text of PATH; TextfileError when it is skipped."""
+        try:
+            parsed = parse_openmetrics(text)
+        except TextfileError as err:
+            raise TextfileError(
+                f"failed to parse OpenMetrics textfile data from {textformat.quote(path)}: {err}"
+            ) from None
+        converted = []
+        for family in parsed:
+            try:
+                entry = convert_openmetrics_family(family)
+            except TextfileError as err:
+                raise TextfileError(
+                    f"failed to convert OpenMetrics textfile data from {textformat.quote(path)}: {err}"
+                ) from None
+            entry.path = path
+            converted.append(entry)
+        return converted
 
     # -- one scrape ------------------------------------------------------------------------------
 
@@ -479,7 +719,7 @@ class TextfileCollector(Collector[TextfileOptions]):
                 generated = "Metric read from " + ", ".join(files)
             help_text = first.help if first.help is not None else generated
             assert help_text is not None
-            clash = [n for n in _served_names(name, first.type) if n in served]
+            clash = [n for n in _served_names(name, first.type, first.openmetrics) if n in served]
             if clash:
                 collided = True
                 other = served[clash[0]]
@@ -490,11 +730,25 @@ class TextfileCollector(Collector[TextfileOptions]):
                                   "files": printable(", ".join(files))}},
                 )
                 continue
-            family = VerbatimFamily(name, help_text, first.type)
+            family: VerbatimFamily | OpenMetricsFileFamily
+            if first.openmetrics:
+                family = OpenMetricsFileFamily(name, help_text, first.type, first.unit)
+            else:
+                family = VerbatimFamily(name, help_text, first.type)
             samples: list[Sample] = []
             seen: dict[tuple[str, ...], set[object]] = {}
             for entry in group:
                 entry_help = entry.help if entry.help is not None else generated
+                if (entry.openmetrics, entry.unit) != (first.openmetrics, first.unit):
+                    # Our rule: a classic and an OpenMetrics family of one name are served differently.
+                    collided = True
+                    self.log.error(
+                        "textfile metric family read from an OpenMetrics and a classic file, or with "
+                        "another unit, as an earlier one; dropping it",
+                        extra={"kv": {"metric": name, "openmetrics": entry.openmetrics, "unit": entry.unit,
+                                      "file": printable(entry.path)}},
+                    )
+                    continue
                 if entry.type != first.type or entry_help != help_text:
                     self.log.error(
                         "textfile metric family conflicts with an earlier one; dropping it",
@@ -514,8 +768,12 @@ class TextfileCollector(Collector[TextfileOptions]):
                 repeated: list[dict[str, str]] = []
                 for size, key in zip(sizes, entry_keys, strict=True):
                     if key in keys:
-                        # The last but one sample of a series, a plain sample or a _sum, has its labels.
-                        repeated.append(entry.samples[position + size - 2 if size > 1 else position].labels)
+                        if entry.openmetrics:
+                            assert isinstance(key, tuple)
+                            repeated.append(dict(key))
+                        else:
+                            # The last but one sample of a series, a plain sample or a _sum, has its labels.
+                            repeated.append(entry.samples[position + size - 2 if size > 1 else position].labels)
                     else:
                         keys.add(key)
                         samples.extend(entry.samples[position:position + size])
@@ -528,7 +786,7 @@ class TextfileCollector(Collector[TextfileOptions]):
                 )
             family.samples = samples
             family.sources = tuple(files)
-            for served_name in _served_names(name, first.type):
+            for served_name in _served_names(name, first.type, first.openmetrics):
                 served[served_name] = name
             out.append(family)
         return out, collided
@@ -541,7 +799,7 @@ class TextfileCollector(Collector[TextfileOptions]):
         kept: list[Metric] = []
         dropped = False
         for family in families:
-            if type(family) is VerbatimFamily:
+            if type(family) is VerbatimFamily or type(family) is OpenMetricsFileFamily:
                 clash = sorted(name for name in exposition_names(family) if name in taken)
                 if clash:
                     dropped = True

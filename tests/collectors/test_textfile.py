@@ -11,6 +11,7 @@ from pyexporter.collectors.textfile import TextfileCollector
 from pyexporter.exposition import encode, merge
 from pyexporter.flags import FlagValueError
 from pyexporter.paths import Paths
+from pyexporter.scrape import TakenNames
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, VerbatimFamily, exposition_names
 from tests.helpers import (
     FIXTURES,
@@ -430,3 +431,150 @@ def test_non_utf8_file_names(tmp_path: Path, records: LogRecords) -> None:
     assert f"# HELP from_bad_name Metric read from {tmp_path}/bad\ufffd.prom\n" in text
     [kv] = records.kv("failed to collect textfile data")
     assert kv["file"] == f"{tmp_path}/broken\\xfe.prom"
+
+
+# --- OpenMetrics files (issue 17) -----------------------------------------------------------------
+# node_exporter reads only the classic format (its #1988); a file whose last line is `# EOF` is read
+# with prometheus-client's OpenMetrics parser, and served as tests/unit/test_textfile_openmetrics.py
+# pins each type.
+
+OPENMETRICS = os.path.join(FIXTURES, "textfile", "openmetrics")
+OPENMETRICS_ACCEPT = "application/openmetrics-text; version=1.0.0"
+
+
+def _served_both_ways(families: list[Metric]) -> tuple[str, str]:
+    merged, _ = merge(families)
+    return encode(merged)[0].decode(), encode(merged, OPENMETRICS_ACCEPT)[0].decode()
+
+
+def test_a_directory_mixing_classic_and_openmetrics_files(records: LogRecords) -> None:
+    mixed = os.path.join(OPENMETRICS, "mixed")
+    families = run_collector("textfile", Paths(), {"directory": mixed})
+    # zz_bad_created.prom is refused (a negative _created), the other files are served.
+    assert sample(families, "node_textfile_scrape_error") == 1
+    [kv] = records.kv("failed to collect textfile data")
+    assert kv["file"] == os.path.join(mixed, "zz_bad_created.prom")
+    assert '"export_runs_created" is -1' in str(kv["err"])
+    files = {dict(k[1])["file"] for k in samples(families) if k[0] == "node_textfile_mtime_seconds"}
+    assert files == {os.path.join(mixed, name) for name in ("classic.prom", "types.prom", "units.prom")}
+    assert sample(families, "cron_runs", task="backup") == 12
+    assert sample(families, "jobs_processed_total", queue="a") == 5
+    assert sample(families, "jobs_processed_created", queue="a") == 1700000000.5
+    assert sample(families, "build_info", version="1.2", revision="abc") == 1
+    assert sample(families, "backup_state", backup_state="done") == 1
+    assert sample(families, "queue_size_gsum") == 27
+    assert sample(families, "request_seconds_bucket", le="1.0") == 3
+    assert sample(families, "rpc_seconds", quantile="0.9") == 0.7
+    assert sample(families, "disk_free_bytes", disk="a") == 1024
+    assert "export_runs_total" not in {k[0] for k in samples(families)}
+
+    text, om = _served_both_ways(families)
+    # Text format: what prometheus-client's text encoder makes of each type.
+    for block in ("# TYPE jobs_processed_total counter\n", "# TYPE jobs_processed_created gauge\n",
+                  "# TYPE build_info gauge\n", "# TYPE backup_state gauge\n", "# TYPE queue_size histogram\n",
+                  "# TYPE queue_size_gsum gauge\n", "# TYPE request_seconds_created gauge\n",
+                  "# TYPE rpc_seconds_created gauge\n", "# TYPE mystery untyped\n",
+                  # The classic file's counter keeps its own name.
+                  '# TYPE cron_runs counter\ncron_runs{task="backup"} 12.0\n'):
+        assert block in text
+    assert "# UNIT" not in text and "# EOF" not in text
+    # OpenMetrics: each type natively, units kept.
+    for block in ('# TYPE jobs_processed counter\njobs_processed_total{queue="a"} 5.0\n'
+                  'jobs_processed_created{queue="a"} 1.7000000005e+09\n',
+                  "# TYPE build info\n", "# TYPE backup_state stateset\n", "# TYPE queue_size gaugehistogram\n",
+                  "# TYPE request_seconds histogram\n# UNIT request_seconds seconds\n",
+                  "# TYPE disk_free_bytes gauge\n# UNIT disk_free_bytes bytes\n",
+                  "# TYPE mystery unknown\n", "# TYPE batch_runs counter\nbatch_runs_total 3.0\n"):
+        assert block in om
+    assert om.endswith("# EOF\n")
+
+
+def test_openmetrics_files_refused_one_by_one(records: LogRecords) -> None:
+    bad = os.path.join(OPENMETRICS, "bad")
+    families = run_collector("textfile", Paths(), {"directory": bad})
+    assert sample(families, "fine_info", v="1") == 1
+    assert sample(families, "node_textfile_scrape_error") == 1
+    files = {dict(k[1])["file"] for k in samples(families) if k[0] == "node_textfile_mtime_seconds"}
+    assert files == {os.path.join(bad, "ok.prom")}
+    errors = {os.path.basename(str(kv["file"])): str(kv["err"])
+              for kv in records.kv("failed to collect textfile data")}
+    assert set(errors) == {"created_nan.prom", "duplicate_family.prom", "exemplar.prom", "no_eof.prom",
+                           "stamped.prom"}
+    assert errors["created_nan.prom"].startswith(
+        f"failed to parse OpenMetrics textfile data from \"{os.path.join(bad, 'created_nan.prom')}\": ")
+    assert "a _created sample must be a time in seconds" in errors["created_nan.prom"]
+    assert "at line 7: Clashing name: dup" in errors["duplicate_family.prom"]
+    assert '"ex_total" has an exemplar' in errors["exemplar.prom"]
+    assert '"stamped" has a timestamp' in errors["stamped.prom"]
+    # Without `# EOF` the file is classic text, where `info` is no type (Go's TextParser).
+    assert errors["no_eof.prom"].startswith("failed to parse textfile data from")
+    assert "text format parsing error in line 1: unknown metric type \"info\"" in errors["no_eof.prom"]
+
+
+def test_openmetrics_families_of_one_name_in_several_files_are_merged(tmp_path: Path, records: LogRecords) -> None:
+    (tmp_path / "a.prom").write_text('# TYPE c counter\nc_total{f="a"} 1\nc_created{f="a"} 10\n# EOF\n')
+    (tmp_path / "b.prom").write_text('# TYPE c counter\nc_total{f="b"} 2\nc_total{f="a"} 3\nc_created{f="a"} 5\n'
+                                     "# EOF\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    [family] = [f for f in families if f.name == "c"]
+    # The series {f="a"} of b.prom (its _total and its _created) was collected before: dropped.
+    assert [(s.name, s.labels, s.value) for s in family.samples] == [
+        ("c_total", {"f": "a"}, 1.0), ("c_created", {"f": "a"}, 10.0), ("c_total", {"f": "b"}, 2.0)]
+    [kv] = records.kv("collected before with the same name and label values")
+    assert (kv["labels"], kv["series"], kv["file"]) == ({"f": "a"}, 1, str(tmp_path / "b.prom"))
+    assert family.documentation == f"Metric read from {tmp_path / 'a.prom'}, {tmp_path / 'b.prom'}"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "kept", "message"),
+    [
+        # An OpenMetrics counter `jobs` serves `jobs_total`, as the classic counter does.
+        ("# TYPE jobs counter\njobs_total 1\n# EOF\n", "# TYPE jobs_total counter\njobs_total 2\n",
+         "jobs", "served by another family"),
+        # A classic counter `x_total` is the OpenMetrics counter `x`.
+        ("# TYPE x_total counter\nx_total 2\n", "# TYPE x gauge\nx 1\n# EOF\n", "x_total", "served by another family"),
+        # One name from a classic and an OpenMetrics file.
+        ("g 1\n", "# TYPE g unknown\ng{o=\"1\"} 2\n# EOF\n", "g", "read from an OpenMetrics and a classic file"),
+        # One name with two units.
+        ("# TYPE t_seconds gauge\n# UNIT t_seconds seconds\nt_seconds 1\n# EOF\n",
+         "# TYPE t_seconds gauge\nt_seconds{o=\"1\"} 2\n# EOF\n", "t_seconds", "or with another unit"),
+    ],
+)
+def test_openmetrics_and_classic_families_that_collide(
+    tmp_path: Path, records: LogRecords, first: str, second: str, kept: str, message: str
+) -> None:
+    (tmp_path / "a.prom").write_text(first)
+    (tmp_path / "b.prom").write_text(second)
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path)})
+    assert [f.name for f in families if not f.name.startswith("node_")] == [kept]
+    assert len(families[0].samples) == 1
+    assert sample(families, "node_textfile_scrape_error") == 1
+    [kv] = records.kv(message)
+    assert kv["file" if "file" in kv else "files"] == str(tmp_path / "b.prom")
+    text, om = _served_both_ways(families)
+    assert text.count("# TYPE ") == om.count("# TYPE ")
+
+
+def test_give_way_drops_openmetrics_families_that_pyexporter_collects(tmp_path: Path, records: LogRecords) -> None:
+    (tmp_path / "om.prom").write_text("# TYPE node_context_switches counter\nnode_context_switches_total 7\n"
+                                      "# TYPE node_rpc_latency_created gauge\nnode_rpc_latency_created 1\n"
+                                      "# TYPE mine info\nmine_info 1\n# EOF\n")
+    collector = _collector(tmp_path)
+    # As a scrape asks: TakenNames knows the `_created` a built-in summary may serve.
+    served = collector.give_way(list(collector.collect()), TakenNames(_builtins()))
+    assert [f.name for f in served] == ["mine", "node_textfile_mtime_seconds", "node_textfile_scrape_error"]
+    assert sample(served, "node_textfile_scrape_error") == 1
+    dropped = records.kv("pyexporter collects that name itself")
+    assert [(kv["metric"], kv["name"]) for kv in dropped] == [
+        ("node_context_switches", "node_context_switches"),
+        ("node_rpc_latency_created", "node_rpc_latency_created"),
+    ]
+
+
+def test_an_openmetrics_file_over_the_limit_is_refused(tmp_path: Path, records: LogRecords) -> None:
+    (tmp_path / "big.prom").write_text("# TYPE big gauge\n" + "".join(f'big{{i="{i}"}} 1\n' for i in range(100))
+                                       + "# EOF\n")
+    families = run_collector("textfile", Paths(), {"directory": str(tmp_path), "max-file-size": 1000})
+    assert sample(families, "node_textfile_scrape_error") == 1
+    [kv] = records.kv("failed to collect textfile data")
+    assert "more than the 1000 bytes that --collector.textfile.max-file-size allows" in str(kv["err"])

@@ -48,6 +48,16 @@ def tricky_families() -> list[Metric]:
     return [gauge, counter, untyped, summary, histogram, info, created]
 
 
+def openmetrics_file_families() -> list[Metric]:
+    """Every OpenMetrics type, with units and _created, as the textfile collector reads an
+    OpenMetrics file (prometheus-client's parser): both encoders must serve them as
+    prometheus-client does (tests/unit/test_textfile_openmetrics.py pins the texts)."""
+    from pyexporter.collectors.textfile import parse_openmetrics
+
+    with open(os.path.join(FIXTURES, "textfile", "openmetrics", "mixed", "types.prom")) as file:
+        return parse_openmetrics(file.read())
+
+
 def scraped_families() -> list[Metric]:
     names = [name for name, spec in load_all().items() if spec.default_enabled or name == "processes"]
     root = SHARED_FIXTURES if os.path.isdir(SHARED_FIXTURES) else os.path.join(FIXTURES, "basic")
@@ -55,13 +65,13 @@ def scraped_families() -> list[Metric]:
     return families
 
 
-@pytest.mark.parametrize("make", [tricky_families, scraped_families])
+@pytest.mark.parametrize("make", [tricky_families, openmetrics_file_families, scraped_families])
 def test_text_matches_prometheus_client(make) -> None:
     families = make()
     assert encode_text(families) == generate_latest(_Collectable(families))
 
 
-@pytest.mark.parametrize("make", [tricky_families, scraped_families])
+@pytest.mark.parametrize("make", [tricky_families, openmetrics_file_families, scraped_families])
 def test_openmetrics_matches_prometheus_client(make) -> None:
     families = make()
     assert encode_openmetrics(families) == generate_openmetrics(_Collectable(families))
