@@ -106,9 +106,10 @@ def collector(
 # command line names them (or --help lists every flag), so a server with the default collectors does
 # not hold them. tests/unit/test_cli.py holds this set to the modules' declarations.
 OFF_BY_DEFAULT = frozenset({
-    "buddyinfo", "cgroups", "container", "cpu_vulnerabilities", "drbd", "drm", "interrupts", "ksmd", "lnstat",
-    "meminfo_numa", "mountstats", "namedprocess", "network_route", "nvmesubsystem", "pcidevice", "perf",
-    "processes", "qdisc", "slabinfo", "softirqs", "swap", "sysctl", "tcpstat", "wifi", "xfrm", "zoneinfo",
+    "buddyinfo", "cgroups", "container", "cpu_vulnerabilities", "drbd", "drm", "ethtool", "interrupts",
+    "ksmd", "lnstat", "meminfo_numa", "mountstats", "namedprocess", "network_route", "nvmesubsystem",
+    "pcidevice", "perf", "processes", "qdisc", "slabinfo", "softirqs", "swap", "sysctl", "tcpstat", "wifi",
+    "xfrm", "zoneinfo",
 })
 
 
