@@ -3,16 +3,24 @@
 The demo API (docker/demo-api/app.py) and pyexporter (with the namedprocess collector) run in one
 new PID namespace when `unshare` can make one (as root), as the compose sidecar shares the API's
 PID namespace; otherwise both run on the host and the API's group also holds any other process of
-the same name. Prometheus (Debian's `prometheus`) scrapes pyexporter every second into a temporary
-store. After a quiet spell, `ab` (apache2-utils; a bounded Python load generator when it is
-missing) sends /work?ms=N requests at the given concurrency for the given duration, then another
-quiet spell. The chart shows, from Prometheus's HTTP API:
+the same name. As root, the API also runs in a cgroup of its own with compose.yml's limits (half a
+CPU, 256 MiB, no swap; --cpus and --memory-mb change them) and pyexporter's container collector
+reports that cgroup, named "demo-api", as it reports the server's container in compose. Prometheus
+(Debian's `prometheus`) scrapes pyexporter every second into a temporary store. After a quiet
+spell, `ab` (apache2-utils; a bounded Python load generator when it is missing) sends /work?ms=N
+requests at the given concurrency for the given duration, with one /alloc holding 96 MiB for 5 s
+halfway through, then another quiet spell. The chart shows, from Prometheus's HTTP API:
 
-- left: the host's CPU by mode, sum by (mode) (rate(node_cpu_seconds_total[5s])), in cores;
-- right: the API's own CPU, rate(namedprocess_namegroup_cpu_seconds_total{groupname=API}[5s]) by
-  mode, with pyexporter's own CPU for comparison;
+- top left: the host's CPU by mode, sum by (mode) (rate(node_cpu_seconds_total[5s])), in cores;
+- top right: the API's own CPU, rate(namedprocess_namegroup_cpu_seconds_total{groupname=API}[5s])
+  by mode, with pyexporter's own CPU for comparison;
+- with the cgroup, bottom left: the API cgroup's CPU, rate(container_cpu_usage_seconds_total[5s]),
+  against its limit, container_spec_cpu_quota / container_spec_cpu_period, and the share of CFS
+  periods in which it was throttled;
+- bottom right: its working set, container_memory_working_set_bytes, against
+  container_spec_memory_limit_bytes;
 
-with the load window shaded on both.
+with the load window shaded on all. Without root there is no cgroup and only the top row.
 
     .venv/bin/python benchmarks/seed_demo.py                      # 30 s of load, about a minute
     .venv/bin/python benchmarks/seed_demo.py --duration 10 --concurrency 2 --out /tmp/demo.png
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -39,6 +48,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "docker", "demo-api", "app.py")
@@ -52,6 +62,12 @@ MODE_COLOURS = {
 }
 # The Python load generator's ceiling on requests, whatever the duration.
 MAX_REQUESTS = 200_000
+# The container collector's name for the API's cgroup, and what /alloc holds halfway through the load.
+CONTAINER = "demo-api"
+ALLOC_MB, ALLOC_MS = 96, 5000
+MIB = 1 << 20
+CGROUPFS = "/sys/fs/cgroup"
+CFS_PERIOD_US = 100_000
 
 
 def free_port() -> int:
@@ -73,6 +89,15 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
             time.sleep(0.2)
 
 
+def http_ok(url: str, timeout: float = 60.0) -> None:
+    """GET URL, logging rather than raising a failure (for a request made from a timer thread)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            resp.read()
+    except OSError as err:
+        log(f"GET {url} failed: {err}")
+
+
 def log(message: str) -> None:
     print(f"[seed_demo {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -88,6 +113,91 @@ class Watched:
     api_group: str  # the API's groupname (its comm)
     exporter_group: str
     isolated: bool  # whether both run in their own PID namespace
+    limits: Limits | None  # the API's cgroup, when it has one
+
+
+@dataclass
+class Limits:
+    """A cgroup of the API's own, with a CPU quota and a memory limit (as compose.yml's server)."""
+
+    cpus: float
+    memory: int  # bytes
+    cgroup_id: str  # the path the container collector reports as `id`
+    dirs: list[str]  # its directories, one per hierarchy (v1) or the one (v2)
+
+
+def _write(path: str, value: str) -> None:
+    with open(path, "w", encoding="ascii") as fh:
+        fh.write(value)
+
+
+def make_cgroup(cpus: float, memory_mb: int) -> Limits | None:
+    """A new cgroup with CPUS of CPU and MEMORY_MB MiB without swap; None when there is no way to
+    make one here (not root, a read-only or missing cgroup filesystem, controllers missing)."""
+    if os.geteuid() != 0 or cpus <= 0 or memory_mb <= 0:
+        return None
+    name = f"pyexporter-seed-demo-{os.getpid()}"
+    quota, memory = round(cpus * CFS_PERIOD_US), memory_mb * MIB
+    made: list[str] = []
+    try:
+        if os.path.exists(os.path.join(CGROUPFS, "cgroup.controllers")):
+            # v2: the root must hand cpu and memory down to its children.
+            with open(os.path.join(CGROUPFS, "cgroup.subtree_control"), encoding="ascii") as fh:
+                enabled = fh.read().split()
+            missing = [c for c in ("cpu", "memory") if c not in enabled]
+            if missing:
+                _write(os.path.join(CGROUPFS, "cgroup.subtree_control"), " ".join(f"+{c}" for c in missing))
+            directory = os.path.join(CGROUPFS, name)
+            os.mkdir(directory)
+            made.append(directory)
+            _write(os.path.join(directory, "cpu.max"), f"{quota} {CFS_PERIOD_US}")
+            _write(os.path.join(directory, "memory.max"), str(memory))
+            if os.path.exists(os.path.join(directory, "memory.swap.max")):
+                _write(os.path.join(directory, "memory.swap.max"), "0")
+        else:
+            # v1: the same path in each hierarchy (cpu and cpuacct may be one, mounted as cpu,cpuacct).
+            if not all(os.path.isdir(os.path.join(CGROUPFS, c)) for c in ("cpu", "memory")):
+                return None
+            roots: list[str] = []
+            for controller in ("cpu", "cpuacct", "memory", "pids"):
+                root = os.path.realpath(os.path.join(CGROUPFS, controller))
+                if os.path.isdir(root) and root not in roots:
+                    roots.append(root)
+            for root in roots:
+                directory = os.path.join(root, name)
+                os.mkdir(directory)
+                made.append(directory)
+                if os.path.exists(os.path.join(directory, "cpu.cfs_quota_us")):
+                    _write(os.path.join(directory, "cpu.cfs_period_us"), str(CFS_PERIOD_US))
+                    _write(os.path.join(directory, "cpu.cfs_quota_us"), str(quota))
+                if os.path.exists(os.path.join(directory, "memory.limit_in_bytes")):
+                    _write(os.path.join(directory, "memory.limit_in_bytes"), str(memory))
+                    # The memory+swap limit exists only with swap accounting; equal to the memory
+                    # limit, it leaves no swap.
+                    if os.path.exists(os.path.join(directory, "memory.memsw.limit_in_bytes")):
+                        _write(os.path.join(directory, "memory.memsw.limit_in_bytes"), str(memory))
+    except OSError as err:
+        log(f"cannot make a cgroup for the API ({err}): no container view")
+        remove_cgroup(made)
+        return None
+    return Limits(cpus, memory, f"/{name}", made)
+
+
+def remove_cgroup(dirs: list[str], timeout: float = 10.0) -> None:
+    """Remove the API's cgroup directories once its processes have left them (they exit first)."""
+    deadline = time.monotonic() + timeout
+    for directory in reversed(dirs):
+        while True:
+            try:
+                os.rmdir(directory)
+                break
+            except FileNotFoundError:
+                break
+            except OSError as err:
+                if time.monotonic() > deadline:
+                    log(f"cannot remove {directory}: {err}")
+                    break
+                time.sleep(0.1)
 
 
 def exporter_command() -> tuple[list[str], str]:
@@ -130,8 +240,9 @@ def find_api_comm(api_port: int, timeout: float = 30.0) -> str:
 
 
 @contextmanager
-def watched_api(workdir: str) -> Iterator[Watched]:
-    """The demo API and pyexporter, together in a new PID namespace when possible."""
+def watched_api(workdir: str, cpus: float, memory_mb: int) -> Iterator[Watched]:
+    """The demo API and pyexporter, together in a new PID namespace when possible, the API in a
+    cgroup with CPUS and MEMORY_MB limits when one can be made."""
     api_port, exporter_port = free_port(), free_port()
     exporter_cmd, exporter_group = exporter_command()
     exporter_args = [f"--web.listen-address=127.0.0.1:{exporter_port}", "--collector.namedprocess"]
@@ -139,14 +250,24 @@ def watched_api(workdir: str) -> Iterator[Watched]:
     out = open(os.path.join(workdir, "processes.log"), "w")  # closed below, after the processes
     procs: list[subprocess.Popen] = []
     isolated = can_unshare()
+    limits = make_cgroup(cpus, memory_mb) if isolated else None
+    if limits is not None:
+        # The API's cgroup alone is named: the exporter's own stays unnamed.
+        exporter_args += ["--collector.container",
+                          f"--collector.container.name={re.escape(limits.cgroup_id)}={CONTAINER}"]
     try:
         if isolated:
-            # sh starts the API in the background, then execs pyexporter, which becomes the namespace's
-            # init: killing unshare (--kill-child) kills it, and the kernel kills the API with it.
-            script = '"$1" "$2" --host 127.0.0.1 --port "$3" & shift 3; exec "$@"'
+            # sh starts the API in the background, in a subshell that first moves itself into the
+            # API's cgroup (writing 0 to cgroup.procs moves the writer), then execs pyexporter, which
+            # becomes the namespace's init: killing unshare (--kill-child) kills it, and the kernel
+            # kills the API with it.
+            script = ('dirs="$1"; shift; '
+                      '(for d in $dirs; do echo 0 > "$d/cgroup.procs" || exit 1; done; '
+                      'exec "$1" "$2" --host 127.0.0.1 --port "$3") & shift 3; exec "$@"')
             procs.append(subprocess.Popen(
                 ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "sh", "-c", script, "sh",
-                 sys.executable, APP, str(api_port), *exporter_cmd, *exporter_args],
+                 " ".join(limits.dirs) if limits else "", sys.executable, APP, str(api_port), *exporter_cmd,
+                 *exporter_args],
                 stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
             ))
         else:
@@ -158,7 +279,7 @@ def watched_api(workdir: str) -> Iterator[Watched]:
         api = f"http://127.0.0.1:{api_port}"
         wait_http(f"{api}/healthz")
         wait_http(f"http://127.0.0.1:{exporter_port}/-/healthy")
-        yield Watched(api, f"127.0.0.1:{exporter_port}", find_api_comm(api_port), exporter_group, isolated)
+        yield Watched(api, f"127.0.0.1:{exporter_port}", find_api_comm(api_port), exporter_group, isolated, limits)
     finally:
         for proc in procs:
             # unshare ignores SIGTERM while it waits for its child; the others stop on it.
@@ -173,6 +294,8 @@ def watched_api(workdir: str) -> Iterator[Watched]:
                 proc.kill()
                 proc.wait(timeout=30)
         out.close()
+        if limits is not None:
+            remove_cgroup(limits.dirs)
 
 
 @contextmanager
@@ -305,8 +428,43 @@ def aligned(data: dict[str, tuple[list[float], list[float]]], keys: list[str], g
     return rows
 
 
+@dataclass
+class ContainerSeries:
+    """The API cgroup's series from the container collector, on the chart's grid."""
+
+    cpu: list[float]  # rate(container_cpu_usage_seconds_total[5s]), CPUs
+    cpu_limit: float  # container_spec_cpu_quota / container_spec_cpu_period, CPUs
+    throttled: list[float]  # throttled periods / periods, per 5 s
+    working_set: list[float]  # bytes
+    memory_limit: float  # bytes
+
+
+def container_series(prom: str, start: float, end: float, grid: list[float]) -> ContainerSeries | None:
+    """The API cgroup's CPU, limit, throttling, working set and memory limit; None without data."""
+    sel = f'{{name="{CONTAINER}"}}'
+    queries = {
+        "cpu": f"rate(container_cpu_usage_seconds_total{sel}[5s])",
+        "cpu_limit": f"container_spec_cpu_quota{sel} / container_spec_cpu_period{sel}",
+        "throttled": f"rate(container_cpu_cfs_throttled_periods_total{sel}[5s])"
+                     f" / rate(container_cpu_cfs_periods_total{sel}[5s])",
+        "working_set": f"container_memory_working_set_bytes{sel}",
+        "memory_limit": f"container_spec_memory_limit_bytes{sel}",
+    }
+    rows: dict[str, list[float]] = {}
+    for key, promql in queries.items():
+        data = series(query_range(prom, promql, start, end), "name")
+        if CONTAINER not in data:
+            log(f"no data for {promql}: no container view")
+            return None
+        (rows[key],) = aligned(data, [CONTAINER], grid)
+    # No CFS period at all (an idle cgroup) reads 0 / 0: no throttling.
+    throttled = [0.0 if math.isnan(v) else v for v in rows["throttled"]]
+    return ContainerSeries(rows["cpu"], max(rows["cpu_limit"]), throttled, rows["working_set"],
+                           max(rows["memory_limit"]))
+
+
 def draw(out: str, host: dict, api: dict, exporter: dict, grid: list[float], load: LoadResult, args: argparse.Namespace,
-         watched: Watched, cpus: int) -> None:
+         watched: Watched, cpus: int, container: ContainerSeries | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -314,7 +472,14 @@ def draw(out: str, host: dict, api: dict, exporter: dict, grid: list[float], loa
 
     x = [t - load.started for t in grid]
     window = (0.0, load.ended - load.started)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1.2, 1]})
+    if container is None:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1.2, 1]})
+        axes = [left, right]
+    else:
+        fig, ((left, right), (cpu_ax, mem_ax)) = plt.subplots(2, 2, figsize=(13, 9.2),
+                                                              gridspec_kw={"width_ratios": [1.2, 1]})
+        axes = [left, right, cpu_ax, mem_ax]
+        draw_container(cpu_ax, mem_ax, x, container)
 
     modes = [m for m in MODES if m in host]
     rows = aligned(host, modes, grid)
@@ -338,7 +503,7 @@ def draw(out: str, host: dict, api: dict, exporter: dict, grid: list[float], loa
     right.set_ylabel("CPU (cores)")
     right.legend(loc="upper right", fontsize=8, frameon=False)
 
-    for ax in (left, right):
+    for ax in axes:
         ax.axvspan(*window, color="#ffb000", alpha=0.15, zorder=0)
         ax.axvline(window[0], color="#cc8800", linewidth=0.8)
         ax.axvline(window[1], color="#cc8800", linewidth=0.8)
@@ -350,16 +515,56 @@ def draw(out: str, host: dict, api: dict, exporter: dict, grid: list[float], loa
 
     rps = load.requests / max(load.ended - load.started, 1e-9)
     namespace = "their own PID namespace" if watched.isolated else "the host's PID namespace"
+    limits = ""
+    if watched.limits is not None:
+        limits = (f"\nThe API in a cgroup limited to {watched.limits.cpus:g} CPU and "
+                  f"{watched.limits.memory / MIB:.0f} MiB, reported by the container collector; halfway through "
+                  f"the load, /alloc holds {ALLOC_MB} MiB for {ALLOC_MS / 1000:.0f} s")
     fig.suptitle(
         f"Seed demo: {load.tool} -c {args.concurrency} on GET /work?ms={args.work_ms} for {args.duration:.0f} s "
         f"({load.requests} requests, {rps:.0f}/s, {load.failed} failed)\n"
-        f"Prometheus scraping pyexporter every 1 s; the API and pyexporter in {namespace}; {cpus} CPUs",
+        f"Prometheus scraping pyexporter every 1 s; the API and pyexporter in {namespace}; {cpus} CPUs{limits}",
         fontsize=10,
     )
     fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     fig.savefig(out, dpi=110)
     plt.close(fig)
+
+
+def draw_container(cpu_ax: Any, mem_ax: Any, x: list[float], container: ContainerSeries) -> None:
+    """The API cgroup's CPU against its limit with its throttling, and its working set against its limit."""
+    cpu_ax.fill_between(x, container.cpu, color=MODE_COLOURS["user"], alpha=0.25, linewidth=0)
+    cpu_ax.plot(x, container.cpu, color=MODE_COLOURS["user"], linewidth=1.4, label="CPU used (cores)")
+    cpu_ax.axhline(container.cpu_limit, color="black", linestyle="--", linewidth=1.2,
+                   label=f"limit: quota / period = {container.cpu_limit:g}")
+    cpu_ax.set_ylim(0, max(container.cpu_limit, max(container.cpu, default=0.0)) * 1.6)
+    cpu_ax.set_ylabel("CPU (cores)")
+    cpu_ax.set_title(f'The API\'s container (name="{CONTAINER}"): CPU against its limit, and throttling\n'
+                     "rate(container_cpu_usage_seconds_total[5s]) vs container_spec_cpu_quota / _period",
+                     fontsize=9)
+    throttled_ax = cpu_ax.twinx()
+    throttled_ax.plot(x, container.throttled, color=MODE_COLOURS["system"], linewidth=1.0, linestyle=":",
+                      label="periods throttled (right)")
+    throttled_ax.set_ylim(0, 1.25)
+    throttled_ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    throttled_ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    throttled_ax.set_ylabel("periods throttled")
+    lines = cpu_ax.get_legend_handles_labels()
+    more = throttled_ax.get_legend_handles_labels()
+    cpu_ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize=8, frameon=False)
+
+    working = [v / MIB for v in container.working_set]
+    limit = container.memory_limit / MIB
+    mem_ax.fill_between(x, working, color="#2ca02c", alpha=0.25, linewidth=0)
+    mem_ax.plot(x, working, color="#2ca02c", linewidth=1.4, label="working set")
+    if limit > 0:
+        mem_ax.axhline(limit, color="black", linestyle="--", linewidth=1.2, label=f"limit: {limit:.0f} MiB")
+    mem_ax.set_ylim(0, max(limit, max(working, default=0.0)) * 1.25)
+    mem_ax.set_ylabel("memory (MiB)")
+    mem_ax.set_title(f'The API\'s container (name="{CONTAINER}"): working set against its limit\n'
+                     "container_memory_working_set_bytes vs container_spec_memory_limit_bytes", fontsize=9)
+    mem_ax.legend(loc="upper left", fontsize=8, frameon=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,9 +582,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quiet", type=float, default=10.0, help="quiet seconds before and after the load")
     parser.add_argument("--out", default=DEFAULT_OUT, help="the PNG to write (default docs/seed_demo.png)")
     parser.add_argument("--python-load", action="store_true", help="use the Python load generator even if ab exists")
+    parser.add_argument("--cpus", type=float, default=0.5,
+                        help="the API cgroup's CPU limit, as root (default 0.5, as compose.yml; 0: no cgroup)")
+    parser.add_argument("--memory-mb", type=int, default=256,
+                        help="the API cgroup's memory limit in MiB, without swap (default 256, as compose.yml)")
     args = parser.parse_args(argv)
     if args.duration < 1 or args.concurrency < 1 or args.work_ms < 0 or args.quiet < 6:
         parser.error("--duration >= 1, --concurrency >= 1, --work-ms >= 0 and --quiet >= 6 (the 5 s rate window)")
+    if args.cpus < 0 or (args.cpus > 0 and args.memory_mb <= ALLOC_MB):
+        parser.error(f"--cpus >= 0, and --memory-mb > {ALLOC_MB} (what /alloc holds during the load)")
     return args
 
 
@@ -392,9 +603,10 @@ def main(argv: list[str] | None = None) -> int:
     cpus = os.cpu_count() or 1
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="seed_demo-"))
-        watched = stack.enter_context(watched_api(workdir))
+        watched = stack.enter_context(watched_api(workdir, args.cpus, args.memory_mb))
         log(f"demo API at {watched.api} (group {watched.api_group!r}), pyexporter at {watched.exporter}"
-            f" ({'own' if watched.isolated else 'host'} PID namespace)")
+            f" ({'own' if watched.isolated else 'host'} PID namespace"
+            + (f"; the API in cgroup {watched.limits.cgroup_id}" if watched.limits else "") + ")")
         prom = stack.enter_context(prometheus(workdir, watched.exporter))
         deadline = time.monotonic() + 60
         while not query(prom, 'up{job="pyexporter"} == 1'):
@@ -413,8 +625,19 @@ def main(argv: list[str] | None = None) -> int:
         url = f"{watched.api}/work?ms={args.work_ms}"
         ab = None if args.python_load else shutil.which("ab")
         log(f"load: {'ab' if ab else 'python'} -c {args.concurrency} for {args.duration:.0f} s on {url}")
-        load = run_ab(ab, url, args.duration, args.concurrency) if ab else run_python_load(
-            url, args.duration, args.concurrency)
+        alloc = None
+        if watched.limits is not None:
+            # Halfway through the load, a child of the API holds memory for a while: the working set shows it.
+            alloc = threading.Timer(max(args.duration / 2 - ALLOC_MS / 2000, 0), http_ok,
+                                    (f"{watched.api}/alloc?mb={ALLOC_MB}&ms={ALLOC_MS}",))
+            alloc.start()
+        try:
+            load = run_ab(ab, url, args.duration, args.concurrency) if ab else run_python_load(
+                url, args.duration, args.concurrency)
+        finally:
+            if alloc is not None:
+                alloc.cancel()
+                alloc.join(timeout=60)
         log(f"load done: {load.requests} requests, {load.failed} failed; {args.quiet:.0f} s quiet")
         time.sleep(args.quiet)
         # One more scrape and rule evaluation past the end.
@@ -439,7 +662,12 @@ def main(argv: list[str] | None = None) -> int:
             log(f"during load: API {mean(api_total, in_load):.2f} cores, pyexporter "
                 f"{mean(exporter_total, in_load):.3f} cores, host busy {mean(busy, in_load):.2f} of {cpus} cores "
                 f"(before the load: API {mean(api_total, before):.2f}, host busy {mean(busy, before):.2f})")
-        draw(args.out, host, api, exporter, grid, load, args, watched, cpus)
+        container = container_series(prom, start, end, grid) if watched.limits else None
+        if container is not None and in_load:
+            log(f"the API's cgroup during load: {mean(container.cpu, in_load):.2f} cores of its "
+                f"{container.cpu_limit:g} limit, throttled in {mean(container.throttled, in_load):.0%} of periods; "
+                f"working set up to {max(container.working_set) / MIB:.0f} of {container.memory_limit / MIB:.0f} MiB")
+        draw(args.out, host, api, exporter, grid, load, args, watched, cpus, container)
         log(f"wrote {args.out}")
     return 0
 

@@ -514,11 +514,16 @@ class ContainerCollector(Collector[ContainerOptions]):
                     entries = sorted(os.listdir(root))
                 except OSError as err:
                     raise CollectorError(f"cannot read the cgroup filesystem at {root}: {err}") from None
+                # A hierarchy is a directory holding cgroup.procs: an empty directory of that name
+                # (left by a container that mounted cgroupfs read-write) is no hierarchy. The
+                # controller's own name first, then a co-mount such as `cpu,cpuacct`.
                 mounts: dict[str, str] = {}
-                for entry in entries:
-                    for controller in entry.split(","):
-                        if controller in _V1_CONTROLLERS and os.path.isdir(os.path.join(root, entry)):
-                            mounts.setdefault(controller, os.path.join(root, entry))
+                for controller in _V1_CONTROLLERS:
+                    named = [entry for entry in entries if controller in entry.split(",")]
+                    for entry in sorted(named, key=lambda e: e != controller):
+                        if os.path.exists(os.path.join(root, entry, "cgroup.procs")):
+                            mounts[controller] = os.path.join(root, entry)
+                            break
                 if not mounts:
                     raise CollectorError(f"no cgroup controller found under {root}")
                 self._unified = False

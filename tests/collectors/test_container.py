@@ -244,6 +244,9 @@ def test_v1_controllers_are_read_at_the_cgroups_own_path(tmp_path: Path) -> None
     paths = write_tree(tmp_path, {
         "proc/1/cgroup": "3:memory:/a\n2:cpuacct:/\n1:cpu:/\n",
         "proc/2/cgroup": "3:memory:/\n2:cpuacct:/\n1:cpu:/\n",
+        "sys/fs/cgroup/cpu/cgroup.procs": "1\n2\n",
+        "sys/fs/cgroup/cpuacct/cgroup.procs": "1\n2\n",
+        "sys/fs/cgroup/memory/cgroup.procs": "2\n",
         "sys/fs/cgroup/cpu/cpu.shares": "1024\n",
         "sys/fs/cgroup/cpuacct/cpuacct.usage": "1000000000\n",
         "sys/fs/cgroup/memory/memory.usage_in_bytes": "999999\n",
@@ -252,3 +255,20 @@ def test_v1_controllers_are_read_at_the_cgroups_own_path(tmp_path: Path) -> None
     families = run_collector("container", paths)
     assert samples(families)[("container_memory_usage_bytes", frozenset({("id", "/"), ("name", "")}))] == 999999
     assert {dict(labels)["id"] for _, labels in samples(families)} == {"/"}
+
+
+def test_v1_empty_co_mount_directories_are_no_hierarchy(tmp_path: Path) -> None:
+    """systemd in a container given the host's cgroupfs read-write leaves empty directories such
+    as `cpu,cpuacct` beside the real `cpu` and `cpuacct` mounts; only a directory holding
+    cgroup.procs is a hierarchy, and a controller's own name comes first."""
+    paths = write_tree(tmp_path, {
+        "proc/1/cgroup": "2:cpuacct:/\n1:cpu:/\n",
+        "sys/fs/cgroup/cpu/cgroup.procs": "1\n",
+        "sys/fs/cgroup/cpu/cpu.shares": "1024\n",
+        "sys/fs/cgroup/cpuacct/cgroup.procs": "1\n",
+        "sys/fs/cgroup/cpuacct/cpuacct.usage": "2500000000\n",
+        "sys/fs/cgroup/cpu,cpuacct/.left-behind": "",
+    })
+    families = run_collector("container", paths)
+    labels = frozenset({("id", "/"), ("name", ""), ("cpu", "total")})
+    assert samples(families)[("container_cpu_usage_seconds_total", labels)] == 2.5

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e import docker_harness
+from tests.e2e.docker_harness import PROMETHEUS_STANDIN, REPO, Engine, EngineUnavailable, Stack, running_stack
 from tests.helpers import require
 
 __all__ = ["require"]
@@ -146,3 +149,60 @@ def prometheus(tmp_path) -> Iterator[Callable[[dict[str, Any]], str]]:
     for proc in procs:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+# -- the compose stack on a private Docker engine (tests/e2e/docker_harness.py) -------------------
+
+EXPORTER_DOCKERFILE = REPO / "docker" / "Dockerfile"
+BASE_IMAGE = docker_harness.dockerfile_arg(EXPORTER_DOCKERFILE, "BASE_IMAGE")
+GO_IMAGE = docker_harness.dockerfile_arg(REPO / "docker" / "demo-api-go" / "Dockerfile", "GO_IMAGE")
+_PROMETHEUS_IMAGE = re.search(r"image:\s*(prom/prometheus\S*)", (REPO / "compose.yml").read_text())
+assert _PROMETHEUS_IMAGE, "compose.yml names no prom/prometheus image"
+PROMETHEUS_IMAGE = _PROMETHEUS_IMAGE.group(1)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    """A private dockerd with the base and Prometheus images, once per test module (starting one
+    takes well under a second once the images are cached; between modules nothing keeps running)."""
+    for program, package in (("dockerd", "docker.io"), ("docker-compose", "docker-compose"),
+                             ("debootstrap", "debootstrap")):
+        require(which(program) is not None, f"{program} is not installed (apt-get install {package})")
+    eng = Engine()
+    try:
+        eng.start()
+    except EngineUnavailable as err:
+        # The one skip allowed under CI: the machine cannot run a container engine at all.
+        print(f"no Docker engine: {err}", file=sys.stderr)
+        pytest.skip(f"no Docker engine could start: {err}")
+    started = time.monotonic()
+    try:
+        eng.ensure_base_image(BASE_IMAGE)
+        eng.ensure_standin(PROMETHEUS_IMAGE, PROMETHEUS_STANDIN)
+        eng.timings["images ready"] = time.monotonic() - started
+        yield eng
+    finally:
+        eng.stop()
+        print("docker harness timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in eng.timings.items()),
+              file=sys.stderr)
+
+
+@pytest.fixture(scope="module")
+def stack(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, dict[str, str]]]:
+    """compose.yml up on ENGINE with free loopback ports, once per module; (the stack, its base URLs)."""
+    ports = {"SERVER_PORT": free_port(), "EXPORTER_PORT": free_port(), "PROMETHEUS_PORT": free_port()}
+    urls = {
+        "server": f"http://127.0.0.1:{ports['SERVER_PORT']}",
+        "exporter": f"http://127.0.0.1:{ports['EXPORTER_PORT']}",
+        "prometheus": f"http://127.0.0.1:{ports['PROMETHEUS_PORT']}",
+    }
+    env = {name: str(port) for name, port in ports.items()}
+    with running_stack(engine, "pyexporter-e2e", tmp_path_factory.mktemp("compose"), env) as running:
+        try:
+            docker_harness.wait_http(f"{urls['server']}/healthz")
+            docker_harness.wait_http(f"{urls['exporter']}/-/healthy")
+            docker_harness.wait_http(f"{urls['prometheus']}/-/ready")
+        except OSError:
+            print(running.logs(), file=sys.stderr)
+            raise
+        yield running, urls

@@ -14,22 +14,18 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.e2e.conftest import free_port, require, which
+from tests.e2e.conftest import GO_IMAGE, free_port, require, which
 from tests.e2e.docker_harness import (
     GO_STANDIN,
-    PROMETHEUS_STANDIN,
     REPO,
     Engine,
-    EngineUnavailable,
     Stack,
-    dockerfile_arg,
     http_get,
     prom_query,
     prom_query_range,
@@ -37,11 +33,6 @@ from tests.e2e.docker_harness import (
     running_stack,
     wait_http,
 )
-
-EXPORTER_DOCKERFILE = REPO / "docker" / "Dockerfile"
-BASE_IMAGE = dockerfile_arg(EXPORTER_DOCKERFILE, "BASE_IMAGE")
-GO_IMAGE = dockerfile_arg(REPO / "docker" / "demo-api-go" / "Dockerfile", "GO_IMAGE")
-PROMETHEUS_IMAGE = re.search(r"image:\s*(prom/prometheus\S*)", (REPO / "compose.yml").read_text()).group(1)
 
 NOT_IDLE = 'sum(rate(node_cpu_seconds_total{mode!="idle"}[3s]))'
 
@@ -69,52 +60,21 @@ def test_compose_file_renders(variant: str | None, context: str, tmp_path: Path)
     assert "pid: service:server" in result.stdout
     assert re.findall(r"- (127\.0\.0\.1:\d+:\d+)/tcp", result.stdout) == [
         "127.0.0.1:9090:9090", "127.0.0.1:9100:9100", "127.0.0.1:8888:8888"]
+    services = yaml.safe_load(result.stdout)["services"]
+    # The limits the container collector shows: half a CPU, 256 MiB and no swap beyond it.
+    server = services["server"]
+    assert (server["cpus"], server["mem_limit"], server["memswap_limit"]) == (0.5, "256m", "256m"), server
+    # The sidecar reads the host's cgroup tree read-only, and stays unprivileged without the Docker socket.
+    sidecar = services["pyexporter"]
+    assert {"--collector.container", "--path.cgroupfs=/host/sys/fs/cgroup",
+            "--collector.container.name=server"} <= set(sidecar["command"]), sidecar["command"]
+    assert sidecar["volumes"] == ["/sys/fs/cgroup:/host/sys/fs/cgroup:ro"], sidecar["volumes"]
+    assert sidecar["read_only"] is True and sidecar["cap_drop"] == ["ALL"], sidecar
+    assert sidecar["security_opt"] == ["no-new-privileges:true"] and "user" not in sidecar, sidecar
+    assert "docker.sock" not in result.stdout and "privileged" not in sidecar
 
 
-# -- on the engine ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    for program, package in (("dockerd", "docker.io"), ("docker-compose", "docker-compose"),
-                             ("debootstrap", "debootstrap")):
-        require(which(program) is not None, f"{program} is not installed (apt-get install {package})")
-    eng = Engine()
-    try:
-        eng.start()
-    except EngineUnavailable as err:
-        # The one skip allowed under CI: the machine cannot run a container engine at all.
-        print(f"no Docker engine: {err}", file=sys.stderr)
-        pytest.skip(f"no Docker engine could start: {err}")
-    started = time.monotonic()
-    try:
-        eng.ensure_base_image(BASE_IMAGE)
-        eng.ensure_standin(PROMETHEUS_IMAGE, PROMETHEUS_STANDIN)
-        eng.timings["images ready"] = time.monotonic() - started
-        yield eng
-    finally:
-        eng.stop()
-        print("docker harness timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in eng.timings.items()),
-              file=sys.stderr)
-
-
-@pytest.fixture(scope="module")
-def stack(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, dict[str, str]]]:
-    ports = {"SERVER_PORT": free_port(), "EXPORTER_PORT": free_port(), "PROMETHEUS_PORT": free_port()}
-    urls = {
-        "server": f"http://127.0.0.1:{ports['SERVER_PORT']}",
-        "exporter": f"http://127.0.0.1:{ports['EXPORTER_PORT']}",
-        "prometheus": f"http://127.0.0.1:{ports['PROMETHEUS_PORT']}",
-    }
-    env = {name: str(port) for name, port in ports.items()}
-    with running_stack(engine, "pyexporter-e2e", tmp_path_factory.mktemp("compose"), env) as running:
-        try:
-            wait_http(f"{urls['server']}/healthz")
-            wait_http(f"{urls['exporter']}/-/healthy")
-            wait_http(f"{urls['prometheus']}/-/ready")
-        except OSError:
-            print(running.logs(), file=sys.stderr)
-            raise
-        yield running, urls
+# -- on the engine (the `engine` and `stack` fixtures are in conftest.py) -------------------------
 
 
 def namedprocess_groups(metrics: str, family: str = "namedprocess_namegroup_num_procs") -> dict[str, float]:
@@ -157,7 +117,8 @@ def test_load_shows_as_a_cpu_peak_in_prometheus(stack: tuple[Stack, dict[str, st
     # A few seconds of quiet history to compare against.
     assert prom_wait(base, 'count_over_time(up{job="pyexporter"}[8s]) >= 6', timeout=60), "too few scrapes"
     quiet_end = time.time()
-    # About 8 s of CPU on the server's single event loop, bounded by ab's own clock (-t before -n).
+    # Up to 8 s of CPU on the server's single event loop, which its CPU limit (compose.yml: cpus 0.5)
+    # spreads over ab's whole 15 s: ab's own clock bounds the run (-t before -n).
     result = subprocess.run([ab, "-q", "-t", "15", "-n", "200", "-c", "2", f"{urls['server']}/work?ms=40"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -175,7 +136,7 @@ def test_load_shows_as_a_cpu_peak_in_prometheus(stack: tuple[Stack, dict[str, st
     values = [(float(t), float(v)) for t, v in node[0]["values"]]
     before = min(v for t, v in values if t <= quiet_end)
     peak = max(v for t, v in values if t > quiet_end)
-    # The server burns about one core for several seconds.
+    # The server burns half a core, its limit, for several seconds.
     assert peak - before > 0.3, values
 
     group = prom_query_range(
@@ -223,6 +184,10 @@ def test_go_demo_api_in_the_stack(engine: Engine, tmp_path: Path) -> None:
         server = f"http://127.0.0.1:{ports['SERVER_PORT']}"
         assert json.loads(wait_http(f"{server}/helloWorld")) == {"message": "Hello World!"}
         assert json.loads(http_get(f"{server}/work?ms=5"))["ms"] == 5
+        # /alloc as in app.py: a child allocates; past the server's 256 MiB, the OOM killer takes the child only.
+        assert json.loads(http_get(f"{server}/alloc?mb=8")) == {"mb": 8, "ms": 0, "killed": False}
+        assert json.loads(http_get(f"{server}/alloc?mb=320", timeout=120)) == {"mb": 320, "ms": 0, "killed": True}
+        assert http_get(f"{server}/healthz") == b"ok\n"
         comm = Path(f"/proc/{running.host_pid('server')}/comm").read_text().strip()
         assert comm == "demo-api"
         metrics = wait_http(f"http://127.0.0.1:{ports['EXPORTER_PORT']}/metrics").decode()
