@@ -107,9 +107,9 @@ def collector(
 # not hold them. tests/unit/test_cli.py holds this set to the modules' declarations.
 OFF_BY_DEFAULT = frozenset({
     "buddyinfo", "cgroups", "container", "cpu_vulnerabilities", "drbd", "drm", "ethtool", "interrupts",
-    "ksmd", "lnstat", "meminfo_numa", "mountstats", "namedprocess", "network_route", "nvmesubsystem",
-    "pcidevice", "perf", "processes", "qdisc", "slabinfo", "softirqs", "swap", "sysctl", "tcpstat", "wifi",
-    "xfrm", "zoneinfo",
+    "ksmd", "lnstat", "logind", "meminfo_numa", "mountstats", "namedprocess", "network_route",
+    "nvmesubsystem", "pcidevice", "perf", "processes", "qdisc", "slabinfo", "softirqs", "swap", "sysctl",
+    "systemd", "tcpstat", "wifi", "xfrm", "zoneinfo",
 })
 
 
