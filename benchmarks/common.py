@@ -130,6 +130,27 @@ def rss_bytes(pid: int) -> int:
 # Exporter processes
 
 
+def remove_cgroup_dirs(dirs: Sequence[str], timeout: float = 10.0) -> list[str]:
+    """Remove cgroup directories, deepest last made first, once their killed processes have left
+    them (a task leaves its cgroup a moment after wait() returns: EBUSY until then). The
+    directories that could not be removed, with why."""
+    deadline = time.monotonic() + timeout
+    left: list[str] = []
+    for directory in reversed(dirs):
+        while True:
+            try:
+                os.rmdir(directory)
+                break
+            except FileNotFoundError:
+                break
+            except OSError as err:
+                if time.monotonic() > deadline:
+                    left.append(f"{directory}: {err}")
+                    break
+                time.sleep(0.02)
+    return left
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

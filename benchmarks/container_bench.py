@@ -24,7 +24,6 @@ Writes benchmarks/results/container.json.
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import shutil
 import subprocess
@@ -39,7 +38,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.common import RESULTS, fmt, host_info, markdown_table, percentile, write_json
+from benchmarks.common import RESULTS, fmt, host_info, markdown_table, percentile, remove_cgroup_dirs, write_json
 from benchmarks.scaling import Tree, write_tree
 
 V1_ROOT = "/sys/fs/cgroup"
@@ -152,20 +151,7 @@ class LiveCgroups:
                 proc.kill()
         for proc in self.processes:
             proc.wait(timeout=10)
-        left: list[str] = []
-        for directory in reversed(self.made):
-            for attempt in range(50):
-                try:
-                    os.rmdir(directory)
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError as err:
-                    # A killed task leaves its cgroup a moment after wait() returns.
-                    if err.errno != errno.EBUSY or attempt == 49:
-                        left.append(f"{directory}: {err}")
-                        break
-                    time.sleep(0.02)
+        left = remove_cgroup_dirs(self.made)
         self.processes.clear()
         self.made.clear()
         return left

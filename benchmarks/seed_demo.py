@@ -50,6 +50,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.common import remove_cgroup_dirs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "docker", "demo-api", "app.py")
 DEFAULT_OUT = os.path.join(ROOT, "docs", "seed_demo.png")
@@ -183,21 +188,10 @@ def make_cgroup(cpus: float, memory_mb: int) -> Limits | None:
     return Limits(cpus, memory, f"/{name}", made)
 
 
-def remove_cgroup(dirs: list[str], timeout: float = 10.0) -> None:
+def remove_cgroup(dirs: list[str]) -> None:
     """Remove the API's cgroup directories once its processes have left them (they exit first)."""
-    deadline = time.monotonic() + timeout
-    for directory in reversed(dirs):
-        while True:
-            try:
-                os.rmdir(directory)
-                break
-            except FileNotFoundError:
-                break
-            except OSError as err:
-                if time.monotonic() > deadline:
-                    log(f"cannot remove {directory}: {err}")
-                    break
-                time.sleep(0.1)
+    for failure in remove_cgroup_dirs(dirs):
+        log(f"cannot remove {failure}")
 
 
 def exporter_command() -> tuple[list[str], str]:
