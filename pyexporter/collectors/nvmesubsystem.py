@@ -14,14 +14,17 @@ Any error that is os.ErrNotExist or os.ErrPermission (a missing class directory,
 unreadable attribute anywhere) is node_exporter's ErrNoData: nothing at all. Any other error
 (say ENOTDIR) fails the collector. An empty class directory is success with nothing.
 
-path_state has one sample for each of live, connecting, resetting, dead and unknown: 1 for the
-controller's state, where a state other than live, connecting, resetting, dead, deleting,
-`deleting (no IO)` and new is unknown, so that deleting and new controllers have all five at 0.
+Namespaces are the entries named `nvme<N>n<M>` (the block devices the subsystem exposes, such as
+nvme0n1), reported as node_nvmesubsystem_namespace_info{subsystem,device}.
 
-Versions: this follows node_exporter's nvmesubsystem_linux.go as its procfs parser is stored.
-Other node_exporter revisions of the file add node_nvmesubsystem_namespace_info{subsystem,device}
-from an NVMeSubsystem.Namespaces field (and one of them the states deleting and new); the procfs
-parser that fills that field was not found, so that family is not reported.
+path_state has one sample for each state of nvmeMetricStates (connecting, dead, deleting, live,
+new, resetting, unknown): 1 for the controller's state as normalizeControllerState maps it
+(`deleting (no IO)` is deleting; anything not in nvmeControllerStateMap is unknown).
+
+Versions: this is the newest nvmesubsystem_linux.go and its test (TestNVMeSubsystemMetrics, whose
+expected output node_exporter's fixture tree gives here); earlier revisions had five states and no
+namespace family. The procfs parser of the newest revision was not in the stored sources: the
+namespace pattern follows the kernel's naming and upstream's fixture (an `nvme0n1` directory).
 """
 
 from __future__ import annotations
@@ -43,11 +46,15 @@ from pyexporter.toolkit.numbers import sys_read_file
 _CLASS = ("class", "nvme-subsystem")
 _SUBSYSTEM_PREFIX = "nvme-subsys"
 _CONTROLLER = re.compile(r"nvme[0-9]+", re.ASCII)
+_NAMESPACE = re.compile(r"nvme[0-9]+n[0-9]+", re.ASCII)
 
-# The path_state label values, in node_exporter's order.
-STATES = ("live", "connecting", "resetting", "dead", "unknown")
-# The states normalizeControllerState keeps as they are.
-_KNOWN = frozenset({"live", "connecting", "resetting", "dead", "deleting", "deleting (no IO)", "new"})
+# nvmeControllerStateMap: the kernel's controller states and the label value each is reported as.
+_STATE_MAP = {
+    "live": "live", "connecting": "connecting", "resetting": "resetting", "dead": "dead",
+    "deleting": "deleting", "deleting (no IO)": "deleting", "new": "new",
+}
+# nvmeMetricStates: the label values, sorted, with unknown.
+STATES = tuple(sorted({*_STATE_MAP.values(), "unknown"}))
 
 # Go's errors.Is(err, os.ErrNotExist) / errors.Is(err, os.ErrPermission) for a syscall.Errno.
 _NO_DATA_ERRNOS = frozenset({errno.ENOENT, errno.EACCES, errno.EPERM})
@@ -73,10 +80,11 @@ class Subsystem:
     serial: str
     iopolicy: str
     controllers: list[Controller] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
 
 
 def normalize_controller_state(raw: str) -> str:
-    return raw if raw in _KNOWN else "unknown"
+    return _STATE_MAP.get(raw, "unknown")
 
 
 def _read(path: str, what: str) -> str:
@@ -108,6 +116,9 @@ def read_subsystem(class_dir: str, name: str) -> Subsystem:
     )
     subsystem = Subsystem(name, nqn, model, serial, iopolicy)
     for entry in _read_dir(path):
+        if _NAMESPACE.fullmatch(entry):
+            subsystem.namespaces.append(entry)
+            continue
         if not _CONTROLLER.fullmatch(entry):
             continue
         ctrl = os.path.join(path, entry)
@@ -147,6 +158,10 @@ class NVMeSubsystemCollector(Collector[NoOptions]):
             "node_nvmesubsystem_paths_live", "Number of controller paths in live state for an NVMe subsystem.",
             labels=["subsystem"],
         )
+        namespace_info = GaugeMetricFamily(
+            "node_nvmesubsystem_namespace_info", "Maps an NVMe namespace block device to its subsystem.",
+            labels=["subsystem", "device"],
+        )
         path_state = GaugeMetricFamily(
             "node_nvmesubsystem_path_state",
             "Current NVMe controller path state (1 for the current state, 0 for all others).",
@@ -154,6 +169,8 @@ class NVMeSubsystemCollector(Collector[NoOptions]):
         )
         for subsys in subsystems:
             info.add_metric([subsys.name, subsys.nqn, subsys.model, subsys.serial, subsys.iopolicy], 1)
+            for namespace in subsys.namespaces:
+                namespace_info.add_metric([subsys.name, namespace], 1)
             live = 0
             for ctrl in subsys.controllers:
                 state = normalize_controller_state(ctrl.state)
@@ -164,6 +181,8 @@ class NVMeSubsystemCollector(Collector[NoOptions]):
             paths.add_metric([subsys.name], len(subsys.controllers))
             paths_live.add_metric([subsys.name], live)
         yield info
+        if namespace_info.samples:
+            yield namespace_info
         if path_state.samples:
             yield path_state
         yield paths

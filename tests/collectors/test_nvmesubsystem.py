@@ -8,7 +8,7 @@ from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError, NoDataError
 from tests.helpers import SHARED_FIXTURES, fixture_paths, run_collector, sample, samples, write_tree
 
-STATES = ("live", "connecting", "resetting", "dead", "unknown")
+STATES = ("connecting", "dead", "deleting", "live", "new", "resetting", "unknown")
 
 
 def _path_states(families: list, subsystem: str, controller: str, transport: str) -> dict[str, float]:
@@ -24,13 +24,16 @@ def _one_hot(state: str | None) -> dict[str, float]:
 
 
 def test_nvmesubsystem_from_fixture() -> None:
-    """nvmeSubsystemCollector.Update: one info sample per subsystem, five path_state samples per
-    controller (nvme0n1 and nvme0c1n1 are namespaces, subsystem-notes no subsystem)."""
+    """nvmeSubsystemCollector.Update: one info sample per subsystem, a namespace_info sample per
+    namespace block device (nvme0n1; nvme0c1n1, a path's hidden device, is neither namespace nor
+    controller), seven path_state samples per controller (subsystem-notes is no subsystem)."""
     families = run_collector("nvmesubsystem", fixture_paths("nvmesubsystem"))
     assert [f.name for f in families] == [
-        "node_nvmesubsystem_info", "node_nvmesubsystem_path_state", "node_nvmesubsystem_paths",
-        "node_nvmesubsystem_paths_live",
+        "node_nvmesubsystem_info", "node_nvmesubsystem_namespace_info", "node_nvmesubsystem_path_state",
+        "node_nvmesubsystem_paths", "node_nvmesubsystem_paths_live",
     ]
+    assert {dict(labels)["device"] for name, labels in samples(families)
+            if name == "node_nvmesubsystem_namespace_info"} == {"nvme0n1"}
     assert {f.type for f in families} == {"gauge"}
     assert sample(families, "node_nvmesubsystem_info", subsystem="nvme-subsys0",
                   nqn="nqn.2014-08.org.nvmexpress:uuid:5a0d1a2b-0c3d-4e5f-8a9b-0c1d2e3f4a5b", model="Linux",
@@ -40,12 +43,12 @@ def test_nvmesubsystem_from_fixture() -> None:
                   iopolicy="round-robin") == 1
     assert _path_states(families, "nvme-subsys0", "nvme0", "tcp") == _one_hot("live")
     assert _path_states(families, "nvme-subsys0", "nvme1", "tcp") == _one_hot("connecting")
-    # `deleting (no IO)` is kept by normalizeControllerState and matches none of the five.
-    assert _path_states(families, "nvme-subsys1", "nvme2", "fc") == _one_hot(None)
+    # normalizeControllerState: `deleting (no IO)` is reported as deleting.
+    assert _path_states(families, "nvme-subsys1", "nvme2", "fc") == _one_hot("deleting")
     assert _path_states(families, "nvme-subsys1", "nvme3", "fc") == _one_hot("dead")
     assert _path_states(families, "nvme-subsys1", "nvme4", "fc") == _one_hot("live")
     assert _path_states(families, "nvme-subsys1", "nvme5", "fc") == _one_hot("unknown")
-    assert sum(1 for name, _ in samples(families) if name == "node_nvmesubsystem_path_state") == 6 * 5
+    assert sum(1 for name, _ in samples(families) if name == "node_nvmesubsystem_path_state") == 6 * 7
     assert sample(families, "node_nvmesubsystem_paths", subsystem="nvme-subsys0") == 2
     assert sample(families, "node_nvmesubsystem_paths_live", subsystem="nvme-subsys0") == 1
     assert sample(families, "node_nvmesubsystem_paths", subsystem="nvme-subsys1") == 4
@@ -67,6 +70,7 @@ def test_nvmesubsystem_on_node_exporter_fixture() -> None:
     for ctrl in ("nvme0", "nvme1", "nvme2"):
         assert _path_states(families, "nvme-subsys0", ctrl, "fc") == _one_hot("live")
     assert _path_states(families, "nvme-subsys0", "nvme3", "fc") == _one_hot("dead")
+    assert sample(families, "node_nvmesubsystem_namespace_info", subsystem="nvme-subsys0", device="nvme0n1") == 1
     assert sample(families, "node_nvmesubsystem_paths", subsystem="nvme-subsys0") == 4
     assert sample(families, "node_nvmesubsystem_paths_live", subsystem="nvme-subsys0") == 3
 

@@ -6,7 +6,7 @@ from pyexporter.collectors.nvmesubsystem import STATES, normalize_controller_sta
 @pytest.mark.parametrize(("raw", "state"), [
     ("live", "live"), ("connecting", "connecting"), ("resetting", "resetting"), ("dead", "dead"),
     # kept as they are, so that none of the path_state samples is 1
-    ("deleting", "deleting"), ("deleting (no IO)", "deleting (no IO)"), ("new", "new"),
+    ("deleting", "deleting"), ("deleting (no IO)", "deleting"), ("new", "new"),
     ("", "unknown"), ("Live", "unknown"), ("live ", "unknown"), ("suspended", "unknown"),
 ])
 def test_normalize_controller_state(raw: str, state: str) -> None:
@@ -15,5 +15,6 @@ def test_normalize_controller_state(raw: str, state: str) -> None:
 
 
 def test_states_in_node_exporter_order() -> None:
-    """nvmeControllerStates, the path_state label values."""
-    assert STATES == ("live", "connecting", "resetting", "dead", "unknown")
+    """nvmeMetricStates, the path_state label values: nvmeControllerStateMap's values and unknown,
+    sorted."""
+    assert STATES == ("connecting", "dead", "deleting", "live", "new", "resetting", "unknown")
