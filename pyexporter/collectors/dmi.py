@@ -2,7 +2,9 @@
 over procfs sysfs/class_dmi.go DMIClass: regular files only, each through util.SysReadFile, the
 root-only ones skipped).
 
-The values do not change until the next boot, so they are read once, when the collector is built.
+The values do not change until the next boot, so they are read when the collector is built (as
+node_exporter reads them) and again only when the kernel's boot id has changed (a process
+checkpointed and restored on another machine; see toolkit/static.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, NoDataErro
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import decode, read_attribute, to_valid_utf8
 from pyexporter.toolkit.numbers import go_trim_space
+from pyexporter.toolkit.static import BootCache
 
 # DMI file -> label, for the files node_exporter reports (chassis_type, modalias and uevent are not).
 _LABELS = {
@@ -82,22 +85,21 @@ def read_dmi(directory: str) -> dict[str, bytes]:
 class DmiCollector(Collector[NoOptions]):
     def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
-        self._family: GaugeMetricFamily | None = None
-        self._error: OSError | None = None
-        try:
-            labels = dmi_labels(read_dmi(self.paths.sys("class", "dmi", "id")))
-        except OSError as err:
-            # Reported by every scrape of this collector rather than stopping the exporter.
-            self._error = err
-            return
-        if labels:
-            names = sorted(labels)
-            self._family = GaugeMetricFamily("node_dmi_info", HELP, labels=names)
-            self._family.add_metric([labels[name] for name in names], 1.0)
+        self._directory = self.paths.sys("class", "dmi", "id")
+        # An OSError is kept and reported by every scrape rather than stopping the exporter.
+        self._family = BootCache(self.paths.proc("sys", "kernel", "random", "boot_id"), self._read)
+
+    def _read(self) -> GaugeMetricFamily | None:
+        labels = dmi_labels(read_dmi(self._directory))
+        if not labels:
+            return None
+        names = sorted(labels)
+        family = GaugeMetricFamily("node_dmi_info", HELP, labels=names)
+        family.add_metric([labels[name] for name in names], 1.0)
+        return family
 
     def collect(self) -> Iterable[Metric]:
-        if self._error is not None:
-            raise self._error
-        if self._family is None:
+        family = self._family.get()
+        if family is None:
             raise NoDataError("Platform does not support Desktop Management Interface (DMI) information")
-        yield self._family
+        yield family

@@ -32,6 +32,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.filters import exclusive_filter
+from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import parse_int
 
 DEFAULT_MOUNT_POINTS_EXCLUDE = (
@@ -42,6 +43,9 @@ DEFAULT_FS_TYPES_EXCLUDE = (
     r"mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$"
 )
 STUCK_ERROR = "mountpoint timeout"
+# A statfs call running this long is slow (local filesystems answer in microseconds): the mount
+# points left are then shared among more workers, up to stat-workers.
+SLOW_SECONDS = 0.01
 
 # What fmt.Sscanf(field, "%d:%d", &major, &minor) reads: a signed decimal each side of the
 # colon, at the start of the field (Sscanf ignores what follows its last verb).
@@ -62,41 +66,46 @@ def _option_names(field: str) -> frozenset[str]:
     return frozenset(opt.partition("=")[0] for opt in field.split(","))
 
 
-def parse_mountinfo(text: str) -> list[MountInfo]:
-    """The lines of a /proc/<pid>/mountinfo file. Fields are single-space separated; the
-    optional fields end at a lone `-`, followed by fstype, source and super options.
-
-    procfs reads the mount and parent ids with strconv.Atoi; node_exporter reads major:minor
-    with fmt.Sscanf's "%d:%d" into ints."""
-    mounts: list[MountInfo] = []
+def mountinfo_lines(text: str) -> list[str]:
+    """The lines of a /proc/<pid>/mountinfo file."""
     # bufio.Scanner's lines end at \n only: the kernel leaves other control characters of a
     # mount point (form feed, \x1c...) unescaped, and str.splitlines would split at them.
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
-    for line in lines:
-        fields = line.split(" ")
-        if len(fields) < 10:
-            raise CollectorError(f"too few fields in mountinfo line: {line[:200]!r}")
-        if fields[-4] != "-":
-            raise CollectorError(f"no separator in mountinfo line: {line[:200]!r}")
-        parse_int(fields[0])
-        parse_int(fields[1])
-        device = _MAJOR_MINOR.match(fields[2])
-        if device is None:
-            raise CollectorError(f"malformed mount point MajorMinorVer: {fields[2][:40]!r}")
-        mounts.append(
-            MountInfo(
-                major=parse_int(device.group(1)),
-                minor=parse_int(device.group(2)),
-                mount_point=fields[4],
-                options=_option_names(fields[5]),
-                fs_type=fields[-3],
-                source=fields[-2],
-                super_options=_option_names(fields[-1]),
-            )
-        )
-    return mounts
+    return lines
+
+
+def parse_mountinfo_line(line: str) -> MountInfo:
+    """One line of a /proc/<pid>/mountinfo file. Fields are single-space separated; the
+    optional fields end at a lone `-`, followed by fstype, source and super options.
+
+    procfs reads the mount and parent ids with strconv.Atoi; node_exporter reads major:minor
+    with fmt.Sscanf's "%d:%d" into ints."""
+    fields = line.split(" ")
+    if len(fields) < 10:
+        raise CollectorError(f"too few fields in mountinfo line: {line[:200]!r}")
+    if fields[-4] != "-":
+        raise CollectorError(f"no separator in mountinfo line: {line[:200]!r}")
+    parse_int(fields[0])
+    parse_int(fields[1])
+    device = _MAJOR_MINOR.match(fields[2])
+    if device is None:
+        raise CollectorError(f"malformed mount point MajorMinorVer: {fields[2][:40]!r}")
+    return MountInfo(
+        major=parse_int(device.group(1)),
+        minor=parse_int(device.group(2)),
+        mount_point=fields[4],
+        options=_option_names(fields[5]),
+        fs_type=fields[-3],
+        source=fields[-2],
+        super_options=_option_names(fields[-1]),
+    )
+
+
+def parse_mountinfo(text: str) -> list[MountInfo]:
+    """The mounts of a /proc/<pid>/mountinfo file (see parse_mountinfo_line)."""
+    return [parse_mountinfo_line(line) for line in mountinfo_lines(text)]
 
 
 def unescape_mount_point(path: str) -> str:
@@ -201,7 +210,10 @@ class FilesystemCollector(Collector[FilesystemOptions]):
             default_exclude=DEFAULT_FS_TYPES_EXCLUDE, names=("fs-types-exclude", "fs-types-include"),
         )
         self._timeout: float = self.options.mount_timeout
-        self._pool = _StatPool(max(int(self.options.stat_workers), 1))
+        # Mount tables change rarely: most lines recur from one scrape to the next.
+        self._mounts: RecurringMemo[str, MountInfo | None] = RecurringMemo(self._mount)
+        self._workers = max(int(self.options.stat_workers), 1)
+        self._pool = _StatPool(self._workers)
         # Replaceable so that tests can inject a slow or failing statfs.
         self.statvfs: Callable[[str], os.statvfs_result] = os.statvfs
         # One lock guards the stuck set and every scrape's bookkeeping, so that a late statfs
@@ -215,15 +227,21 @@ class FilesystemCollector(Collector[FilesystemOptions]):
         except FileNotFoundError:
             # hidepid hides pid 1 from us; our own mount namespace is the next best thing.
             text = read_text(self.paths.proc("self", "mountinfo"))
-        return parse_mountinfo(text)
+        self._mounts.rotate()
+        return [mount for line in mountinfo_lines(text) if (mount := self._mounts(line)) is not None]
+
+    def _mount(self, line: str) -> MountInfo | None:
+        """A mountinfo line as this collector reports it: its mount point relative to the
+        rootfs, or None when the filters leave it out. A function of the line alone (the rootfs
+        and the filters are fixed), so it is remembered from scrape to scrape by line."""
+        mount = parse_mountinfo_line(line)
+        mount_point = strip_rootfs(unescape_mount_point(mount.mount_point), self.paths.rootfs)
+        if self._mount_points.ignored(mount_point) or self._fs_types.ignored(mount.fs_type):
+            return None
+        return mount._replace(mount_point=mount_point)
 
     def collect(self) -> Iterable[Metric]:
-        mounts = []
-        for mount in self._read_mounts():
-            mount_point = strip_rootfs(unescape_mount_point(mount.mount_point), self.paths.rootfs)
-            if self._mount_points.ignored(mount_point) or self._fs_types.ignored(mount.fs_type):
-                continue
-            mounts.append(mount._replace(mount_point=mount_point))
+        mounts = self._read_mounts()
         outcomes = self._stat_all([m.mount_point for m in mounts])
 
         device_error = GaugeMetricFamily(
@@ -277,40 +295,56 @@ class FilesystemCollector(Collector[FilesystemOptions]):
         running after mount-timeout is abandoned to its thread and its mount point marked stuck;
         stuck mount points are not statted again until that call returns.
 
-        The workers wake the scrape once, when the last call is done: waking it for every call
-        cost more than the calls themselves. It also wakes at the earliest deadline of the calls
-        running, to mark a hung one stuck."""
+        One worker takes the mount points in turn, and the scrape is woken once, when the last
+        call is done: a job and a wake-up for every mount point cost more than the calls
+        themselves (measurements.md). The scrape also wakes at the earliest deadline of the calls
+        running, to mark a hung one stuck and hand what is left to a fresh worker, and when a
+        call has been running for SLOW_SECONDS, to bring in more workers while calls are slow
+        (a struggling NFS server), as node_exporter's stat-workers goroutines share them."""
         count = len(mount_points)
         outcomes: list[_Outcome | None] = [None] * count
-        running: dict[int, tuple[float, _StatJob]] = {}
+        running: dict[_StatJob, tuple[int, float]] = {}  # job -> (index, started)
+        pending: list[int] = []  # indexes not taken yet, last first
         remaining = 0
+        workers = 0  # jobs at work on this batch, not abandoned
 
-        def make_job(index: int) -> _StatJob:
-            mount_point = mount_points[index]
+        def stat(mount_point: str) -> _Outcome:
+            try:
+                return _Outcome(fs_stat(self.statvfs(self.paths.root(mount_point))), "")
+            except OSError as err:
+                self.log.debug("Error on statfs() system call",
+                               extra={"kv": {"rootfs": mount_point, "err": str(err)}})
+                return _Outcome(None, error_text(err))
 
-            def run(job: _StatJob) -> None:
-                nonlocal remaining
-                with self._cond:
-                    running[index] = (time.monotonic(), job)
-                try:
-                    outcome = _Outcome(fs_stat(self.statvfs(self.paths.root(mount_point))), "")
-                except OSError as err:
-                    self.log.debug("Error on statfs() system call",
-                                   extra={"kv": {"rootfs": mount_point, "err": str(err)}})
-                    outcome = _Outcome(None, error_text(err))
-                with self._cond:
+        def run(job: _StatJob) -> None:
+            nonlocal remaining, workers
+            cond = self._cond
+            while True:
+                with cond:
+                    if job.abandoned or not pending:
+                        if not job.abandoned:
+                            workers -= 1
+                        return
+                    index = pending.pop()
+                    running[job] = (index, time.monotonic())
+                mount_point = mount_points[index]
+                outcome = stat(mount_point)
+                with cond:
                     if mount_point in self._stuck:
                         self.log.debug("Mount point has recovered, monitoring will resume",
                                        extra={"kv": {"mountpoint": mount_point}})
                         self._stuck.discard(mount_point)
-                    running.pop(index, None)
+                    running.pop(job, None)
                     if outcomes[index] is None:
                         outcomes[index] = outcome
                         remaining -= 1
                         if remaining == 0:
-                            self._cond.notify_all()
+                            cond.notify_all()
 
-            return _StatJob(run)
+        def start_worker() -> None:
+            nonlocal workers
+            workers += 1
+            self._pool.submit(_StatJob(run))
 
         with self._cond:
             for index, mount_point in enumerate(mount_points):
@@ -318,16 +352,24 @@ class FilesystemCollector(Collector[FilesystemOptions]):
                     self.log.debug("Mount point is in an unresponsive state", extra={"kv": {"mountpoint": mount_point}})
                     outcomes[index] = _Outcome(None, STUCK_ERROR)
                 else:
-                    remaining += 1
-                    self._pool.submit(make_job(index))
+                    pending.append(index)
+            pending.reverse()
+            remaining = len(pending)
+            if remaining:
+                start_worker()
             while remaining:
                 now = time.monotonic()
-                # Until a call has started there is no deadline yet; look again a timeout later.
-                next_deadline = now + self._timeout
-                for index, (started, job) in list(running.items()):
+                # Until a call has started there is no deadline yet: look again shortly.
+                next_wake = now + (self._timeout if running else min(SLOW_SECONDS, self._timeout))
+                slow = False
+                for job, (index, started) in list(running.items()):
                     deadline = started + self._timeout
                     if now < deadline:
-                        next_deadline = min(next_deadline, deadline)
+                        next_wake = min(next_wake, deadline)
+                        if now - started >= SLOW_SECONDS:
+                            slow = True
+                        elif workers < self._workers:
+                            next_wake = min(next_wake, started + SLOW_SECONDS)
                         continue
                     mount_point = mount_points[index]
                     self.log.debug("Mount point timed out, it is being labeled as stale and will not be monitored",
@@ -335,11 +377,17 @@ class FilesystemCollector(Collector[FilesystemOptions]):
                     self._stuck.add(mount_point)
                     outcomes[index] = _Outcome(None, STUCK_ERROR)
                     remaining -= 1
-                    del running[index]
-                    # The hung thread is lost to this scrape; keep the pool at full strength.
+                    del running[job]
+                    # The hung thread is lost to this scrape; the pool starts another thread,
+                    # and what is left of the batch goes on in another job.
                     self._pool.abandon(job)
+                    workers -= 1
+                    if pending and workers == 0:
+                        start_worker()
+                while slow and pending and workers < self._workers:
+                    start_worker()
                 if remaining:
-                    self._cond.wait(max(next_deadline - now, 0.0))
+                    self._cond.wait(max(next_wake - now, 0.0))
         return [outcome for outcome in outcomes if outcome is not None]
 
 

@@ -5,7 +5,6 @@ Parse/parseLine)."""
 from __future__ import annotations
 
 import calendar
-import os
 import re
 import time
 from collections.abc import Iterable
@@ -17,8 +16,9 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import decode, open_regular, read_fd
+from pyexporter.toolkit.files import decode
 from pyexporter.toolkit.numbers import go_trim_space, parse_float
+from pyexporter.toolkit.static import FileCache
 
 # Looked for in this order under --path.rootfs, as node_exporter does.
 OS_RELEASE_FILES = ("etc/os-release", "usr/lib/os-release")
@@ -198,39 +198,45 @@ def parse_os_release(text: str) -> OSRelease:
     )
 
 
+def _parse_raw(raw: bytes) -> OSRelease:
+    return parse_os_release(decode(raw))
+
+
 @collector("os")
 class OSCollector(Collector[NoOptions]):
     def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         self.candidates = tuple(self.paths.root(name) for name in OS_RELEASE_FILES)
-        # Parsed once per (file, mtime): os-release changes only on upgrades.
-        self._cache_key: tuple[str, int] | None = None
-        self._cache: OSRelease | None = None
+        # os-release changes only when a package upgrade replaces or rewrites it; FileCache
+        # re-reads it whenever the file behind the path (symlinks followed) or its size, mtime
+        # or ctime differ, which (unlike node_exporter's name and mtime, see toolkit/static.py)
+        # every such change alters.
+        self._files = tuple(FileCache(path, _parse_raw) for path in self.candidates)
+        self._built: tuple[OSRelease, list[Metric]] | None = None
 
     def _release(self) -> OSRelease | None:
-        for path in self.candidates:
+        for cache in self._files:
             try:
-                fd = open_regular(path)
+                return cache.get()
             except FileNotFoundError:
                 continue
-            try:
-                key = (path, os.fstat(fd).st_mtime_ns)
-                if key == self._cache_key and self._cache is not None:
-                    return self._cache
-                release = parse_os_release(decode(read_fd(fd, path)))
-            finally:
-                os.close(fd)
-            self._cache_key, self._cache = key, release
-            return release
         return None
 
     def collect(self) -> Iterable[Metric]:
         release = self._release()
         if release is None:
             raise NoDataError("no os-release file found")
+        # FileCache hands out the same record until the file changes, and families are not
+        # changed once built (dmi serves one family for the whole run the same way).
+        if self._built is None or self._built[0] is not release:
+            self._built = (release, self._families(release))
+        return self._built[1]
+
+    @staticmethod
+    def _families(release: OSRelease) -> list[Metric]:
         info = GaugeMetricFamily("node_os_info", INFO_HELP, labels=list(INFO_LABELS))
         info.add_metric(list(release.info), 1.0)
-        yield info
+        families: list[Metric] = [info]
         if release.version > 0:
             version = GaugeMetricFamily(
                 "node_os_version",
@@ -238,10 +244,11 @@ class OSCollector(Collector[NoOptions]):
                 labels=["id", "id_like", "name"],
             )
             version.add_metric([release.id, release.id_like, release.name], release.version)
-            yield version
+            families.append(version)
         if release.support_end is not None:
-            yield GaugeMetricFamily(
+            families.append(GaugeMetricFamily(
                 "node_os_support_end_timestamp_seconds",
                 "Metric containing the end-of-life date timestamp of the OS.",
                 value=release.support_end,
-            )
+            ))
+        return families

@@ -1,3 +1,6 @@
+import threading
+import time
+
 import pytest
 
 from pyexporter.paths import Paths
@@ -80,3 +83,22 @@ def test_governor_with_empty_available_list(tmp_path) -> None:
     (cpufreq / "scaling_available_governors").write_text("\n")
     families = run_collector("cpufreq", Paths(sysfs=str(tmp_path)))
     assert sample(families, "node_cpu_scaling_governor", cpu="0", governor="") == 0.0
+
+
+def test_cpus_read_in_parallel_once_a_read_sleeps(tmp_path, monkeypatch) -> None:
+    # Kernels 4.15-5.17 on x86 sleep 10 ms in each CPU's scaling_cur_freq read: the CPUs after
+    # the first sleeping one are read at once, with the same results as read one by one.
+    from pyexporter.collectors import cpufreq
+
+    quick = run_collector("cpufreq", fixture_paths("cpufreq"))
+    real = cpufreq.read_cpufreq
+    threads: set[str] = set()
+
+    def sleeping(cpufreq_dir: str, cpu: str) -> cpufreq.CpufreqStats:
+        threads.add(threading.current_thread().name)
+        time.sleep(0.02)
+        return real(cpufreq_dir, cpu)
+
+    monkeypatch.setattr(cpufreq, "read_cpufreq", sleeping)
+    assert run_collector("cpufreq", fixture_paths("cpufreq")) == quick
+    assert any(name.startswith("cpufreq") for name in threads)

@@ -171,6 +171,58 @@ def test_hung_mount_times_out_is_skipped_and_recovers(tmp_path, workers: int) ->
     assert got[("node_filesystem_size_bytes", nfs)] == 4096000
 
 
+def test_hung_mount_amid_the_batch_leaves_the_rest_to_a_fresh_worker(tmp_path) -> None:
+    # One worker takes the mount points in turn; the ones after the hung one are still statted.
+    paths = _tree(tmp_path, [MOUNTS[0], MOUNTS[4], MOUNTS[1]])
+    c = _build(paths, {"mount-timeout": "50ms", "stat-workers": 1})
+    hung = HungMount(os.path.join(str(tmp_path), "nfs"))
+    c.statvfs = hung  # type: ignore[attr-defined]
+    try:
+        got = samples(c.collect())
+        stuck = _labels("server:/export", "/nfs", "nfs4", "mountpoint timeout")
+        assert got[("node_filesystem_device_error", stuck)] == 1
+        assert got[("node_filesystem_size_bytes", _labels("/dev/sda1", "/data", "ext4"))] == 4096000
+        assert got[("node_filesystem_size_bytes", _labels("/dev/sda2", "/backup", "xfs"))] == 4096000
+    finally:
+        hung.release.set()
+
+
+def test_slow_mounts_are_shared_among_the_stat_workers(tmp_path) -> None:
+    # Each statfs takes 50 ms, as on a struggling NFS server: after the first slow call the
+    # rest are spread over stat-workers threads, not answered one after another.
+    lines = [f"{i} 0 0:{60 + i} / ROOT/m{i} rw - nfs4 server:/e{i} rw" for i in range(8)]
+    for i in range(8):
+        (tmp_path / f"m{i}").mkdir()
+    c = _build(_tree(tmp_path, lines), {"stat-workers": 4})
+    threads: set[int] = set()
+
+    def slow(path: str) -> os.statvfs_result:
+        threads.add(threading.get_ident())
+        time.sleep(0.05)
+        return FAKE
+
+    c.statvfs = slow  # type: ignore[attr-defined]
+    started = time.monotonic()
+    got = samples(c.collect())
+    assert time.monotonic() - started < 0.3  # 8 calls one after another would take 0.4 s
+    assert 1 < len(threads) <= 4
+    assert sum(1 for name, _ in got if name == "node_filesystem_size_bytes") == 8
+
+
+def test_mountinfo_lines_remembered_across_scrapes_give_the_same_families(tmp_path) -> None:
+    paths = _tree(tmp_path, MOUNTS)
+    c = _build(paths)
+    c.statvfs = lambda path: FAKE  # type: ignore[attr-defined]
+    first = list(c.collect())
+    second = list(c.collect())
+    assert second == first
+    # A changed table is read as changed: a mount gone, another come.
+    _tree(tmp_path, [MOUNTS[1], MOUNTS[4]])
+    got = samples(c.collect())
+    assert ("node_filesystem_size_bytes", _labels("/dev/sda1", "/data", "ext4")) not in got
+    assert got[("node_filesystem_size_bytes", _labels("server:/export", "/nfs", "nfs4"))] == 4096000
+
+
 def test_missing_mountinfo_raises(tmp_path) -> None:
     with pytest.raises(OSError):
         list(_build(Paths.under(str(tmp_path))).collect())

@@ -1,0 +1,138 @@
+"""Data that collectors read on every scrape although it only changes on a known event: parsed
+once and kept while a cheap signal shows that event has not happened.
+
+- `FileCache`: a file's parsed content, kept while the file's identity and change stamps are the
+  same (an upgrade replacing /etc/os-release). The signal is the stat of the file the path leads
+  to now: device, inode, size, mtime and ctime. node_exporter's os collector keyed its cache on
+  (file name, mtime) and served stale values on NixOS (node_exporter #2981, fixed by removing the
+  cache in #2987): there /etc/os-release is a symlink into the Nix store, where every file has the
+  mtime 1, so an upgrade changes the file behind the name but neither the name nor the mtime.
+  Following the link and comparing the inode catches a replaced file; ctime, which user space
+  cannot set (utimensat and touch set it to now), catches one rewritten in place with its mtime
+  and size restored. Timestamps have the kernel's coarse clock granularity (a jiffy), so a file
+  changed twice within one tick keeps its stamps: as git does for its index ("racy git"), content
+  whose ctime is not clearly older than the moment it was read is not kept.
+- `BootCache`: a value fixed for the life of the running kernel (DMI tables), kept while
+  /proc/sys/kernel/random/boot_id is the same. A process can outlive its boot by being
+  checkpointed and restored on another machine (CRIU); the boot id, random for each boot, tells.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Generic, NamedTuple, TypeVar
+
+from pyexporter.toolkit.files import open_regular, read_fd
+
+T = TypeVar("T")
+
+# Far above a jiffy (1-10 ms) and any skew between the coarse clock that stamps files and
+# time.time_ns(): content changed within this long before it was read is read again next time.
+RACY_NS = 2_000_000_000
+
+
+class FileStamp(NamedTuple):
+    """What changes whenever a file's content can have: which file (device, inode) and its size
+    and change times."""
+
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+def file_stamp(st: os.stat_result) -> FileStamp:
+    return FileStamp(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class FileCache(Generic[T]):
+    """PARSE(content) of the regular file at PATH, re-read only when the file's stamp changed.
+    A check costs one stat(2) of the path; errors (absent file, not a regular file, a parse
+    error) are never kept, so they are raised again on the next call as they would be
+    uncached."""
+
+    def __init__(self, path: str, parse: Callable[[bytes], T],
+                 clock: Callable[[], int] = time.time_ns) -> None:
+        self.path = path
+        self._parse = parse
+        self._clock = clock
+        self._stamp: FileStamp | None = None
+        self._value: T | None = None
+
+    def get(self) -> T:
+        if self._stamp is not None and file_stamp(os.stat(self.path)) == self._stamp:
+            return self._value  # type: ignore[return-value]  # set together with _stamp
+        self._stamp = None
+        now = self._clock()
+        fd = open_regular(self.path)
+        try:
+            # The stamp of the descriptor read, not of the path, which may be replaced meanwhile.
+            stamp = file_stamp(os.fstat(fd))
+            value = self._parse(read_fd(fd, self.path))
+        finally:
+            os.close(fd)
+        if stamp.ctime_ns < now - RACY_NS and stamp.mtime_ns < now - RACY_NS:
+            self._stamp, self._value = stamp, value
+        return value
+
+
+class BootId:
+    """The kernel's boot id (/proc/sys/kernel/random/boot_id at PATH), or None where there is
+    none (a fixture tree, a kernel without it). The file stays open: a pread of it costs a
+    sixth of opening it anew each time. The kernel formats it for every read, and a checkpoint
+    restored elsewhere reopens it by its path, so the open file reads the current boot's id."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def read(self) -> bytes | None:
+        try:
+            if self._fd is None:
+                self._fd = open_regular(self.path)
+            return os.pread(self._fd, 64, 0)
+        except OSError:
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
+class BootCache(Generic[T]):
+    """LOAD() once per boot id read from BOOT_ID_PATH: at construction, then again only when the
+    boot id has changed. Where no boot id can be read the value is loaded once, as node_exporter
+    loads such data once at start. What LOAD raises is kept too, and raised on each call until
+    the boot id changes (an OSError; anything else propagates, and the next call loads again)."""
+
+    def __init__(self, boot_id_path: str, load: Callable[[], T]) -> None:
+        self._boot_ids = BootId(boot_id_path)
+        self._load = load
+        self._value: T | None = None
+        self._error: OSError | None = None
+        self._boot_id = self._refresh(self._boot_ids.read())
+
+    def _refresh(self, boot_id: bytes | None) -> bytes | None:
+        """Load for BOOT_ID, which is returned once what LOAD gave or raised is kept."""
+        try:
+            self._value, self._error = self._load(), None
+        except OSError as err:
+            self._value, self._error = None, err
+        return boot_id
+
+    def get(self) -> T:
+        boot_id = self._boot_ids.read()
+        if boot_id != self._boot_id:
+            self._boot_id = self._refresh(boot_id)
+        if self._error is not None:
+            # Without its old traceback, which would grow by a frame chain on every raise.
+            raise self._error.with_traceback(None)
+        return self._value  # type: ignore[return-value]  # set when no error was kept

@@ -1,0 +1,181 @@
+"""toolkit/static.py: a file's parsed content kept until the file changes, and a value kept for
+the boot."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pyexporter.toolkit.static import RACY_NS, BootCache, FileCache
+
+
+def future() -> int:
+    """A clock to which every file of these tests is old enough to keep."""
+    return time.time_ns() + 10 * RACY_NS
+
+
+class Counting:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, raw: bytes) -> bytes:
+        self.calls += 1
+        return raw
+
+
+def _rewrite_keeping_size_and_mtime(path: Path, text: str) -> None:
+    """New content of the same size, with the old mtime put back (cp -p, rsync -t, a package
+    manager restoring the packaged mtime); only the ctime, which no one can set, moves on."""
+    before = os.stat(path)
+    assert len(text) == before.st_size
+    while True:
+        path.write_text(text)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        if os.stat(path).st_ctime_ns != before.st_ctime_ns:
+            return
+        time.sleep(0.005)  # the ctime ticks with the kernel's coarse clock
+
+
+def test_parsed_once_while_the_file_is_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_text("a")
+    parse = Counting()
+    cache = FileCache(str(path), parse, clock=future)
+    assert [cache.get() for _ in range(3)] == [b"a"] * 3
+    assert parse.calls == 1
+
+
+def test_rewritten_in_place_with_size_and_mtime_restored(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_text("ID=a")
+    cache = FileCache(str(path), Counting(), clock=future)
+    assert cache.get() == b"ID=a"
+    _rewrite_keeping_size_and_mtime(path, "ID=b")
+    assert cache.get() == b"ID=b"
+
+
+def test_symlink_switched_to_a_file_of_the_same_name_size_and_mtime(tmp_path: Path) -> None:
+    # NixOS: /etc/os-release links into the store, whose files all have the mtime 1; an upgrade
+    # points the link at another store file (node_exporter #2981).
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.write_text("ID=a")
+    new.write_text("ID=b")
+    for f in (old, new):
+        os.utime(f, (1, 1))
+    link = tmp_path / "os-release"
+    link.symlink_to(old)
+    cache = FileCache(str(link), Counting(), clock=future)
+    assert cache.get() == b"ID=a"
+    link.unlink()
+    link.symlink_to(new)
+    assert cache.get() == b"ID=b"
+
+
+def test_replaced_by_rename(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_text("ID=a")
+    cache = FileCache(str(path), Counting(), clock=future)
+    assert cache.get() == b"ID=a"
+    tmp = tmp_path / "f.new"
+    tmp.write_text("ID=b")
+    os.utime(tmp, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns))
+    tmp.replace(path)
+    assert cache.get() == b"ID=b"
+
+
+def test_content_changed_just_before_it_was_read_is_not_kept(tmp_path: Path) -> None:
+    # A second change within the same clock tick would leave every stamp as it was.
+    path = tmp_path / "f"
+    path.write_text("a")
+    parse = Counting()
+    cache = FileCache(str(path), parse)  # the real clock: the file is brand new
+    cache.get()
+    cache.get()
+    assert parse.calls == 2
+
+
+def test_errors_are_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_text("a")
+    cache = FileCache(str(path), Counting(), clock=future)
+    cache.get()
+    path.unlink()
+    with pytest.raises(FileNotFoundError):
+        cache.get()
+    path.write_text("b")
+    assert cache.get() == b"b"
+
+
+def _boot(tmp_path: Path, boot_id: str) -> str:
+    path = tmp_path / "boot_id"
+    path.write_text(boot_id + "\n")
+    return str(path)
+
+
+def test_boot_cache_loads_once_per_boot(tmp_path: Path) -> None:
+    loads: list[int] = []
+
+    def load() -> int:
+        loads.append(1)
+        return len(loads)
+
+    cache = BootCache(_boot(tmp_path, "one"), load)
+    assert [cache.get(), cache.get()] == [1, 1]
+    _boot(tmp_path, "two")
+    assert [cache.get(), cache.get()] == [2, 2]
+
+
+def test_boot_cache_without_a_boot_id_loads_once(tmp_path: Path) -> None:
+    loads: list[int] = []
+    cache = BootCache(str(tmp_path / "absent"), lambda: loads.append(1) or len(loads))
+    assert [cache.get(), cache.get()] == [1, 1]
+
+
+def test_boot_cache_keeps_an_os_error_until_the_next_boot(tmp_path: Path) -> None:
+    fail = [True]
+
+    def load() -> str:
+        if fail[0]:
+            raise OSError(5, "Input/output error")
+        return "ok"
+
+    cache = BootCache(_boot(tmp_path, "one"), load)
+    fail[0] = False
+    for _ in range(2):
+        with pytest.raises(OSError, match="Input/output"):
+            cache.get()
+    _boot(tmp_path, "two")
+    assert cache.get() == "ok"
+
+
+def test_boot_cache_loads_again_after_another_error(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def load() -> str:
+        calls.append(1)
+        if len(calls) == 2:
+            raise ValueError("bug")
+        return f"v{len(calls)}"
+
+    cache = BootCache(_boot(tmp_path, "one"), load)
+    _boot(tmp_path, "two")
+    with pytest.raises(ValueError):
+        cache.get()
+    assert cache.get() == "v3"
+
+
+def test_boot_id_read_anew_through_the_open_file(tmp_path: Path) -> None:
+    from pyexporter.toolkit.static import BootId
+
+    path = Path(_boot(tmp_path, "one"))
+    boot_id = BootId(str(path))
+    assert boot_id.read() == b"one\n"
+    with open(path, "r+") as f:  # in place, as the kernel formats it anew for each read
+        f.write("two")
+    assert boot_id.read() == b"two\n"
+    path.unlink()
+    boot_id.close()
+    assert boot_id.read() is None
+    _boot(tmp_path, "three")
+    assert boot_id.read() == b"three\n"
