@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
@@ -24,8 +24,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import decode, read_attribute, resolve_sysfs_path
-from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
+from pyexporter.toolkit.files import resolve_sysfs_path
+from pyexporter.toolkit.numbers import NumberError, parse_int, sys_read_attributes
 
 IFF_UP = 0x1
 
@@ -49,12 +49,14 @@ _INT_PROPERTIES = (
     ("tx_queue_len", "transmit_queue_length"),
     ("type", "protocol_type"),
 )
-_INT_ATTRIBUTES = frozenset(attr for attr, _ in _INT_PROPERTIES) | {"addr_len"}
-_TEXT_ATTRIBUTES = frozenset({
-    "address", "broadcast", "duplex", "ifalias", "operstate", "phys_port_id", "phys_port_name",
-    "phys_switch_id",
-})
+_INT_ATTRIBUTES = frozenset(attr for attr, _ in _INT_PROPERTIES)
+# The text attributes node_network_info reports. procfs also reads addr_len and phys_port_id,
+# phys_port_name and phys_switch_id, which node_exporter never reports: they are not read here,
+# and since a failed read of an attribute only leaves it out here, that changes no output.
+_TEXT_ATTRIBUTES = frozenset({"address", "broadcast", "duplex", "ifalias", "operstate"})
 _ATTRIBUTE_NAMES = tuple(sorted(_INT_ATTRIBUTES | _TEXT_ATTRIBUTES))
+
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 @dataclass(slots=True)
@@ -62,19 +64,6 @@ class NetClassIface:
     name: str
     text: dict[str, str] = field(default_factory=dict)
     ints: dict[str, int] = field(default_factory=dict)
-
-
-def _read_attribute(name: str, directory_fd: int) -> str | None:
-    # os.open/os.read: this runs for every attribute of every interface on every scrape. Opening
-    # relative to the interface's directory spares the kernel the walk of the whole path and its
-    # symlink for each attribute.
-    try:
-        # Trimmed as sysfs's SysReadFile trims.
-        return go_trim_space(decode(read_attribute(name, directory_fd, 4096)))
-    except OSError:
-        # Missing and unreadable attributes (EINVAL for the speed of a down link, EOPNOTSUPP,
-        # EACCES, EISDIR) are absent.
-        return None
 
 
 def parse_iface(name: str, attributes: dict[str, str]) -> NetClassIface:
@@ -93,22 +82,37 @@ def parse_iface(name: str, attributes: dict[str, str]) -> NetClassIface:
     return iface
 
 
+def read_iface_at(name: str, directory_fd: int) -> NetClassIface:
+    # Only the known attributes are tried: cheaper than listing the directory and checking each
+    # entry, and a missing one simply fails to open. Opening them relative to the interface's
+    # directory spares the kernel the walk of the whole path and its symlink for each one.
+    # Missing and unreadable attributes (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES,
+    # EISDIR) are absent; the rest are trimmed as sysfs's SysReadFile trims.
+    return parse_iface(name, sys_read_attributes(directory_fd, _ATTRIBUTE_NAMES))
+
+
 def read_iface(name: str, directory: str) -> NetClassIface:
-    # Only the known attributes are tried: cheaper than listing the directory and checking
-    # each entry, and a missing one simply fails to open.
-    attributes: dict[str, str] = {}
     try:
-        directory_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        directory_fd = os.open(directory, _DIRECTORY_FLAGS)
     except OSError:
-        return parse_iface(name, attributes)  # gone since it was listed: no attribute readable
+        return NetClassIface(name)  # gone since it was listed: no attribute readable
     try:
-        for entry in _ATTRIBUTE_NAMES:
-            value = _read_attribute(entry, directory_fd)
-            if value is not None:
-                attributes[entry] = value
+        return read_iface_at(name, directory_fd)
     finally:
         os.close(directory_fd)
-    return parse_iface(name, attributes)
+
+
+def iface_directory(path: str) -> str | None:
+    """The directory of the /sys/class/net entry PATH, or None when it leads to no directory."""
+    if os.path.isdir(path):
+        return path
+    # Fixture trees' links may be plain files naming their target; plain files such as
+    # bonding_masters sit beside the interface links.
+    try:
+        path = resolve_sysfs_path(path)
+    except OSError:
+        return None
+    return path if os.path.isdir(path) else None
 
 
 def admin_state(flags: int | None) -> str:
@@ -132,31 +136,32 @@ class NetclassOptions:
 
 @collector("netclass", options=NetclassOptions)
 class NetClassCollector(Collector[NetclassOptions]):
-    def _devices(self) -> list[tuple[str, str]]:
-        class_dir = self.paths.sys("class", "net")
+    def _ifaces(self, class_dir: str, entries: list[str]) -> Iterator[NetClassIface]:
         ignored = self.options.ignored_devices
-        devices = []
-        for entry in sorted(os.listdir(class_dir)):
-            path = f"{class_dir}/{entry}"
-            # On a real sysfs the kernel follows the interface link when attributes are opened;
-            # only fixture trees, whose links may be plain files naming their target, need them
-            # resolved here (a walk of the whole path, a large share of this collector's time).
-            if not os.path.isdir(path):
-                try:
-                    path = resolve_sysfs_path(path)
-                except OSError:
-                    continue
-                # Plain files such as bonding_masters sit beside the interface links.
-                if not os.path.isdir(path):
-                    continue
+        for entry in entries:
             if ignored is not None and ignored.search(entry):
                 continue
-            devices.append((entry, path))
-        return devices
+            path = f"{class_dir}/{entry}"
+            try:
+                # On a real sysfs the entry is a link, which the kernel follows as it opens it;
+                # opening it is also the check that it leads to a directory, so only what fails
+                # here (fixture trees' link files, plain files, vanished links) costs more.
+                directory_fd = os.open(path, _DIRECTORY_FLAGS)
+            except OSError:
+                directory = iface_directory(path)
+                if directory is not None:
+                    yield read_iface(entry, directory)
+                continue
+            try:
+                iface = read_iface_at(entry, directory_fd)
+            finally:
+                os.close(directory_fd)
+            yield iface
 
     def collect(self) -> Iterable[Metric]:
+        class_dir = self.paths.sys("class", "net")
         try:
-            devices = self._devices()
+            entries = sorted(os.listdir(class_dir))
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             return []
         skip_invalid_speed = self.options.ignore_invalid_speed
@@ -165,26 +170,27 @@ class NetClassCollector(Collector[NetclassOptions]):
         info = GaugeMetricFamily(
             "node_network_info", "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
             labels=["device", "address", "broadcast", "duplex", "operstate", "adminstate", "ifalias"])
-        props: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
-        for suffix in (s for _, s in _INT_PROPERTIES):
+        props: list[GaugeMetricFamily | CounterMetricFamily] = []
+        for _, suffix in _INT_PROPERTIES:
             name = f"node_network_{suffix}"
             help_text = f"Network device property: {suffix}"
             if suffix.endswith("_total"):
-                props[suffix] = CounterMetricFamily(name, help_text, labels=["device"])
+                props.append(CounterMetricFamily(name, help_text, labels=["device"]))
             else:
-                props[suffix] = GaugeMetricFamily(name, help_text, labels=["device"])
+                props.append(GaugeMetricFamily(name, help_text, labels=["device"]))
+        columns = [(attr, family) for (attr, _), family in zip(_INT_PROPERTIES, props, strict=True)]
 
-        for name, directory in devices:
-            iface = read_iface(name, directory)
-            operstate = iface.text.get("operstate", "")
-            up.add_metric([name], 1.0 if operstate == "up" else 0.0)
-            info.add_metric([
-                name, iface.text.get("address", ""), iface.text.get("broadcast", ""),
-                iface.text.get("duplex", ""), operstate, admin_state(iface.ints.get("flags")),
-                iface.text.get("ifalias", ""),
-            ], 1.0)
-            for attr, suffix in _INT_PROPERTIES:
-                value = iface.ints.get(attr)
+        for iface in self._ifaces(class_dir, entries):
+            name, text, ints = iface.name, iface.text, iface.ints
+            labels = (name,)
+            operstate = text.get("operstate", "")
+            up.add_metric(labels, 1.0 if operstate == "up" else 0.0)
+            info.add_metric((
+                name, text.get("address", ""), text.get("broadcast", ""), text.get("duplex", ""),
+                operstate, admin_state(ints.get("flags")), text.get("ifalias", ""),
+            ), 1.0)
+            for attr, family in columns:
+                value = ints.get(attr)
                 if value is None:
                     continue
                 if attr == "speed":
@@ -193,5 +199,5 @@ class NetClassCollector(Collector[NetclassOptions]):
                         continue
                     # Go's int64 arithmetic: the division truncates toward zero.
                     value = value * 1000 * 1000 // 8 if value >= 0 else -(-value * 1000 * 1000 // 8)
-                props[suffix].add_metric([name], float(value))
-        return [up, info, *props.values()]
+                family.add_metric(labels, float(value))
+        return [up, info, *props]

@@ -29,7 +29,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit import netlink
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
-from pyexporter.toolkit.families import FamilyIndex, GaugeMetricFamily
+from pyexporter.toolkit.families import CounterMetricFamily, FamilyIndex, GaugeMetricFamily
 from pyexporter.toolkit.files import read_optional, read_text
 from pyexporter.toolkit.filters import exclusive_filter
 from pyexporter.toolkit.numbers import NumberError, parse_uints
@@ -149,44 +149,36 @@ def netlink_links() -> list[DeviceStats]:
 # Names and the address-info helpers
 
 
+# node_exporter's legacy (non-detailed) name of each detailed counter it folds, and the detailed
+# counters added into it, as the kernel adds them for /proc/net/dev (net/core/net-procfs.c).
+_LEGACY_FOLDS = (
+    ("receive_errs", "receive_errors", ()),
+    ("receive_drop", "receive_dropped", ("receive_missed_errors",)),
+    ("receive_fifo", "receive_fifo_errors", ()),
+    ("receive_frame", "receive_frame_errors",
+     ("receive_length_errors", "receive_over_errors", "receive_crc_errors")),
+    ("receive_multicast", "multicast", ()),
+    ("transmit_errs", "transmit_errors", ()),
+    ("transmit_drop", "transmit_dropped", ()),
+    ("transmit_fifo", "transmit_fifo_errors", ()),
+    ("transmit_colls", "collisions", ()),
+    ("transmit_carrier", "transmit_carrier_errors",
+     ("transmit_aborted_errors", "transmit_heartbeat_errors", "transmit_window_errors")),
+)
+
+
 def legacy_stats(stats: dict[str, int]) -> dict[str, int]:
     """node_exporter's legacy (non-detailed) names: fold the detailed error counters the way
-    the kernel does for /proc/net/dev (net/core/net-procfs.c), so both sources agree."""
+    the kernel does for /proc/net/dev, so both sources agree. A counter that is absent is not
+    reported; one folded into another counts as zero when absent."""
     out = dict(stats)
-
-    def pop(key: str) -> int | None:
-        return out.pop(key, None)
-
-    def popz(key: str) -> int:
-        return out.pop(key, 0)
-
-    if (v := pop("receive_errors")) is not None:
-        out["receive_errs"] = v
-    if (v := pop("receive_dropped")) is not None:
-        out["receive_drop"] = v + popz("receive_missed_errors")
-    if (v := pop("receive_fifo_errors")) is not None:
-        out["receive_fifo"] = v
-    if (v := pop("receive_frame_errors")) is not None:
-        out["receive_frame"] = (
-            v + popz("receive_length_errors") + popz("receive_over_errors") + popz("receive_crc_errors")
-        )
-    if (v := pop("multicast")) is not None:
-        out["receive_multicast"] = v
-    if (v := pop("transmit_errors")) is not None:
-        out["transmit_errs"] = v
-    if (v := pop("transmit_dropped")) is not None:
-        out["transmit_drop"] = v
-    if (v := pop("transmit_fifo_errors")) is not None:
-        out["transmit_fifo"] = v
-    if (v := pop("collisions")) is not None:
-        out["transmit_colls"] = v
-    if (v := pop("transmit_carrier_errors")) is not None:
-        out["transmit_carrier"] = (
-            v
-            + popz("transmit_aborted_errors")
-            + popz("transmit_heartbeat_errors")
-            + popz("transmit_window_errors")
-        )
+    pop = out.pop
+    for legacy, detailed, folded in _LEGACY_FOLDS:
+        value = pop(detailed, None)
+        if value is not None:
+            for name in folded:
+                value += pop(name, 0)
+            out[legacy] = value
     return out
 
 
@@ -299,18 +291,31 @@ class NetdevCollector(Collector[NetdevOptions]):
             ]
         return devices
 
+    def _family_names(self, key: str) -> tuple[str, str]:
+        texts = self._family_texts.get(key)
+        if texts is None:
+            texts = self._family_texts[key] = (f"node_network_{key}_total", f"Network device statistic {key}.")
+        return texts
+
     def collect(self) -> Iterator[Metric]:
         families = FamilyIndex()
+        # The family of each statistic, in the order of a device's statistics, for each set of
+        # statistics: every device of one source has the same set in the same order, so the
+        # families are looked up once a scrape rather than once a sample.
+        columns: dict[tuple[str, ...], list[CounterMetricFamily]] = {}
         for device in self.devices():
             if self.filter.ignored(device.name):
                 continue
             stats = device.stats if self.detailed else legacy_stats(device.stats)
-            labels = [device.name, device.alias] if self.label_ifalias else [device.name]
-            for key, value in stats.items():
-                texts = self._family_texts.get(key)
-                if texts is None:
-                    texts = self._family_texts[key] = (f"node_network_{key}_total", f"Network device statistic {key}.")
-                families.counter(texts[0], texts[1], self.labels).add_metric(labels, float(value))
+            labels = (device.name, device.alias) if self.label_ifalias else (device.name,)
+            keys = tuple(stats)
+            column = columns.get(keys)
+            if column is None:
+                column = columns[keys] = [
+                    families.counter(*self._family_names(key), self.labels) for key in keys
+                ]
+            for family, value in zip(column, stats.values(), strict=True):
+                family.add_metric(labels, float(value))
         yield from families.families()
         if self.address_info:
             info = GaugeMetricFamily(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 
 # node_exporter's procfs reads at most 1 MiB of a file and silently drops the rest; this refuses
 # a larger file instead, with room for the largest /proc files of big hosts (mountinfo with tens of
@@ -74,6 +75,30 @@ def read_attribute(path: str, dir_fd: int | None = None, size: int = 65536) -> b
         return os.read(fd, size)
     finally:
         os.close(fd)
+
+
+def read_attributes(dir_fd: int, names: Iterable[str], size: int = 65536) -> dict[str, bytes]:
+    """read_attribute of each of NAMES relative to the directory DIR_FD, for sysfs classes whose
+    attributes are each optional: one that is absent, not a regular file or unreadable (EINVAL
+    for a down link's speed, EOPNOTSUPP, EACCES, EISDIR) is left out.
+
+    The same system calls as read_attribute, and the same regular-file check on the open
+    descriptor, in one loop without a Python call per attribute: class collectors read tens of
+    attributes per device on every scrape."""
+    values: dict[str, bytes] = {}
+    for name in names:
+        try:
+            fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
+        except OSError:
+            continue
+        try:
+            if os.fstat(fd).st_mode & _S_IFMT == _S_IFREG:
+                values[name] = os.read(fd, size)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return values
 
 
 def read_generated(path: str) -> bytes:

@@ -17,7 +17,7 @@ from collections.abc import Set as AbstractSet
 from typing import TypeVar
 
 from pyexporter.toolkit.collector import CollectorError
-from pyexporter.toolkit.files import decode, read_attribute
+from pyexporter.toolkit.files import decode, read_attribute, read_attributes
 
 # The kernel's USER_HZ: /proc reports CPU times in ticks of 1/100 s on every architecture
 # node_exporter supports (procfs's userHZ).
@@ -107,6 +107,9 @@ def parse_uint(text: str, base: int = 10, bits: int = 64) -> int:
     return value
 
 
+_BASE0_PLAIN = re.compile(r"[+-]?(?:0|[1-9][0-9]*|0[xX][0-9a-fA-F]+)").fullmatch
+
+
 def parse_int(text: str, base: int = 10, bits: int = 64) -> int:
     """strconv.ParseInt(TEXT, BASE, BITS): one optional sign, then as parse_uint; NumberError
     beyond the BITS-bit signed range."""
@@ -115,6 +118,10 @@ def parse_int(text: str, base: int = 10, bits: int = 64) -> int:
         or (base == 0 and text.isdigit() and (text[0] != "0" or len(text) == 1))
     ):
         value = int(text)
+    elif base == 0 and _BASE0_PLAIN(text) is not None:
+        # Signed decimals and hexadecimal without `_` (sysfs's flags and ids, a down link's speed
+        # of -1): what int() reads exactly as strconv does.
+        value = int(text, 0)
     else:
         body = text[1:] if text[:1] in ("+", "-") else text
         value = _unsigned("ParseInt", text, body, base)
@@ -214,6 +221,13 @@ def sys_read_file(path: str, size: int = 4096) -> str:
     strings.TrimSpace trims. procfs reads at most 128 bytes; SIZE is larger by default, so that an
     attribute longer than that is read whole rather than cut."""
     return go_trim_space(decode(read_attribute(path, size=size)))
+
+
+def sys_read_attributes(directory_fd: int, names: Iterable[str], size: int = 4096) -> dict[str, str]:
+    """sys_read_file of each of NAMES relative to the directory DIRECTORY_FD, for sysfs classes
+    whose attributes are each optional (files.read_attributes): name -> trimmed text of each
+    readable one."""
+    return {name: decode(raw).strip(GO_SPACE) for name, raw in read_attributes(directory_fd, names, size).items()}
 
 
 def sys_read_files(directory: str, names: Iterable[str], skipped_errnos: AbstractSet[int]

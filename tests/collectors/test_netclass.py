@@ -1,3 +1,5 @@
+import os
+
 from pyexporter.paths import Paths
 from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
 
@@ -77,3 +79,42 @@ def test_netclass_speed_as_go_int64(tmp_path) -> None:
     assert sample(families, "node_network_speed_bytes", device="a") == -125000
     assert sample(families, "node_network_speed_bytes", device="b") == 4294967295 * 125000
     assert sample(families, "node_network_speed_bytes", device="c") == -375000
+
+
+def test_netclass_entries_as_sysfs_and_fixture_trees_hold_them(tmp_path) -> None:
+    """Interfaces are what the entries of class/net lead to: sysfs's links to device directories,
+    fixture trees' files naming the link target, or plain directories; plain files
+    (bonding_masters), dangling links and links to files are no interfaces."""
+    devices = tmp_path / "devices" / "virtual" / "net"
+    for name in ("eth0", "eth1"):
+        (devices / name).mkdir(parents=True)
+        (devices / name / "operstate").write_text("up\n")
+        (devices / name / "flags").write_text("0x1003\n")
+    class_net = tmp_path / "class" / "net"
+    class_net.mkdir(parents=True)
+    (class_net / "eth0").symlink_to("../../devices/virtual/net/eth0")
+    (class_net / "eth1").write_text("../../devices/virtual/net/eth1\n")
+    (class_net / "gone").symlink_to("../../devices/virtual/net/gone")
+    (class_net / "tofile").symlink_to("bonding_masters")
+    (class_net / "bonding_masters").write_text("bond0\n")
+    (class_net / "plain").mkdir()
+    families = run_collector("netclass", Paths(sysfs=str(tmp_path)))
+    assert {dict(labels)["device"]: value for (name, labels), value in samples(families).items()
+            if name == "node_network_up"} == {"eth0": 1, "eth1": 1, "plain": 0}
+    assert sample(families, "node_network_flags", device="eth1") == 4099
+    assert ("node_network_flags", frozenset({("device", "plain")})) not in samples(families)
+    families = run_collector("netclass", Paths(sysfs=str(tmp_path)), {"ignored-devices": "^eth"})
+    assert {dict(labels)["device"] for _, labels in samples(families)} == {"plain"}
+
+
+def test_netclass_reports_no_attribute_it_does_not_serve(tmp_path) -> None:
+    """procfs's addr_len and phys_* attributes are never reported, so they are not read: even
+    unreadable, they change nothing."""
+    dev = tmp_path / "class" / "net" / "eth0"
+    dev.mkdir(parents=True)
+    (dev / "mtu").write_text("1500\n")
+    for name in ("addr_len", "phys_port_id", "phys_port_name", "phys_switch_id"):
+        os.mkfifo(dev / name)
+    families = run_collector("netclass", Paths(sysfs=str(tmp_path)))
+    assert sample(families, "node_network_mtu_bytes", device="eth0") == 1500
+    assert all("addr_len" not in f.name and "phys" not in f.name for f in families)

@@ -56,3 +56,31 @@ def test_netdev_malformed_file_fails(tmp_path) -> None:
     (tmp_path / "net" / "dev").write_text("h1\nh2\neth0: 1 2 3\n")
     with pytest.raises(Exception, match="short"):
         run_collector("netdev", Paths(procfs=str(tmp_path)), PROC)
+
+
+def test_netdev_devices_with_different_statistics(monkeypatch) -> None:
+    """Each device's statistics go to their own families, whichever set and order of statistics
+    each device has (an older kernel's shorter link statistics, a driver without some)."""
+    from pyexporter.collectors.netdev import DeviceStats, NetdevCollector
+
+    devices = [
+        DeviceStats("eth0", {"receive_bytes": 1, "transmit_bytes": 2}),
+        DeviceStats("eth1", {"transmit_bytes": 3, "receive_nohandler": 4}),
+        DeviceStats("eth2", {"receive_bytes": 5, "transmit_bytes": 6}),
+    ]
+    monkeypatch.setattr(NetdevCollector, "devices", lambda self: devices)
+    families = run_collector("netdev", Paths(), {"enable-detailed-metrics": True})
+    assert samples(families) == {
+        ("node_network_receive_bytes_total", frozenset({("device", "eth0")})): 1,
+        ("node_network_transmit_bytes_total", frozenset({("device", "eth0")})): 2,
+        ("node_network_transmit_bytes_total", frozenset({("device", "eth1")})): 3,
+        ("node_network_receive_nohandler_total", frozenset({("device", "eth1")})): 4,
+        ("node_network_receive_bytes_total", frozenset({("device", "eth2")})): 5,
+        ("node_network_transmit_bytes_total", frozenset({("device", "eth2")})): 6,
+    }
+    assert [f.name for f in families] == [
+        "node_network_receive_bytes", "node_network_transmit_bytes", "node_network_receive_nohandler",
+    ]
+    assert [s.labels["device"] for s in by_name(families)["node_network_transmit_bytes_total"].samples] == [
+        "eth0", "eth1", "eth2",
+    ]

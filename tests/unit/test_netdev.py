@@ -119,6 +119,24 @@ def test_legacy_stats_keeps_proc_names() -> None:
     assert "receive_errors" not in legacy
 
 
+def test_legacy_stats_sums_and_order() -> None:
+    """Each fold adds the detailed counters as the kernel does, and the renamed counters follow
+    the others in fold order (the order in which the families are first used)."""
+    detailed = {key: i + 1 for i, key in enumerate(LINK_STATS_KEYS)}
+    assert list(legacy_stats(detailed).items()) == [
+        ("receive_packets", 1), ("transmit_packets", 2), ("receive_bytes", 3), ("transmit_bytes", 4),
+        ("receive_compressed", 22), ("transmit_compressed", 23), ("receive_nohandler", 24),
+        ("receive_errs", 5), ("receive_drop", 7 + 16), ("receive_fifo", 15),
+        ("receive_frame", 14 + 11 + 12 + 13), ("receive_multicast", 9), ("transmit_errs", 6),
+        ("transmit_drop", 8), ("transmit_fifo", 19), ("transmit_colls", 10),
+        ("transmit_carrier", 18 + 17 + 20 + 21),
+    ]
+    # A counter folded into an absent one stays as it is.
+    assert legacy_stats({"receive_missed_errors": 5, "transmit_dropped": 2, "receive_bytes": 1}) == {
+        "receive_missed_errors": 5, "receive_bytes": 1, "transmit_drop": 2,
+    }
+
+
 def test_address_infos() -> None:
     infos = address_infos({
         "lo": [

@@ -134,3 +134,51 @@ def test_check_uints_refuses_what_parse_uint_refuses() -> None:
     for bad in (["1", ""], ["18446744073709551616"], ["99999999999999999999"], ["1", "-1"], ["٣"], ["0x1"]):
         with pytest.raises(NumberError):
             check_uints(bad)
+
+
+@pytest.mark.parametrize("text", [
+    "0", "-0", "+0", "7", "-1", "+15", "0x0", "0x1003", "0XfF", "-0x10", "+0x10", "0x", "-", "+", "",
+    "010", "-010", "0x_1", "0x1_0", "1_0", "0xg", "0x1003\n", " 0x1", "0b1", "0o7", "00", "-00",
+    "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+    "0x7fffffffffffffff", "0x8000000000000000", "-0x8000000000000000", "0x" + "f" * 30, "0x١", "١",
+])
+def test_parse_int_base_0_fast_path_answers_as_the_careful_parser(text: str) -> None:
+    """Signed decimals and plain hexadecimal take a fast path through int(); every answer, value
+    or error, is the one the careful parser (Go's rules, spelled out) gives."""
+    from pyexporter.toolkit.numbers import _unsigned
+
+    def careful() -> int:
+        body = text[1:] if text[:1] in ("+", "-") else text
+        value = _unsigned("ParseInt", text, body, 0)
+        value = -value if text[:1] == "-" else value
+        if value >> 63 not in (0, -1):
+            raise NumberError(f"strconv.ParseInt: parsing {text!r}: value out of range")
+        return value
+
+    try:
+        expected: int | str = careful()
+    except NumberError as err:
+        expected = str(err)
+    try:
+        got: int | str = parse_int(text, 0)
+    except NumberError as err:
+        got = str(err)
+    assert got == expected
+
+
+def test_sys_read_attributes(tmp_path: Path) -> None:
+    import os
+
+    from pyexporter.toolkit.numbers import sys_read_attributes
+
+    (tmp_path / "mtu").write_text(" 1500\n")
+    (tmp_path / "operstate").write_text("up\u2003\n")
+    (tmp_path / "alias").write_bytes(b"\xff\x1c\n")
+    (tmp_path / "empty").write_text("")
+    directory_fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        got = sys_read_attributes(directory_fd, ["mtu", "operstate", "alias", "empty", "missing"])
+    finally:
+        os.close(directory_fd)
+    # Trimmed as strings.TrimSpace trims (\x1c is kept); bytes that are not UTF-8 kept.
+    assert got == {"mtu": "1500", "operstate": "up", "alias": "\udcff\x1c", "empty": ""}
