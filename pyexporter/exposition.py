@@ -20,7 +20,6 @@ from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, choose_encoder, gzip_accepted
 from prometheus_client.exposition import generate_latest as generate_text
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as CONTENT_TYPE_OPENMETRICS
-from prometheus_client.samples import Sample
 
 from pyexporter.toolkit.families import VerbatimFamily
 from pyexporter.toolkit.files import has_invalid_utf8, printable, to_valid_utf8
@@ -74,75 +73,92 @@ def merge(families: Iterable[Metric]) -> tuple[list[Metric], int]:
     return [by_name[name] for name in sorted(by_name)], conflicts
 
 
-def _label_text(labels: dict[str, str]) -> str:
-    """`{a="1",b="2"}`, names sorted as prometheus-client sorts them."""
+def _label_text(items: tuple[tuple[str, str], ...]) -> str:
+    """`{a="1",b="2"}` for a sample's `labels.items()`, names sorted as prometheus-client sorts them."""
     parts = []
-    for name in sorted(labels):
-        value = labels[name]
+    for name, value in sorted(items):
         if "\\" in value or "\n" in value or '"' in value:
             value = value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
         parts.append(f'{name}="{value}"')
     return "{" + ",".join(parts) + "}"
 
 
+_INF = math.inf
+
+
+def _value_text(value: float) -> str:
+    """floatToGoString(VALUE) (prometheus-client's: the same expressions), without its checks and
+    conversion where VALUE is a finite float: a miss here is a counter's new value, every scrape."""
+    if value.__class__ is float and -_INF < value < _INF:
+        text = repr(value)
+        # floatToGoString's test is `value > 0 and dot > 6`: repr puts the dot at most 6 places in
+        # below 1e6.
+        if value >= 1e6:
+            dot = text.find(".")
+            if dot > 6:
+                mantissa = f"{text[0]}.{text[1:dot]}{text[dot + 1:]}".rstrip("0.")
+                return f"{mantissa}e+{dot - 1:02d}"
+        return text
+    return _go_float_text(value)
+
+
 # Far above a default scrape's few hundred label sets and the 19 000 samples of a host with 1000 disks.
 _REMEMBERED_MAX = 50_000
+# A generation holds at least this many texts before it is retired, however small the scrapes.
+_REMEMBERED_MIN = 256
 
 
-class _SampleTexts:
-    """`name{labels} value` for each sample, with the texts of label sets and values remembered:
-    nearly all label sets and most values (0, 1, sizes, limits) recur from one scrape to the next.
+class _Remembered:
+    """Texts remembered across encodes, in two generations: nearly all label sets and most values
+    (0, 1, sizes, limits) recur from one scrape to the next.
 
-    Remembered in two generations: `rotate`, at the start of each encode, makes the current one
-    the previous one and drops the one before; what recurs is carried forward from the previous
-    one. Memory holds at most two encodes' worth, and at most _REMEMBERED_MAX texts of each kind
-    a generation: a scrape of huge textfiles is formatted, not remembered, past that. (A cache that
-    stopped admitting entries once full filled up with counter values that never recur, and held
-    them; here a generation only lasts one encode.) Concurrent encodes may
-    race here; the worst outcome is a text formatted twice. One call per sample, all inline:
-    this runs for every sample of every scrape.
+    Lookups go to `now`; a text missing there is taken from `before` (or formatted) and put in
+    `now`. `rotate`, at the start of an encode, retires `now` to `before` (dropping the old
+    `before`) once `now` holds more texts than the last encode had samples, the most it can have
+    used: so a scrape whose texts recur finds them all in `now`, at one lookup a sample and no
+    copying, and texts that stop recurring (counter values, the labels of exited processes) are
+    dropped within two rotations. Memory holds at most about twice what two encodes use, and at
+    most _REMEMBERED_MAX texts a generation: a scrape of huge textfiles is formatted, not
+    remembered, past that. Concurrent encodes may race here; the worst outcome is a text
+    formatted twice, or a generation retired early.
+
+    A remembered text is the one formatting would give: keys that are equal give the same text
+    (label items equal item by item; numbers equal only when float() of them is the same float;
+    headers' names, types, HELP texts and units equal). The two zeros, equal but printed
+    differently, are never looked up; NaN, unequal to itself, is never stored.
     """
 
-    def __init__(self) -> None:
-        self.labels: dict[tuple[tuple[str, str], ...], str] = {}
-        self.labels_before: dict[tuple[tuple[str, str], ...], str] = {}
-        self.values: dict[float, str] = {}
-        self.values_before: dict[float, str] = {}
+    def __init__(self, text: Callable[[Any], str]) -> None:
+        self._text = text
+        self.now: dict[Any, str] = {}
+        self.before: dict[Any, str] = {}
+        self._limit = _REMEMBERED_MIN
 
-    def rotate(self) -> None:
-        self.labels_before, self.labels = self.labels, {}
-        self.values_before, self.values = self.values, {}
+    def rotate(self) -> dict[Any, str]:
+        """`now`, for the encode about to start, after retiring it if it is due."""
+        if len(self.now) > self._limit:
+            self.before, self.now = self.now, {}
+        return self.now
 
-    def line(self, sample: Sample) -> str:
-        labels = sample.labels
-        if labels:
-            key = tuple(labels.items())
-            label_text = self.labels.get(key)
-            if label_text is None:
-                label_text = self.labels_before.get(key)
-                if label_text is None:
-                    label_text = _label_text(labels)
-                if len(self.labels) < _REMEMBERED_MAX:
-                    self.labels[key] = label_text
-        else:
-            label_text = ""
-        value = sample.value
-        if value == 0:
-            # -0.0 and 0.0 are equal as keys but print differently.
-            value_text = "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-        else:
-            remembered = self.values.get(value)
-            if remembered is None:
-                earlier = self.values_before.get(value)
-                remembered = _go_float_text(value) if earlier is None else earlier
-                if len(self.values) < _REMEMBERED_MAX:
-                    self.values[value] = remembered
-            value_text = remembered
-        return f"{sample.name}{label_text} {value_text}"
+    def finish(self, samples: int) -> None:
+        self._limit = min(max(samples, _REMEMBERED_MIN), _REMEMBERED_MAX - 1)
+
+    def miss(self, key: Any) -> str:
+        text = self.before.get(key)
+        if text is None:
+            text = self._text(key)
+        now = self.now
+        if len(now) < _REMEMBERED_MAX and key == key:  # NaN would be stored anew every time
+            now[key] = text
+        return text
 
 
-_TEXTS = _SampleTexts()
+_LABEL_TEXTS = _Remembered(_label_text)
+_VALUE_TEXTS = _Remembered(_value_text)
 
+# The per-sample loops below unpack samples into these fields; a prometheus-client that changes
+# Sample fails there, loudly (tests/unit/test_exposition.py checks the fields by name too).
+_SAMPLE_FIELDS = ("name", "labels", "value", "timestamp", "exemplar", "native_histogram")
 
 # prometheus-client's text encoder renames these types and moves these samples (see its
 # generate_latest); the same is done here so that the bytes match.
@@ -150,60 +166,139 @@ _TEXT_TYPES = {"info": "gauge", "stateset": "gauge", "gaugehistogram": "histogra
 _OPENMETRICS_ONLY_SUFFIXES = ("_created", "_gsum", "_gcount")
 
 
+def _text_help(documentation: str) -> str:
+    return documentation.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _text_header(key: tuple[str, str, str, bool]) -> str:
+    """`# HELP` and `# TYPE` of a family (name, type, HELP, verbatim) in text format."""
+    name, kind, documentation, verbatim = key
+    if kind == "counter":
+        if not verbatim:
+            name += "_total"
+    elif kind == "info":
+        name += "_info"
+    kind = _TEXT_TYPES.get(kind, kind)
+    help_text = _text_help(documentation)
+    return f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n"
+
+
+def _openmetrics_header(key: tuple[str, str, str, str]) -> str:
+    """`# HELP`, `# TYPE` and `# UNIT` of a family (name, type, HELP, unit) in OpenMetrics."""
+    name, kind, help_text, unit = key
+    if "\\" in help_text or "\n" in help_text or '"' in help_text:
+        help_text = help_text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    header = f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n"
+    return f"{header}# UNIT {name} {unit}\n" if unit else header
+
+
+# Most families of a default scrape have a single sample: their headers recur every scrape and
+# cost as much as their samples (benchmarks/results/measurements.md).
+_TEXT_HEADERS = _Remembered(_text_header)
+_OPENMETRICS_HEADERS = _Remembered(_openmetrics_header)
+
+
+def _utf8(parts: list[str]) -> bytes:
+    """PARTS joined, as UTF-8. One non-ASCII label value or HELP text makes the joined text wide,
+    and encoding all of it character by character costs more than encoding the parts one by one,
+    which copies ASCII parts whole (benchmarks/results/measurements.md)."""
+    text = "".join(parts)
+    if text.isascii():
+        return text.encode("utf-8")
+    return b"".join([part.encode("utf-8") for part in parts])
+
+
 def encode_text(families: Iterable[Metric]) -> bytes:
     """Text format 0.0.4, byte for byte as prometheus-client's generate_latest writes it."""
-    _TEXTS.rotate()
-    sample_line = _TEXTS.line
+    label_texts, label_miss = _LABEL_TEXTS.rotate(), _LABEL_TEXTS.miss
+    value_texts, value_miss = _VALUE_TEXTS.rotate(), _VALUE_TEXTS.miss
+    count = families_count = 0
     out: list[str] = []
     append = out.append
+    headers, header_miss = _TEXT_HEADERS.rotate(), _TEXT_HEADERS.miss
     for family in families:
-        name, kind = family.name, family.type
-        if kind == "counter":
-            if type(family) is not VerbatimFamily:
-                name += "_total"
-        elif kind == "info":
-            name += "_info"
-        kind = _TEXT_TYPES.get(kind, kind)
-        help_text = family.documentation.replace("\\", "\\\\").replace("\n", "\\n")
-        append(f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n")
-        moved: dict[str, list[str]] = {}
-        for sample in family.samples:
-            line = sample_line(sample)
-            if sample.timestamp is not None:
-                line += f" {int(float(sample.timestamp) * 1000):d}"
-            suffix = sample.name[len(family.name):]
-            if suffix in _OPENMETRICS_ONLY_SUFFIXES and sample.name.startswith(family.name):
-                moved.setdefault(suffix, []).append(line + "\n")
+        family_name = family.name
+        header_key = (family_name, family.type, family.documentation, type(family) is VerbatimFamily)
+        append(headers.get(header_key) or header_miss(header_key))
+        samples = family.samples
+        count += len(samples)
+        moved: dict[str, list[str]] | None = None
+        # Samples come in runs of one name (often one string object): whether a run moves after
+        # the family is decided once per run.
+        run: str | None = None
+        run_moved = False
+        # One pass, all inline: this runs for every sample of every scrape.
+        for name, labels, value, timestamp, _, _ in samples:
+            if labels:
+                key = tuple(labels.items())
+                label_text = label_texts.get(key) or label_miss(key)
             else:
-                append(line + "\n")
-        for suffix, lines in sorted(moved.items()):
-            append(f"# HELP {family.name}{suffix} {help_text}\n# TYPE {family.name}{suffix} gauge\n")
-            out.extend(lines)
-    return "".join(out).encode("utf-8")
+                label_text = ""
+            if value:
+                value_text = value_texts.get(value) or value_miss(value)
+            else:
+                value_text = "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+            if timestamp is None:
+                line = f"{name}{label_text} {value_text}\n"
+            else:
+                line = f"{name}{label_text} {value_text} {int(float(timestamp) * 1000):d}\n"
+            if name is not run and name != run:
+                run = name
+                run_moved = name[len(family_name):] in _OPENMETRICS_ONLY_SUFFIXES and name.startswith(family_name)
+            if run_moved:
+                if moved is None:
+                    moved = {}
+                moved.setdefault(name[len(family_name):], []).append(line)
+            else:
+                append(line)
+        if moved:
+            help_text = _text_help(family.documentation)
+            for suffix, lines in sorted(moved.items()):
+                append(f"# HELP {family_name}{suffix} {help_text}\n# TYPE {family_name}{suffix} gauge\n")
+                out.extend(lines)
+        families_count += 1
+    _LABEL_TEXTS.finish(count)
+    _VALUE_TEXTS.finish(count)
+    _TEXT_HEADERS.finish(families_count)
+    return _utf8(out)
 
 
 def encode_openmetrics(families: Iterable[Metric]) -> bytes:
     """OpenMetrics 1.0.0, byte for byte as prometheus-client's openmetrics encoder writes it."""
-    _TEXTS.rotate()
-    sample_line = _TEXTS.line
+    label_texts, label_miss = _LABEL_TEXTS.rotate(), _LABEL_TEXTS.miss
+    value_texts, value_miss = _VALUE_TEXTS.rotate(), _VALUE_TEXTS.miss
+    count = families_count = 0
     out: list[str] = []
     append = out.append
+    headers, header_miss = _OPENMETRICS_HEADERS.rotate(), _OPENMETRICS_HEADERS.miss
     for family in families:
         if family.type == "counter" and type(family) is VerbatimFamily:
             family = family.conventional()
-        help_text = family.documentation
-        if "\\" in help_text or "\n" in help_text or '"' in help_text:
-            help_text = help_text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-        append(f"# HELP {family.name} {help_text}\n# TYPE {family.name} {family.type}\n")
-        if family.unit:
-            append(f"# UNIT {family.name} {family.unit}\n")
-        for sample in family.samples:
-            line = sample_line(sample)
-            if sample.timestamp is not None:
-                line += f" {sample.timestamp}"
-            append(line + "\n")
+        header_key = (family.name, family.type, family.documentation, family.unit)
+        append(headers.get(header_key) or header_miss(header_key))
+        families_count += 1
+        samples = family.samples
+        count += len(samples)
+        # One pass, all inline: this runs for every sample of every scrape.
+        for name, labels, value, timestamp, _, _ in samples:
+            if labels:
+                key = tuple(labels.items())
+                label_text = label_texts.get(key) or label_miss(key)
+            else:
+                label_text = ""
+            if value:
+                value_text = value_texts.get(value) or value_miss(value)
+            else:
+                value_text = "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+            if timestamp is None:
+                append(f"{name}{label_text} {value_text}\n")
+            else:
+                append(f"{name}{label_text} {value_text} {timestamp}\n")
+    _LABEL_TEXTS.finish(count)
+    _VALUE_TEXTS.finish(count)
+    _OPENMETRICS_HEADERS.finish(families_count)
     append("# EOF\n")
-    return "".join(out).encode("utf-8")
+    return _utf8(out)
 
 
 # What choose_encoder passes for plain OpenMetrics 1.0.0; legacy names escape to themselves.

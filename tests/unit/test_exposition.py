@@ -105,10 +105,10 @@ def test_remembered_values_print_as_prometheus_client_prints_them() -> None:
         assert encode_openmetrics([family()]) == generate_openmetrics(_Collectable([family()]))
 
 
-def test_memory_of_texts_holds_two_encodes_and_forgets_values_that_stop_recurring() -> None:
+def test_memory_of_texts_forgets_values_that_stop_recurring() -> None:
     from prometheus_client.utils import floatToGoString
 
-    from pyexporter.exposition import _TEXTS
+    from pyexporter.exposition import _LABEL_TEXTS, _REMEMBERED_MIN, _VALUE_TEXTS
 
     def family(scrape: int) -> GaugeMetricFamily:
         # 50 label sets and values that recur every scrape, 50 counters that never repeat.
@@ -122,20 +122,147 @@ def test_memory_of_texts_holds_two_encodes_and_forgets_values_that_stop_recurrin
         body = encode_text([family(scrape)]).decode()
         assert f'node_test{{device="new{scrape}_7"}} {floatToGoString(scrape * 1e6 + 7.5)}\n' in body
         assert 'node_test{device="dev7"} 1007.0' in body
-    for now, before in ((_TEXTS.values, _TEXTS.values_before), (_TEXTS.labels, _TEXTS.labels_before)):
-        assert len(now) == len(before) == 100  # two encodes of 100 distinct values or label sets each
+        if scrape >= 10:  # what earlier tests left has been dropped
+            for memo in (_VALUE_TEXTS, _LABEL_TEXTS):
+                # A generation is retired once it holds more than the last encode's samples (100
+                # here, but at least _REMEMBERED_MIN), so it holds at most that and one encode more.
+                assert len(memo.now) <= _REMEMBERED_MIN + 100 and len(memo.before) <= _REMEMBERED_MIN + 100
+    remembered = {*_VALUE_TEXTS.now, *_VALUE_TEXTS.before}
+    assert 1007.0 in remembered and 7.5 not in remembered and 100e6 + 7.5 not in remembered
     assert encode_text([family(7)]) == generate_latest(_Collectable([family(7)]))
 
 
+def test_texts_that_recur_are_found_without_copying() -> None:
+    # A scrape whose label sets and values all recur finds them in the current generation: nothing
+    # is formatted or copied from the one before (the memo's whole point at 19 000 samples).
+    from pyexporter.exposition import _LABEL_TEXTS, _VALUE_TEXTS
+
+    gauge = GaugeMetricFamily("node_same", "help", labels=["device"])
+    for index in range(3000):
+        gauge.add_metric([f"dev{index}"], float(index * 1000))
+    encode_openmetrics([gauge])
+    encode_openmetrics([gauge])
+    now = {id(m): m.now for m in (_LABEL_TEXTS, _VALUE_TEXTS)}
+    body = encode_openmetrics([gauge])
+    assert {id(m): m.now for m in (_LABEL_TEXTS, _VALUE_TEXTS)} == now
+    assert _LABEL_TEXTS.now is now[id(_LABEL_TEXTS)] and _VALUE_TEXTS.now is now[id(_VALUE_TEXTS)]
+    assert body == generate_openmetrics(_Collectable([gauge]))
+
+
 def test_memory_of_texts_is_bounded_for_huge_scrapes() -> None:
-    from pyexporter.exposition import _REMEMBERED_MAX, _TEXTS
+    from pyexporter.exposition import _LABEL_TEXTS, _REMEMBERED_MAX, _VALUE_TEXTS
 
     gauge = GaugeMetricFamily("node_huge", "help", labels=["index"])
     for index in range(_REMEMBERED_MAX + 5000):
         gauge.add_metric([str(index)], index + 0.5)
-    body = encode_text([gauge])
-    assert body == generate_latest(_Collectable([gauge]))
-    assert len(_TEXTS.labels) == len(_TEXTS.values) == _REMEMBERED_MAX
+    expected = generate_latest(_Collectable([gauge]))
+    for _ in range(3):
+        assert encode_text([gauge]) == expected
+        for memo in (_LABEL_TEXTS, _VALUE_TEXTS):
+            assert len(memo.now) <= _REMEMBERED_MAX and len(memo.before) <= _REMEMBERED_MAX
+
+
+def test_texts_survive_rotations_and_changes_in_both_formats() -> None:
+    # Label sets, values and HELP texts that come, go and come back, across many rotations of
+    # the memory, always encode as prometheus-client encodes them.
+    def families(scrape: int) -> list[Metric]:
+        gauge = GaugeMetricFamily("node_churn", f"help {scrape % 3}", labels=["device", "mode"])
+        for index in range(40):
+            value = [0.0, -0.0, 1.0, float("nan"), 1e6 + index, -3.5, 2.0**60, index][(index + scrape) % 8]
+            gauge.add_metric([f"dev{(index * scrape) % 97}", ["a", "b\"q\""][index % 2]], value)
+        counter = CounterMetricFamily("node_churn_events", "Events.", labels=["kind"])
+        counter.add_metric([f"k{scrape % 5}"], scrape * 1234567.0)
+        return [gauge, counter]
+
+    for scrape in range(60):
+        assert encode_text(families(scrape)) == generate_latest(_Collectable(families(scrape)))
+        assert encode_openmetrics(families(scrape)) == generate_openmetrics(_Collectable(families(scrape)))
+
+
+def test_nan_is_never_remembered() -> None:
+    from pyexporter.exposition import _VALUE_TEXTS
+
+    gauge = GaugeMetricFamily("node_nan", "help", labels=["index"])
+    for index in range(100):
+        gauge.add_metric([str(index)], float("nan"))
+    assert encode_text([gauge]) == generate_latest(_Collectable([gauge]))
+    assert not [key for key in _VALUE_TEXTS.now if key != key]
+
+
+def test_value_text_is_prometheus_clients_float_text() -> None:
+    import math
+    import random
+    import struct
+
+    from prometheus_client.utils import floatToGoString
+
+    from pyexporter.exposition import _value_text
+
+    values: list[float] = [
+        0.0, -0.0, 1.0, -1.0, 0.1, 1e-4, 1e-5, 5e-324, -5e-324, 999999.9999999999, 1e6, 1e6 + 0.5, 1234567.0,
+        -1234567.0, 1e15, 1e16, 2.0**53, 2.0**53 + 2, 1e21, 1e22, 1.7976931348623157e308, -1.7976931348623157e308,
+        math.inf, -math.inf, math.nan, 1, 0, True, False, 42, 10**20, 2**53 + 1, -(2**63),
+    ]
+    rnd = random.Random(16)
+    for _ in range(20_000):
+        values.append(struct.unpack("<d", rnd.getrandbits(64).to_bytes(8, "little"))[0])
+        values.append(float(rnd.randrange(10 ** rnd.randrange(1, 20))))
+        values.append(rnd.randrange(10 ** rnd.randrange(1, 20)) / 10 ** rnd.randrange(8))
+    assert [v for v in values if _value_text(v) != floatToGoString(v)] == []
+
+
+def test_moved_samples_in_text_format_follow_their_runs() -> None:
+    # The text format moves `_created`, `_gsum` and `_gcount` samples after their family; which
+    # samples move is decided once per run of one name, so runs that alternate must still match.
+    summary = Metric("node_lat", "Latency.", "summary")
+    for index in range(3):
+        labels = {"op": f"o{index}"}
+        summary.add_sample("node_lat_count", labels, index)
+        summary.add_sample("node_lat_created", labels, 1700000000.0 + index)
+        summary.add_sample("node_lat_sum", labels, index * 0.5)
+        summary.add_sample("node_lat_created", {"op": f"x{index}"}, 1.5)
+    histogram = Metric("node_gh", "GH.", "gaugehistogram")
+    histogram.add_sample("node_gh_bucket", {"le": "+Inf"}, 3)
+    histogram.add_sample("node_gh_gcount", {}, 3)
+    histogram.add_sample("node_gh_gsum", {}, 1.5)
+    histogram.add_sample("node_gh_gcount", {"x": "y"}, 4)
+    odd = Metric("node_odd", "Odd.", "gauge")
+    odd.add_sample("node_odd_created", {}, 1.0)
+    odd.add_sample("node_odd", {}, 2.0)
+    odd.add_sample("node_oddity_created", {}, 3.0)
+    families = [summary, histogram, odd]
+    for _ in range(2):
+        assert encode_text(families) == generate_latest(_Collectable(families))
+        assert encode_openmetrics(families) == generate_openmetrics(_Collectable(families))
+
+
+def test_headers_follow_every_part_of_their_family() -> None:
+    from pyexporter.toolkit.families import VerbatimFamily
+
+    def gauge(help_text: str, unit: str = "") -> Metric:
+        family = Metric("node_head", help_text, "gauge", unit=unit)
+        family.add_sample("node_head", {}, 1.0)
+        return family
+
+    plain = CounterMetricFamily("node_reqs", "Requests.", value=5)
+    verbatim = VerbatimFamily("node_reqs", "Requests.", "counter")
+    verbatim.add_sample("node_reqs", {}, 5.0)
+    for family in (gauge("One."), gauge("Two."), gauge("Two.", "seconds"), gauge("Two."), plain, verbatim, plain):
+        if family is verbatim:
+            # Served under its own names in text format (VerbatimFamily), as `unknown` in OpenMetrics.
+            assert encode_text([family]) == b"# HELP node_reqs Requests.\n# TYPE node_reqs counter\nnode_reqs 5.0\n"
+            assert encode_openmetrics([family]) == generate_openmetrics(_Collectable([family.conventional()]))
+        else:
+            assert encode_text([family]) == generate_latest(_Collectable([family]))
+            assert encode_openmetrics([family]) == generate_openmetrics(_Collectable([family]))
+
+
+def test_samples_have_the_fields_the_encoders_unpack() -> None:
+    from prometheus_client.samples import Sample
+
+    from pyexporter.exposition import _SAMPLE_FIELDS
+
+    assert Sample._fields == _SAMPLE_FIELDS, "prometheus_client's Sample changed: update exposition's loops"
 
 
 def test_the_openmetrics_fast_path_still_recognises_prometheus_clients_encoder() -> None:
@@ -151,3 +278,18 @@ def test_the_openmetrics_fast_path_still_recognises_prometheus_clients_encoder()
         "prometheus_client's choose_encoder no longer returns partial(..., escaping=, version=): "
         "update exposition._encode"
     )
+
+
+def test_bodies_with_non_ascii_text_are_utf8_as_prometheus_client_writes_them() -> None:
+    # A non-ASCII HELP or label value makes the joined body wide; the parts are then encoded one by one.
+    gauge = GaugeMetricFamily("node_wide", "Température ☃.", labels=["mount"])
+    gauge.add_metric(["/média/𝄞"], 1.0)
+    gauge.add_metric(["/plain"], 2.0)
+    families = [gauge, *tricky_families()]
+    assert encode_text(families) == generate_latest(_Collectable(families))
+    assert encode_openmetrics(families) == generate_openmetrics(_Collectable(families))
+    # Stray bytes of a file name (lone surrogates) still take the valid-UTF-8 path.
+    odd = GaugeMetricFamily("node_odd_bytes", "help", labels=["mount"])
+    odd.add_metric(["/m\udcff"], 1.0)
+    body, _ = encode([odd, gauge])
+    assert "/m\ufffd".encode() in body and "/média/𝄞".encode() in body
