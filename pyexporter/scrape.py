@@ -22,8 +22,11 @@ The concurrency model, the only one in pyexporter (collectors hold no locks of t
   has been in its run for longer than STALL_SECONDS, a waiting job starts another worker. A
   worker that runs out of work while another is idle leaves. Threads therefore number at most one
   per stuck or slow lane plus one, whatever the number of scrapes.
-- One lock (shared by two conditions) guards every lane, run and job; no collector code runs
-  under it. A job's `on_done` is called once, by the worker that completes it, outside the lock.
+- One lock guards every lane, run and job; no collector code runs under it. A worker takes it
+  once per run (to record the run's start and end and take the next), never per sample. A job's
+  `on_done` is called once, by the worker that completes it, outside the lock. A thread waiting
+  for work (an idle worker) or for a job (`wait`) sleeps on a `_Wakeup` of its own, signalled under
+  the lock.
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ STALL_SECONDS = 0.05
 # calls on_done); cut short (given up on some run, or nothing to run: the waiter finishes it).
 _WAITING, _COMPLETE, _CUT = "waiting", "complete", "cut short"
 
+_DURATION = "node_scrape_collector_duration_seconds"
+_SUCCESS = "node_scrape_collector_success"
+_TIMEOUT = "node_scrape_collector_timeout"
+
 
 class FilterError(ValueError):
     """A collect[]/exclude[] request naming a collector that is unknown or not enabled."""
@@ -79,6 +86,27 @@ class _Unavailable(Collector[NoOptions]):
         raise CollectorError(f"collector could not start: {_describe(self.err)}")
 
 
+class _Wakeup:
+    """Wakes one waiting thread: `signal` ends its `wait`, or its next one if it is not waiting
+    yet. `signal` is called only under the scraper's lock, so its check and release cannot race
+    another signal. The thread re-checks what it waits for once awake, so a signal is never lost and an
+    extra one costs a look. A Condition does the same with a new lock and a waiter list each wait.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()  # held: wait blocks until signal releases it
+
+    def signal(self) -> None:
+        if self._lock.locked():
+            self._lock.release()
+
+    def wait(self, timeout: float = -1) -> None:
+        self._lock.acquire(timeout=timeout)
+
+
 class _Run:
     __slots__ = ("jobs", "lane", "started")
 
@@ -89,20 +117,28 @@ class _Run:
 
 
 class _Lane:
-    __slots__ = ("abandoned", "collector", "name", "queued", "running")
+    __slots__ = ("abandoned", "collector", "gives_way", "labels", "name", "queued", "running", "success", "timeout")
 
     def __init__(self, name: str, collector: Collector[Any]) -> None:
         self.name = name
         self.collector = collector
+        self.gives_way = collector.gives_way
         self.running: _Run | None = None
         self.queued: _Run | None = None
         self.abandoned = False  # its running run was given up by every scrape that wanted it
+        # Its success and timeout samples take one of two values: built once, indexed by the
+        # outcome. A sample is a tuple, and nothing changes a sample's labels once it is built
+        # (the encoders read them; a sanitised copy is a new sample), so every scrape serves the
+        # same objects it would build.
+        self.labels = {"collector": name}
+        self.success = (Sample(_SUCCESS, self.labels, 0.0, None), Sample(_SUCCESS, self.labels, 1.0, None))
+        self.timeout = (Sample(_TIMEOUT, self.labels, 0.0, None), Sample(_TIMEOUT, self.labels, 1.0, None))
 
 
 class Job:
     """One scrape's wait for its collectors. Its fields are guarded by the Scraper's lock."""
 
-    __slots__ = ("deadline", "names", "on_done", "outcomes", "remaining", "runs", "started", "state")
+    __slots__ = ("deadline", "names", "on_done", "outcomes", "remaining", "runs", "started", "state", "wakeup")
 
     def __init__(self, names: Sequence[str], deadline: float, on_done: Callable[[Job], None] | None) -> None:
         self.names = names
@@ -113,6 +149,7 @@ class Job:
         self.runs: dict[str, _Run] = {}
         self.remaining = 0
         self.state = _WAITING
+        self.wakeup: _Wakeup | None = None  # set while a thread waits for it in Scraper.wait
 
     @property
     def done(self) -> bool:
@@ -149,15 +186,13 @@ class Scraper:
                 log.error("collector could not start", extra={"kv": {"name": name, "err": _describe(err)}})
                 self.collectors[name] = _Unavailable(err)
         self._lanes = {name: _Lane(name, c) for name, c in self.collectors.items()}
-        self._giving_way = [name for name, c in self.collectors.items() if c.gives_way]
-        lock = threading.Lock()
-        self._work_ready = threading.Condition(lock)
-        self._job_done = threading.Condition(lock)
+        self._lock = threading.Lock()
+        self._parked: list[_Wakeup] = []  # idle workers, each waiting for its signal
         self._queue: collections.deque[_Run] = collections.deque()
         self._running: set[_Run] = set()
         self._waiting: set[Job] = set()
         self._workers = 0
-        self._idle = 0
+        self._idle = 0  # parked workers, and those signalled that have not taken the lock back
         self._finishing = 0  # workers calling on_done: busy, but about to take queued runs
         self._closed = False
 
@@ -186,36 +221,35 @@ class Scraper:
         """Ask for a run of each named collector (all enabled ones by default) for a scrape that
         ends at DEADLINE (monotonic). ON_DONE is called once if every run finishes in time."""
         job = Job(list(self.collectors) if names is None else names, deadline, on_done)
-        with self._work_ready:
+        lanes, runs = self._lanes, job.runs
+        with self._lock:
             for name in job.names:
-                lane = self._lanes[name]
+                lane = lanes[name]
+                running = lane.running
+                run = lane.queued
                 if self._closed:
                     job.outcomes[name] = Outcome([], "the exporter is shutting down", 0.0, timed_out=True)
-                elif lane.running is not None and not lane.running.jobs:
+                    continue
+                if running is not None and not running.jobs:
                     job.outcomes[name] = self._stuck(lane)
-                elif lane.queued is not None:
-                    self._await(job, lane.queued)
-                elif lane.running is None:
+                    continue
+                if run is None:
                     run = lane.queued = _Run(lane)
-                    self._await(job, run)
-                    self._queue.append(run)
-                else:
-                    # Running for another scrape: this one needs the next run, queued when it ends.
-                    run = lane.queued = _Run(lane)
-                    self._await(job, run)
+                    if running is None:
+                        self._queue.append(run)
+                    # else running for another scrape: this one needs the next run, queued when
+                    # that one ends.
+                run.jobs.append(job)
+                runs[name] = run
+                job.remaining += 1
             if job.remaining:
                 self._waiting.add(job)
                 if self._queue:
-                    self._work_ready.notify()
+                    self._wake_worker()
                     self._add_worker_if_stalled()
             else:
                 job.state = _CUT
         return job
-
-    def _await(self, job: Job, run: _Run) -> None:
-        run.jobs.append(job)
-        job.runs[run.lane.name] = run
-        job.remaining += 1
 
     def _stuck(self, lane: _Lane) -> Outcome:
         running = lane.running
@@ -226,19 +260,24 @@ class Scraper:
 
     def wait(self, job: Job) -> None:
         """Block until JOB is done or its deadline has passed (then it is expired)."""
-        with self._job_done:
+        with self._lock:
+            wakeup = job.wakeup = _Wakeup()
             while not job.done:
                 left = job.deadline - time.monotonic()
                 if left <= 0:
                     self._expire(job)
                     break
-                self._job_done.wait(min(left, STALL_SECONDS))
+                self._lock.release()
+                try:
+                    wakeup.wait(min(left, STALL_SECONDS))
+                finally:
+                    self._lock.acquire()
                 self._check(job)
 
     def check(self, job: Job) -> None:
         """For a waiter that waits elsewhere (the event loop): give up on what is overdue, start a
         worker if the queued runs are stalled, expire JOB at its deadline."""
-        with self._work_ready:
+        with self._lock:
             if not job.done and time.monotonic() >= job.deadline:
                 self._expire(job)
             else:
@@ -247,7 +286,7 @@ class Scraper:
     def cancel(self, job: Job) -> None:
         """JOB's waiter is gone (the request was cancelled): give up on its runs now, so that one
         that hangs counts as stuck for the next scrapes."""
-        with self._work_ready:
+        with self._lock:
             if not job.done:
                 self._expire(job)
 
@@ -296,24 +335,27 @@ class Scraper:
         # scrapes' families would stay in memory long after them.
         job.runs = {}
         self._waiting.discard(job)
-        self._job_done.notify_all()
+        if job.wakeup is not None:
+            job.wakeup.signal()
 
     def hasten(self, deadline: float) -> None:
         """Bring every waiting scrape's deadline forward to DEADLINE at the latest."""
-        with self._work_ready:
+        with self._lock:
             for job in self._waiting:
                 job.deadline = min(job.deadline, deadline)
-            self._job_done.notify_all()
+                if job.wakeup is not None:
+                    job.wakeup.signal()
 
     def close(self) -> list[str]:
         """Stop starting runs, end every waiting scrape now; the collectors still running (their
         threads are abandoned: a thread in a hung read cannot be stopped)."""
-        with self._work_ready:
+        with self._lock:
             self._closed = True
             for job in list(self._waiting):
                 self._expire(job)
             self._queue.clear()
-            self._work_ready.notify_all()
+            while self._parked:
+                self._parked.pop().signal()
             return sorted(run.lane.name for run in self._running)
 
     # -- workers ---------------------------------------------------------------------------------
@@ -326,16 +368,26 @@ class Scraper:
             self._workers += 1
             threading.Thread(target=self._work, name="pyexporter-collect", daemon=True).start()
 
+    def _wake_worker(self) -> None:
+        if self._parked:
+            self._parked.pop().signal()
+
     def _work(self) -> None:
         finished: list[Job] = []
-        with self._work_ready:
+        wakeup = _Wakeup()
+        with self._lock:
             while True:
                 while not self._queue:
                     if self._idle or self._closed:
                         self._workers -= 1
                         return
                     self._idle += 1
-                    self._work_ready.wait()
+                    self._parked.append(wakeup)
+                    self._lock.release()
+                    try:
+                        wakeup.wait()
+                    finally:
+                        self._lock.acquire()
                     self._idle -= 1
                 run = self._queue.popleft()
                 lane = run.lane
@@ -345,11 +397,11 @@ class Scraper:
                 lane.running = run
                 run.started = time.monotonic()
                 self._running.add(run)
-                self._work_ready.release()
+                self._lock.release()
                 try:
                     outcome = _execute(lane)
                 finally:
-                    self._work_ready.acquire()
+                    self._lock.acquire()
                 self._running.discard(run)
                 lane.running = None
                 if lane.abandoned:
@@ -368,7 +420,7 @@ class Scraper:
                     self._queue.append(lane.queued)
                 if finished:
                     self._finishing += 1
-                    self._work_ready.release()
+                    self._lock.release()
                     try:
                         for job in finished:
                             assert job.on_done is not None
@@ -378,7 +430,7 @@ class Scraper:
                                 log.exception("scrape callback failed")
                     finally:
                         finished.clear()
-                        self._work_ready.acquire()
+                        self._lock.acquire()
                         self._finishing -= 1
 
     # -- results ---------------------------------------------------------------------------------
@@ -386,18 +438,10 @@ class Scraper:
     def families(self, job: Job, others: Sequence[Metric] = ()) -> list[Metric]:
         """The families of a finished or expired JOB: its collectors' (those that give way after
         every other family, OTHERS included), then their duration, success and timeout gauges."""
-        duration = GaugeMetricFamily(
-            "node_scrape_collector_duration_seconds",
-            "node_exporter: Duration of a collector scrape.",
-            labels=["collector"],
-        )
-        success = GaugeMetricFamily(
-            "node_scrape_collector_success",
-            "node_exporter: Whether a collector succeeded.",
-            labels=["collector"],
-        )
+        duration = GaugeMetricFamily(_DURATION, "node_exporter: Duration of a collector scrape.", labels=["collector"])
+        success = GaugeMetricFamily(_SUCCESS, "node_exporter: Whether a collector succeeded.", labels=["collector"])
         timeout = GaugeMetricFamily(
-            "node_scrape_collector_timeout",
+            _TIMEOUT,
             "pyexporter: Whether a collector did not finish by the scrape's deadline or the collector timeout.",
             labels=["collector"],
         )
@@ -405,18 +449,18 @@ class Scraper:
         yielding: list[tuple[str, list[Metric]]] = []
         # Samples built directly: add_metric's checks cost more than the rest of this loop.
         durations, successes, timeouts = duration.samples, success.samples, timeout.samples
+        lanes, outcomes = self._lanes, job.outcomes
         for name in job.names:
-            outcome = job.outcomes[name]
+            outcome = outcomes[name]
+            lane = lanes[name]
             if outcome.families:
-                if name in self._giving_way:
+                if lane.gives_way:
                     yielding.append((name, outcome.families))
                 else:
                     families.extend(outcome.families)
-            labels = {"collector": name}
-            durations.append(Sample("node_scrape_collector_duration_seconds", labels, outcome.duration, None))
-            successes.append(Sample("node_scrape_collector_success", labels,
-                                    0.0 if outcome.error is not None else 1.0, None))
-            timeouts.append(Sample("node_scrape_collector_timeout", labels, 1.0 if outcome.timed_out else 0.0, None))
+            durations.append(Sample(_DURATION, lane.labels, outcome.duration, None))
+            successes.append(lane.success[outcome.error is None])
+            timeouts.append(lane.timeout[outcome.timed_out])
         families.append(duration)
         families.append(success)
         families.append(timeout)
@@ -440,11 +484,11 @@ class Scraper:
 
     def stuck(self) -> list[str]:
         """The collectors whose runs no scrape waits for any more."""
-        with self._work_ready:
+        with self._lock:
             return sorted(run.lane.name for run in self._running if not run.jobs)
 
     def thread_count(self) -> int:
-        with self._work_ready:
+        with self._lock:
             return self._workers
 
 

@@ -7,7 +7,9 @@ break the whole exposition; refused here, it fails its collector alone.
 Faster: a default scrape builds some 300 families. prometheus-client's constructors check the name
 every time and add a single value through `add_metric`; these subclasses check each name once
 (names recur every scrape) and build the one sample directly, which halves the cost of a family
-(benchmarks/results/measurements.md). Everything else is inherited, so the objects are the same to prometheus-client's
+(benchmarks/results/measurements.md). Their `add_metric` builds its samples as plain tuples of
+prometheus-client's Sample type: the same objects, without the Python-level constructor of a
+namedtuple. Everything else is inherited, so the objects are the same to prometheus-client's
 encoders and to ours; tests/unit/test_families.py holds them equal to prometheus-client's.
 """
 
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from prometheus_client import core
-from prometheus_client.samples import Exemplar, Sample
+from prometheus_client.samples import Exemplar, Sample, Timestamp
 
 from pyexporter.toolkit.collector import CollectorError
 
@@ -26,6 +28,13 @@ from pyexporter.toolkit.collector import CollectorError
 class InvalidMetricName(CollectorError, ValueError):
     """A family name outside the classic pattern, mostly made from a garbage field of a file."""
 
+
+# Sample is a namedtuple; tuple.__new__(Sample, fields) is what its constructor returns, for a third
+# of the cost, once every field is given. A prometheus-client release that changes the fields must
+# change the tuples below: fail at import rather than build samples that encode wrongly.
+_new_sample = tuple.__new__
+if Sample._fields != ("name", "labels", "value", "timestamp", "exemplar", "native_histogram"):
+    raise ImportError(f"prometheus_client's Sample has fields {Sample._fields}: update toolkit.families")
 
 # The classic metric name, as client_golang and node_exporter require it.
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -56,7 +65,7 @@ def _start(family: core.Metric, name: str, documentation: str, kind: str, unit: 
     family.unit = unit
     family.type = kind
     family._labelnames = tuple(labels) if labels else ()  # type: ignore[attr-defined]
-    family.samples = [] if value is None else [Sample(sample_name, {}, value, None)]
+    family.samples = [] if value is None else [_new_sample(Sample, (sample_name, {}, value, None, None, None))]
 
 
 class GaugeMetricFamily(core.GaugeMetricFamily):
@@ -65,12 +74,20 @@ class GaugeMetricFamily(core.GaugeMetricFamily):
         name = _family_name(name, unit)
         _start(self, name, documentation, "gauge", unit, value, labels, name)
 
+    def add_metric(self, labels: Sequence[str], value: float, timestamp: Timestamp | float | None = None) -> None:
+        label_values = dict(zip(self._labelnames, labels))  # noqa: B905 - not strict, as prometheus-client zips
+        self.samples.append(_new_sample(Sample, (self.name, label_values, value, timestamp, None, None)))
+
 
 class UnknownMetricFamily(core.UnknownMetricFamily):
     def __init__(self, name: str, documentation: str, value: float | None = None,
                  labels: Sequence[str] | None = None, unit: str = "") -> None:
         name = _family_name(name, unit)
         _start(self, name, documentation, "unknown", unit, value, labels, name)
+
+    def add_metric(self, labels: Sequence[str], value: float, timestamp: Timestamp | float | None = None) -> None:
+        label_values = dict(zip(self._labelnames, labels))  # noqa: B905 - not strict, as prometheus-client zips
+        self.samples.append(_new_sample(Sample, (self.name, label_values, value, timestamp, None, None)))
 
 
 class CounterMetricFamily(core.CounterMetricFamily):
@@ -85,6 +102,14 @@ class CounterMetricFamily(core.CounterMetricFamily):
             if labels is not None:
                 raise ValueError("Can only specify at most one of value and labels.")
             self.add_metric((), value, created, exemplar=exemplar)
+
+    def add_metric(self, labels: Sequence[str], value: float, created: float | None = None,
+                   timestamp: Timestamp | float | None = None, exemplar: Exemplar | None = None) -> None:
+        label_values = dict(zip(self._labelnames, labels))  # noqa: B905 - not strict, as prometheus-client zips
+        self.samples.append(_new_sample(Sample, (self.name + "_total", label_values, value, timestamp, exemplar, None)))
+        if created is not None:
+            created_sample = (self.name + "_created", dict(label_values), created, timestamp, None, None)
+            self.samples.append(_new_sample(Sample, created_sample))
 
 
 _Family = TypeVar("_Family", GaugeMetricFamily, CounterMetricFamily, UnknownMetricFamily)

@@ -223,3 +223,40 @@ def test_a_cancelled_scrape_leaves_a_hung_collector_stuck_for_the_next(gated) ->
     later = scraper.start(None, time.monotonic() + 60)
     assert later.done  # reported at once, not waited for
     assert scraper.stuck() == ["test_hung"]
+
+
+def test_one_parked_worker_serves_scrape_after_scrape(gated) -> None:
+    """Between scrapes the worker sleeps on its own wakeup; each scrape's signal must reach it, or
+    the scrape would wait for its deadline (the worker counts as idle, so none is added)."""
+    scraper = _scraper(["test_counting", "loadavg"])
+    started = time.monotonic()
+    for run in range(1, 201):
+        families = scraper.gather(timeout=10)
+        assert sample(families, "node_test_counting_run") == run
+    assert time.monotonic() - started < 10
+    assert scraper.thread_count() == 1
+
+
+def test_close_wakes_the_parked_workers_and_they_leave(gated) -> None:
+    scraper = _scraper(["test_counting"])
+    scraper.gather(timeout=10)
+    assert scraper.thread_count() == 1
+    scraper.close()
+    deadline = time.monotonic() + 10
+    while scraper.thread_count() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert scraper.thread_count() == 0
+
+
+def test_hasten_ends_a_waiting_scrape_at_the_new_deadline(gated) -> None:
+    scraper = _scraper(["test_hung", "test_counting"])
+    job = scraper.start(None, time.monotonic() + 60)
+    waiter = threading.Thread(target=scraper.wait, args=(job,))
+    waiter.start()
+    gated["test_hung"].entered.wait(10)
+    hastened = time.monotonic()
+    scraper.hasten(hastened)
+    waiter.join(10)
+    assert not waiter.is_alive() and time.monotonic() - hastened < 5
+    assert job.outcomes["test_hung"].timed_out
+    assert job.outcomes["test_counting"].error is None

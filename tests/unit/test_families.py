@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from prometheus_client import core
+from prometheus_client.samples import Exemplar, Sample
 
 from pyexporter.toolkit import families
 
@@ -32,6 +33,9 @@ PAIRS = [
 
 def _same(theirs: core.Metric, ours: core.Metric) -> None:
     assert ours == theirs  # name, HELP, type, unit and samples
+    # Built as tuples by families: still of prometheus-client's Sample type, field for field.
+    assert [type(s) for s in ours.samples] == [Sample] * len(theirs.samples)
+    assert [s._asdict() for s in ours.samples] == [s._asdict() for s in theirs.samples]
     assert isinstance(ours, type(theirs))
     assert ours._labelnames == theirs._labelnames  # type: ignore[attr-defined]
     # families._start builds these without Metric.__init__: a prometheus-client release that sets
@@ -86,3 +90,39 @@ def test_family_index_creates_each_name_once_in_first_use_order() -> None:
     assert [s.value for s in families[0].samples] == [1.0, 3.0]
     with pytest.raises(CollectorError, match="both a gauge"):
         index.counter("node_b", "B.")
+
+
+ADD_METRIC: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+    ((["a", "b"], 3.0), {}),
+    ((["a", "b"], 3.0), {"timestamp": 1700000000.5}),
+    ((["a"], 3.0), {}),  # fewer values than labels: prometheus-client zips, so does families
+    ((["a", "b", "c"], 3.0), {}),
+    ((("a", "b"), float("nan")), {}),
+]
+COUNTER_ADD_METRIC: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+    ((["a", "b"], 3.0), {"created": 1.5}),
+    ((["a", "b"], 3.0, 1.5, 2.5), {}),
+    ((["a", "b"], 3.0), {"exemplar": Exemplar({"trace_id": "x"}, 1.0)}),
+    ((["a", "b"], 3.0), {"created": 1.5, "timestamp": 9.0, "exemplar": Exemplar({"t": "y"}, 2.0, 3.0)}),
+]
+
+
+@pytest.mark.parametrize(("theirs", "ours"), PAIRS)
+@pytest.mark.parametrize(("args", "kwargs"), ADD_METRIC)
+def test_add_metric_equals_prometheus_clients(theirs, ours, args, kwargs) -> None:
+    built_theirs, built_ours = theirs("node_x", "h", labels=["l1", "l2"]), ours("node_x", "h", labels=["l1", "l2"])
+    for _ in range(2):
+        built_theirs.add_metric(*args, **kwargs)
+        built_ours.add_metric(*args, **kwargs)
+    _same(built_theirs, built_ours)
+
+
+@pytest.mark.parametrize(("args", "kwargs"), COUNTER_ADD_METRIC)
+def test_counter_add_metric_equals_prometheus_clients(args, kwargs) -> None:
+    theirs, ours = core.CounterMetricFamily("node_c", "h", labels=["l1", "l2"]), families.CounterMetricFamily(
+        "node_c", "h", labels=["l1", "l2"])
+    theirs.add_metric(*args, **kwargs)
+    ours.add_metric(*args, **kwargs)
+    _same(theirs, ours)
+    if len(ours.samples) == 2:  # _total and _created: label sets that do not share one dict
+        assert ours.samples[0].labels is not ours.samples[1].labels

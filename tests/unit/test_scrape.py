@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 
 import pytest
@@ -141,3 +142,36 @@ def test_cpu_frequency_from_cpuinfo_follows_the_cpufreq_collector(tmp_path) -> N
     assert "node_cpu_frequency_hertz" in names(["cpu", "cpufreq"])
     assert "node_cpu_frequency_hertz" not in names(["cpu"])
     assert "node_cpu_info" in names(["cpu"])
+
+
+class _FailsEveryOtherRun(Collector[NoOptions]):
+    runs = 0
+
+    def collect(self) -> Iterable[Metric]:
+        type(self).runs += 1
+        if type(self).runs % 2:
+            raise CollectorError("odd run")
+        yield GaugeMetricFamily("node_test_even", "Even runs only.", value=type(self).runs)
+
+
+def test_success_and_timeout_gauges_follow_each_scrapes_outcome(monkeypatch, test_collectors) -> None:
+    # Their samples are built once per collector and chosen by the outcome: never a stale one.
+    monkeypatch.setitem(REGISTRY, "test_alternating",
+                        CollectorSpec("test_alternating", False, _FailsEveryOtherRun, NoOptions))
+    _FailsEveryOtherRun.runs = 0
+    scraper = Scraper(fixture_paths("basic"), ["test_alternating", "test_fine"])
+    for run in range(1, 7):
+        families = scraper.gather()
+        assert sample(families, "node_scrape_collector_success", collector="test_alternating") == (run + 1) % 2
+        assert sample(families, "node_scrape_collector_success", collector="test_fine") == 1
+        assert sample(families, "node_scrape_collector_timeout", collector="test_alternating") == 0
+        durations = [s for f in families if f.name == "node_scrape_collector_duration_seconds" for s in f.samples]
+        assert [s.labels for s in durations] == [{"collector": "test_alternating"}, {"collector": "test_fine"}]
+
+
+def test_a_scrape_naming_a_collector_twice_completes(test_collectors) -> None:
+    scraper = Scraper(fixture_paths("basic"), ["test_fine", "loadavg"])
+    job = scraper.start(["test_fine", "test_fine", "loadavg"], deadline=time.monotonic() + 10)
+    scraper.wait(job)
+    assert job.complete
+    assert sample(scraper.families(job), "node_test_fine") == 7
