@@ -212,7 +212,15 @@ if os.geteuid() != 0:
 
 
 def _trees() -> list[str]:
-    trees = sorted(os.path.join(FIXTURES, name) for name in os.listdir(FIXTURES))
+    trees: list[str] = []
+    for name in sorted(os.listdir(FIXTURES)):
+        tree = os.path.join(FIXTURES, name)
+        # A collector's fixture may hold several trees (container's v1/ and v2/), each laid out as
+        # node_exporter's fixtures are.
+        variants = [os.path.join(tree, sub) for sub in sorted(os.listdir(tree))
+                    if os.path.isdir(os.path.join(tree, sub, "proc")) or os.path.isdir(os.path.join(tree, sub, "sys"))]
+        is_tree = os.path.isdir(os.path.join(tree, "proc")) or os.path.isdir(os.path.join(tree, "sys"))
+        trees.extend(variants if variants and not is_tree else [tree])
     if os.path.isdir(SHARED_FIXTURES):
         trees.append(os.path.abspath(SHARED_FIXTURES))
     return trees
@@ -222,7 +230,9 @@ TREES = _trees()
 
 
 def _tree_id(tree: str) -> str:
-    return "node_exporter" if tree.startswith(os.path.abspath(SHARED_FIXTURES)) else os.path.basename(tree)
+    if tree.startswith(os.path.abspath(SHARED_FIXTURES)):
+        return "node_exporter"
+    return os.path.relpath(tree, FIXTURES)
 
 
 def spoiled_copy(tree: str, dest: str, spoil: Callable[[str, random.Random], None], seed: str) -> str:
