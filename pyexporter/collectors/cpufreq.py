@@ -17,7 +17,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.cpus import cpu_dirs, parse_cpu_list
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import decode, open_regular, read_attribute, read_fd, read_text
+from pyexporter.toolkit.files import decode, read_attribute, read_text
 from pyexporter.toolkit.numbers import go_trim_space, parse_int, parse_uint
 from pyexporter.toolkit.overlap import map_overlapping_sleeps
 
@@ -53,14 +53,7 @@ def _read_frequency(name: str, dir_fd: int | None = None) -> int | None:
 def _read_required(name: str, dir_fd: int | None = None) -> str:
     """A string attribute (NAME relative to DIR_FD when given) that parseCpufreqCpuinfo requires
     (any read error fails it), trimmed; read whole, with newlines as read_text gives them."""
-    fd = open_regular(name, dir_fd)
-    try:
-        text = decode(read_fd(fd, name))
-    finally:
-        os.close(fd)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return go_trim_space(text)
+    return go_trim_space(read_text(name, dir_fd))
 
 
 def _read_optional_stat(path: str) -> str | None:

@@ -57,9 +57,10 @@ def read_fd(fd: int, path: str, limit: int = MAX_FILE_BYTES) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def read_bytes(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The whole of a regular file, at most LIMIT bytes (RefusedFile beyond)."""
-    fd = open_regular(path)
+def read_bytes(path: str, limit: int = MAX_FILE_BYTES, dir_fd: int | None = None) -> bytes:
+    """The whole of a regular file (PATH relative to DIR_FD when given), at most LIMIT bytes
+    (RefusedFile beyond)."""
+    fd = open_regular(path, dir_fd)
     try:
         return read_fd(fd, path, limit)
     finally:
@@ -142,9 +143,10 @@ def to_valid_utf8(text: str) -> str:
     return _NOT_UTF8.sub("\ufffd", text)
 
 
-def read_text(path: str) -> str:
-    """The whole file as text (see decode), with newlines as open() gives them."""
-    text = decode(read_bytes(path))
+def read_text(path: str, dir_fd: int | None = None) -> str:
+    """The whole file (PATH relative to DIR_FD when given) as text (see decode), with newlines as
+    open() gives them."""
+    text = decode(read_bytes(path, dir_fd=dir_fd))
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text

@@ -227,7 +227,7 @@ def sys_read_attributes(directory_fd: int, names: Iterable[str], size: int = 409
     """sys_read_file of each of NAMES relative to the directory DIRECTORY_FD, for sysfs classes
     whose attributes are each optional (files.read_attributes): name -> trimmed text of each
     readable one."""
-    return {name: decode(raw).strip(GO_SPACE) for name, raw in read_attributes(directory_fd, names, size).items()}
+    return {name: go_trim_space(decode(raw)) for name, raw in read_attributes(directory_fd, names, size).items()}
 
 
 def sys_read_files(directory: str, names: Iterable[str], skipped_errnos: AbstractSet[int]
