@@ -212,6 +212,9 @@ def encode_text(families: Iterable[Metric]) -> bytes:
     """Text format 0.0.4, byte for byte as prometheus-client's generate_latest writes it."""
     label_texts, label_miss = _LABEL_TEXTS.rotate(), _LABEL_TEXTS.miss
     value_texts, value_miss = _VALUE_TEXTS.rotate(), _VALUE_TEXTS.miss
+    # Label texts of this encode by dict: samples that share one dict (toolkit.families.add_row)
+    # are looked up once. Every dict lives as long as `families`, so no id is reused meanwhile.
+    by_dict: dict[int, str] = {}
     count = families_count = 0
     out: list[str] = []
     append = out.append
@@ -230,8 +233,10 @@ def encode_text(families: Iterable[Metric]) -> bytes:
         # One pass, all inline: this runs for every sample of every scrape.
         for name, labels, value, timestamp, _, _ in samples:
             if labels:
-                key = tuple(labels.items())
-                label_text = label_texts.get(key) or label_miss(key)
+                label_text = by_dict.get(id(labels))
+                if label_text is None:
+                    key = tuple(labels.items())
+                    label_text = by_dict[id(labels)] = label_texts.get(key) or label_miss(key)
             else:
                 label_text = ""
             if value:
@@ -267,6 +272,9 @@ def encode_openmetrics(families: Iterable[Metric]) -> bytes:
     """OpenMetrics 1.0.0, byte for byte as prometheus-client's openmetrics encoder writes it."""
     label_texts, label_miss = _LABEL_TEXTS.rotate(), _LABEL_TEXTS.miss
     value_texts, value_miss = _VALUE_TEXTS.rotate(), _VALUE_TEXTS.miss
+    # Label texts of this encode by dict: samples that share one dict (toolkit.families.add_row)
+    # are looked up once. Every dict lives as long as `families`, so no id is reused meanwhile.
+    by_dict: dict[int, str] = {}
     count = families_count = 0
     out: list[str] = []
     append = out.append
@@ -282,8 +290,10 @@ def encode_openmetrics(families: Iterable[Metric]) -> bytes:
         # One pass, all inline: this runs for every sample of every scrape.
         for name, labels, value, timestamp, _, _ in samples:
             if labels:
-                key = tuple(labels.items())
-                label_text = label_texts.get(key) or label_miss(key)
+                label_text = by_dict.get(id(labels))
+                if label_text is None:
+                    key = tuple(labels.items())
+                    label_text = by_dict[id(labels)] = label_texts.get(key) or label_miss(key)
             else:
                 label_text = ""
             if value:

@@ -24,7 +24,7 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.filters import exclusive_filter
 from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint, read_uint_file
@@ -189,6 +189,7 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
             labels=["device", "name", "uuid", "vg_name", "lv_name", "lv_layer"],
         )
         ata = [GaugeMetricFamily(name, help_text, labels=["device"]) for _, name, help_text in _ATA]
+        scales = [scale for _, _, _, scale in _COUNTERS]
 
         for disk in stats:
             dev = disk.device
@@ -205,8 +206,7 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
                 ],
                 1.0,
             )
-            for family, (_, _, _, scale), raw in zip(counters, _COUNTERS, disk.counters, strict=False):
-                family.add_metric([dev], raw * scale)
+            add_row(counters, (dev,), [raw * scale for raw, scale in zip(disk.counters, scales, strict=False)])
 
             fs_type = udev.get("ID_FS_TYPE", "")
             if fs_type:

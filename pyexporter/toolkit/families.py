@@ -16,7 +16,7 @@ encoders and to ours; tests/unit/test_families.py holds them equal to prometheus
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from prometheus_client import core
@@ -65,6 +65,7 @@ def _start(family: core.Metric, name: str, documentation: str, kind: str, unit: 
     family.unit = unit
     family.type = kind
     family._labelnames = tuple(labels) if labels else ()  # type: ignore[attr-defined]
+    family._sample_name = sample_name  # type: ignore[attr-defined]
     family.samples = [] if value is None else [_new_sample(Sample, (sample_name, {}, value, None, None, None))]
 
 
@@ -97,7 +98,7 @@ class CounterMetricFamily(core.CounterMetricFamily):
         if name.endswith("_total"):
             name = name[:-6]
         name = _family_name(name, unit)
-        _start(self, name, documentation, "counter", unit, None, labels, name)
+        _start(self, name, documentation, "counter", unit, None, labels, name + "_total")
         if value is not None:
             if labels is not None:
                 raise ValueError("Can only specify at most one of value and labels.")
@@ -106,13 +107,31 @@ class CounterMetricFamily(core.CounterMetricFamily):
     def add_metric(self, labels: Sequence[str], value: float, created: float | None = None,
                    timestamp: Timestamp | float | None = None, exemplar: Exemplar | None = None) -> None:
         label_values = dict(zip(self._labelnames, labels))  # noqa: B905 - not strict, as prometheus-client zips
-        self.samples.append(_new_sample(Sample, (self.name + "_total", label_values, value, timestamp, exemplar, None)))
+        self.samples.append(_new_sample(Sample, (self._sample_name, label_values, value, timestamp, exemplar, None)))
         if created is not None:
             created_sample = (self.name + "_created", dict(label_values), created, timestamp, None, None)
             self.samples.append(_new_sample(Sample, created_sample))
 
 
 _Family = TypeVar("_Family", GaugeMetricFamily, CounterMetricFamily, UnknownMetricFamily)
+LabelledFamily = GaugeMetricFamily | CounterMetricFamily | UnknownMetricFamily
+
+
+def add_row(families: Sequence[LabelledFamily], label_values: Sequence[str], values: Iterable[float]) -> None:
+    """One sample in each of FAMILIES, taking VALUES in turn, all with the labels LABEL_VALUES.
+
+    For a device, mount or CPU that several families describe alike. The samples share one labels
+    dict, built once, where add_metric builds one a sample: nothing changes a sample's labels once
+    it is built (an encoder that must change a text builds a new sample), so a shared dict encodes
+    as separate equal ones would. The families must have the same label names, in the same order.
+    The samples are those add_metric would build (no timestamp, no created sample).
+    """
+    names: tuple[str, ...] = families[0]._labelnames  # type: ignore[attr-defined]
+    labels = dict(zip(names, label_values))  # noqa: B905 - not strict, as prometheus-client zips
+    for family, value in zip(families, values):  # noqa: B905 - VALUES may be longer, as for add_metric's zip
+        if family._labelnames != names:  # type: ignore[attr-defined]
+            raise ValueError(f"{family.name} has labels {family._labelnames}, not {names}")  # type: ignore[attr-defined]
+        family.samples.append(_new_sample(Sample, (family._sample_name, labels, value, None, None, None)))  # type: ignore[attr-defined]
 
 
 class VerbatimFamily(core.Metric):
