@@ -223,7 +223,7 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
                     1.0,
                 )
             if udev.get("ID_ATA", ""):
-                for family, (key, _, _) in zip(ata, _ATA, strict=True):
+                for ata_family, (key, _, _) in zip(ata, _ATA, strict=True):
                     if key not in udev:
                         continue
                     try:
@@ -232,7 +232,7 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
                         self.log.error("Failed to parse ATA value",
                                        extra={"kv": {"device": dev, "key": key, "value": udev[key], "err": str(err)}})
                         continue
-                    family.add_metric([dev], value)
+                    ata_family.add_metric([dev], value)
 
         # node_exporter prints no HELP/TYPE for a family without samples (no disk at all, or
         # only the 11 classic counters).

@@ -70,6 +70,9 @@ def _start(family: core.Metric, name: str, documentation: str, kind: str, unit: 
 
 
 class GaugeMetricFamily(core.GaugeMetricFamily):
+    _labelnames: tuple[str, ...]
+    _sample_name: str  # its samples' name: add_row's
+
     def __init__(self, name: str, documentation: str, value: float | None = None,
                  labels: Sequence[str] | None = None, unit: str = "") -> None:
         name = _family_name(name, unit)
@@ -81,6 +84,9 @@ class GaugeMetricFamily(core.GaugeMetricFamily):
 
 
 class UnknownMetricFamily(core.UnknownMetricFamily):
+    _labelnames: tuple[str, ...]
+    _sample_name: str  # its samples' name: add_row's
+
     def __init__(self, name: str, documentation: str, value: float | None = None,
                  labels: Sequence[str] | None = None, unit: str = "") -> None:
         name = _family_name(name, unit)
@@ -92,6 +98,9 @@ class UnknownMetricFamily(core.UnknownMetricFamily):
 
 
 class CounterMetricFamily(core.CounterMetricFamily):
+    _labelnames: tuple[str, ...]
+    _sample_name: str  # its samples' name: add_row's
+
     def __init__(self, name: str, documentation: str, value: float | None = None,
                  labels: Sequence[str] | None = None, created: float | None = None, unit: str = "",
                  exemplar: Exemplar | None = None) -> None:
@@ -126,12 +135,12 @@ def add_row(families: Sequence[LabelledFamily], label_values: Sequence[str], val
     as separate equal ones would. The families must have the same label names, in the same order.
     The samples are those add_metric would build (no timestamp, no created sample).
     """
-    names: tuple[str, ...] = families[0]._labelnames  # type: ignore[attr-defined]
+    names = families[0]._labelnames
     labels = dict(zip(names, label_values))  # noqa: B905 - not strict, as prometheus-client zips
     for family, value in zip(families, values):  # noqa: B905 - VALUES may be longer, as for add_metric's zip
-        if family._labelnames != names:  # type: ignore[attr-defined]
-            raise ValueError(f"{family.name} has labels {family._labelnames}, not {names}")  # type: ignore[attr-defined]
-        family.samples.append(_new_sample(Sample, (family._sample_name, labels, value, None, None, None)))  # type: ignore[attr-defined]
+        if family._labelnames != names:
+            raise ValueError(f"{family.name} has labels {family._labelnames}, not {names}")
+        family.samples.append(_new_sample(Sample, (family._sample_name, labels, value, None, None, None)))
 
 
 class VerbatimFamily(core.Metric):
