@@ -142,34 +142,57 @@ class Exporter:
         holding a thread; the worker that completes the scrape also encodes it, so a scrape costs
         one hop off the loop and back, as a single to_thread call would."""
         loop = asyncio.get_running_loop()
-        answer: asyncio.Future[tuple[bytes, str, str | None]] = loop.create_future()
+        answer: asyncio.Future[_Answer] = loop.create_future()
 
         def deliver(job: Job) -> None:
             try:
-                result: tuple[bytes, str, str | None] | BaseException = self._compressed(job, accept, accept_encoding)
+                result: _Answer = self._compressed(job, accept, accept_encoding)
             except BaseException as err:  # noqa: BLE001 - handed to the waiting request
                 result = err
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
                 loop.call_soon_threadsafe(_settle, answer, result)
+
+        # The request awaits ANSWER alone; a timer looks after the job meanwhile (starts a worker
+        # when queued runs stall, gives up at the deadline, which shutdown may bring forward) and
+        # settles ANSWER when the job is cut short, as no worker will then call back. Awaiting
+        # asyncio.wait instead costs the loop one more turn and a waiter per scrape.
+        watch: asyncio.TimerHandle | None = None
+
+        def look_after(job: Job) -> None:
+            nonlocal watch
+            if answer.done():
+                return
+            self.scraper.check(job)
+            if job.done and not job.complete:
+                answer.set_result(_CUT_SHORT)
+                return
+            left = job.deadline - time.monotonic()
+            watch = loop.call_later(max(0.0, min(left, STALL_SECONDS)), look_after, job)
 
         # For the whole scrape, in whichever thread does its parts: a run that hangs past the
         # deadline runs on unpaused.
         pause_cyclic_gc()
         try:
             job = self.scraper.start(names, deadline, deliver)
+            if job.done and not job.complete:
+                answer.set_result(_CUT_SHORT)
+            else:
+                left = job.deadline - time.monotonic()
+                watch = loop.call_later(max(0.0, min(left, STALL_SECONDS)), look_after, job)
             try:
-                while not job.done:
-                    left = job.deadline - time.monotonic()  # shutdown may bring it forward
-                    done, _ = await asyncio.wait({answer}, timeout=max(0.0, min(left, STALL_SECONDS)))
-                    if not done:
-                        self.scraper.check(job)
+                result = await answer
             except asyncio.CancelledError:
                 self.scraper.cancel(job)
                 raise
-            if job.complete:
-                return await answer
-            # Cut short at the deadline or the collector timeout: no worker will call back.
-            return await asyncio.to_thread(self._compressed, job, accept, accept_encoding)
+            finally:
+                if watch is not None:
+                    watch.cancel()
+            if isinstance(result, BaseException):
+                raise result
+            if result is _CUT_SHORT:
+                # Cut short at the deadline or the collector timeout: encoded off the loop all the same.
+                return await asyncio.to_thread(self._compressed, job, accept, accept_encoding)
+            return result
         finally:
             resume_cyclic_gc()
 
@@ -199,11 +222,11 @@ class Exporter:
         return self.scraper.close()
 
 
-def _settle(future: asyncio.Future[tuple[bytes, str, str | None]],
-            result: tuple[bytes, str, str | None] | BaseException) -> None:
-    if future.done():
-        return
-    if isinstance(result, BaseException):
-        future.set_exception(result)
-    else:
+_Answer = tuple[bytes, str, str | None] | BaseException
+# What a scrape's answer is set to when its job was cut short (no worker calls back).
+_CUT_SHORT: _Answer = (b"", "", None)
+
+
+def _settle(future: asyncio.Future[_Answer], result: _Answer) -> None:
+    if not future.done():
         future.set_result(result)
