@@ -23,7 +23,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_float
+from pyexporter.toolkit.numbers import NumberError, parse_floats
 
 _PARENS = re.compile(r"\((.*)\)")
 
@@ -34,24 +34,33 @@ def parse_meminfo(text: str) -> dict[str, float]:
     Lines with a unit (always kB) are scaled to bytes and get `_bytes`; unitless ones
     (HugePages_Total, ...) keep their bare name. A repeated key keeps its last value.
     """
-    fields: dict[str, float] = {}
+    keys: list[str] = []
+    texts: list[str] = []
+    scales: list[int] = []
     for line in text.splitlines():
         parts = line.split()
         # Some old kernels emit blank lines here.
         if not parts:
             continue
-        if len(parts) not in (2, 3) or not parts[0].endswith(":"):
+        count = len(parts)
+        key = parts[0]
+        if count not in (2, 3) or not key.endswith(":"):
             raise CollectorError(f"invalid line in meminfo: {line[:80]!r}")
-        try:
-            value = parse_float(parts[1])
-        except NumberError as err:
-            raise CollectorError(f"invalid value in meminfo: {err}") from None
-        key = _PARENS.sub(r"_\1", parts[0][:-1])
-        if len(parts) == 3:
-            value *= 1024
-            key += "_bytes"
-        fields[key] = value
-    return fields
+        key = key[:-1]
+        if "(" in key:  # a few keys: re.sub costs more than the rest of a line
+            key = _PARENS.sub(r"_\1", key)
+        if count == 3:
+            keys.append(key + "_bytes")
+            scales.append(1024)
+        else:
+            keys.append(key)
+            scales.append(1)
+        texts.append(parts[1])
+    try:
+        values = parse_floats(texts)
+    except NumberError as err:
+        raise CollectorError(f"invalid value in meminfo: {err}") from None
+    return {key: value * scale for key, value, scale in zip(keys, values, scales, strict=True)}
 
 
 @collector("meminfo")

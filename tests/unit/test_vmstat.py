@@ -30,3 +30,25 @@ def test_values_as_go(text: str, value: float) -> None:
 def test_values_go_refuses(text: str) -> None:
     with pytest.raises(CollectorError, match=r"strconv\.ParseFloat"):
         parse_vmstat(f"pgpgin {text}\n")
+
+
+@pytest.mark.parametrize("text", [
+    "pgpgin 7\noom_kill 0\n",  # the kernel's shape: one split for the whole file
+    "pgpgin 7\noom_kill 0",  # no final newline
+    "pgpgin  7\noom_kill 0 extra\n",  # two spaces, a third field
+    " pgpgin 7\noom_kill 0\n",
+    "pgpgin\t7\noom_kill 0\n",
+    "a\tb c\nd\ne  f\n",  # as many spaces as lines and two fields a line on average, but not each
+    "pgpgin 7\n\noom_kill 0\n",
+])
+def test_one_split_for_the_file_reads_what_line_by_line_reads(text: str) -> None:
+    expected = []
+    for line in text.splitlines():
+        parts = line.split()
+        if parts:
+            expected.append((parts[0], float(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None)
+    if None in expected:
+        with pytest.raises(CollectorError):
+            parse_vmstat(text)
+    else:
+        assert parse_vmstat(text) == expected
