@@ -15,6 +15,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import UnknownMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import NumberError, parse_floats
 
 DEFAULT_FIELDS = (
@@ -67,9 +68,10 @@ class NetstatCollector(Collector[NetstatOptions]):
     def __init__(self, ctx: CollectorContext[NetstatOptions]) -> None:
         super().__init__(ctx)
         self.fields = self.options.fields
-        # (protocol, field) -> (family name, HELP), or None when the fields regex leaves it out.
-        # The kernel's field names are a small fixed set, so this is filled once.
-        self._selected: dict[tuple[str, str], tuple[str, str] | None] = {}
+        # The families a protocol's fields make, by position: they depend on the field names
+        # alone (and the fields flag, fixed for the collector's life), which recur every scrape.
+        self._chosen: RecurringMemo[tuple[str, tuple[str, ...]], list[tuple[int, str, str]]] = RecurringMemo(
+            self._choose)
 
     def collect(self) -> Iterator[Metric]:
         stats = parse_netstat(read_text(self.paths.proc("net", "netstat")), "/proc/net/netstat")
@@ -79,24 +81,21 @@ class NetstatCollector(Collector[NetstatOptions]):
             stats.update(parse_snmp6(read_text(self.paths.proc("net", "snmp6"))))
         except FileNotFoundError:
             pass
-        selected = self._selected
+        self._chosen.rotate()
         for protocol, values in stats.items():
             # Every value is parsed, the filtered-out ones too, as node_exporter does.
             try:
                 numbers = parse_floats(list(values.values()))
             except NumberError as err:
                 raise CollectorError(f"invalid value for {protocol} in netstats: {err}") from None
-            for name, value in zip(values, numbers, strict=True):
-                key = (protocol, name)
-                if key in selected:
-                    family = selected[key]
-                else:
-                    family = selected[key] = self._select(protocol, name)
-                if family is not None:
-                    yield UnknownMetricFamily(family[0], family[1], value=value)
+            for index, name, help_text in self._chosen((protocol, tuple(values))):
+                yield UnknownMetricFamily(name, help_text, value=numbers[index])
 
-    def _select(self, protocol: str, name: str) -> tuple[str, str] | None:
-        key = f"{protocol}_{name}"
-        if self.fields is not None and not self.fields.search(key):
-            return None
-        return f"node_netstat_{key}", f"Statistic {protocol}{name}."
+    def _choose(self, key: tuple[str, tuple[str, ...]]) -> list[tuple[int, str, str]]:
+        protocol, names = key
+        chosen = []
+        for index, name in enumerate(names):
+            field = f"{protocol}_{name}"
+            if self.fields is None or self.fields.search(field):
+                chosen.append((index, f"node_netstat_{field}", f"Statistic {protocol}{name}."))
+        return chosen
