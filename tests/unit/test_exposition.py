@@ -293,3 +293,26 @@ def test_bodies_with_non_ascii_text_are_utf8_as_prometheus_client_writes_them() 
     odd.add_metric(["/m\udcff"], 1.0)
     body, _ = encode([odd, gauge])
     assert "/m\ufffd".encode() in body and "/média/𝄞".encode() in body
+
+
+def _gauge(name: str, value: float, documentation: str = "h") -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, documentation, value=value)
+
+
+def test_merge_sorts_by_name_and_merges_same_named_families_in_the_order_given() -> None:
+    first, second = _gauge("node_b", 1.0), _gauge("node_b", 2.0)
+    merged, conflicts = merge([first, _gauge("node_c", 3.0), _gauge("node_a", 4.0), second])
+    assert conflicts == 0
+    assert [f.name for f in merged] == ["node_a", "node_b", "node_c"]
+    assert [s.value for s in merged[1].samples] == [1.0, 2.0]
+    # The collectors' own families are not changed: they may be served again.
+    assert [s.value for s in first.samples] == [1.0] and [s.value for s in second.samples] == [2.0]
+
+
+def test_merge_keeps_the_first_of_families_that_conflict_and_counts_the_conflict() -> None:
+    counter = CounterMetricFamily("node_x", "h", value=9.0)
+    merged, conflicts = merge([_gauge("node_x", 1.0), counter, _gauge("node_x", 2.0, "other help"),
+                               _gauge("node_x", 3.0)])
+    assert conflicts == 2
+    assert len(merged) == 1 and merged[0].type == "gauge"
+    assert [s.value for s in merged[0].samples] == [1.0, 3.0]
