@@ -103,9 +103,16 @@ def test_no_data_is_a_failure_logged_at_debug_only(monkeypatch) -> None:
     # collector.go's execute: IsNoDataError -> success 0 with a debug line, not an error line.
     load_all()
     monkeypatch.setitem(REGISTRY, "test_nothing", CollectorSpec("test_nothing", False, _NothingHere, NoOptions))
-    monkeypatch.setattr(logging.getLogger("pyexporter"), "level", logging.DEBUG)
-    with captured_logs() as logs:
-        families = Scraper(fixture_paths("basic"), ["test_nothing"]).gather()
+    # setLevel, not a plain assignment: it also clears the loggers' cached answers to
+    # isEnabledFor, which an earlier test may have left saying DEBUG is off.
+    logger = logging.getLogger("pyexporter")
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        with captured_logs() as logs:
+            families = Scraper(fixture_paths("basic"), ["test_nothing"]).gather()
+    finally:
+        logger.setLevel(level)
     assert sample(families, "node_scrape_collector_success", collector="test_nothing") == 0
     levels = {r.getMessage(): r.levelname for r in logs.records}
     assert levels.get("collector returned no data") == "DEBUG"
