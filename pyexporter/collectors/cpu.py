@@ -8,7 +8,7 @@ import os
 import platform
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
@@ -16,17 +16,24 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
-from pyexporter.toolkit.cpus import cpu_dirs, parse_cpu_list
+from pyexporter.toolkit.cpus import ModeLabels, cpu_dirs, parse_cpu_list
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import read_optional, read_text
-from pyexporter.toolkit.numbers import USER_HZ, NumberError, parse_float, parse_int, parse_uint, read_uint_file
+from pyexporter.toolkit.files import decode, read_attributes, read_text
+from pyexporter.toolkit.numbers import (
+    USER_HZ,
+    NumberError,
+    go_trim_space,
+    parse_float,
+    parse_floats,
+    parse_int,
+    parse_uint,
+)
 
 # An idle counter that falls back by this many seconds means the CPU was hot-plugged.
 JUMP_BACK_SECONDS = 3.0
 
 
-@dataclass(frozen=True, slots=True)
-class CPUStat:
+class CPUStat(NamedTuple):
     """One cpuN line of /proc/stat, in seconds."""
 
     user: float = 0.0
@@ -41,7 +48,11 @@ class CPUStat:
     guest_nice: float = 0.0
 
 
-_STAT_FIELDS = tuple(f.name for f in fields(CPUStat))
+_STAT_WIDTH = len(CPUStat._fields)
+# node_cpu_seconds_total's modes: the names of CPUStat's first eight fields; its last two (guest,
+# guest_nice) are node_cpu_guest_seconds_total's user and nice.
+_MODES = CPUStat._fields[:8]
+_NO_STAT = CPUStat()
 
 
 def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
@@ -54,13 +65,13 @@ def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
     """
     cpus: dict[int, CPUStat] = {}
     for line in text.splitlines():
-        parts = line.split()
-        # procfs skips any line without at least <key> <value>.
-        if len(parts) < 2 or not parts[0].startswith("cpu") or parts[0] == "cpu":
+        # Only the first field decides; the intr line holds thousands more.
+        head = line.split(None, 1)
+        if len(head) < 2 or not head[0].startswith("cpu") or head[0] == "cpu":
             continue
-        name, values = parts[0], parts[1:]
-        cpu_id = parse_int(name[3:])
-        cpus[cpu_id] = CPUStat(*(parse_float(v) / USER_HZ for v in values[: len(_STAT_FIELDS)]))
+        parts = head[1].split()
+        cpu_id = parse_int(head[0][3:])
+        cpus[cpu_id] = CPUStat(*[value / USER_HZ for value in parse_floats(parts[:_STAT_WIDTH])])
     return cpus
 
 
@@ -70,10 +81,10 @@ def merge_cpu_stats(previous: CPUStat | None, new: CPUStat) -> CPUStat:
     A large fall of idle means a hot-plug event: the CPU's history is dropped. Otherwise each
     counter keeps its previous value when the new one is smaller, so counters never decrease.
     """
-    old = previous or CPUStat()
+    old = previous or _NO_STAT
     if old.idle - new.idle >= JUMP_BACK_SECONDS:
-        old = CPUStat()
-    return CPUStat(*(max(getattr(old, n), getattr(new, n)) for n in _STAT_FIELDS))
+        old = _NO_STAT
+    return CPUStat._make(map(max, old, new))
 
 
 @dataclass(slots=True)
@@ -357,46 +368,58 @@ class Throttles(NamedTuple):
     core: dict[tuple[int, int], int]
 
 
-def _optional_uint(path: str) -> int | None:
-    """readUintFromFile, where node_exporter skips what fails: None when the attribute is
-    absent, unreadable or not a number."""
-    try:
-        return read_uint_file(path)
-    except (OSError, NumberError):
-        return None
+def _optional_uints(paths: list[str]) -> dict[str, int]:
+    """readUintFromFile of each of PATHS, as node_exporter skips what fails: an attribute that is
+    absent, unreadable or not a number is left out."""
+    values: dict[str, int] = {}
+    for path, raw in read_attributes(None, paths).items():
+        try:
+            values[path] = parse_uint(go_trim_space(decode(raw)))
+        except NumberError:
+            pass
+    return values
 
 
-def read_throttles(cpu_root: str) -> Throttles:
-    """Thermal throttle counts, read once per package and once per (package, core)."""
+def read_throttles(cpu_root: str, names: list[str] | None = None) -> Throttles:
+    """Thermal throttle counts, read once per package and once per (package, core), of the cpuN
+    directories NAMES (default: those below CPU_ROOT)."""
     package: dict[int, int] = {}
     core: dict[tuple[int, int], int] = {}
-    for name in cpu_dirs(cpu_root):
-        cpu = os.path.join(cpu_root, name)
-        package_id = _optional_uint(os.path.join(cpu, "topology", "physical_package_id"))
-        core_id = _optional_uint(os.path.join(cpu, "topology", "core_id"))
-        if package_id is None or core_id is None:
+    for name in cpu_dirs(cpu_root) if names is None else names:
+        cpu = f"{cpu_root}/{name}"
+        package_path, core_path = f"{cpu}/topology/physical_package_id", f"{cpu}/topology/core_id"
+        ids = _optional_uints([package_path, core_path])
+        if len(ids) < 2:
             continue
-        if (package_id, core_id) not in core:
-            count = _optional_uint(os.path.join(cpu, "thermal_throttle", "core_throttle_count"))
-            if count is not None:
-                core[(package_id, core_id)] = count
-        if package_id not in package:
-            count = _optional_uint(os.path.join(cpu, "thermal_throttle", "package_throttle_count"))
-            if count is not None:
-                package[package_id] = count
+        package_id, core_id = ids[package_path], ids[core_path]
+        # Each count is read once, from the first CPU of its core or package.
+        core_count = f"{cpu}/thermal_throttle/core_throttle_count" if (package_id, core_id) not in core else None
+        package_count = f"{cpu}/thermal_throttle/package_throttle_count" if package_id not in package else None
+        counts = _optional_uints([path for path in (core_count, package_count) if path is not None])
+        if core_count in counts:
+            core[(package_id, core_id)] = counts[core_count]
+        if package_count in counts:
+            package[package_id] = counts[package_count]
     return Throttles(package, core)
 
 
-def read_online(cpu_root: str) -> list[tuple[str, bool]]:
-    """(cpu number, online) for every cpuN, or nothing when the kernel has no `online` files.
+def read_online(cpu_root: str, names: list[str] | None = None) -> list[tuple[str, bool]]:
+    """(cpu number, online) for every cpuN of NAMES (default: those below CPU_ROOT), or nothing
+    when the kernel has no `online` files.
 
     As node_exporter, the first CPU decides: cpu0 usually cannot be unplugged and has none.
+    sysfs's CPU.Online: online when the file's text, trimmed, is `1`; an unreadable file or any
+    other text is offline.
     """
-    names = cpu_dirs(cpu_root)
-    if not names or not os.path.exists(os.path.join(cpu_root, names[0], "online")):
+    if names is None:
+        names = cpu_dirs(cpu_root)
+    if not names or not os.path.exists(f"{cpu_root}/{names[0]}/online"):
         return []
+    paths = [f"{cpu_root}/{name}/online" for name in names]
+    texts = read_attributes(None, paths)
     return [
-        (name[3:], read_optional(os.path.join(cpu_root, name, "online")) == "1") for name in names
+        (name[3:], path in texts and go_trim_space(decode(texts[path])) == "1")
+        for name, path in zip(names, paths, strict=True)
     ]
 
 
@@ -426,6 +449,8 @@ class CPUCollector(Collector[CpuOptions]):
             self.options.info or self.flags_include is not None or self.bugs_include is not None
         )
         self.cpu_root = self.paths.sys("devices", "system", "cpu")
+        self.stat_path = self.paths.proc("stat")
+        self.cpuinfo_path = self.paths.proc("cpuinfo")
         # Isolation is set on the kernel command line, so it is read once, as upstream does.
         self.isolated: list[int] | None = None
         self.isolated_error: CollectorError | None = None
@@ -436,6 +461,7 @@ class CPUCollector(Collector[CpuOptions]):
         except (OSError, CollectorError) as err:
             self.isolated_error = CollectorError(f"unable to get isolated cpus: {err}")
         self.stats: dict[int, CPUStat] = {}
+        self.mode_labels = ModeLabels(_MODES)
 
     def collect(self) -> Iterable[Metric]:
         if self.isolated_error is not None:
@@ -453,13 +479,15 @@ class CPUCollector(Collector[CpuOptions]):
             for cpu in self.isolated:
                 isolated.add_metric([str(cpu)], 1.0)
             families.append(isolated)
-        families.extend(self._throttles())
-        families.extend(self._online())
+        # Listed once for both: a CPU plugged in between would otherwise be reported by one only.
+        names = cpu_dirs(self.cpu_root)
+        families.extend(self._throttles(names))
+        families.extend(self._online(names))
         # node_exporter prints no HELP/TYPE for a family without samples.
         return [f for f in families if f.samples]
 
     def _info(self) -> Iterator[Metric]:
-        cpus = parse_cpuinfo(read_text(self.paths.proc("cpuinfo")))
+        cpus = parse_cpuinfo(read_text(self.cpuinfo_path))
         info = GaugeMetricFamily(
             "node_cpu_info",
             "CPU information from /proc/cpuinfo.",
@@ -508,14 +536,11 @@ class CPUCollector(Collector[CpuOptions]):
     def _stat(self) -> Iterator[Metric]:
         # psutil reads a process-global PROCFS_PATH and renumbers CPUs when some are offline,
         # so /proc/stat is parsed here, through this collector's own procfs root.
-        new = parse_stat_cpus(read_text(self.paths.proc("stat")))
-        for cpu_id, stat in new.items():
-            self.stats[cpu_id] = merge_cpu_stats(self.stats.get(cpu_id), stat)
+        new = parse_stat_cpus(read_text(self.stat_path))
+        previous = self.stats
         # updateCPUStats (node_exporter 1.8+): a CPU gone from /proc/stat (offline) is dropped;
         # 1.5.0 kept reporting its last values.
-        for cpu_id in set(self.stats) - set(new):
-            del self.stats[cpu_id]
-        current = sorted(self.stats.items())
+        self.stats = {cpu_id: merge_cpu_stats(previous.get(cpu_id), stat) for cpu_id, stat in new.items()}
         seconds = CounterMetricFamily(
             "node_cpu_seconds_total", "Seconds the CPUs spent in each mode.", labels=["cpu", "mode"]
         )
@@ -524,22 +549,19 @@ class CPUCollector(Collector[CpuOptions]):
             "Seconds the CPUs spent in guests (VMs) for each mode.",
             labels=["cpu", "mode"],
         )
-        for cpu_id, s in current:
-            cpu = str(cpu_id)
-            for mode, value in (
-                ("user", s.user), ("nice", s.nice), ("system", s.system), ("idle", s.idle),
-                ("iowait", s.iowait), ("irq", s.irq), ("softirq", s.softirq), ("steal", s.steal),
-            ):
-                seconds.add_metric([cpu, mode], value)
-            # Guest time is also counted in user and nice; it is exposed separately.
-            guest.add_metric([cpu, "user"], s.guest)
-            guest.add_metric([cpu, "nice"], s.guest_nice)
+        current = sorted(self.stats.items())
+        rows = self.mode_labels.rows([str(cpu_id) for cpu_id, _ in current])
+        for (_, s), row in zip(current, rows, strict=True):
+            ModeLabels.add(seconds, row, s[:len(_MODES)])
+            # Guest time is also counted in user and nice; it is exposed separately (with the
+            # same label dicts: user and nice are the first modes).
+            ModeLabels.add(guest, row[:2], s[len(_MODES):])
         yield seconds
         if self.guest:
             yield guest
 
-    def _throttles(self) -> Iterator[Metric]:
-        throttles = read_throttles(self.cpu_root)
+    def _throttles(self, names: list[str]) -> Iterator[Metric]:
+        throttles = read_throttles(self.cpu_root, names)
         package = CounterMetricFamily(
             "node_cpu_package_throttles_total",
             "Number of times this CPU package has been throttled.",
@@ -557,8 +579,8 @@ class CPUCollector(Collector[CpuOptions]):
         yield package
         yield core
 
-    def _online(self) -> Iterator[Metric]:
-        online = read_online(self.cpu_root)
+    def _online(self, names: list[str]) -> Iterator[Metric]:
+        online = read_online(self.cpu_root, names)
         if not online:
             return
         family = GaugeMetricFamily(

@@ -16,8 +16,15 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.cpus import cpu_dirs, parse_cpu_list
-from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import decode, read_attribute, read_text
+from pyexporter.toolkit.families import GaugeMetricFamily, add_row
+from pyexporter.toolkit.files import (
+    decode,
+    list_attributes,
+    read_attribute,
+    read_attributes,
+    read_text,
+    universal_newlines,
+)
 from pyexporter.toolkit.numbers import go_trim_space, parse_int, parse_uint
 from pyexporter.toolkit.overlap import map_overlapping_sleeps
 
@@ -48,12 +55,6 @@ def _read_frequency(name: str, dir_fd: int | None = None) -> int | None:
         return parse_uint(go_trim_space(decode(read_attribute(name, dir_fd))))
     except (FileNotFoundError, PermissionError):
         return None
-
-
-def _read_required(name: str, dir_fd: int | None = None) -> str:
-    """A string attribute (NAME relative to DIR_FD when given) that parseCpufreqCpuinfo requires
-    (any read error fails it), trimmed; read whole, with newlines as read_text gives them."""
-    return go_trim_space(read_text(name, dir_fd))
 
 
 def _read_optional_stat(path: str) -> str | None:
@@ -105,33 +106,54 @@ _REQUIRED = ("scaling_available_governors", "scaling_driver", "scaling_governor"
              "scaling_setspeed")
 
 
-def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats:
+# read_attributes's errors that parseCpufreqCpuinfo skips for a uint attribute (os.IsNotExist,
+# os.IsPermission: cpuinfo_cur_freq is root-only); any other fails the collector.
+_ABSENT = (FileNotFoundError, PermissionError)
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats | None:
     """procfs parseCpufreqCpuinfo: the uint attributes are optional (cpuinfo_avg_freq and
-    cpuinfo_transition_latency are read and checked too), the five string attributes required.
+    cpuinfo_transition_latency are read and checked too), the five string attributes required;
+    None when the CPU has no cpufreq directory, which SystemCpufreq skips (os.IsNotExist only:
+    any other error of its os.Stat fails it, as opening the directory fails here).
 
     The directory is listed once and attributes opened relative to it: an absent optional file
-    is then skipped rather than looked up and raised for (five of sixteen files on most hosts),
-    which was most of the cost per CPU. One that vanishes after the listing is still absent."""
-    dir_fd = os.open(cpufreq_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    is then skipped rather than looked up and raised for (two or three of the eight on most
+    hosts, and the stats directory), and the listing's file types stand for the regular-file
+    check of each (files.read_attributes). One that vanishes after the listing is still absent.
+    The string attributes are read as the uint ones, in one read (util.SysReadFile reads them so,
+    at most 128 bytes; sysfs hands out an attribute whole, and up to 64 KiB is kept here)."""
     try:
-        present = frozenset(os.listdir(dir_fd))
-        khz = {name: _read_frequency(name, dir_fd) if name in present else None for name in _FREQUENCIES}
-        required = {name: _read_required(name, dir_fd) for name in _REQUIRED}
+        dir_fd = os.open(cpufreq_dir, _DIRECTORY)
+    except FileNotFoundError:
+        return None
+    try:
+        present, regular = list_attributes(dir_fd)
+        khz = {name: parse_uint(go_trim_space(decode(raw))) for name, raw in read_attributes(
+            dir_fd, [n for n in _FREQUENCIES if n in present], absent=_ABSENT, listed_regular=regular).items()}
+        required = read_attributes(dir_fd, _REQUIRED, absent=(), listed_regular=regular)
     finally:
         os.close(dir_fd)
     if "stats" in present:
         check_cpufreq_stats(os.path.join(cpufreq_dir, "stats"))
+    get = khz.get
     return CpufreqStats(
         cpu,
-        cpuinfo_cur_freq=khz["cpuinfo_cur_freq"],
-        cpuinfo_min_freq=khz["cpuinfo_min_freq"],
-        cpuinfo_max_freq=khz["cpuinfo_max_freq"],
-        scaling_cur_freq=khz["scaling_cur_freq"],
-        scaling_min_freq=khz["scaling_min_freq"],
-        scaling_max_freq=khz["scaling_max_freq"],
-        scaling_governor=required["scaling_governor"],
-        scaling_available_governors=required["scaling_available_governors"],
+        cpuinfo_cur_freq=get("cpuinfo_cur_freq"),
+        cpuinfo_min_freq=get("cpuinfo_min_freq"),
+        cpuinfo_max_freq=get("cpuinfo_max_freq"),
+        scaling_cur_freq=get("scaling_cur_freq"),
+        scaling_min_freq=get("scaling_min_freq"),
+        scaling_max_freq=get("scaling_max_freq"),
+        scaling_governor=_string(required["scaling_governor"]),
+        scaling_available_governors=_string(required["scaling_available_governors"]),
     )
+
+
+def _string(raw: bytes) -> str:
+    """A string attribute's text, trimmed, with newlines as read_text gives them."""
+    return go_trim_space(universal_newlines(decode(raw)))
 
 
 def governor_states(stats: CpufreqStats) -> list[tuple[str, float]]:
@@ -146,41 +168,38 @@ def governor_states(stats: CpufreqStats) -> list[tuple[str, float]]:
     ]
 
 
+# The frequency families, in the order of CpufreqStats's kHz fields.
+_FAMILIES = (
+    ("node_cpu_frequency_hertz", "Current CPU thread frequency in hertz."),
+    ("node_cpu_frequency_min_hertz", "Minimum CPU thread frequency in hertz."),
+    ("node_cpu_frequency_max_hertz", "Maximum CPU thread frequency in hertz."),
+    ("node_cpu_scaling_frequency_hertz", "Current scaled CPU thread frequency in hertz."),
+    ("node_cpu_scaling_frequency_min_hertz", "Minimum scaled CPU thread frequency in hertz."),
+    ("node_cpu_scaling_frequency_max_hertz", "Maximum scaled CPU thread frequency in hertz."),
+)
+
+
 @collector("cpufreq")
 class CpufreqCollector(Collector[NoOptions]):
     def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
         self.cpu_root = self.paths.sys("devices", "system", "cpu")
+        self.offline_path = os.path.join(self.cpu_root, "offline")
         self._pool: ThreadPoolExecutor | None = None
-        self.families = (
-            ("cpuinfo_cur_freq", "node_cpu_frequency_hertz", "Current CPU thread frequency in hertz."),
-            ("cpuinfo_min_freq", "node_cpu_frequency_min_hertz", "Minimum CPU thread frequency in hertz."),
-            ("cpuinfo_max_freq", "node_cpu_frequency_max_hertz", "Maximum CPU thread frequency in hertz."),
-            ("scaling_cur_freq", "node_cpu_scaling_frequency_hertz",
-             "Current scaled CPU thread frequency in hertz."),
-            ("scaling_min_freq", "node_cpu_scaling_frequency_min_hertz",
-             "Minimum scaled CPU thread frequency in hertz."),
-            ("scaling_max_freq", "node_cpu_scaling_frequency_max_hertz",
-             "Maximum scaled CPU thread frequency in hertz."),
-        )
 
     def _online_cpus(self) -> list[tuple[str, str]]:
-        """(cpu number, cpufreq directory) for each CPU that is not offline and has cpufreq,
-        as SystemCpufreq: the `offline` file is required, and no cpuN directory at all is an
-        error ("could not find any cpufreq files")."""
+        """(cpu number, cpufreq directory) for each CPU that is not offline, as SystemCpufreq:
+        the `offline` file is required, and no cpuN directory at all is an error ("could not
+        find any cpufreq files")."""
         names = cpu_dirs(self.cpu_root)
-        line = read_text(os.path.join(self.cpu_root, "offline"))
+        line = read_text(self.offline_path)
         offline = set(parse_cpu_list(line)) if go_trim_space(line) else set()
         # filterOfflineCPUs reads each directory's number with strconv.Atoi.
         online = [name for name in names if not offline or parse_int(name[3:]) not in offline]
         if not online:
             raise CollectorError("could not find any cpufreq files")
-        cpus = []
-        for name in online:
-            cpufreq_dir = os.path.join(self.cpu_root, name, "cpufreq")
-            if os.path.isdir(cpufreq_dir):
-                cpus.append((name[3:], cpufreq_dir))
-        return cpus
+        root = self.cpu_root
+        return [(name[3:], f"{root}/{name}/cpufreq") for name in online]
 
     def _readers(self) -> ThreadPoolExecutor:
         """Started on kernels whose reads sleep only."""
@@ -191,22 +210,24 @@ class CpufreqCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         cpus = self._online_cpus()
         all_stats = map_overlapping_sleeps(lambda c: read_cpufreq(c[1], c[0]), cpus, self._readers)
-        families: list[Metric] = []
-        for attribute, name, help_text in self.families:
-            family = GaugeMetricFamily(name, help_text, labels=["cpu"])
-            for stats in all_stats:
-                khz = getattr(stats, attribute)
-                if khz is not None:
-                    # sysfs gives kHz; the base unit is hertz.
-                    family.add_metric([stats.cpu], khz * 1000.0)
-            families.append(family)
+        frequencies = [GaugeMetricFamily(name, help_text, labels=["cpu"]) for name, help_text in _FAMILIES]
         governor = GaugeMetricFamily(
             "node_cpu_scaling_governor",
             "Current enabled CPU frequency governor.",
             labels=["cpu", "governor"],
         )
         for stats in all_stats:
+            if stats is None:
+                continue
+            khz = (stats.cpuinfo_cur_freq, stats.cpuinfo_min_freq, stats.cpuinfo_max_freq,
+                   stats.scaling_cur_freq, stats.scaling_min_freq, stats.scaling_max_freq)
+            # sysfs gives kHz; the base unit is hertz.
+            hertz = [value * 1000.0 for value in khz if value is not None]
+            if len(hertz) == len(frequencies):
+                add_row(frequencies, [stats.cpu], hertz)
+            elif hertz:
+                add_row([f for f, value in zip(frequencies, khz, strict=True) if value is not None], [stats.cpu], hertz)
             for name, state in governor_states(stats):
                 governor.add_metric([stats.cpu, name], state)
-        families.append(governor)
+        families: list[Metric] = [*frequencies, governor]
         return [f for f in families if f.samples]

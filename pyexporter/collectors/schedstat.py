@@ -19,8 +19,8 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
-from pyexporter.toolkit.families import CounterMetricFamily
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
+from pyexporter.toolkit.families import CounterMetricFamily, add_row
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_uint
 
@@ -58,9 +58,13 @@ def parse_schedstat(text: str) -> list[SchedstatCPU]:
 
 @collector("schedstat")
 class SchedstatCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
+        super().__init__(ctx)
+        self.path = self.paths.proc("schedstat")
+
     def collect(self) -> Iterable[Metric]:
         try:
-            text = read_text(self.paths.proc("schedstat"))
+            text = read_text(self.path)
         except FileNotFoundError:
             raise NoDataError("schedstat file does not exist") from None
         cpus = parse_schedstat(text)
@@ -77,9 +81,9 @@ class SchedstatCollector(Collector[NoOptions]):
         timeslices = CounterMetricFamily(
             "node_schedstat_timeslices_total", "Number of timeslices executed by CPU.", labels=["cpu"]
         )
+        families = (running, waiting, timeslices)
         for cpu in cpus:
-            running.add_metric([cpu.cpu], cpu.running_ns / NS_PER_SEC)
-            waiting.add_metric([cpu.cpu], cpu.waiting_ns / NS_PER_SEC)
-            timeslices.add_metric([cpu.cpu], float(cpu.timeslices))
+            add_row(families, [cpu.cpu],
+                    (cpu.running_ns / NS_PER_SEC, cpu.waiting_ns / NS_PER_SEC, float(cpu.timeslices)))
         if cpus:
-            yield from (running, waiting, timeslices)
+            yield from families

@@ -6,6 +6,7 @@ Blank lines are skipped, where procfs refuses them as a 0-column row: the kernel
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -13,8 +14,8 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_uint
 
@@ -30,6 +31,11 @@ class SoftnetStat(NamedTuple):
     backlog_len: int
 
 
+# Columns that strconv.ParseUint(c, 16, 32) takes as int(c, 16) does: up to eight hex digits (the
+# kernel prints %08x). A row of them is checked as one; any other row goes column by column.
+_HEX32_COLUMNS = re.compile(r"[0-9a-fA-F]{1,8}(?: [0-9a-fA-F]{1,8})*")
+
+
 def parse_softnet(text: str) -> list[SoftnetStat]:
     """Parse hex columns, one row per CPU, as procfs's parseSoftnet. The column set grew with the
     kernel: 9 columns (2.6.23), 10 (2.6.39: received_rps), 11 (4.18: flow_limit_count), 13+
@@ -41,11 +47,14 @@ def parse_softnet(text: str) -> list[SoftnetStat]:
         width = len(columns)
         if width < 9:
             raise CollectorError(f"{width} softnet_stat columns, at least 9 expected")
-        used = 13 if width >= 13 else min(width, 11)
-        try:
-            v = [parse_uint(c, 16, 32) for c in columns[:used]]
-        except NumberError as err:
-            raise CollectorError(f"invalid value in softnet_stat line: {line[:80]!r}: {err}") from None
+        used = columns[:13 if width >= 13 else min(width, 11)]
+        if _HEX32_COLUMNS.fullmatch(" ".join(used)):
+            v = [int(c, 16) for c in used]
+        else:
+            try:
+                v = [parse_uint(c, 16, 32) for c in used]
+            except NumberError as err:
+                raise CollectorError(f"invalid value in softnet_stat line: {line[:80]!r}: {err}") from None
         has_index = width >= 13
         stats.append(
             SoftnetStat(
@@ -62,27 +71,31 @@ def parse_softnet(text: str) -> list[SoftnetStat]:
     return stats
 
 
+# The counter families, in the order of the values add_row is given below.
 _COUNTERS = (
-    ("processed", "node_softnet_processed", "Number of processed packets"),
-    ("dropped", "node_softnet_dropped", "Number of dropped packets"),
-    ("time_squeezed", "node_softnet_times_squeezed", "Number of times processing packets ran out of quota"),
-    ("cpu_collision", "node_softnet_cpu_collision",
-     "Number of collision occur while obtaining device lock while transmitting"),
-    ("received_rps", "node_softnet_received_rps", "Number of times cpu woken up received_rps"),
-    ("flow_limit_count", "node_softnet_flow_limit_count", "Number of times flow limit has been reached"),
+    ("node_softnet_processed", "Number of processed packets"),
+    ("node_softnet_dropped", "Number of dropped packets"),
+    ("node_softnet_times_squeezed", "Number of times processing packets ran out of quota"),
+    ("node_softnet_cpu_collision", "Number of collision occur while obtaining device lock while transmitting"),
+    ("node_softnet_received_rps", "Number of times cpu woken up received_rps"),
+    ("node_softnet_flow_limit_count", "Number of times flow limit has been reached"),
 )
 
 
 @collector("softnet")
 class SoftnetCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
+        super().__init__(ctx)
+        self.path = self.paths.proc("net", "softnet_stat")
+
     def collect(self) -> Iterator[Metric]:
-        stats = parse_softnet(read_text(self.paths.proc("net", "softnet_stat")))
-        for field, name, help_text in _COUNTERS:
-            family = CounterMetricFamily(name, help_text, labels=["cpu"])
-            for s in stats:
-                family.add_metric([str(s.cpu)], getattr(s, field))
-            yield family
-        backlog = GaugeMetricFamily("node_softnet_backlog_len", "Softnet backlog status", labels=["cpu"])
+        stats = parse_softnet(read_text(self.path))
+        families: list[CounterMetricFamily | GaugeMetricFamily] = [
+            CounterMetricFamily(name, help_text, labels=["cpu"]) for name, help_text in _COUNTERS
+        ]
+        families.append(GaugeMetricFamily("node_softnet_backlog_len", "Softnet backlog status", labels=["cpu"]))
         for s in stats:
-            backlog.add_metric([str(s.cpu)], s.backlog_len)
-        yield backlog
+            add_row(families, [str(s.cpu)],
+                    (s.processed, s.dropped, s.time_squeezed, s.cpu_collision, s.received_rps, s.flow_limit_count,
+                     s.backlog_len))
+        yield from families

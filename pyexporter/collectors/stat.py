@@ -10,7 +10,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, check_uints, parse_uint
@@ -53,19 +53,21 @@ def parse_stat(text: str) -> KernelStat:
     """
     stat = KernelStat()
     for line in text.splitlines():
-        parts = line.split()
-        if len(parts) < 2:
+        # The key alone first: the cpu lines, one a CPU, are the cpu collector's.
+        head = line.split(None, 1)
+        if len(head) < 2:
             continue
-        key = parts[0]
+        key = head[0]
         try:
             if key in _SCALARS:
-                setattr(stat, _SCALARS[key], parse_uint(parts[1]))
+                values = head[1].split()
+                setattr(stat, _SCALARS[key], parse_uint(values[0]))
                 if key == "intr":
                     # Only the total is reported, but procfs parses every per-IRQ count too.
-                    check_uints(parts[2:])
+                    check_uints(values[1:])
             elif key == "softirq":
                 # The total, then one count per vector; more fields are ignored, as Sscanf does.
-                counts = [parse_uint(value) for value in parts[1:2 + len(SOFTIRQ_VECTORS)]]
+                counts = [parse_uint(value) for value in head[1].split()[:1 + len(SOFTIRQ_VECTORS)]]
                 if len(counts) <= len(SOFTIRQ_VECTORS):
                     raise CollectorError(f"couldn't parse {line[:80]!r} (softirq) in /proc/stat: unexpected EOF")
                 stat.softirqs = dict(zip(SOFTIRQ_VECTORS, counts[1:], strict=True))
@@ -82,8 +84,12 @@ class StatOptions:
 @collector("stat", options=StatOptions)
 class StatCollector(Collector[StatOptions]):
     # psutil reads a process-global procfs root, so /proc/stat is parsed through self.paths.
+    def __init__(self, ctx: CollectorContext[StatOptions]) -> None:
+        super().__init__(ctx)
+        self.path = self.paths.proc("stat")
+
     def collect(self) -> Iterable[Metric]:
-        stat = parse_stat(read_text(self.paths.proc("stat")))
+        stat = parse_stat(read_text(self.path))
         yield CounterMetricFamily(
             "node_intr_total", "Total number of interrupts serviced.", value=stat.interrupts
         )

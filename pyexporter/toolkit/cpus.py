@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+
+from prometheus_client.samples import Sample
 
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import list_dir
 from pyexporter.toolkit.numbers import parse_int
 
@@ -42,3 +46,35 @@ def parse_cpu_list(text: str) -> list[int]:
             raise CollectorError(f"CPU list names more than {MAX_CPUS} CPUs at {part[:40]!r}")
         cpus.extend(range(first, last + 1))
     return cpus
+
+
+class ModeLabels:
+    """The label dicts of samples per CPU and mode (`{"cpu": "3", "mode": "idle"}`), built once
+    for each CPU and kept while the CPU is reported.
+
+    node_cpu_seconds_total has a sample for each CPU and mode on every scrape, and building their
+    label dicts anew was most of what add_metric cost the cpu collector. Sharing them across
+    scrapes is safe because nothing changes a sample's labels once it is built (add_row shares a
+    dict between families within a scrape on the same ground), and the encoders key label texts
+    on content, so a dict serves every scrape alike."""
+
+    def __init__(self, modes: Sequence[str]) -> None:
+        self.modes = tuple(modes)
+        self._by_cpu: dict[str, tuple[dict[str, str], ...]] = {}
+
+    def rows(self, cpus: Sequence[str]) -> list[tuple[dict[str, str], ...]]:
+        """Each of CPUS' label dicts, one per mode in order; those of other CPUs are forgotten."""
+        old = self._by_cpu
+        new = {cpu: old.get(cpu) or tuple({"cpu": cpu, "mode": mode} for mode in self.modes) for cpu in cpus}
+        self._by_cpu = new
+        return [new[cpu] for cpu in cpus]
+
+    @staticmethod
+    def add(family: CounterMetricFamily | GaugeMetricFamily, row: Iterable[dict[str, str]],
+            values: Iterable[float]) -> None:
+        """A sample in FAMILY (labels `cpu` and `mode`) for each dict of ROW with its value of
+        VALUES, as add_metric builds it from the dict's label values."""
+        if family._labelnames != ("cpu", "mode"):
+            raise ValueError(f"{family.name} has labels {family._labelnames}, not ('cpu', 'mode')")
+        name = family._sample_name
+        family.samples.extend([Sample(name, labels, value) for labels, value in zip(row, values, strict=True)])

@@ -2,14 +2,17 @@
 
 Every file is opened without blocking and must be a regular file: a FIFO, a device or a socket put
 where a /proc or /sys file belongs (a hostile or broken tree, a link to /dev/zero) is refused at
-once instead of being waited on or read without end. What is read is bounded as well.
+once instead of being waited on or read without end. What is read is bounded as well. The check is
+an fstat(2) of the open file, or, for the attributes of a directory just listed, the type its
+listing gave (read_attributes' `listed_regular`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
+from typing import NamedTuple
 
 # node_exporter's procfs reads at most 1 MiB of a file and silently drops the rest; this refuses
 # a larger file instead, with room for the largest /proc files of big hosts (mountinfo with tens of
@@ -17,6 +20,7 @@ from collections.abc import Iterable
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+_LISTED_FLAGS = _OPEN_FLAGS | os.O_NOFOLLOW
 _S_IFMT = 0o170000
 _S_IFREG = 0o100000
 
@@ -78,24 +82,57 @@ def read_attribute(path: str, dir_fd: int | None = None, size: int = 65536) -> b
         os.close(fd)
 
 
-def read_attributes(dir_fd: int, names: Iterable[str], size: int = 65536) -> dict[str, bytes]:
-    """read_attribute of each of NAMES relative to the directory DIR_FD, for sysfs classes whose
-    attributes are each optional: one that is absent, not a regular file or unreadable (EINVAL
-    for a down link's speed, EOPNOTSUPP, EACCES, EISDIR) is left out.
+class Listing(NamedTuple):
+    """A directory's entry names, and those of them it lists as regular files."""
+
+    names: frozenset[str]
+    regular: frozenset[str]
+
+
+def list_attributes(dir_fd: int) -> Listing:
+    """The entries of the directory DIR_FD, with the type its listing gives each (d_type; an entry
+    whose type the filesystem leaves unknown is looked up with lstat), for read_attributes."""
+    names: set[str] = set()
+    regular: set[str] = set()
+    with os.scandir(dir_fd) as entries:
+        for entry in entries:
+            names.add(entry.name)
+            if entry.is_file(follow_symlinks=False):
+                regular.add(entry.name)
+    return Listing(frozenset(names), frozenset(regular))
+
+
+def read_attributes(dir_fd: int | None, names: Iterable[str], size: int = 65536,
+                    absent: tuple[type[OSError], ...] = (OSError,),
+                    listed_regular: Container[str] = ()) -> dict[str, bytes]:
+    """read_attribute of each of NAMES (relative to the directory DIR_FD when given), in the order
+    given.
+
+    An attribute whose open or read raises one of ABSENT is left out; any other error is raised,
+    RefusedFile for one that is not a regular file. By default every error leaves it out, for
+    sysfs classes whose attributes are each optional (EINVAL for a down link's speed, EOPNOTSUPP,
+    EACCES, EISDIR); parsers that fail on some errors as Go's do name the ones they skip.
 
     The same system calls as read_attribute, and the same regular-file check on the open
     descriptor, in one loop without a Python call per attribute: class collectors read tens of
-    attributes per device on every scrape."""
+    attributes per device on every scrape. Names in LISTED_REGULAR (list_attributes' `regular`
+    of DIR_FD) were regular files when listed: they are opened without following a link and
+    read without the fstat(2) check. What can take the place of such a file between the listing
+    and the open (another process re-creating it as a FIFO or a device node; a link is refused
+    by O_NOFOLLOW) is still opened without blocking and read once, at most SIZE bytes, so it is
+    neither waited on nor read without end."""
     values: dict[str, bytes] = {}
     for name in names:
+        listed = name in listed_regular
         try:
-            fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
-        except OSError:
+            fd = os.open(name, _LISTED_FLAGS if listed else _OPEN_FLAGS, dir_fd=dir_fd)
+        except absent:
             continue
         try:
-            if os.fstat(fd).st_mode & _S_IFMT == _S_IFREG:
-                values[name] = os.read(fd, size)
-        except OSError:
+            if not listed and os.fstat(fd).st_mode & _S_IFMT != _S_IFREG:
+                raise RefusedFile(f"{name}: not a regular file")
+            values[name] = os.read(fd, size)
+        except absent:
             pass
         finally:
             os.close(fd)
@@ -146,7 +183,11 @@ def to_valid_utf8(text: str) -> str:
 def read_text(path: str, dir_fd: int | None = None) -> str:
     """The whole file (PATH relative to DIR_FD when given) as text (see decode), with newlines as
     open() gives them."""
-    text = decode(read_bytes(path, dir_fd=dir_fd))
+    return universal_newlines(decode(read_bytes(path, dir_fd=dir_fd)))
+
+
+def universal_newlines(text: str) -> str:
+    """TEXT with `\\r\\n` and `\\r` as `\\n`, as open() in text mode reads them."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text

@@ -12,6 +12,7 @@ from pyexporter.collectors.cpu import (
     parse_cpuinfo_s390x,
     parse_cpuinfo_x86,
     parse_stat_cpus,
+    read_online,
     read_throttles,
 )
 from pyexporter.toolkit.collector import CollectorError
@@ -42,6 +43,15 @@ def test_stat_without_cpu_lines_is_empty(text: str) -> None:
 def test_malformed_stat_is_a_collector_error(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_stat_cpus(text)
+
+
+def test_stat_cpu_lines_are_found_by_their_first_field() -> None:
+    # procfs splits each line with strings.Fields: blanks of any kind around the name count too.
+    text = "intr 1 " + "0 " * 5000 + "\n cpu1\t100 2 50 10000\ncpuid 1\n"
+    with pytest.raises(CollectorError):
+        parse_stat_cpus(text)
+    cpus = parse_stat_cpus(text.replace("cpuid 1\n", ""))
+    assert cpus == {1: CPUStat(1.0, 0.02, 0.5, 100.0)}
 
 
 def test_counters_never_go_backwards() -> None:
@@ -147,6 +157,18 @@ def test_cpuinfo_mhz_is_go_parse_float(mhz: str) -> None:
         parse_cpuinfo_x86(f"processor\t: 0\ncpu MHz\t\t: {mhz}\n")
 
 
+def test_online_is_the_trimmed_text_1(tmp_path) -> None:
+    # sysfs CPU.Online: bytes.TrimSpace(content) is "1" (online) or "0"; anything else is an error,
+    # which updateOnline reports as offline, as an unreadable file.
+    for name, text in (("cpu0", "1\n"), ("cpu1", " 1 \n"), ("cpu2", "1\n0\n"), ("cpu3", "0\n"), ("cpu4", None)):
+        (tmp_path / name).mkdir()
+        if text is not None:
+            (tmp_path / name / "online").write_text(text)
+    assert read_online(str(tmp_path)) == [("0", True), ("1", True), ("2", False), ("3", False), ("4", False)]
+    (tmp_path / "cpu0" / "online").unlink()
+    assert read_online(str(tmp_path)) == []
+
+
 def test_throttle_counts_are_read_uint_from_file(tmp_path) -> None:
     # readUintFromFile: trimmed, base 10, uint64; a CPU whose topology does not parse is skipped.
     def cpu(name: str, package: str, core: str, core_count: str, package_count: str) -> None:
@@ -162,6 +184,29 @@ def test_throttle_counts_are_read_uint_from_file(tmp_path) -> None:
     throttles = read_throttles(str(tmp_path))
     assert throttles.core == {(0, 1): 5}
     assert throttles.package == {}
+    assert read_throttles(str(tmp_path), ["cpu1"]) == read_throttles(str(tmp_path), [])
+
+
+def test_throttle_counts_read_once_per_core_and_package(tmp_path) -> None:
+    # updateThermalThrottle: a core's count from the first CPU of that core, a package's from the
+    # first CPU of that package; a CPU whose count is missing leaves it for the next one.
+    def cpu(name: str, package: int, core: int, counts: tuple[str | None, str | None]) -> None:
+        (tmp_path / name / "topology").mkdir(parents=True)
+        (tmp_path / name / "thermal_throttle").mkdir()
+        (tmp_path / name / "topology" / "physical_package_id").write_text(f"{package}\n")
+        (tmp_path / name / "topology" / "core_id").write_text(f"{core}\n")
+        for file, count in zip(("core_throttle_count", "package_throttle_count"), counts, strict=True):
+            if count is not None:
+                (tmp_path / name / "thermal_throttle" / file).write_text(count)
+
+    cpu("cpu0", 0, 0, ("1", None))
+    cpu("cpu1", 0, 0, ("2", "3"))
+    cpu("cpu2", 0, 1, (None, "4"))
+    cpu("cpu3", 1, 0, ("5", "6"))
+    cpu("cpu4", 0, 1, ("7", "8"))
+    throttles = read_throttles(str(tmp_path))
+    assert throttles.core == {(0, 0): 1, (0, 1): 7, (1, 0): 5}
+    assert throttles.package == {0: 3, 1: 6}
 
 
 # One small /proc/cpuinfo per architecture procfs parses (cpuinfo_test.go's cases), written here.

@@ -96,3 +96,38 @@ def test_governor_list_is_split_on_single_spaces() -> None:
     # empty name.
     stats = CpufreqStats("0", scaling_governor="performance", scaling_available_governors="")
     assert governor_states(stats) == [("", 0.0)]
+
+
+def test_absent_cpufreq_directory_is_skipped_and_a_file_fails(tmp_path) -> None:
+    # SystemCpufreq skips a CPU whose cpufreq os.Stat's as not existing; a cpufreq that is a file
+    # passes its os.Stat, and reading the attributes below it fails.
+    assert read_cpufreq(str(tmp_path / "cpufreq"), "0") is None
+    (tmp_path / "cpufreq").write_text("")
+    with pytest.raises(NotADirectoryError):
+        read_cpufreq(str(tmp_path / "cpufreq"), "0")
+
+
+def test_attributes_that_are_not_files_fail(tmp_path) -> None:
+    # A FIFO or a directory where a listed attribute belongs is refused, not read.
+    import os
+
+    from pyexporter.toolkit.files import RefusedFile
+
+    _strings(tmp_path)
+    os.mkfifo(tmp_path / "scaling_cur_freq")
+    with pytest.raises(RefusedFile):
+        read_cpufreq(str(tmp_path), "0")
+    (tmp_path / "scaling_cur_freq").unlink()
+    (tmp_path / "scaling_driver").unlink()
+    (tmp_path / "scaling_driver").mkdir()
+    with pytest.raises(RefusedFile):
+        read_cpufreq(str(tmp_path), "0")
+
+
+def test_string_attributes_read_through_links(tmp_path) -> None:
+    # Fixture trees may hold attributes as links: followed, and checked as read_text checked them.
+    _strings(tmp_path)
+    (tmp_path / "scaling_governor").unlink()
+    (tmp_path / "governor").write_text("performance\r\n")
+    (tmp_path / "scaling_governor").symlink_to("governor")
+    assert read_cpufreq(str(tmp_path), "0").scaling_governor == "performance"

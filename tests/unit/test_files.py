@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from pyexporter.toolkit.files import RefusedFile, read_attribute, read_attributes
+from pyexporter.toolkit.files import (
+    Listing,
+    RefusedFile,
+    list_attributes,
+    read_attribute,
+    read_attributes,
+    read_text,
+    universal_newlines,
+)
 
 
 @pytest.fixture
@@ -76,3 +84,73 @@ def test_read_attributes_leaves_out_what_fails_to_read() -> None:
         assert read_attributes(directory_fd, ["speed", "mtu"]) == {"mtu": read_attribute("mtu", directory_fd)}
     finally:
         os.close(directory_fd)
+
+
+def test_read_attributes_raises_what_is_not_absent(tmp_path: Path, directory_fd: int) -> None:
+    # Parsers that fail as Go's do (cpufreq) skip only the errors they name.
+    (tmp_path / "mtu").write_text("1500\n")
+    (tmp_path / "subdir").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    assert read_attributes(directory_fd, ["missing", "mtu"], absent=(FileNotFoundError,)) == {"mtu": b"1500\n"}
+    with pytest.raises(FileNotFoundError):
+        read_attributes(directory_fd, ["mtu", "missing"], absent=())
+    for name in ("subdir", "fifo"):
+        with pytest.raises(RefusedFile):
+            read_attributes(directory_fd, [name], absent=(FileNotFoundError,))
+
+
+def test_read_attributes_by_path_without_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "online").write_text("1\n")
+    path = str(tmp_path / "a" / "online")
+    assert read_attributes(None, [path, str(tmp_path / "b" / "online")]) == {path: b"1\n"}
+
+
+def test_list_attributes_gives_the_listed_types(tmp_path: Path, directory_fd: int) -> None:
+    (tmp_path / "mtu").write_text("1500\n")
+    (tmp_path / "subdir").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "link").symlink_to("mtu")
+    assert list_attributes(directory_fd) == Listing(
+        frozenset({"mtu", "subdir", "fifo", "link"}), frozenset({"mtu"}))
+
+
+def test_listed_regular_files_read_alike(tmp_path: Path, directory_fd: int) -> None:
+    # Names the listing gives as regular files skip the fstat check, and read as before; a link
+    # is not in the listing's regular files, so it is followed and checked.
+    (tmp_path / "mtu").write_text("1500\n")
+    (tmp_path / "link").symlink_to("mtu")
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    listing = list_attributes(directory_fd)
+    names = ["mtu", "link", "zero", "missing"]
+    assert read_attributes(directory_fd, names, listed_regular=listing.regular) == read_attributes(
+        directory_fd, names) == {"mtu": b"1500\n", "link": b"1500\n"}
+
+
+def test_a_listed_file_replaced_by_a_link_is_not_followed(tmp_path: Path, directory_fd: int) -> None:
+    (tmp_path / "mtu").write_text("1500\n")
+    listing = list_attributes(directory_fd)
+    (tmp_path / "mtu").unlink()
+    (tmp_path / "mtu").symlink_to("/dev/zero")
+    assert read_attributes(directory_fd, ["mtu"], listed_regular=listing.regular) == {}
+    with pytest.raises(OSError):
+        read_attributes(directory_fd, ["mtu"], absent=(), listed_regular=listing.regular)
+
+
+def test_a_listed_file_replaced_by_a_fifo_is_not_waited_on(tmp_path: Path, directory_fd: int) -> None:
+    (tmp_path / "mtu").write_text("1500\n")
+    listing = list_attributes(directory_fd)
+    (tmp_path / "mtu").unlink()
+    os.mkfifo(tmp_path / "mtu")
+    # Opened without blocking and read once: no writer, so an empty read at once.
+    assert read_attributes(directory_fd, ["mtu"], listed_regular=listing.regular) == {"mtu": b""}
+
+
+def test_universal_newlines() -> None:
+    assert universal_newlines("a\r\nb\rc\n") == "a\nb\nc\n"
+    assert universal_newlines("plain\n") == "plain\n"
+
+
+def test_read_text_reads_newlines_as_open(tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"a\r\nb\r")
+    assert read_text(str(tmp_path / "f")) == "a\nb\n"

@@ -61,3 +61,12 @@ def test_parse_softnet_twelfth_column_unread_without_index() -> None:
     assert parse_softnet(f"{ROW9} 00000004 00000005 zz\n") == [SoftnetStat(0, 10, 1, 2, 3, 4, 5, 0)]
     with pytest.raises(CollectorError):
         parse_softnet(f"{ROW9} 00000004 00000005 zz 00000001\n")
+
+
+def test_rows_checked_as_one_read_as_column_by_column() -> None:
+    # Rows of plain hex columns of up to eight digits take one check; others, such as a
+    # nine-digit column that still fits 32 bits, are read column by column, as Go reads them.
+    assert parse_softnet("000000001 0 0 0 0 0 0 0 Ff\n") == [SoftnetStat(0, 1, 0, 0, 255, 0, 0, 0)]
+    assert parse_softnet("1\t0 0 0 0 0 0 0 Ff\n") == [SoftnetStat(0, 1, 0, 0, 255, 0, 0, 0)]
+    with pytest.raises(CollectorError):
+        parse_softnet("0000000100000000 0 0 0 0 0 0 0 0\n")

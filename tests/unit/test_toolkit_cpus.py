@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from pyexporter.toolkit.collector import CollectorError
-from pyexporter.toolkit.cpus import MAX_CPUS, cpu_dirs, parse_cpu_list
+from pyexporter.toolkit.cpus import MAX_CPUS, ModeLabels, cpu_dirs, parse_cpu_list
+from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.numbers import NumberError
 
 
@@ -41,3 +42,29 @@ def test_cpu_dirs(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
     assert cpu_dirs(str(tmp_path)) == ["cpu0", "cpu10", "cpu2"]
     assert cpu_dirs(str(tmp_path / "absent")) == []
+
+
+def test_mode_labels_are_built_once_per_cpu() -> None:
+    labels = ModeLabels(("user", "idle"))
+    first = labels.rows(["0", "1"])
+    assert first == [({"cpu": "0", "mode": "user"}, {"cpu": "0", "mode": "idle"}),
+                     ({"cpu": "1", "mode": "user"}, {"cpu": "1", "mode": "idle"})]
+    again = labels.rows(["1", "2"])
+    assert again[0] is first[1]  # the same dicts, scrape after scrape
+    assert again[1] == ({"cpu": "2", "mode": "user"}, {"cpu": "2", "mode": "idle"})
+    # A CPU that was not reported is forgotten: its dicts are new when it returns.
+    assert labels.rows(["0"])[0] is not first[0]
+
+
+def test_mode_labels_add_the_samples_add_metric_adds() -> None:
+    labels = ModeLabels(("user", "idle"))
+    ours = CounterMetricFamily("node_cpu_seconds_total", "h", labels=["cpu", "mode"])
+    theirs = CounterMetricFamily("node_cpu_seconds_total", "h", labels=["cpu", "mode"])
+    for cpu, row in zip(("0", "1"), labels.rows(["0", "1"]), strict=True):
+        ModeLabels.add(ours, row, (1.5, 2.0))
+        theirs.add_metric([cpu, "user"], 1.5)
+        theirs.add_metric([cpu, "idle"], 2.0)
+    assert ours.samples == theirs.samples
+    assert [type(s) for s in ours.samples] == [type(s) for s in theirs.samples]
+    with pytest.raises(ValueError, match="labels"):
+        ModeLabels.add(CounterMetricFamily("x", "h", labels=["cpu"]), labels.rows(["0"])[0], (1.0, 2.0))
