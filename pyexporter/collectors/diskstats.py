@@ -13,9 +13,9 @@ neither do we.
 
 from __future__ import annotations
 
-import os
+import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -25,9 +25,10 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_row
-from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.files import decode, read_text
 from pyexporter.toolkit.filters import exclusive_filter
-from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint, read_uint_file
+from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uints, read_uint_file
+from pyexporter.toolkit.static import DirectoryCache, FileCache
 
 DEFAULT_DEVICE_EXCLUDE = r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$"
 
@@ -57,25 +58,38 @@ def parse_diskstats(text: str) -> list[DiskStats]:
         fields = line.split()[:_MAX_FIELDS]
         if len(fields) < 3:
             continue
-        major = parse_uint(fields[0], bits=32)
-        minor = parse_uint(fields[1], bits=32)
-        counters = tuple(parse_uint(f) for f in fields[3:])
+        major, minor = parse_uints(fields[:2], bits=32)
+        counters = tuple(parse_uints(fields[3:]))
         if len(fields) < _MIN_FIELDS:
             continue
         stats.append(DiskStats(major, minor, fields[2], counters))
     return stats
 
 
+# bufio.MaxScanTokenSize: a line of this many bytes or more (without its `\n`) does not fit.
+_SCAN_BUFFER = 64 * 1024
+
+
 def parse_udev_properties(text: str) -> dict[str, str]:
-    """The `E:KEY=value` device properties of one udev database entry."""
+    """The `E:KEY=value` device properties of one udev database entry, in lines as Go's
+    bufio.ScanLines cuts them: at each `\n`, less one `\r` before it (str.splitlines would also cut
+    at `\r`, `\v`, `\f`, `\x1c`-`\x1e`, `\x85`, U+2028 and U+2029). node_exporter's Scanner stops,
+    and keeps what it found, at the first line too long for its 64 KiB buffer."""
     info: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
+        # A character is at most 4 bytes: only a line this long can be too long.
+        if len(line) >= _SCAN_BUFFER // 4 and len(line.encode("utf-8", "surrogateescape")) >= _SCAN_BUFFER:
+            break
         if not line.startswith("E:"):
             continue
         name, sep, value = line[2:].partition("=")
         if sep:
-            info[name] = value
+            info[name] = value[:-1] if value.endswith("\r") else value
     return info
+
+
+def _parse_udev_entry(raw: bytes) -> dict[str, str]:
+    return parse_udev_properties(decode(raw))
 
 
 # The queue files procfs's SysBlockDeviceQueueStats requires; `throttle_sample_time` is optional.
@@ -89,17 +103,25 @@ _QUEUE_FILES = frozenset({
 })
 
 
-def _queue_rotational(queue_dir: str) -> int:
+def queue_listing(queue_dir: str) -> DirectoryCache[bool]:
+    """Whether QUEUE_DIR holds every file SysBlockDeviceQueueStats requires. The block layer
+    creates a queue's attribute files with its directory (blk_queue_ktype's default_groups, in
+    older kernels a sysfs_create_group right after the kobject_add) and removes them with it, so
+    the answer is kept while the directory is the same (toolkit.static's DirectoryCache)."""
+    return DirectoryCache(queue_dir, _QUEUE_FILES.issubset)
+
+
+def _queue_rotational(queue: DirectoryCache[bool]) -> int:
     """queue/rotational as node_exporter reports it: SysBlockDeviceQueueStats reads the whole
     queue directory and gives an empty record, so rotational 0, when any of the files it requires
-    is missing (a kernel without io_timeout or write_same_max_bytes, a virtual disk's short queue).
-    The directory is listed to learn that, and the one value read: node_exporter also reports 0
-    when another of those files holds a number it cannot parse, which a kernel never writes.
+    is missing (a kernel without io_timeout or write_same_max_bytes, a virtio disk's queue
+    without io_timeout). Only a rotational other than 0 needs that look at the directory. The one
+    value is read: node_exporter also reports 0 when another of those files holds a number it
+    cannot parse, which a kernel never writes.
     """
     try:
-        if not _QUEUE_FILES.issubset(os.listdir(queue_dir)):
-            return 0
-        return read_uint_file(f"{queue_dir}/rotational")
+        rotational = read_uint_file(f"{queue.path}/rotational")
+        return rotational if rotational == 0 or queue.get() else 0
     except (OSError, NumberError):
         return 0
 
@@ -158,16 +180,22 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
             "collector.diskstats", self.options.device_exclude, self.options.device_include,
             default_exclude=DEFAULT_DEVICE_EXCLUDE,
         )
+        # Of the devices of the last scrape: the parsed udev entry, kept while the file is the
+        # same (udev replaces it by rename on each event; FileCache), and the queue listing.
+        self._udev_entries: dict[tuple[int, int], FileCache[dict[str, str]]] = {}
+        self._queues: dict[str, DirectoryCache[bool]] = {}
 
-    def _udev(self, major: int, minor: int) -> dict[str, str]:
+    def _udev(self, entry: FileCache[dict[str, str]], major: int, minor: int) -> Mapping[str, str]:
         try:
-            return parse_udev_properties(read_text(self.paths.udev(f"b{major}:{minor}")))
+            return entry.get()
         except OSError as err:
             self.log.debug("Failed to read udev info", extra={"kv": {"device": f"{major}:{minor}", "err": str(err)}})
             return {}
 
     def collect(self) -> Iterable[Metric]:
         stats = parse_diskstats(read_text(self.paths.proc("diskstats")))
+        udev_entries: dict[tuple[int, int], FileCache[dict[str, str]]] = {}
+        queues: dict[str, DirectoryCache[bool]] = {}
 
         info = GaugeMetricFamily(
             "node_disk_info",
@@ -195,10 +223,17 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
             dev = disk.device
             if self.filter.ignored(dev):
                 continue
-            udev = self._udev(disk.major, disk.minor)
+            numbers = (disk.major, disk.minor)
+            entry = self._udev_entries.get(numbers)
+            if entry is None:
+                entry = FileCache(self.paths.udev(f"b{disk.major}:{disk.minor}"), _parse_udev_entry)
+            udev_entries[numbers] = entry
+            udev = self._udev(entry, disk.major, disk.minor)
             # SCSI_IDENT_SERIAL is the serial printed on the label; virtio disks only have ID_SERIAL.
             serial = udev.get("SCSI_IDENT_SERIAL") or udev.get("ID_SERIAL_SHORT") or udev.get("ID_SERIAL", "")
-            rotational = _queue_rotational(self.paths.sys("block", dev, "queue"))
+            queue = self._queues.get(dev) or queue_listing(self.paths.sys("block", dev, "queue"))
+            queues[dev] = queue
+            rotational = _queue_rotational(queue)
             info.add_metric(
                 [
                     dev, str(disk.major), str(disk.minor), udev.get("ID_PATH", ""), udev.get("ID_WWN", ""),
@@ -206,7 +241,7 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
                 ],
                 1.0,
             )
-            add_row(counters, (dev,), [raw * scale for raw, scale in zip(disk.counters, scales, strict=False)])
+            add_row(counters, (dev,), map(operator.mul, disk.counters, scales))
 
             fs_type = udev.get("ID_FS_TYPE", "")
             if fs_type:
@@ -233,6 +268,8 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
                                        extra={"kv": {"device": dev, "key": key, "value": udev[key], "err": str(err)}})
                         continue
                     ata_family.add_metric([dev], value)
+
+        self._udev_entries, self._queues = udev_entries, queues
 
         # node_exporter prints no HELP/TYPE for a family without samples (no disk at all, or
         # only the 11 classic counters).

@@ -69,13 +69,28 @@ def _underscores_ok(text: str) -> bool:
 
 
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
+# Any number of more than 20 significant decimal digits is out of 64 bits' range; this one stands
+# for all of them.
+_BEYOND_64_BITS = 1 << 64
+
+
+def _int10(text: str) -> int:
+    """int(TEXT) of ASCII decimal digits after at most one sign, however many: int() refuses more
+    than 4300 digits (sys.get_int_max_str_digits) with a ValueError, where Go reads leading zeros
+    and calls anything longer out of range."""
+    try:
+        return int(text)
+    except ValueError:
+        digits = text.lstrip("+-").lstrip("0")
+        value = int(digits or "0") if len(digits) <= 20 else _BEYOND_64_BITS
+        return -value if text[:1] == "-" else value
 
 
 def _unsigned(function: str, text: str, body: str, base: int) -> int:
     if base == 10:
         if not _DECIMAL_DIGITS.fullmatch(body):
             raise _error(function, text, "invalid syntax")
-        return int(body)
+        return _int10(body)
     if base == 16:
         if not _HEX_DIGITS.fullmatch(body):
             raise _error(function, text, "invalid syntax")
@@ -87,7 +102,7 @@ def _unsigned(function: str, text: str, body: str, base: int) -> int:
     digits = body.replace("_", "")
     if len(digits) >= 2 and digits[0] == "0" and digits[1] not in "xXoObB":
         return int(digits, 8)
-    return int(digits, 0) if digits[:2].lower() in ("0x", "0o", "0b") else int(digits, 10)
+    return int(digits, 0) if digits[:2].lower() in ("0x", "0o", "0b") else _int10(digits)
 
 
 # Collectors parse thousands of numbers a scrape, nearly all plain ASCII digits: those take a fast
@@ -99,7 +114,7 @@ def parse_uint(text: str, base: int = 10, bits: int = 64) -> int:
     leading-0 octal prefixes, `_` between digits); NumberError for what Go refuses, with Go's
     message."""
     if text.isascii() and text.isdigit() and (base == 10 or (base == 0 and (text[0] != "0" or len(text) == 1))):
-        value = int(text)
+        value = _int10(text)
     else:
         value = _unsigned("ParseUint", text, text, base)
     if value >> bits:
@@ -117,11 +132,11 @@ def parse_int(text: str, base: int = 10, bits: int = 64) -> int:
         (base == 10 and (text.isdigit() or (text[1:].isdigit() and text[0] in "+-")))
         or (base == 0 and text.isdigit() and (text[0] != "0" or len(text) == 1))
     ):
-        value = int(text)
+        value = _int10(text)
     elif base == 0 and _BASE0_PLAIN(text) is not None:
         # Signed decimals and hexadecimal without `_` (sysfs's flags and ids, a down link's speed
         # of -1): what int() reads exactly as strconv does.
-        value = int(text, 0)
+        value = int(text, 0) if text.lstrip("+-")[:2] in ("0x", "0X") else _int10(text)
     else:
         body = text[1:] if text[:1] in ("+", "-") else text
         value = _unsigned("ParseInt", text, body, base)
@@ -180,9 +195,9 @@ def _plain_digits(texts: Sequence[str], convert: Callable[[str], _Number]) -> li
     if not (joined.isascii() and joined.isdigit()):
         return None
     try:
-        return [convert(text) for text in texts]
+        return list(map(convert, texts))
     except ValueError:
-        return None  # an empty text, which the careful parser names
+        return None  # an empty text, or more digits than int() reads: the careful parser answers
 
 
 def parse_floats(texts: Sequence[str]) -> list[float]:

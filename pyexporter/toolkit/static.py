@@ -12,6 +12,18 @@ once and kept while a cheap signal shows that event has not happened.
   and size restored. Timestamps have the kernel's coarse clock granularity (a jiffy), so a file
   changed twice within one tick keeps its stamps: as git does for its index ("racy git"), content
   whose ctime is not clearly older than the moment it was read is not kept.
+- `DirectoryCache`: what a directory's entries say (that the attribute files a parser requires are
+  all there), kept while the directory's identity and change stamps are the same. Linking,
+  unlinking or renaming an entry sets its directory's mtime and ctime (POSIX), so on a regular
+  filesystem (a fixture tree) the stamp follows the entries, with FileCache's rule for stamps of
+  the current tick. sysfs (kernfs) stamps a directory when an entry is linked or unlinked only
+  once the directory has attributes of its own (after a chmod, chown or setxattr of it:
+  kernfs_add_one, __kernfs_remove); until then its stamps are when its inode was instantiated,
+  after the directory was linked. So on sysfs it serves for entries that the kernel fixes when it
+  creates the directory, such as a kobject's attribute groups (`default_groups`, linked by the
+  kobject_add that links the directory): a directory unregistered and registered again is a new
+  kernfs node, with a new inode (number and stamps), and a listing is kept only once the stamp is
+  2 s old, long past the moment between the directory and its attribute files appearing.
 - `BootCache`: a value fixed for the life of the running kernel (DMI tables), kept while
   /proc/sys/kernel/random/boot_id is the same. A process can outlive its boot by being
   checkpointed and restored on another machine (CRIU); the boot id, random for each boot, tells.
@@ -48,16 +60,14 @@ def file_stamp(st: os.stat_result) -> FileStamp:
     return FileStamp(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-class FileCache(Generic[T]):
-    """PARSE(content) of the regular file at PATH, re-read only when the file's stamp changed.
-    A check costs one stat(2) of the path; errors (absent file, not a regular file, a parse
-    error) are never kept, so they are raised again on the next call as they would be
-    uncached."""
+class _StampedCache(Generic[T]):
+    """A value derived from what is at PATH, derived again only when stat(2) of PATH gives another
+    stamp. A check costs one stat(2); errors are never kept, so they are raised again on the next
+    call as they would be uncached. A value whose stamp is too recent (RACY_NS) is not kept
+    either: a change within the same clock tick would not move the stamp."""
 
-    def __init__(self, path: str, parse: Callable[[bytes], T],
-                 clock: Callable[[], int] = time.time_ns) -> None:
+    def __init__(self, path: str, clock: Callable[[], int] = time.time_ns) -> None:
         self.path = path
-        self._parse = parse
         self._clock = clock
         self._stamp: FileStamp | None = None
         self._value: T | None = None
@@ -67,16 +77,49 @@ class FileCache(Generic[T]):
             return self._value  # type: ignore[return-value]  # set together with _stamp
         self._stamp = None
         now = self._clock()
-        fd = open_regular(self.path)
-        try:
-            # The stamp of the descriptor read, not of the path, which may be replaced meanwhile.
-            stamp = file_stamp(os.fstat(fd))
-            value = self._parse(read_fd(fd, self.path))
-        finally:
-            os.close(fd)
+        stamp, value = self._load()
         if stamp.ctime_ns < now - RACY_NS and stamp.mtime_ns < now - RACY_NS:
             self._stamp, self._value = stamp, value
         return value
+
+    def _load(self) -> tuple[FileStamp, T]:
+        """The value, with the stamp of what it was derived from."""
+        raise NotImplementedError
+
+
+class FileCache(_StampedCache[T]):
+    """PARSE(content) of the regular file at PATH, re-read only when the file's stamp changed.
+    Errors (absent file, not a regular file, a parse error) are never kept."""
+
+    def __init__(self, path: str, parse: Callable[[bytes], T],
+                 clock: Callable[[], int] = time.time_ns) -> None:
+        super().__init__(path, clock)
+        self._parse = parse
+
+    def _load(self) -> tuple[FileStamp, T]:
+        fd = open_regular(self.path)
+        try:
+            # The stamp of the descriptor read, not of the path, which may be replaced meanwhile.
+            return file_stamp(os.fstat(fd)), self._parse(read_fd(fd, self.path))
+        finally:
+            os.close(fd)
+
+
+class DirectoryCache(_StampedCache[T]):
+    """SUMMARIZE(names) of the entries of the directory at PATH, listed again only when the
+    directory's stamp changed (see the module's note for the filesystems where that is a proof).
+    Errors (an absent directory, one that is no longer listable) are never kept."""
+
+    def __init__(self, path: str, summarize: Callable[[list[str]], T],
+                 clock: Callable[[], int] = time.time_ns) -> None:
+        super().__init__(path, clock)
+        self._summarize = summarize
+
+    def _load(self) -> tuple[FileStamp, T]:
+        # The stamp taken before the listing: an entry linked or unlinked meanwhile moves the
+        # directory's stamp past this one, so the next check lists it again.
+        stamp = file_stamp(os.stat(self.path))
+        return stamp, self._summarize(os.listdir(self.path))
 
 
 class BootId:

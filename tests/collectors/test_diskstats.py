@@ -136,3 +136,32 @@ def test_no_disks_gives_no_families(tmp_path) -> None:
     (tmp_path / "proc").mkdir()
     (tmp_path / "proc" / "diskstats").write_text("   7       0 loop0 1 2 3\n")
     assert run_collector("diskstats", Paths.under(str(tmp_path))) == []
+
+
+def _one_disk(tmp_path, udev: str) -> Paths:
+    (tmp_path / "proc").mkdir(exist_ok=True)
+    (tmp_path / "proc" / "diskstats").write_text("8 0 sda " + " ".join(["1"] * 11) + "\n")
+    (tmp_path / "udev" / "data").mkdir(parents=True, exist_ok=True)
+    entry = tmp_path / "udev" / "data" / "b8:0.tmp"
+    entry.write_text(udev)
+    entry.replace(tmp_path / "udev" / "data" / "b8:0")  # as udev writes its database
+    return Paths.under(str(tmp_path))
+
+
+def test_udev_entry_and_devices_followed_from_scrape_to_scrape(tmp_path) -> None:
+    from pyexporter.collectors import load_all
+
+    paths = _one_disk(tmp_path, "E:ID_MODEL=one\n")
+    collector = load_all()["diskstats"].build(paths, None)
+    assert sample(list(collector.collect()), "node_disk_info", device="sda", major="8", minor="0", path="", wwn="",
+                  model="one", serial="", revision="", rotational="0") == 1
+    _one_disk(tmp_path, "E:ID_MODEL=two\n")
+    assert sample(list(collector.collect()), "node_disk_info", device="sda", major="8", minor="0", path="", wwn="",
+                  model="two", serial="", revision="", rotational="0") == 1
+    (tmp_path / "udev" / "data" / "b8:0").unlink()
+    assert sample(list(collector.collect()), "node_disk_info", device="sda", major="8", minor="0", path="", wwn="",
+                  model="", serial="", revision="", rotational="0") == 1
+    # What is kept for a device goes with it.
+    (tmp_path / "proc" / "diskstats").write_text("8 16 sdb " + " ".join(["1"] * 11) + "\n")
+    list(collector.collect())
+    assert list(collector._udev_entries) == [(8, 16)] and list(collector._queues) == ["sdb"]

@@ -1,8 +1,17 @@
+import time
+
 import pytest
 
-from pyexporter.collectors.diskstats import _QUEUE_FILES, _queue_rotational, parse_diskstats, parse_udev_properties
+from pyexporter.collectors.diskstats import (
+    _QUEUE_FILES,
+    _queue_rotational,
+    parse_diskstats,
+    parse_udev_properties,
+    queue_listing,
+)
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.static import RACY_NS, DirectoryCache
 from tests.helpers import captured_logs, run_collector, samples
 
 
@@ -75,8 +84,8 @@ def test_rotational_is_read_uint_from_file_or_zero(tmp_path, text: str, value: i
     for name in _QUEUE_FILES:
         (tmp_path / name).write_text("0\n")
     (tmp_path / "rotational").write_text(text)
-    assert _queue_rotational(str(tmp_path)) == value
-    assert _queue_rotational(str(tmp_path / "absent")) == 0
+    assert _queue_rotational(queue_listing(str(tmp_path))) == value
+    assert _queue_rotational(queue_listing(str(tmp_path / "absent"))) == 0
 
 
 @pytest.mark.parametrize("missing", ["io_timeout", "write_same_max_bytes", "scheduler", "wbt_lat_usec", "zoned"])
@@ -85,11 +94,61 @@ def test_rotational_is_zero_when_a_required_queue_file_is_missing(tmp_path, miss
     and node_exporter's updateStats then reports rotational 0 for a spinning disk."""
     for name in _QUEUE_FILES | {"throttle_sample_time"}:
         (tmp_path / name).write_text("1\n")
-    assert _queue_rotational(str(tmp_path)) == 1
+    queue = queue_listing(str(tmp_path))
+    assert _queue_rotational(queue) == 1
     (tmp_path / "throttle_sample_time").unlink()  # optional
-    assert _queue_rotational(str(tmp_path)) == 1
+    assert _queue_rotational(queue) == 1
     (tmp_path / missing).unlink()
-    assert _queue_rotational(str(tmp_path)) == 0
+    assert _queue_rotational(queue) == 0
+    (tmp_path / missing).write_text("1\n")
+    assert _queue_rotational(queue) == 1
+
+
+def test_queue_is_listed_only_for_a_rotational_disk(tmp_path) -> None:
+    (tmp_path / "rotational").write_text("0\n")  # every other required file is missing
+    listings: list[list[str]] = []
+    queue = DirectoryCache(str(tmp_path), lambda names: listings.append(names) or False)
+    assert _queue_rotational(queue) == 0
+    assert listings == []
+    (tmp_path / "rotational").write_text("1\n")
+    assert _queue_rotational(queue) == 0
+    assert listings == [["rotational"]]
+
+
+def test_queue_listing_kept_while_the_directory_is_unchanged(tmp_path) -> None:
+    for name in _QUEUE_FILES:
+        (tmp_path / name).write_text("1\n")
+    listings: list[list[str]] = []
+    queue = DirectoryCache(str(tmp_path), lambda names: listings.append(names) or _QUEUE_FILES.issubset(names),
+                           clock=lambda: time.time_ns() + 10 * RACY_NS)
+    assert [_queue_rotational(queue) for _ in range(3)] == [1, 1, 1]
+    assert len(listings) == 1
+    # rotational is writable (echo 0 > queue/rotational): read on every scrape, never kept.
+    (tmp_path / "rotational").write_text("0\n")
+    assert _queue_rotational(queue) == 0
+    (tmp_path / "rotational").write_text("1\n")
+    time.sleep(0.05)  # past the coarse clock's tick that stamped the directory's last change
+    (tmp_path / "zoned").unlink()
+    assert _queue_rotational(queue) == 0
+    assert len(listings) == 2
+
+
+@pytest.mark.parametrize(("length", "kept"), [(65535, True), (65536, False)])
+def test_udev_scan_stops_at_a_line_too_long_for_go_scanner(length: int, kept: bool) -> None:
+    # bufio.Scanner's buffer holds 64 KiB: a line of 65536 bytes before its \n ends the scan
+    # (ErrTooLong, which node_exporter does not check), so later properties are lost; "é" is 2 bytes.
+    value = "é" * ((length - len("E:LONG=")) // 2) + "x" * ((length - len("E:LONG=")) % 2)
+    text = f"E:A=1\nE:LONG={value}\nE:B=2\n"
+    expected = {"A": "1", "LONG": value, "B": "2"} if kept else {"A": "1"}
+    assert parse_udev_properties(text) == expected
+    assert parse_udev_properties(text.rstrip("\n")) == (expected if kept else {"A": "1"})
+
+
+def test_udev_lines_are_cut_as_go_scan_lines() -> None:
+    # bufio.ScanLines cuts at \n only and drops one \r before it (also on a last line without \n).
+    text = "E:A=1\r\nE:B=x\ry\nE:C=p\x0bq\x1cr\u2028s\x85t\nE:D=\r\r\nE:E=last\r"
+    assert parse_udev_properties(text) == {"A": "1", "B": "x\ry", "C": "p\x0bq\x1cr\u2028s\x85t", "D": "\r",
+                                           "E": "last"}
 
 
 def _ata_disk(tmp_path, rpm: str) -> Paths:

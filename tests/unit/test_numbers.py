@@ -14,6 +14,7 @@ from pyexporter.toolkit.numbers import (
     parse_float,
     parse_int,
     parse_uint,
+    parse_uints,
     read_int_file,
     read_uint_file,
 )
@@ -182,3 +183,34 @@ def test_sys_read_attributes(tmp_path: Path) -> None:
         os.close(directory_fd)
     # Trimmed as strings.TrimSpace trims (\x1c is kept); bytes that are not UTF-8 kept.
     assert got == {"mtu": "1500", "operstate": "up", "alias": "\udcff\x1c", "empty": ""}
+
+
+_HOSTILE_UINTS = ["0", "007", "18446744073709551615", "18446744073709551616", "99999999999999999999999",
+                  "", "+1", "-1", "-0", "1_0", "_1", " 1", "1 ", "١", "٣", "１", "²", "0x10", "1e3", "1.0",
+                  "0" * 5000 + "1", "9" * 5000, "0" * 5000, "1" + "0" * 5000]
+
+
+@pytest.mark.parametrize("text", _HOSTILE_UINTS)
+def test_parse_uints_answers_as_parse_uint(text: str) -> None:
+    """The batch (whose fast path takes plain ASCII digits through int()) gives what parse_uint
+    gives field by field, error message included, wherever the field sits in the batch."""
+    for bits in (64, 32):
+        try:
+            expected: object = parse_uint(text, bits=bits)
+        except NumberError as err:
+            expected = str(err)
+        for batch in ([text], ["1", text], [text, "2"]):
+            try:
+                got: object = parse_uints(batch, bits=bits)[batch.index(text)]
+            except NumberError as err:
+                got = str(err)
+            assert got == expected
+
+
+@pytest.mark.parametrize(("text", "value"), [("0" * 5000 + "1", 1), ("0" * 5000, 0), ("-" + "0" * 5000 + "5", -5)])
+def test_more_digits_than_int_reads(text: str, value: int) -> None:
+    """int() refuses more than 4300 digits (a ValueError that is no NumberError); Go reads them."""
+    assert (parse_int(text) if text[0] == "-" else parse_uint(text)) == value
+    for parse in (parse_uint, parse_int, lambda t: parse_int("-" + t), lambda t: parse_int(t, 0)):
+        with pytest.raises(NumberError, match="out of range"):
+            parse("9" * 5000)

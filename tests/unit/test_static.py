@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pyexporter.toolkit.static import RACY_NS, BootCache, FileCache
+from pyexporter.toolkit.static import RACY_NS, BootCache, DirectoryCache, FileCache
 
 
 def future() -> int:
@@ -105,6 +105,81 @@ def test_errors_are_not_kept(tmp_path: Path) -> None:
         cache.get()
     path.write_text("b")
     assert cache.get() == b"b"
+
+
+class Listings:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, names: list[str]) -> frozenset[str]:
+        self.calls += 1
+        return frozenset(names)
+
+
+def _next_tick() -> None:
+    """Past the coarse clock's tick (a jiffy) that stamped the last change."""
+    time.sleep(0.05)
+
+
+def test_directory_listed_once_while_unchanged(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("")
+    listings = Listings()
+    cache = DirectoryCache(str(tmp_path), listings, clock=future)
+    assert [cache.get() for _ in range(3)] == [frozenset({"a"})] * 3
+    assert listings.calls == 1
+    (tmp_path / "a").write_text("content")  # a file's content is not the directory's entries
+    assert cache.get() == frozenset({"a"}) and listings.calls == 1
+
+
+def test_directory_entry_linked_unlinked_or_renamed(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("")
+    cache = DirectoryCache(str(tmp_path), Listings(), clock=future)
+    assert cache.get() == frozenset({"a"})
+    _next_tick()
+    (tmp_path / "b").write_text("")
+    assert cache.get() == frozenset({"a", "b"})
+    _next_tick()
+    (tmp_path / "a").unlink()
+    assert cache.get() == frozenset({"b"})
+    _next_tick()
+    (tmp_path / "b").rename(tmp_path / "c")
+    assert cache.get() == frozenset({"c"})
+
+
+def test_directory_replaced_by_another_with_the_old_mtime(tmp_path: Path) -> None:
+    old, new = tmp_path / "queue", tmp_path / "queue.new"
+    old.mkdir()
+    (old / "a").write_text("")
+    new.mkdir()
+    (new / "b").write_text("")
+    cache = DirectoryCache(str(old), Listings(), clock=future)
+    assert cache.get() == frozenset({"a"})
+    stat = os.stat(old)
+    os.utime(new, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    (old / "a").unlink()
+    old.rmdir()
+    new.rename(old)
+    assert cache.get() == frozenset({"b"})
+
+
+def test_directory_changed_just_before_it_was_listed_is_not_kept(tmp_path: Path) -> None:
+    listings = Listings()
+    cache = DirectoryCache(str(tmp_path), listings)  # the real clock: the directory is brand new
+    cache.get()
+    cache.get()
+    assert listings.calls == 2
+
+
+def test_directory_errors_are_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "queue"
+    cache = DirectoryCache(str(path), Listings(), clock=future)
+    with pytest.raises(FileNotFoundError):
+        cache.get()
+    path.mkdir()
+    assert cache.get() == frozenset()
+    path.rmdir()
+    with pytest.raises(FileNotFoundError):
+        cache.get()
 
 
 def _boot(tmp_path: Path, boot_id: str) -> str:
