@@ -14,9 +14,9 @@ commas) and procfs mountinfo.go (parseMountInfoString: at least 10 space-separat
 
 from __future__ import annotations
 
+import collections
 import errno
 import os
-import queue
 import re
 import threading
 import time
@@ -29,7 +29,7 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
-from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.families import GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.filters import exclusive_filter
 from pyexporter.toolkit.memo import RecurringMemo
@@ -136,29 +136,32 @@ def error_text(err: OSError) -> str:
     return text[:1].lower() + text[1:]
 
 
-class FsStat(NamedTuple):
-    size: float
-    free: float
-    avail: float
-    files: float
-    files_free: float
-
-
-def fs_stat(result: os.statvfs_result) -> FsStat:
+def fs_stat(result: os.statvfs_result) -> tuple[float, float, float, float, float]:
+    """Size, free and available bytes, files and free files, as node_exporter reports them."""
     # node_exporter multiplies by the statfs block size (f_bsize), not the fragment size.
     bsize = float(result.f_bsize)
-    return FsStat(
-        size=result.f_blocks * bsize,
-        free=result.f_bfree * bsize,
-        avail=result.f_bavail * bsize,
-        files=float(result.f_files),
-        files_free=float(result.f_ffree),
+    return (
+        result.f_blocks * bsize,
+        result.f_bfree * bsize,
+        result.f_bavail * bsize,
+        float(result.f_files),
+        float(result.f_ffree),
     )
 
 
-class _Outcome(NamedTuple):
-    stat: FsStat | None
-    error: str  # "" when the stat succeeded
+class _Mount(NamedTuple):
+    """What each scrape needs of a mountinfo line, worked out once (see FilesystemCollector._mount)."""
+
+    mount_point: str  # relative to the rootfs
+    stat_path: str  # where statfs looks: the mount point below the rootfs
+    labels: tuple[str, str, str, str]  # _LABELS, device_error empty
+    device: tuple[str, str]  # major and minor
+    readonly: float
+    info: tuple[str, str, str, str]  # node_filesystem_mount_info's labels
+
+
+# What a statfs gave: its result, or the device_error text.
+_Result = os.statvfs_result | str
 
 
 _FAMILIES = (
@@ -211,17 +214,17 @@ class FilesystemCollector(Collector[FilesystemOptions]):
         )
         self._timeout: float = self.options.mount_timeout
         # Mount tables change rarely: most lines recur from one scrape to the next.
-        self._mounts: RecurringMemo[str, MountInfo | None] = RecurringMemo(self._mount)
+        self._mounts: RecurringMemo[str, _Mount | None] = RecurringMemo(self._mount)
         self._workers = max(int(self.options.stat_workers), 1)
         self._pool = _StatPool(self._workers)
         # Replaceable so that tests can inject a slow or failing statfs.
         self.statvfs: Callable[[str], os.statvfs_result] = os.statvfs
         # One lock guards the stuck set and every scrape's bookkeeping, so that a late statfs
         # result and a timeout can never both win for the same call.
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._stuck: set[str] = set()
 
-    def _read_mounts(self) -> list[MountInfo]:
+    def _read_mounts(self) -> list[_Mount]:
         try:
             text = read_text(self.paths.proc("1", "mountinfo"))
         except FileNotFoundError:
@@ -230,19 +233,27 @@ class FilesystemCollector(Collector[FilesystemOptions]):
         self._mounts.rotate()
         return [mount for line in mountinfo_lines(text) if (mount := self._mounts(line)) is not None]
 
-    def _mount(self, line: str) -> MountInfo | None:
-        """A mountinfo line as this collector reports it: its mount point relative to the
-        rootfs, or None when the filters leave it out. A function of the line alone (the rootfs
-        and the filters are fixed), so it is remembered from scrape to scrape by line."""
+    def _mount(self, line: str) -> _Mount | None:
+        """A mountinfo line as this collector reports it, or None when the filters leave it out.
+        A function of the line alone (the rootfs and the filters are fixed), so it is remembered
+        from scrape to scrape by line."""
         mount = parse_mountinfo_line(line)
         mount_point = strip_rootfs(unescape_mount_point(mount.mount_point), self.paths.rootfs)
         if self._mount_points.ignored(mount_point) or self._fs_types.ignored(mount.fs_type):
             return None
-        return mount._replace(mount_point=mount_point)
+        major, minor = str(mount.major), str(mount.minor)
+        return _Mount(
+            mount_point=mount_point,
+            stat_path=self.paths.root(mount_point),
+            labels=(mount.source, mount_point, mount.fs_type, ""),
+            device=(major, minor),
+            readonly=1.0 if "ro" in mount.options or "ro" in mount.super_options else 0.0,
+            info=(mount.source, major, minor, mount_point),
+        )
 
     def collect(self) -> Iterable[Metric]:
         mounts = self._read_mounts()
-        outcomes = self._stat_all([m.mount_point for m in mounts])
+        results = self._stat_all(mounts)
 
         device_error = GaugeMetricFamily(
             "node_filesystem_device_error",
@@ -256,41 +267,41 @@ class FilesystemCollector(Collector[FilesystemOptions]):
             "Filesystem mount information.",
             labels=["device", "major", "minor", "mountpoint"],
         )
+        # A mount's row: the families of a mount statted, and the two of one that failed.
+        statted = [device_error, readonly, *values]
+        failed = [device_error, readonly]
         # filesystem_common.go Update skips a mount whose labels (major and minor included) it
         # has seen; the registry then drops any series whose label set was already sent, so the
         # first mount wins each series while a second device at the same place still gets its
         # own mount_info.
-        seen_mounts: set[tuple[str, ...]] = set()
+        seen_mounts: set[tuple[tuple[str, ...], tuple[str, str]]] = set()
         seen: set[tuple[str, ...]] = set()
         seen_info: set[tuple[str, ...]] = set()
-        for mount, outcome in zip(mounts, outcomes, strict=True):
-            labels = [mount.source, mount.mount_point, mount.fs_type, outcome.error]
-            full = (*labels, str(mount.major), str(mount.minor))
+        for mount, result in zip(mounts, results, strict=True):
+            labels: tuple[str, ...] = (*mount.labels[:3], result) if isinstance(result, str) else mount.labels
+            full = (labels, mount.device)
             if full in seen_mounts:
                 continue
             seen_mounts.add(full)
-            first = tuple(labels) not in seen
-            seen.add(tuple(labels))
-            ro = 1.0 if "ro" in mount.options or "ro" in mount.super_options else 0.0
-            if first:
-                device_error.add_metric(labels, 1.0 if outcome.stat is None else 0.0)
-                readonly.add_metric(labels, 0.0 if outcome.error == STUCK_ERROR else ro)
-            if outcome.stat is None:
+            first = labels not in seen
+            if isinstance(result, str):
+                if first:
+                    seen.add(labels)
+                    add_row(failed, labels, (1.0, 0.0 if result == STUCK_ERROR else mount.readonly))
                 continue
             if first:
-                for family, value in zip(values, outcome.stat, strict=True):
-                    family.add_metric(labels, value)
-            info = (mount.source, str(mount.major), str(mount.minor), mount.mount_point)
-            if info not in seen_info:
-                seen_info.add(info)
-                mount_info.add_metric(list(info), 1.0)
+                seen.add(labels)
+                add_row(statted, labels, (0.0, mount.readonly, *fs_stat(result)))
+            if mount.info not in seen_info:
+                seen_info.add(mount.info)
+                mount_info.add_metric(mount.info, 1.0)
         # node_exporter prints no HELP/TYPE for a family without samples (no mount left, or
         # every statfs failed).
-        for family in (device_error, readonly, *values, mount_info):
+        for family in (*statted, mount_info):
             if family.samples:
                 yield family
 
-    def _stat_all(self, mount_points: list[str]) -> list[_Outcome]:
+    def _stat_all(self, mounts: list[_Mount]) -> list[_Result]:
         """statfs every mount point with at most stat-workers calls at a time. A call still
         running after mount-timeout is abandoned to its thread and its mount point marked stuck;
         stuck mount points are not statted again until that call returns.
@@ -300,67 +311,84 @@ class FilesystemCollector(Collector[FilesystemOptions]):
         themselves (measurements.md). The scrape also wakes at the earliest deadline of the calls
         running, to mark a hung one stuck and hand what is left to a fresh worker, and when a
         call has been running for SLOW_SECONDS, to bring in more workers while calls are slow
-        (a struggling NFS server), as node_exporter's stat-workers goroutines share them."""
-        count = len(mount_points)
-        outcomes: list[_Outcome | None] = [None] * count
+        (a struggling NFS server), as node_exporter's stat-workers goroutines share them.
+
+        The hand-off is what a scrape of a few mounts mostly pays for (measurements.md), so it
+        is kept to the least: jobs are queued with self._lock released, so that a worker never
+        wakes only to wait for it; a worker takes the lock once a call, to record the call's
+        result and take the next; and the scrape sleeps on a lock of the batch's own, released
+        once, by the worker that records the last result."""
+        count = len(mounts)
+        results: list[_Result | None] = [None] * count
         running: dict[_StatJob, tuple[int, float]] = {}  # job -> (index, started)
         pending: list[int] = []  # indexes not taken yet, last first
         remaining = 0
         workers = 0  # jobs at work on this batch, not abandoned
+        lock = self._lock
+        done = threading.Lock()
+        done.acquire()
+        statvfs = self.statvfs
+        monotonic = time.monotonic
 
-        def stat(mount_point: str) -> _Outcome:
+        def stat(mount: _Mount) -> _Result:
             try:
-                return _Outcome(fs_stat(self.statvfs(self.paths.root(mount_point))), "")
+                return statvfs(mount.stat_path)
             except OSError as err:
                 self.log.debug("Error on statfs() system call",
-                               extra={"kv": {"rootfs": mount_point, "err": str(err)}})
-                return _Outcome(None, error_text(err))
+                               extra={"kv": {"rootfs": mount.mount_point, "err": str(err)}})
+                return error_text(err)
 
         def run(job: _StatJob) -> None:
             nonlocal remaining, workers
-            cond = self._cond
+            index = -1
+            result: _Result = ""
             while True:
-                with cond:
+                with lock:
+                    if index >= 0:
+                        mount_point = mounts[index].mount_point
+                        if mount_point in self._stuck:
+                            self.log.debug("Mount point has recovered, monitoring will resume",
+                                           extra={"kv": {"mountpoint": mount_point}})
+                            self._stuck.discard(mount_point)
+                        if results[index] is None:
+                            results[index] = result
+                            remaining -= 1
+                            if remaining == 0:
+                                done.release()
                     if job.abandoned or not pending:
+                        running.pop(job, None)
                         if not job.abandoned:
                             workers -= 1
                         return
                     index = pending.pop()
-                    running[job] = (index, time.monotonic())
-                mount_point = mount_points[index]
-                outcome = stat(mount_point)
-                with cond:
-                    if mount_point in self._stuck:
-                        self.log.debug("Mount point has recovered, monitoring will resume",
-                                       extra={"kv": {"mountpoint": mount_point}})
-                        self._stuck.discard(mount_point)
-                    running.pop(job, None)
-                    if outcomes[index] is None:
-                        outcomes[index] = outcome
-                        remaining -= 1
-                        if remaining == 0:
-                            cond.notify_all()
+                    running[job] = (index, monotonic())
+                result = stat(mounts[index])
 
-        def start_worker() -> None:
-            nonlocal workers
-            workers += 1
-            self._pool.submit(_StatJob(run))
-
-        with self._cond:
-            for index, mount_point in enumerate(mount_points):
-                if mount_point in self._stuck:
-                    self.log.debug("Mount point is in an unresponsive state", extra={"kv": {"mountpoint": mount_point}})
-                    outcomes[index] = _Outcome(None, STUCK_ERROR)
+        with lock:
+            for index, mount in enumerate(mounts):
+                if mount.mount_point in self._stuck:
+                    self.log.debug("Mount point is in an unresponsive state",
+                                   extra={"kv": {"mountpoint": mount.mount_point}})
+                    results[index] = STUCK_ERROR
                 else:
                     pending.append(index)
             pending.reverse()
             remaining = len(pending)
-            if remaining:
-                start_worker()
-            while remaining:
-                now = time.monotonic()
-                # Until a call has started there is no deadline yet: look again shortly.
-                next_wake = now + (self._timeout if running else min(SLOW_SECONDS, self._timeout))
+            if not remaining:
+                return [result for result in results if result is not None]
+            workers = starting = 1
+        # Until a call has started there is no deadline yet: look again shortly.
+        look_again = wait = min(SLOW_SECONDS, self._timeout)
+        while True:
+            for _ in range(starting):
+                self._pool.submit(_StatJob(run))
+            if done.acquire(timeout=wait):
+                break  # the last result is in
+            with lock:
+                if not remaining:
+                    break  # the last result came in as the wait ended
+                now = monotonic()
+                next_wake = now + (self._timeout if running else look_again)
                 slow = False
                 for job, (index, started) in list(running.items()):
                     deadline = started + self._timeout
@@ -371,24 +399,25 @@ class FilesystemCollector(Collector[FilesystemOptions]):
                         elif workers < self._workers:
                             next_wake = min(next_wake, started + SLOW_SECONDS)
                         continue
-                    mount_point = mount_points[index]
+                    mount_point = mounts[index].mount_point
                     self.log.debug("Mount point timed out, it is being labeled as stale and will not be monitored",
                                    extra={"kv": {"mountpoint": mount_point}})
                     self._stuck.add(mount_point)
-                    outcomes[index] = _Outcome(None, STUCK_ERROR)
+                    results[index] = STUCK_ERROR
                     remaining -= 1
                     del running[job]
-                    # The hung thread is lost to this scrape; the pool starts another thread,
-                    # and what is left of the batch goes on in another job.
+                    # The hung thread is lost to this scrape: what is left of the batch goes on
+                    # in another job, on another thread.
                     self._pool.abandon(job)
                     workers -= 1
-                    if pending and workers == 0:
-                        start_worker()
-                while slow and pending and workers < self._workers:
-                    start_worker()
-                if remaining:
-                    self._cond.wait(max(next_wake - now, 0.0))
-        return [outcome for outcome in outcomes if outcome is not None]
+                if not remaining:
+                    break  # the last calls were marked stuck
+                starting = 1 if pending and workers == 0 else 0
+                while slow and pending and workers + starting < self._workers:
+                    starting += 1
+                workers += starting
+            wait = max(next_wake - now, 0.0)
+        return [result for result in results if result is not None]
 
 
 class _StatJob:
@@ -401,39 +430,78 @@ class _StatJob:
 
 class _StatPool:
     """Worker threads kept from scrape to scrape (starting threads on every scrape cost more than
-    the statfs calls themselves). A worker stuck in a hung call is replaced at once; when its call
-    finally returns, it leaves if the pool is full again."""
+    the statfs calls themselves). A job goes to the worker that went idle last, else to a new
+    worker while the pool is not full, else to the first worker that finishes. An idle worker
+    sleeps on a lock of its own, so that a job wakes one thread (threads idle on one shared queue
+    made every hand-off dearer, measurements.md), and quick statfs calls keep a single worker.
+    A worker stuck in a hung call no longer counts (a job waiting for a worker then gets a new
+    one); when its call finally returns, it leaves if the pool is full again."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._jobs: queue.SimpleQueue[_StatJob] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._live = 0  # workers not known to be stuck
+        self._idle: list[_Worker] = []  # the last to go idle last
+        self._backlog: collections.deque[_StatJob] = collections.deque()
 
     def submit(self, job: _StatJob) -> None:
-        self._fill()
-        self._jobs.put(job)
+        with self._lock:
+            if self._idle:
+                self._idle.pop().hand(job)
+                return
+            if self._live >= self._size:
+                self._backlog.append(job)
+                return
+            self._live += 1
+        self._start(job)
 
     def abandon(self, job: _StatJob) -> None:
         with self._lock:
-            if not job.abandoned:
-                job.abandoned = True
-                self._live -= 1
-        self._fill()
+            if job.abandoned:
+                return
+            job.abandoned = True
+            self._live -= 1
+            if not self._backlog:
+                return
+            job = self._backlog.popleft()
+            self._live += 1
+        self._start(job)
 
-    def _fill(self) -> None:
-        with self._lock:
-            while self._live < self._size:
-                self._live += 1
-                threading.Thread(target=self._work, name="filesystem-statfs", daemon=True).start()
+    def _start(self, job: _StatJob) -> None:
+        threading.Thread(target=self._work, args=(job,), name="filesystem-statfs", daemon=True).start()
 
-    def _work(self) -> None:
+    def _work(self, job: _StatJob) -> None:
+        worker = _Worker()
         while True:
-            job = self._jobs.get()
             job.run(job)
             with self._lock:
-                if not job.abandoned:
+                if job.abandoned:
+                    if self._live >= self._size:
+                        return
+                    self._live += 1
+                if self._backlog:
+                    job = self._backlog.popleft()
                     continue
-                if self._live >= self._size:
-                    return
-                self._live += 1
+                self._idle.append(worker)
+            job = worker.wait()
+
+
+class _Worker:
+    """An idle worker's wake-up: a lock held until a job is handed over."""
+
+    __slots__ = ("_job", "_wake")
+
+    def __init__(self) -> None:
+        self._job: _StatJob | None = None
+        self._wake = threading.Lock()
+        self._wake.acquire()
+
+    def hand(self, job: _StatJob) -> None:
+        self._job = job
+        self._wake.release()
+
+    def wait(self) -> _StatJob:
+        self._wake.acquire()
+        job, self._job = self._job, None
+        assert job is not None
+        return job

@@ -23,7 +23,7 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import resolve_sysfs_path
 from pyexporter.toolkit.numbers import NumberError, parse_int, sys_read_attributes
 
@@ -184,11 +184,13 @@ class NetClassCollector(Collector[NetclassOptions]):
             name, text, ints = iface.name, iface.text, iface.ints
             labels = (name,)
             operstate = text.get("operstate", "")
-            up.add_metric(labels, 1.0 if operstate == "up" else 0.0)
             info.add_metric((
                 name, text.get("address", ""), text.get("broadcast", ""), text.get("duplex", ""),
                 operstate, admin_state(ints.get("flags")), text.get("ifalias", ""),
             ), 1.0)
+            # The families labelled by device alone that have a value for this one.
+            row: list[GaugeMetricFamily | CounterMetricFamily] = [up]
+            values = [1.0 if operstate == "up" else 0.0]
             for attr, family in columns:
                 value = ints.get(attr)
                 if value is None:
@@ -199,5 +201,7 @@ class NetClassCollector(Collector[NetclassOptions]):
                         continue
                     # Go's int64 arithmetic: the division truncates toward zero.
                     value = value * 1000 * 1000 // 8 if value >= 0 else -(-value * 1000 * 1000 // 8)
-                family.add_metric(labels, float(value))
+                row.append(family)
+                values.append(float(value))
+            add_row(row, labels, values)
         return [up, info, *props]

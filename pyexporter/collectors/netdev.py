@@ -29,7 +29,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit import netlink
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, FamilyIndex, GaugeMetricFamily
+from pyexporter.toolkit.families import CounterMetricFamily, FamilyIndex, GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import read_optional, read_text
 from pyexporter.toolkit.filters import exclusive_filter
 from pyexporter.toolkit.numbers import NumberError, parse_uints
@@ -314,8 +314,7 @@ class NetdevCollector(Collector[NetdevOptions]):
                 column = columns[keys] = [
                     families.counter(*self._family_names(key), self.labels) for key in keys
                 ]
-            for family, value in zip(column, stats.values(), strict=True):
-                family.add_metric(labels, float(value))
+            add_row(column, labels, map(float, stats.values()))
         yield from families.families()
         if self.address_info:
             info = GaugeMetricFamily(

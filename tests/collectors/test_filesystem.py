@@ -162,8 +162,11 @@ def test_hung_mount_times_out_is_skipped_and_recovers(tmp_path, workers: int) ->
         assert got[("node_filesystem_device_error", stuck)] == 1
     finally:
         hung.release.set()
-    with c._cond:  # type: ignore[attr-defined]
-        assert c._cond.wait_for(lambda: not c._stuck, timeout=5)  # type: ignore[attr-defined]
+    # The released call returns in its worker thread, which marks the mount point healthy.
+    deadline = time.monotonic() + 5
+    while c._stuck and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    assert not c._stuck  # type: ignore[attr-defined]
 
     got = samples(c.collect())
     assert hung.calls.count(nfs_path) == 2
@@ -207,6 +210,43 @@ def test_slow_mounts_are_shared_among_the_stat_workers(tmp_path) -> None:
     assert time.monotonic() - started < 0.3  # 8 calls one after another would take 0.4 s
     assert 1 < len(threads) <= 4
     assert sum(1 for name, _ in got if name == "node_filesystem_size_bytes") == 8
+
+
+def test_quick_mounts_keep_one_worker_thread(tmp_path) -> None:
+    # A job goes to an idle worker, and a thread is started only when none is: quick calls never
+    # need a second one.
+    c = _build(_tree(tmp_path, MOUNTS), {"stat-workers": 4})
+    c.statvfs = lambda path: FAKE  # type: ignore[attr-defined]
+    for _ in range(20):
+        got = samples(c.collect())
+        # The worker that recorded the last result goes idle an instant after the scrape woke.
+        deadline = time.monotonic() + 5
+        while not c._pool._idle and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.001)
+    assert got[("node_filesystem_size_bytes", _labels("/dev/sda1", "/data", "ext4"))] == 4096000
+    assert c._pool._live == 1  # type: ignore[attr-defined]
+
+
+def test_a_job_waiting_for_a_full_pool_gets_a_worker_when_one_is_abandoned() -> None:
+    from pyexporter.collectors.filesystem import _StatJob, _StatPool
+
+    pool = _StatPool(1)
+    started, release, ran = threading.Event(), threading.Event(), threading.Event()
+
+    def hang(job: _StatJob) -> None:
+        started.set()
+        release.wait(10)
+
+    hung = _StatJob(hang)
+    pool.submit(hung)
+    try:
+        assert started.wait(5)
+        pool.submit(_StatJob(lambda job: ran.set()))
+        assert not ran.wait(0.05)  # the pool's one worker is busy
+        pool.abandon(hung)
+        assert ran.wait(5)
+    finally:
+        release.set()
 
 
 def test_mountinfo_lines_remembered_across_scrapes_give_the_same_families(tmp_path) -> None:
