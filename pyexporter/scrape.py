@@ -19,8 +19,11 @@ The concurrency model, the only one in pyexporter (collectors hold no locks of t
   run goes on in its thread; when it returns, its lane is idle again, so a stuck collector
   recovers by itself.
 - A run that hangs holds its worker. When runs are queued, no worker is idle and every busy one
-  has been in its run for longer than STALL_SECONDS, a waiting job starts another worker. A
-  worker that runs out of work while another is idle leaves. Threads therefore number at most one
+  has been in its run for longer than STALL_SECONDS without computing (its thread used less than
+  half a core over the last STALL_SECONDS: it waits, in a read or a lock), a waiting job starts
+  another worker. A worker that computes holds the GIL, so another would only contend for it and
+  burn CPU in the hand-offs; the queued runs wait for it instead. A worker that runs out of work
+  while another is idle leaves. Threads therefore number at most one
   per stuck or slow lane plus one, whatever the number of scrapes.
 - One lock guards every lane, run and job; no collector code runs under it. A worker takes it
   once per run (to record the run's start and end and take the next), never per sample. A job's
@@ -108,12 +111,29 @@ class _Wakeup:
 
 
 class _Run:
-    __slots__ = ("jobs", "lane", "started")
+    __slots__ = ("clock", "cpu_seen", "jobs", "lane", "seen_at", "started")
 
     def __init__(self, lane: _Lane) -> None:
         self.lane = lane
         self.jobs: list[Job] = []
         self.started = 0.0  # monotonic; 0 until a worker takes it
+        self.clock: int | None = None  # the CPU-time clock of the worker's thread, where there is one
+        # Its thread's CPU time when a stall check last looked at it, and when (monotonic).
+        self.cpu_seen: float | None = None
+        self.seen_at = 0.0
+
+    def computing(self, now: float) -> bool:
+        """Whether the worker used at least half a core since the last look; the first look only
+        takes a reading, and answers True so that the next one decides."""
+        if self.clock is None:
+            return False
+        try:
+            cpu = time.clock_gettime(self.clock)
+        except OSError:
+            return False
+        seen, seen_at = self.cpu_seen, self.seen_at
+        self.cpu_seen, self.seen_at = cpu, now
+        return seen is None or cpu - seen >= (now - seen_at) / 2
 
 
 class _Lane:
@@ -192,7 +212,9 @@ class Scraper:
         self._running: set[_Run] = set()
         self._waiting: set[Job] = set()
         self._workers = 0
-        self._idle = 0  # parked workers, and those signalled that have not taken the lock back
+        # Parked workers, those signalled that have not taken the lock back, and those started
+        # that have not taken it yet: none of them is stalled.
+        self._idle = 0
         self._finishing = 0  # workers calling on_done: busy, but about to take queued runs
         self._closed = False
 
@@ -364,8 +386,12 @@ class Scraper:
         if not self._queue or self._idle or self._finishing or self._closed:
             return
         now = time.monotonic()
-        if all(now - run.started > STALL_SECONDS for run in self._running):
+        running = self._running
+        if all(now - run.started > STALL_SECONDS for run in running) and not any(
+            [run.computing(now) for run in running]  # a reading of each, for the next check
+        ):
             self._workers += 1
+            self._idle += 1  # until it takes the lock: no other worker is started meanwhile
             threading.Thread(target=self._work, name="pyexporter-collect", daemon=True).start()
 
     def _wake_worker(self) -> None:
@@ -375,7 +401,9 @@ class Scraper:
     def _work(self) -> None:
         finished: list[Job] = []
         wakeup = _Wakeup()
+        clock = _thread_cpu_clock()
         with self._lock:
+            self._idle -= 1  # counted idle since it was started
             while True:
                 while not self._queue:
                     if self._idle or self._closed:
@@ -396,6 +424,7 @@ class Scraper:
                 lane.queued = None
                 lane.running = run
                 run.started = time.monotonic()
+                run.clock = clock
                 self._running.add(run)
                 self._lock.release()
                 try:
@@ -490,6 +519,14 @@ class Scraper:
     def thread_count(self) -> int:
         with self._lock:
             return self._workers
+
+
+def _thread_cpu_clock() -> int | None:
+    """The clock of the calling thread's CPU time, or None where the platform has none."""
+    try:
+        return time.pthread_getcpuclockid(threading.get_ident())
+    except (AttributeError, OSError):
+        return None
 
 
 def _execute(lane: _Lane) -> Outcome:

@@ -101,6 +101,33 @@ def test_collectors_queued_behind_a_hung_one_still_run(gated) -> None:
     assert job.complete
 
 
+class _Computing(Collector[NoOptions]):
+    """Holds the GIL for a while, as a collector busy parsing thousands of processes does."""
+
+    def collect(self) -> Iterable[Metric]:
+        ends = time.monotonic() + 0.4
+        while time.monotonic() < ends:
+            sum(range(1000))
+        yield GaugeMetricFamily("node_test_computing", "Computed.", value=1.0)
+
+
+def test_runs_queued_behind_a_computing_one_wait_for_its_worker(gated, monkeypatch) -> None:
+    """A worker that computes is not stalled: another worker would only contend for the GIL."""
+    monkeypatch.setitem(REGISTRY, "test_computing", CollectorSpec("test_computing", False, _Computing, NoOptions))
+    scraper = _scraper(["test_computing", "test_counting"])
+    started = time.monotonic()
+    job = scraper.start(["test_computing", "test_counting"], started + 30)
+    while time.monotonic() - started < 0.25:  # five stall intervals, well before the run ends
+        scraper.check(job)
+        time.sleep(0.01)
+    assert "test_computing" not in job.outcomes
+    assert "test_counting" not in job.outcomes
+    assert scraper.thread_count() == 1
+    scraper.wait(job)
+    assert job.complete
+    assert job.outcomes["test_counting"].error is None
+
+
 def test_a_stuck_collector_is_not_started_again_and_reports_at_once(gated) -> None:
     scraper = _scraper(["test_hung", "test_counting"])
     scraper.gather(timeout=0.2)
