@@ -6,10 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from prometheus_client.samples import Sample
-
 from pyexporter.toolkit.collector import CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_labelled
 from pyexporter.toolkit.files import list_dir
 from pyexporter.toolkit.numbers import parse_int
 
@@ -76,5 +74,4 @@ class ModeLabels:
         VALUES, as add_metric builds it from the dict's label values."""
         if family._labelnames != ("cpu", "mode"):
             raise ValueError(f"{family.name} has labels {family._labelnames}, not ('cpu', 'mode')")
-        name = family._sample_name
-        family.samples.extend([Sample(name, labels, value) for labels, value in zip(row, values, strict=True)])
+        add_labelled(family, row, values)

@@ -215,3 +215,15 @@ def exposition_names(family: core.Metric) -> set[str]:
         names.add(family.name + "_info")
     names.update(sample.name for sample in family.samples)
     return names
+
+
+def add_labelled(family: LabelledFamily, label_sets: Iterable[dict[str, str]], values: Iterable[float]) -> None:
+    """One sample in FAMILY for each of LABEL_SETS, with its value of VALUES: label dicts the
+    caller built once, with FAMILY's label names in order, and keeps from scrape to scrape (they
+    are shared as add_row shares one, on the same ground). The samples are those add_metric
+    would build."""
+    name = family._sample_name
+    family.samples.extend([
+        _new_sample(Sample, (name, labels, value, None, None, None))
+        for labels, value in zip(label_sets, values, strict=True)
+    ])

@@ -162,3 +162,15 @@ def test_add_row_refuses_families_with_other_label_names() -> None:
            families.GaugeMetricFamily("node_b", "h", labels=["cpu"])]
     with pytest.raises(ValueError, match="node_b has labels"):
         families.add_row(row, ["sda"], [1.0, 2.0])
+
+
+def test_add_labelled_equals_add_metric_and_keeps_the_callers_dicts() -> None:
+    ours = families.CounterMetricFamily("node_cpu_seconds", "c", labels=["cpu", "mode"])
+    theirs = core.CounterMetricFamily("node_cpu_seconds", "c", labels=["cpu", "mode"])
+    label_sets = [{"cpu": "0", "mode": "idle"}, {"cpu": "0", "mode": "user"}]
+    families.add_labelled(ours, label_sets, [5.0, 6.0])
+    theirs.add_metric(["0", "idle"], 5.0)
+    theirs.add_metric(["0", "user"], 6.0)
+    _same(theirs, ours)
+    assert [s.labels for s in ours.samples] == label_sets
+    assert all(s.labels is d for s, d in zip(ours.samples, label_sets, strict=True))
