@@ -19,12 +19,13 @@ The concurrency model, the only one in pyexporter (collectors hold no locks of t
   run goes on in its thread; when it returns, its lane is idle again, so a stuck collector
   recovers by itself.
 - A run that hangs holds its worker. When runs are queued, no worker is idle and every busy one
-  has been in its run for longer than STALL_SECONDS without computing (its thread used less than
-  half a core over the last STALL_SECONDS: it waits, in a read or a lock), a waiting job starts
-  another worker. A worker that computes holds the GIL, so another would only contend for it and
-  burn CPU in the hand-offs; the queued runs wait for it instead. A worker that runs out of work
-  while another is idle leaves. Threads therefore number at most one
-  per stuck or slow lane plus one, whatever the number of scrapes.
+  has been in its run for longer than STALL_SECONDS without computing (over the last
+  STALL_SECONDS its thread used less than a tenth of a core, or less than half of the process's
+  CPU time: it waits, in a read or a lock), a waiting job starts another worker. A worker that
+  computes holds the GIL, so another would only contend for it and burn CPU in the hand-offs; the
+  queued runs wait for it instead. A worker that runs out of work while another is idle leaves.
+  Threads therefore number at most one per stuck or slow lane plus one, whatever the number of
+  scrapes.
 - One lock guards every lane, run and job; no collector code runs under it. A worker takes it
   once per run (to record the run's start and end and take the next), never per sample. A job's
   `on_done` is called once, by the worker that completes it, outside the lock. A thread waiting
@@ -111,29 +112,36 @@ class _Wakeup:
 
 
 class _Run:
-    __slots__ = ("clock", "cpu_seen", "jobs", "lane", "seen_at", "started")
+    __slots__ = ("clock", "cpu_seen", "jobs", "lane", "process_seen", "seen_at", "started")
 
     def __init__(self, lane: _Lane) -> None:
         self.lane = lane
         self.jobs: list[Job] = []
         self.started = 0.0  # monotonic; 0 until a worker takes it
         self.clock: int | None = None  # the CPU-time clock of the worker's thread, where there is one
-        # Its thread's CPU time when a stall check last looked at it, and when (monotonic).
+        # Its thread's and the process's CPU time when a stall check last looked, and when (monotonic).
         self.cpu_seen: float | None = None
+        self.process_seen = 0.0
         self.seen_at = 0.0
 
     def computing(self, now: float) -> bool:
-        """Whether the worker used at least half a core since the last look; the first look only
-        takes a reading, and answers True so that the next one decides."""
+        """Whether the worker computed since the last look: it used a tenth of a core at least, and
+        at least half of what the whole process used (so a host too busy to give it a core does not
+        make it look blocked). The first look only takes a reading, and answers True so that the
+        next one decides."""
         if self.clock is None:
             return False
         try:
             cpu = time.clock_gettime(self.clock)
         except OSError:
             return False
-        seen, seen_at = self.cpu_seen, self.seen_at
-        self.cpu_seen, self.seen_at = cpu, now
-        return seen is None or cpu - seen >= (now - seen_at) / 2
+        process = time.process_time()
+        seen, process_seen, seen_at = self.cpu_seen, self.process_seen, self.seen_at
+        self.cpu_seen, self.process_seen, self.seen_at = cpu, process, now
+        if seen is None:
+            return True
+        used = cpu - seen
+        return used >= (now - seen_at) / 10 and used >= (process - process_seen) / 2
 
 
 class _Lane:
