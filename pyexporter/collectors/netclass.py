@@ -2,8 +2,10 @@
 (collector/netclass_linux.go: netClassSysfsUpdate, getNetClassInfo, getAdminState; over procfs's
 sysfs/net_class.go: NetClassDevices, ParseNetClassAttribute, canIgnoreError).
 
-Every attribute is optional: a missing or unreadable one (ENOENT, EACCES, EOPNOTSUPP, EINVAL, as
-a down link's speed or duplex) is left out, and so is an integer attribute ValueParser.PInt64
+An interface's directory is listed and only the entries it lists as regular files are read, as
+parseNetClassIface reads them (a link, a directory or a device node named like an attribute is
+not). Every attribute is optional: a missing or unreadable one (ENOENT, EACCES, EOPNOTSUPP, EINVAL,
+as a down link's speed or duplex) is left out, and so is an integer attribute ValueParser.PInt64
 cannot parse. sysfs fails the whole collector on any other read error (EIO, ENODEV...); here
 such an attribute is left out too, so one odd driver does not hide every interface.
 
@@ -24,8 +26,8 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_row
-from pyexporter.toolkit.files import resolve_sysfs_path
-from pyexporter.toolkit.numbers import NumberError, parse_int, sys_read_attributes
+from pyexporter.toolkit.files import decode, list_attributes, read_attributes, resolve_sysfs_path
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
 
 IFF_UP = 0x1
 
@@ -83,12 +85,15 @@ def parse_iface(name: str, attributes: dict[str, str]) -> NetClassIface:
 
 
 def read_iface_at(name: str, directory_fd: int) -> NetClassIface:
-    # Only the known attributes are tried: cheaper than listing the directory and checking each
-    # entry, and a missing one simply fails to open. Opening them relative to the interface's
-    # directory spares the kernel the walk of the whole path and its symlink for each one.
-    # Missing and unreadable attributes (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES,
-    # EISDIR) are absent; the rest are trimmed as sysfs's SysReadFile trims.
-    return parse_iface(name, sys_read_attributes(directory_fd, _ATTRIBUTE_NAMES))
+    # The directory is listed once, as parseNetClassIface lists it, and the known attributes it
+    # lists as regular files are read (opened relative to it, which spares the kernel the walk of
+    # the whole path and its link for each one) without an fstat each: read_attributes'
+    # listed_regular. Unreadable ones (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES, one
+    # gone since the listing) are absent; the rest are trimmed as sysfs's SysReadFile trims.
+    regular = list_attributes(directory_fd).regular
+    raw = read_attributes(directory_fd, [attr for attr in _ATTRIBUTE_NAMES if attr in regular], 4096,
+                          listed_regular=regular)
+    return parse_iface(name, {attr: go_trim_space(decode(value)) for attr, value in raw.items()})
 
 
 def read_iface(name: str, directory: str) -> NetClassIface:

@@ -19,8 +19,9 @@ import ipaddress
 import re
 import socket
 import struct
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
@@ -106,19 +107,26 @@ def _link_stats(payload: bytes, width: int) -> dict[str, int]:
 def _parse_link(body: bytes) -> DeviceStats | None:
     """One RTM_NEWLINK body (ifinfomsg + attributes); None when it carries no name or stats."""
     name, alias = "", ""
-    stats64: dict[str, int] | None = None
-    stats32: dict[str, int] | None = None
+    # The statistics' payloads, unpacked at the end: only one of them is reported, the 64-bit
+    # one when the kernel sends both (as it does).
+    stats64: bytes | None = None
+    stats32: bytes | None = None
     for kind, payload in netlink.attributes(body[_IFINFOMSG.size :], "netlink link"):
         if kind == _IFLA_IFNAME:
             name = payload.split(b"\0", 1)[0].decode("utf-8", "replace")
         elif kind == _IFLA_IFALIAS:
             alias = payload.split(b"\0", 1)[0].decode("utf-8", "replace")
         elif kind == _IFLA_STATS64:
-            stats64 = _link_stats(payload, 8)
+            stats64 = payload
         elif kind == _IFLA_STATS:
-            stats32 = _link_stats(payload, 4)
-    stats = stats64 if stats64 is not None else stats32
-    if not name or stats is None:
+            stats32 = payload
+    if stats64 is not None:
+        stats = _link_stats(stats64, 8)
+    elif stats32 is not None:
+        stats = _link_stats(stats32, 4)
+    else:
+        return None
+    if not name:
         return None
     return DeviceStats(name, stats, alias)
 
@@ -180,6 +188,50 @@ def legacy_stats(stats: dict[str, int]) -> dict[str, int]:
                 value += pop(name, 0)
             out[legacy] = value
     return out
+
+
+class StatsPlan(NamedTuple):
+    """What legacy_stats makes of any device's statistics with given names in a given order."""
+
+    keys: tuple[str, ...]  # the statistics' names it reports, in its order
+    pick: Callable[[Sequence[int]], Iterable[int]]  # the statistics' values -> those it reports
+
+
+def _pick_sums(sources: tuple[tuple[int, ...], ...]) -> Callable[[Sequence[int]], Iterable[int]]:
+    """The values to report: at each position of SOURCES, the sum of the values at its positions."""
+    if len(sources) < 2:  # an itemgetter of one position gives a value, not a tuple
+        return lambda values: [sum(values[i] for i in ix) for ix in sources]
+    firsts = itemgetter(*(ix[0] for ix in sources))
+    folds = tuple((n, ix[1:]) for n, ix in enumerate(sources) if len(ix) > 1)
+    if not folds:
+        return firsts  # renames only, as for /proc/net/dev: one call
+
+    def pick(values: Sequence[int]) -> list[int]:
+        picked = list(firsts(values))
+        for n, rest in folds:
+            for i in rest:
+                picked[n] += values[i]
+        return picked
+    return pick
+
+
+def stats_plan(keys: tuple[str, ...], detailed: bool) -> StatsPlan:
+    """The statistics reported of a device whose statistics have the names KEYS, in this order:
+    the same for every device of one source, so worked out once for all of them. legacy_stats'
+    folds are followed on the positions of the values rather than on the values: a reported
+    value is the sum of the values at its positions, as legacy_stats adds them (integers, so the
+    order of the additions changes nothing)."""
+    if detailed:
+        return StatsPlan(keys, tuple)
+    sources: dict[str, tuple[int, ...]] = {key: (i,) for i, key in enumerate(keys)}
+    pop = sources.pop
+    for legacy, detailed_key, folded in _LEGACY_FOLDS:
+        positions = pop(detailed_key, None)
+        if positions is not None:
+            for name in folded:
+                positions += pop(name, ())
+            sources[legacy] = positions
+    return StatsPlan(tuple(sources), _pick_sums(tuple(sources.values())))
 
 
 class AddressInfo(NamedTuple):
@@ -278,6 +330,10 @@ class NetdevCollector(Collector[NetdevOptions]):
         self.label_ifalias = bool(self.options.label_ifalias)
         # (name, HELP) of each statistic's family: the kernel's statistic names are a fixed set.
         self._family_texts: dict[str, tuple[str, str]] = {}
+        # stats_plan of each set of statistics seen: a source's devices share one set, which
+        # only the kernel's names make (/proc/net/dev's columns, rtnl_link_stats' fields), so
+        # there are a few at most; a plan depends on nothing else, so it never changes.
+        self._plans: dict[tuple[str, ...], StatsPlan] = {}
         self.labels = ["device", "ifalias"] if self.label_ifalias else ["device"]
 
     def devices(self) -> list[DeviceStats]:
@@ -299,22 +355,26 @@ class NetdevCollector(Collector[NetdevOptions]):
 
     def collect(self) -> Iterator[Metric]:
         families = FamilyIndex()
-        # The family of each statistic, in the order of a device's statistics, for each set of
-        # statistics: every device of one source has the same set in the same order, so the
-        # families are looked up once a scrape rather than once a sample.
-        columns: dict[tuple[str, ...], list[CounterMetricFamily]] = {}
+        # The families of a device's reported statistics, and how to pick those from its values,
+        # for each set of statistics: every device of one source has the same set in the same
+        # order, so this is worked out once a scrape rather than once a device or a sample.
+        columns: dict[tuple[str, ...], tuple[list[CounterMetricFamily], StatsPlan]] = {}
+        detailed, label_ifalias = self.detailed, self.label_ifalias
+        ignored = self.filter.ignored
         for device in self.devices():
-            if self.filter.ignored(device.name):
+            if ignored(device.name):
                 continue
-            stats = device.stats if self.detailed else legacy_stats(device.stats)
-            labels = (device.name, device.alias) if self.label_ifalias else (device.name,)
+            stats = device.stats
             keys = tuple(stats)
             column = columns.get(keys)
             if column is None:
-                column = columns[keys] = [
-                    families.counter(*self._family_names(key), self.labels) for key in keys
-                ]
-            add_row(column, labels, map(float, stats.values()))
+                plan = self._plans.get(keys)
+                if plan is None:
+                    plan = self._plans[keys] = stats_plan(keys, detailed)
+                column = columns[keys] = (
+                    [families.counter(*self._family_names(key), self.labels) for key in plan.keys], plan)
+            labels = (device.name, device.alias) if label_ifalias else (device.name,)
+            add_row(column[0], labels, map(float, column[1].pick(tuple(stats.values()))))
         yield from families.families()
         if self.address_info:
             info = GaugeMetricFamily(

@@ -118,3 +118,22 @@ def test_netclass_reports_no_attribute_it_does_not_serve(tmp_path) -> None:
     families = run_collector("netclass", Paths(sysfs=str(tmp_path)))
     assert sample(families, "node_network_mtu_bytes", device="eth0") == 1500
     assert all("addr_len" not in f.name and "phys" not in f.name for f in families)
+
+
+def test_netclass_reads_only_what_the_listing_shows_as_regular_files(tmp_path) -> None:
+    """parseNetClassIface reads the entries os.ReadDir lists as regular files: a link, a FIFO or
+    a directory named like an attribute is not read (nor waited on)."""
+    dev = tmp_path / "class" / "net" / "eth0"
+    dev.mkdir(parents=True)
+    (tmp_path / "elsewhere").write_text("9000\n")
+    (dev / "mtu").symlink_to(tmp_path / "elsewhere")
+    os.mkfifo(dev / "carrier")
+    (dev / "speed").mkdir()
+    (dev / "ifindex").write_text("2\n")
+    (dev / "operstate").write_text("up\n")
+    families = run_collector("netclass", Paths(sysfs=str(tmp_path)))
+    assert sample(families, "node_network_iface_id", device="eth0") == 2
+    assert sample(families, "node_network_up", device="eth0") == 1
+    for name in ("node_network_mtu_bytes", "node_network_carrier", "node_network_speed_bytes"):
+        assert ("device", "eth0") not in {pair for f in families if f.name == name for s in f.samples
+                                          for pair in s.labels.items()}

@@ -1,3 +1,4 @@
+import random
 import socket
 import struct
 
@@ -5,10 +6,12 @@ import pytest
 
 from pyexporter.collectors.netdev import (
     LINK_STATS_KEYS,
+    NET_DEV_KEYS,
     address_infos,
     legacy_stats,
     parse_link_dump,
     parse_net_dev,
+    stats_plan,
 )
 from pyexporter.toolkit.collector import CollectorError
 
@@ -164,3 +167,33 @@ def test_parse_net_dev_extra_columns_and_odd_names() -> None:
     devices = parse_net_dev(text)
     assert [d.name for d in devices] == ["veth1@if5", "br-1a2b.100"]
     assert devices[1].stats["transmit_compressed"] == 2
+
+
+@pytest.mark.parametrize("keys", [
+    LINK_STATS_KEYS, NET_DEV_KEYS, LINK_STATS_KEYS[:10], NET_DEV_KEYS[:1], (),
+    ("receive_errs", "receive_errors", "receive_bytes"),  # a legacy name beside its detailed one
+    ("receive_missed_errors", "transmit_dropped", "receive_bytes"),
+    *(tuple(random.Random(seed).sample(LINK_STATS_KEYS + NET_DEV_KEYS[4:6], 12)) for seed in range(20)),
+])
+def test_stats_plan_reports_what_legacy_stats_reports(keys: tuple[str, ...]) -> None:
+    """The plan worked out once for a set of statistics gives every device what legacy_stats
+    gives it (and, detailed, the statistics as they are)."""
+    rng = random.Random(len(keys))
+    for _ in range(5):
+        stats = {key: rng.choice((0, 1, rng.getrandbits(64))) for key in keys}
+        legacy = legacy_stats(stats)
+        plan = stats_plan(tuple(stats), detailed=False)
+        assert list(zip(plan.keys, plan.pick(tuple(stats.values())), strict=True)) == list(legacy.items())
+        plan = stats_plan(tuple(stats), detailed=True)
+        assert list(zip(plan.keys, plan.pick(tuple(stats.values())), strict=True)) == list(stats.items())
+
+
+@pytest.mark.parametrize("order", ["64 first", "32 first"])
+def test_parse_link_dump_64_bit_statistics_win(order: str) -> None:
+    """The kernel sends IFLA_STATS64 and IFLA_STATS; the 64-bit one is reported, in any order."""
+    stats64 = _attr(23, struct.pack("=3Q", 2**40, 2, 3))
+    stats32 = _attr(7, struct.pack("=3I", 7, 8, 9))
+    attrs = stats64 + stats32 if order == "64 first" else stats32 + stats64
+    body = struct.pack("=BxHiII", 0, 772, 1, 0, 0) + _attr(3, b"eth0\0") + attrs
+    (link,), _ = parse_link_dump(struct.pack("=IHHII", 16 + len(body), 16, 2, 1, 0) + body)
+    assert (link.stats["receive_packets"], link.stats["transmit_packets"]) == (2**40, 2)
