@@ -17,7 +17,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import parse_uint, read_uint_file
+from pyexporter.toolkit.numbers import parse_uints, read_uint_file
 
 
 class ConntrackStat(NamedTuple):
@@ -42,7 +42,7 @@ def parse_conntrack_stat(text: str) -> ConntrackStat:
             continue
         if not 16 <= len(fields) <= 17:
             raise CollectorError(f"invalid nf_conntrack stat row: {len(fields)} fields")
-        v = [parse_uint(f, 16) for f in fields]
+        v = parse_uints(fields, base=16)
         # entries searched found new invalid ignore delete delete_list insert insert_failed
         # drop early_drop icmp_error expect_new expect_create expect_delete [search_restart]
         row = (v[2], v[4], v[5], v[8], v[9], v[10], v[11], v[16] if len(v) == 17 else 0)

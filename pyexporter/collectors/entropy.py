@@ -10,6 +10,7 @@ collector then requires entropy_avail and poolsize.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from prometheus_client.core import Metric
@@ -18,26 +19,37 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.numbers import NumberError, read_uint_file
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint, read_value_text
 
 # KernelRandom's files, each optional there.
 KERNEL_RANDOM_FILES = (
     "entropy_avail", "poolsize", "urandom_min_reseed_secs", "write_wakeup_threshold", "read_wakeup_threshold",
 )
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 @collector("entropy")
 class EntropyCollector(Collector[NoOptions]):
     def _kernel_random(self) -> dict[str, int]:
         """procfs FS.KernelRandom: {file: value} for the files present."""
+        # The files are read relative to their directory, opened once: one path walk instead of
+        # one per file.
+        try:
+            directory_fd = os.open(self.paths.proc("sys", "kernel", "random"), _DIRECTORY_FLAGS)
+        except FileNotFoundError:
+            return {}
         values: dict[str, int] = {}
-        for name in KERNEL_RANDOM_FILES:
-            try:
-                values[name] = read_uint_file(self.paths.proc("sys", "kernel", "random", name))
-            except FileNotFoundError:
-                continue
-            except NumberError as err:
-                raise CollectorError(f"failed to get kernel random stats: {name}: {err}") from None
+        try:
+            for name in KERNEL_RANDOM_FILES:
+                try:
+                    # util.ReadUintFromFile: the trimmed text as a base-10 uint64.
+                    values[name] = parse_uint(go_trim_space(read_value_text(name, directory_fd)))
+                except FileNotFoundError:
+                    continue
+                except NumberError as err:
+                    raise CollectorError(f"failed to get kernel random stats: {name}: {err}") from None
+        finally:
+            os.close(directory_fd)
         return values
 
     def collect(self) -> Iterable[Metric]:

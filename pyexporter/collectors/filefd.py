@@ -12,8 +12,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import go_trim_space, parse_float
+from pyexporter.toolkit.numbers import go_trim_space, parse_float, read_value_text
 
 
 class FileNr(NamedTuple):
@@ -34,7 +33,7 @@ def parse_file_nr(text: str) -> FileNr:
 @collector("filefd")
 class FileFDCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
-        stats = parse_file_nr(read_text(self.paths.proc("sys", "fs", "file-nr")))
+        stats = parse_file_nr(read_value_text(self.paths.proc("sys", "fs", "file-nr")))
         yield GaugeMetricFamily(
             "node_filefd_allocated", "File descriptor statistics: allocated.", value=stats.allocated
         )

@@ -11,8 +11,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily
-from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint, read_value_text
 
 
 def parse_hung_task_count(text: str) -> int:
@@ -27,7 +26,7 @@ def parse_hung_task_count(text: str) -> int:
 class KernelHungCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
         try:
-            text = read_text(self.paths.proc("sys", "kernel", "hung_task_detect_count"))
+            text = read_value_text(self.paths.proc("sys", "kernel", "hung_task_detect_count"))
         except FileNotFoundError:
             # Needs CONFIG_DETECT_HUNG_TASK and Linux 6.7 or later.
             raise NoDataError("hung_task_detect_count does not exist") from None

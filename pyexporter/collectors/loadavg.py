@@ -11,8 +11,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_float
+from pyexporter.toolkit.numbers import NumberError, parse_float, read_value_text
 
 
 def parse_loadavg(text: str) -> tuple[float, float, float]:
@@ -28,6 +27,6 @@ def parse_loadavg(text: str) -> tuple[float, float, float]:
 @collector("loadavg")
 class LoadavgCollector(Collector[NoOptions]):
     def collect(self) -> Iterable[Metric]:
-        loads = parse_loadavg(read_text(self.paths.proc("loadavg")))
+        loads = parse_loadavg(read_value_text(self.paths.proc("loadavg")))
         for minutes, value in zip((1, 5, 15), loads, strict=True):
             yield GaugeMetricFamily(f"node_load{minutes}", f"{minutes}m load average.", value=value)

@@ -22,12 +22,18 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily
-from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint
+from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint, read_value_text
 
 _PSI_LINE = re.compile(
     r"(some|full) avg10=(\S+) avg60=(\S+) avg300=(\S+) total=(\S+)\s*$"
 )
+
+# The line as every kernel writes it (LOAD_INT.LOAD_FRAC averages, a decimal total): numbers that
+# float() and int() read exactly as strconv does, none too long for a float64 or a uint64.
+_USUAL_PSI_LINE = re.compile(
+    r"(some|full) avg10=([0-9]{1,9}\.[0-9]{1,9}) avg60=([0-9]{1,9}\.[0-9]{1,9})"
+    r" avg300=([0-9]{1,9}\.[0-9]{1,9}) total=([0-9]{1,19})"
+).fullmatch
 
 
 class PSILine(NamedTuple):
@@ -46,6 +52,11 @@ def parse_psi(text: str) -> PSIStats:
     """One /proc/pressure/<resource> file; lines other than some/full are ignored (future kinds)."""
     found: dict[str, PSILine] = {}
     for line in text.splitlines():
+        usual = _USUAL_PSI_LINE(line)
+        if usual is not None:
+            avg10, avg60, avg300, total = usual.group(2, 3, 4, 5)
+            found[usual.group(1)] = PSILine(float(avg10), float(avg60), float(avg300), int(total))
+            continue
         kind = line.split(" ", 1)[0]
         if kind not in ("some", "full"):
             continue
@@ -92,7 +103,8 @@ class PressureCollector(Collector[NoOptions]):
         found = 0
         for resource, series in _SERIES.items():
             try:
-                text = read_text(self.paths.proc("pressure", resource))
+                # The kernel prints each file in one piece (single_open).
+                text = read_value_text(self.paths.proc("pressure", resource))
             except FileNotFoundError:
                 # No PSI in this kernel (or no IRQ PSI before 6.1): skip the resource.
                 continue

@@ -54,7 +54,8 @@ class SelinuxCollector(Collector[NoOptions]):
             enforce = None
         # A loaded policy shows as a mounted selinuxfs; a process context of "kernel" means
         # no policy is loaded, which go-selinux also reports as disabled.
-        context = read_optional(self.paths.proc("self", "attr", "current"))
+        # (The context is read only when the enforce file is there: it decides nothing otherwise.)
+        context = None if enforce is None else read_optional(self.paths.proc("self", "attr", "current"))
         if enforce is None or (context is not None and context.rstrip("\x00") == "kernel"):
             yield GaugeMetricFamily(
                 "node_selinux_enabled", "SELinux is enabled, 1 is true, 0 is false", value=0

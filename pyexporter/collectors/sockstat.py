@@ -17,8 +17,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_int
+from pyexporter.toolkit.numbers import NumberError, parse_ints, read_value_text
 
 # node_exporter converts the `mem` page counts with the running machine's page size.
 PAGE_SIZE = resource.getpagesize()
@@ -37,28 +36,52 @@ class Sockstat(NamedTuple):
     protocols: list[SockstatProtocol]
 
 
-def parse_sockstat(text: str) -> Sockstat:
-    """Parse `PROTO: key value key value...` lines; `sockets: used N` is the IPv4 total."""
-    used: int | None = None
-    protocols: list[SockstatProtocol] = []
-    for line in text.splitlines():
-        if not line:
-            continue
-        fields = line.split(" ")
+def _check_lines(rows: list[list[str]]) -> None:
+    """CollectorError for the first line procfs's parseSockstat refuses, line by line: a field
+    count that is no `PROTO:` and key-value pairs, or a value strconv.ParseInt(value, 0, 64)
+    refuses."""
+    for fields in rows:
+        line = " ".join(fields)
         if len(fields) < 3 or len(fields) % 2 == 0:
             raise CollectorError(f"malformed sockstat line: {line[:80]!r}")
         try:
-            # procfs's util.ValueParser.Int: strconv.ParseInt(value, 0, 64).
-            kvs = {fields[i]: parse_int(fields[i + 1], 0) for i in range(1, len(fields), 2)}
+            parse_ints(fields[2::2], 0)
         except NumberError as err:
             raise CollectorError(f"invalid value in sockstat line: {line[:80]!r}: {err}") from None
+
+
+def parse_sockstat(text: str) -> Sockstat:
+    """Parse `PROTO: key value key value...` lines; `sockets: used N` is the IPv4 total."""
+    rows = [line.split(" ") for line in text.splitlines() if line]
+    # The values of all lines are parsed as one batch (util.ValueParser.Int:
+    # strconv.ParseInt(value, 0, 64)); when anything is amiss, _check_lines names the first line
+    # at fault, as procfs's line-by-line parse does.
+    numbers: list[int] | None = None
+    if all(len(fields) >= 3 and len(fields) % 2 for fields in rows):
+        try:
+            numbers = parse_ints([value for fields in rows for value in fields[2::2]], 0)
+        except NumberError:
+            pass
+    if numbers is None:
+        _check_lines(rows)
+        raise AssertionError("_check_lines accepts only what the batch accepts")
+    used: int | None = None
+    protocols: list[SockstatProtocol] = []
+    start = 0
+    for fields in rows:
+        end = start + len(fields) // 2
+        # As many keys as values by construction; strict's check is a cost to no purpose here.
+        kvs = dict(zip(fields[1::2], numbers[start:end], strict=False))
+        start = end
         proto = fields[0].removesuffix(":")
         if proto == "sockets":
             used = kvs.get("used", 0)
         else:
             # `inuse` is always reported (0 when absent), the others only when present.
             values = {"inuse": kvs.get("inuse", 0)}
-            values.update((k, kvs[k]) for k in _KEYS[1:] if k in kvs)
+            for key in _KEYS[1:]:
+                if key in kvs:
+                    values[key] = kvs[key]
             protocols.append(SockstatProtocol(proto, values))
     return Sockstat(used, protocols)
 
@@ -67,7 +90,8 @@ def parse_sockstat(text: str) -> Sockstat:
 class SockstatCollector(Collector[NoOptions]):
     def _read(self, name: str) -> Sockstat | None:
         try:
-            return parse_sockstat(read_text(self.paths.proc("net", name)))
+            # The kernel prints each file in one piece (proc_create_net_single).
+            return parse_sockstat(read_value_text(self.paths.proc("net", name)))
         except FileNotFoundError:
             # IPv4 or IPv6 disabled on this kernel.
             return None
@@ -81,12 +105,13 @@ class SockstatCollector(Collector[NoOptions]):
                     "node_sockstat_sockets_used", "Number of IPv4 sockets in use.", value=stat.used
                 )
             for proto in stat.protocols:
-                values = dict(proto.values)
-                if "mem" in values:
-                    values["mem_bytes"] = values["mem"] * PAGE_SIZE
-                for key, value in values.items():
+                protocol = proto.protocol
+                for key, value in proto.values.items():
                     yield GaugeMetricFamily(
-                        f"node_sockstat_{proto.protocol}_{key}",
-                        f"Number of {proto.protocol} sockets in state {key}.",
-                        value=value,
+                        f"node_sockstat_{protocol}_{key}", f"Number of {protocol} sockets in state {key}.", value=value
+                    )
+                if "mem" in proto.values:
+                    yield GaugeMetricFamily(
+                        f"node_sockstat_{protocol}_mem_bytes", f"Number of {protocol} sockets in state mem_bytes.",
+                        value=proto.values["mem"] * PAGE_SIZE,
                     )

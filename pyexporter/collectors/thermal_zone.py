@@ -6,8 +6,8 @@ parseClassThermalZone: optional mode and passive, disabled zones skipped), class
 from __future__ import annotations
 
 import errno
-import glob
 import os
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -34,12 +34,23 @@ class CoolingDevice(NamedTuple):
     max_state: int
 
 
+_AFTER_PREFIX_DIGIT = re.compile(r"[0-9]").match
+
+
 def _entries(class_dir: str, prefix: str) -> list[tuple[str, str]]:
-    """(N, resolved directory) for every PREFIX<digit>* entry of class_dir."""
+    """(N, resolved directory) for every PREFIX<digit>* entry of class_dir: procfs's
+    filepath.Glob, as a listing filtered by name (glob compiles its pattern and walks the tree on
+    every call); both answer nothing for a directory they cannot read."""
+    try:
+        names = os.listdir(class_dir)
+    except OSError:
+        return []
     found = []
-    for path in sorted(glob.glob(os.path.join(glob.escape(class_dir), prefix + "[0-9]*"))):
+    for name in sorted(names):
+        if not (name.startswith(prefix) and _AFTER_PREFIX_DIGIT(name, len(prefix))):
+            continue
         try:
-            found.append((os.path.basename(path)[len(prefix):], resolve_sysfs_path(path)))
+            found.append((name[len(prefix):], resolve_sysfs_path(os.path.join(class_dir, name))))
         except OSError:
             continue
     return found

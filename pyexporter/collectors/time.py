@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import glob
 import os
+import re
 import time
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -14,7 +14,9 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.files import decode, read_attribute
+
+_CLOCKSOURCE_NAME = re.compile(r"clocksource[0-9]").match
 
 
 class ClockSource(NamedTuple):
@@ -36,18 +38,24 @@ def zone_now(now: float) -> tuple[str, int]:
 class TimeCollector(Collector[NoOptions]):
     def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
         super().__init__(ctx)
-        # glob.escape: the sysfs root itself may hold glob characters.
-        self.pattern = os.path.join(
-            glob.escape(self.paths.sys("devices", "system", "clocksource")), "clocksource[0-9]*"
-        )
+        self.directory = self.paths.sys("devices", "system", "clocksource")
 
     def read_clocksources(self) -> list[ClockSource]:
+        # node_exporter's filepath.Glob of clocksource[0-9]*, as a listing filtered by name (glob
+        # compiles its pattern and walks the tree on every call); both answer nothing for a
+        # directory they cannot read.
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            names = []
         sources = []
-        for path in sorted(glob.glob(self.pattern)):
+        for name in sorted(filter(_CLOCKSOURCE_NAME, names)):
+            path = os.path.join(self.directory, name)
             sources.append(
                 parse_clocksource(
-                    read_text(os.path.join(path, "available_clocksource")),
-                    read_text(os.path.join(path, "current_clocksource")),
+                    # sysfs attributes, each handed out whole by one read.
+                    decode(read_attribute(os.path.join(path, "available_clocksource"))),
+                    decode(read_attribute(os.path.join(path, "current_clocksource"))),
                 )
             )
         return sources

@@ -17,7 +17,7 @@ from collections.abc import Set as AbstractSet
 from typing import TypeVar
 
 from pyexporter.toolkit.collector import CollectorError
-from pyexporter.toolkit.files import decode, read_attribute, read_attributes
+from pyexporter.toolkit.files import decode, read_attribute, read_bytes
 
 # The kernel's USER_HZ: /proc reports CPU times in ticks of 1/100 s on every architecture
 # node_exporter supports (procfs's userHZ).
@@ -208,12 +208,44 @@ def parse_floats(texts: Sequence[str]) -> list[float]:
     return [parse_float(text) for text in texts]
 
 
-def parse_uints(texts: Sequence[str], bits: int = 64) -> list[int]:
-    """parse_uint of each of TEXTS in base 10."""
-    values = _plain_digits(texts, int)
+def _plain_hex(texts: Sequence[str]) -> list[int] | None:
+    """int(TEXT, 16) of each of TEXTS when all of them are bare ASCII hex digits, checked as one
+    (no sign, 0x prefix, `_` or blank, which int() would take and Go refuses); None when some
+    text is anything else."""
+    if _HEX_DIGITS.fullmatch("".join(texts)) is None:
+        return None
+    try:
+        return [int(text, 16) for text in texts]
+    except ValueError:
+        return None  # an empty text: the careful parser answers
+
+
+def parse_uints(texts: Sequence[str], bits: int = 64, *, base: int = 10) -> list[int]:
+    """parse_uint of each of TEXTS in BASE, 10 or 16 (procfs's ParseHexUint64s: per-CPU rows of
+    hex counters)."""
+    if base == 10:
+        values = _plain_digits(texts, int)
+    elif base == 16:
+        values = _plain_hex(texts)
+    else:
+        raise ValueError(f"base {base} is not one parse_uints reads")
     if values is not None and not (values and max(values) >> bits):
         return values
-    return [parse_uint(text, bits=bits) for text in texts]
+    return [parse_uint(text, base, bits) for text in texts]
+
+
+# A text of two digits or more that starts with 0, among texts joined with blanks: octal for base 0.
+_LEADING_ZERO = re.compile(r"(?<![0-9])0[0-9]").search
+
+
+def parse_ints(texts: Sequence[str], base: int = 10, bits: int = 64) -> list[int]:
+    """parse_int(text, BASE, BITS) of each of TEXTS, BASE 10 or 0 (procfs's ValueParser.Int:
+    `key value` lines of small counts)."""
+    values = _plain_digits(texts, int)
+    if (values is not None and not (values and max(values) >> (bits - 1))
+            and (base == 10 or (base == 0 and _LEADING_ZERO(" ".join(texts)) is None))):
+        return values
+    return [parse_int(text, base, bits) for text in texts]
 
 
 def check_uints(texts: Sequence[str]) -> None:
@@ -238,13 +270,6 @@ def sys_read_file(path: str, size: int = 4096) -> str:
     return go_trim_space(decode(read_attribute(path, size=size)))
 
 
-def sys_read_attributes(directory_fd: int, names: Iterable[str], size: int = 4096) -> dict[str, str]:
-    """sys_read_file of each of NAMES relative to the directory DIRECTORY_FD, for sysfs classes
-    whose attributes are each optional (files.read_attributes): name -> trimmed text of each
-    readable one."""
-    return {name: go_trim_space(decode(raw)) for name, raw in read_attributes(directory_fd, names, size).items()}
-
-
 def sys_read_files(directory: str, names: Iterable[str], skipped_errnos: AbstractSet[int]
                    ) -> Iterator[tuple[str, str, str]]:
     """(name, path, text) of each of NAMES in DIRECTORY through sys_read_file, as sysfs's class
@@ -261,13 +286,31 @@ def sys_read_files(directory: str, names: Iterable[str], skipped_errnos: Abstrac
         yield name, path, text
 
 
+# /proc/sys answers each read with a kernel buffer of the size the read asks for, zeroed: asking
+# for a page rather than 64 KiB halves what reading a setting costs.
+_VALUE_READ = 4096
+
+
+def read_value_text(path: str, dir_fd: int | None = None) -> str:
+    """A file that holds one value (a /proc/sys setting, a sysfs attribute, a /proc file the
+    kernel prints in one piece such as /proc/loadavg; PATH relative to DIR_FD when given) whole,
+    as os.ReadFile reads it, as text (files.decode). Such a file is handed out by its first read
+    when it fits: one read of a page, and only when that fills it, the whole file read anew. (Not
+    for a /proc file of many records, which the kernel hands out a page's worth of whole records
+    at a time.)"""
+    raw = read_attribute(path, dir_fd, size=_VALUE_READ)
+    if len(raw) >= _VALUE_READ:
+        raw = read_bytes(path, dir_fd=dir_fd)
+    return decode(raw)
+
+
 def read_uint_file(path: str) -> int:
     """sysfs's util.ReadUintFromFile: the file's text, trimmed, as a base-10 uint64; OSError when
     unreadable, NumberError when not a number."""
-    return parse_uint(go_trim_space(decode(read_attribute(path))))
+    return parse_uint(go_trim_space(read_value_text(path)))
 
 
 def read_int_file(path: str) -> int:
     """sysfs's util.ReadIntFromFile: the file's text, trimmed, as a base-10 int64; OSError when
     unreadable, NumberError when not a number."""
-    return parse_int(go_trim_space(decode(read_attribute(path))))
+    return parse_int(go_trim_space(read_value_text(path)))

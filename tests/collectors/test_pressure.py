@@ -53,7 +53,7 @@ def test_psi_disabled_yields_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def unsupported(path: str) -> str:
         raise OSError(errno.EOPNOTSUPP, "Operation not supported", path)
 
-    monkeypatch.setattr("pyexporter.collectors.pressure.read_text", unsupported)
+    monkeypatch.setattr("pyexporter.collectors.pressure.read_value_text", unsupported)
     # pressureStatsCollector.Update: ENOTSUP (booted without psi=1) is ErrNoData.
     families, failure = collect_as_scrape("pressure", fixture_paths("pressure"))
     assert families == [] and isinstance(failure, NoDataError)
@@ -88,3 +88,29 @@ def test_each_missing_resource_file_is_skipped_alone(tmp_path: Path) -> None:
     assert "node_pressure_cpu_waiting_seconds_total" not in by_name(families)
     assert sample(families, "node_pressure_io_stalled_seconds_total") == 0.5
     assert sample(families, "node_pressure_irq_stalled_seconds_total") == 0.0625
+
+
+@pytest.mark.parametrize("line", [
+    "some avg10=48.35 avg60=78.65 avg300=61.56 total=6964128531",
+    "full avg10=0.00 avg60=0.00 avg300=0.00 total=0",
+    "some avg10=1e2 avg60=0.00 avg300=0.00 total=18446744073709551615",
+    "some avg10=0.00 avg60=0.00 avg300=0.00 total=007 ",
+    "full avg10=100.00 avg60=.5 avg300=5. total=1",
+])
+def test_usual_lines_parse_as_the_careful_path(line: str) -> None:
+    """The fast path for the kernel's own form (_USUAL_PSI_LINE) gives what the strconv path gives."""
+    from pyexporter.collectors import pressure
+
+    careful = pressure._PSI_LINE.match(line)
+    assert careful is not None
+    expected = pressure.PSILine(*map(pressure.parse_float, careful.group(2, 3, 4)),
+                                pressure.parse_uint(careful.group(5)))
+    stats = pressure.parse_psi(line + "\n")
+    assert (stats.some if line.startswith("some") else stats.full) == expected
+
+
+def test_usual_line_out_of_range_total_fails() -> None:
+    from pyexporter.collectors import pressure
+
+    with pytest.raises(CollectorError):
+        pressure.parse_psi("some avg10=0.00 avg60=0.00 avg300=0.00 total=18446744073709551616\n")

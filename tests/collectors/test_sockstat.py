@@ -66,3 +66,28 @@ def test_sockstat6_malformed_fails_all(tmp_path) -> None:
     (net / "sockstat6").write_text("TCP6: inuse\n")
     with pytest.raises(CollectorError):
         run_collector("sockstat", Paths(procfs=str(tmp_path)))
+
+
+def test_parse_sockstat_values_as_procfs_reads_them() -> None:
+    """The values of all lines, parsed as one batch, are strconv.ParseInt(value, 0, 64)'s: base
+    prefixes and leading-zero octal included; a repeated key keeps its last value."""
+    from pyexporter.collectors.sockstat import SockstatProtocol, parse_sockstat
+
+    got = parse_sockstat("sockets: used 010\nTCP: inuse 0x1f orphan 0 tw 3 tw 4 mem 5\n\nFRAG: memory 7\n")
+    assert got.used == 8
+    assert got.protocols == [SockstatProtocol("TCP", {"inuse": 31, "orphan": 0, "tw": 4, "mem": 5}),
+                             SockstatProtocol("FRAG", {"inuse": 0, "memory": 7})]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("TCP: inuse x\nUDP: inuse\n", "invalid value in sockstat line: 'TCP: inuse x'"),
+    ("TCP: inuse\nUDP: inuse x\n", "malformed sockstat line: 'TCP: inuse'"),
+    ("TCP: inuse 1\nUDP: inuse 99999999999999999999\n", "invalid value in sockstat line: 'UDP: inuse 9"),
+])
+def test_parse_sockstat_names_the_first_bad_line(text: str, message: str) -> None:
+    """procfs parses line by line: the first line at fault is the one its error names."""
+    from pyexporter.collectors.sockstat import parse_sockstat
+
+    with pytest.raises(CollectorError) as caught:
+        parse_sockstat(text)
+    assert str(caught.value).startswith(message)

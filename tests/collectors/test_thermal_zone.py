@@ -55,3 +55,18 @@ def test_zone_temperatures_stay_when_a_cooling_device_fails(tmp_path) -> None:
     families, failure = collect_as_scrape("thermal_zone", Paths(sysfs=str(tmp_path)))
     assert samples(families)[("node_thermal_zone_temp", frozenset({("zone", "0"), ("type", "acpitz")}))] == 42.0
     assert failure is not None
+
+
+def test_entries_as_the_glob_finds_them(tmp_path) -> None:
+    """filepath.Glob("thermal_zone[0-9]*"): a digit right after the prefix, anything after it."""
+    thermal = tmp_path / "class" / "thermal"
+    for name in ("thermal_zone10", "thermal_zone2", "thermal_zone3x", "thermal_zonex", "thermal_zone",
+                 "Thermal_zone4", "cooling_device0"):
+        zone = thermal / name
+        zone.mkdir(parents=True)
+        (zone / "type").write_text(name + "\n")
+        (zone / "temp").write_text("1000\n")
+        (zone / "policy").write_text("step_wise\n")
+    families = run_collector("thermal_zone", Paths(sysfs=str(tmp_path)))
+    zones = sorted(dict(labels)["zone"] for name, labels in samples(families) if name == "node_thermal_zone_temp")
+    assert zones == ["10", "2", "3x"]

@@ -28,3 +28,18 @@ def test_unreadable_clocksource_raises(tmp_path) -> None:
     (tmp_path / "devices" / "system" / "clocksource" / "clocksource0").mkdir(parents=True)
     with pytest.raises(OSError):
         run_collector("time", Paths(sysfs=str(tmp_path)))
+
+
+def test_clocksources_as_the_glob_finds_them(tmp_path) -> None:
+    """filepath.Glob(".../clocksource[0-9]*"): names after a digit, in sorted order (so
+    clocksource10 before clocksource2, each labelled by its position), and nothing else."""
+    root = tmp_path / "devices" / "system" / "clocksource"
+    for name, current in (("clocksource2", "b"), ("clocksource10", "a"), ("clocksourcex", "x"), ("uevent", "u"),
+                          ("Clocksource3", "c"), ("clocksource", "n")):
+        (root / name).mkdir(parents=True)
+        (root / name / "available_clocksource").write_text(current + "\n")
+        (root / name / "current_clocksource").write_text(current + "\n")
+    families = run_collector("time", Paths(sysfs=str(tmp_path)))
+    current = sorted((dict(k[1])["device"], dict(k[1])["clocksource"]) for k in samples(families)
+                     if k[0] == "node_time_clocksource_current_info")
+    assert current == [("0", "a"), ("1", "b")]

@@ -13,6 +13,7 @@ from pyexporter.toolkit.numbers import (
     go_trim_space,
     parse_float,
     parse_int,
+    parse_ints,
     parse_uint,
     parse_uints,
     read_int_file,
@@ -98,6 +99,26 @@ def test_read_files(tmp_path: Path) -> None:
         read_uint_file(str(tmp_path / "missing"))
 
 
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 70000])
+def test_read_value_text_reads_the_whole_file(tmp_path: Path, size: int) -> None:
+    """One read of a page takes a value file whole; one that fills the page is read whole anew,
+    as os.ReadFile reads it (so padding beyond a page still trims away)."""
+    import os
+
+    from pyexporter.toolkit.numbers import read_value_text
+
+    text = " " * max(size - 2, 0) + "7\n"[: size]
+    (tmp_path / "value").write_text(text)
+    assert read_value_text(str(tmp_path / "value")) == text
+    directory_fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        assert read_value_text("value", directory_fd) == text
+    finally:
+        os.close(directory_fd)
+    if size >= 2:
+        assert read_uint_file(str(tmp_path / "value")) == 7
+
+
 def test_base_16_and_bit_sizes() -> None:
     assert parse_uint("ff", 16) == 255
     assert parse_uint("FFFFFFFFFFFFFFFF", 16) == 2**64 - 1
@@ -167,24 +188,6 @@ def test_parse_int_base_0_fast_path_answers_as_the_careful_parser(text: str) -> 
     assert got == expected
 
 
-def test_sys_read_attributes(tmp_path: Path) -> None:
-    import os
-
-    from pyexporter.toolkit.numbers import sys_read_attributes
-
-    (tmp_path / "mtu").write_text(" 1500\n")
-    (tmp_path / "operstate").write_text("up\u2003\n")
-    (tmp_path / "alias").write_bytes(b"\xff\x1c\n")
-    (tmp_path / "empty").write_text("")
-    directory_fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        got = sys_read_attributes(directory_fd, ["mtu", "operstate", "alias", "empty", "missing"])
-    finally:
-        os.close(directory_fd)
-    # Trimmed as strings.TrimSpace trims (\x1c is kept); bytes that are not UTF-8 kept.
-    assert got == {"mtu": "1500", "operstate": "up", "alias": "\udcff\x1c", "empty": ""}
-
-
 _HOSTILE_UINTS = ["0", "007", "18446744073709551615", "18446744073709551616", "99999999999999999999999",
                   "", "+1", "-1", "-0", "1_0", "_1", " 1", "1 ", "١", "٣", "１", "²", "0x10", "1e3", "1.0",
                   "0" * 5000 + "1", "9" * 5000, "0" * 5000, "1" + "0" * 5000]
@@ -205,6 +208,52 @@ def test_parse_uints_answers_as_parse_uint(text: str) -> None:
             except NumberError as err:
                 got = str(err)
             assert got == expected
+
+
+_HOSTILE_HEX = ["0", "ff", "FF", "0000ffff", "ffffffffffffffff", "10000000000000000", "0" * 5000 + "f",
+                "f" * 5000, "", "+1", "-1", "0x10", "0X10", "1_0", " 1", "1 ", "g", "١", "ｆ", "1.0"]
+
+
+@pytest.mark.parametrize("text", _HOSTILE_HEX)
+def test_hex_parse_uints_answers_as_parse_uint(text: str) -> None:
+    """The base-16 batch (whose fast path takes bare hex digits through int(text, 16), which
+    would also take a 0x prefix, a sign, `_` and blanks) gives what parse_uint(text, 16) gives."""
+    for bits in (64, 32):
+        try:
+            expected: object = parse_uint(text, 16, bits)
+        except NumberError as err:
+            expected = str(err)
+        for batch in ([text], ["1", text], [text, "2"]):
+            try:
+                got: object = parse_uints(batch, bits, base=16)[batch.index(text)]
+            except NumberError as err:
+                got = str(err)
+            assert got == expected
+    assert parse_uints([], base=16) == []
+    with pytest.raises(ValueError, match="base 8"):
+        parse_uints(["1"], base=8)
+
+
+_HOSTILE_INTS = [*_HOSTILE_UINTS, "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+                 "00", "08", "010", "0b1", "0o7", "0x1f", "-5", "+5", "10"]
+
+
+@pytest.mark.parametrize("text", _HOSTILE_INTS)
+def test_parse_ints_answers_as_parse_int(text: str) -> None:
+    """The batch (whose fast path takes plain ASCII digits, without leading zeros in base 0,
+    through int()) gives what parse_int gives, wherever the field sits in the batch."""
+    for base in (10, 0):
+        for bits in (64, 32):
+            try:
+                expected: object = parse_int(text, base, bits)
+            except NumberError as err:
+                expected = str(err)
+            for batch in ([text], ["1", text], [text, "20"], ["0", text], [text, "0"]):
+                try:
+                    got: object = parse_ints(batch, base, bits)[batch.index(text)]
+                except NumberError as err:
+                    got = str(err)
+                assert got == expected
 
 
 @pytest.mark.parametrize(("text", "value"), [("0" * 5000 + "1", 1), ("0" * 5000, 0), ("-" + "0" * 5000 + "5", -5)])
