@@ -39,3 +39,10 @@ def test_values_as_go_parse_float_reads_them() -> None:
 def test_values_go_refuses(value: str) -> None:
     with pytest.raises(CollectorError):
         parse_meminfo(f"MemTotal: {value} kB\n")
+
+
+def test_only_lines_with_a_unit_are_scaled_whatever_the_key() -> None:
+    # The batch parse keeps each line's own scale: a bare key that happens to end like a scaled
+    # one is not scaled, and parentheses anywhere in a key become `_`.
+    text = "Odd_bytes: 5\nShmem(x)Pmd(y): 2 kB\nActive(file): 1 kB\n"
+    assert parse_meminfo(text) == {"Odd_bytes": 5.0, "Shmem_x)Pmd(y_bytes": 2048.0, "Active_file_bytes": 1024.0}
