@@ -20,6 +20,7 @@ from pyexporter.toolkit.families import GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import (
     decode,
     list_attributes,
+    open_directory,
     read_attribute,
     read_attributes,
     read_text,
@@ -109,7 +110,6 @@ _REQUIRED = ("scaling_available_governors", "scaling_driver", "scaling_governor"
 # read_attributes's errors that parseCpufreqCpuinfo skips for a uint attribute (os.IsNotExist,
 # os.IsPermission: cpuinfo_cur_freq is root-only); any other fails the collector.
 _ABSENT = (FileNotFoundError, PermissionError)
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats | None:
@@ -125,7 +125,7 @@ def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats | None:
     The string attributes are read as the uint ones, in one read (util.SysReadFile reads them so,
     at most 128 bytes; sysfs hands out an attribute whole, and up to 64 KiB is kept here)."""
     try:
-        dir_fd = os.open(cpufreq_dir, _DIRECTORY)
+        dir_fd = open_directory(cpufreq_dir)
     except FileNotFoundError:
         return None
     try:

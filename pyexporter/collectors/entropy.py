@@ -19,13 +19,13 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.files import open_directory
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_uint, read_value_text
 
 # KernelRandom's files, each optional there.
 KERNEL_RANDOM_FILES = (
     "entropy_avail", "poolsize", "urandom_min_reseed_secs", "write_wakeup_threshold", "read_wakeup_threshold",
 )
-_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 @collector("entropy")
@@ -35,7 +35,7 @@ class EntropyCollector(Collector[NoOptions]):
         # The files are read relative to their directory, opened once: one path walk instead of
         # one per file.
         try:
-            directory_fd = os.open(self.paths.proc("sys", "kernel", "random"), _DIRECTORY_FLAGS)
+            directory_fd = open_directory(self.paths.proc("sys", "kernel", "random"))
         except FileNotFoundError:
             return {}
         values: dict[str, int] = {}

@@ -26,7 +26,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_row
-from pyexporter.toolkit.files import decode, list_attributes, read_attributes, resolve_sysfs_path
+from pyexporter.toolkit.files import decode, list_attributes, open_directory, read_attributes, resolve_sysfs_path
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
 
 IFF_UP = 0x1
@@ -58,7 +58,6 @@ _INT_ATTRIBUTES = frozenset(attr for attr, _ in _INT_PROPERTIES)
 _TEXT_ATTRIBUTES = frozenset({"address", "broadcast", "duplex", "ifalias", "operstate"})
 _ATTRIBUTE_NAMES = tuple(sorted(_INT_ATTRIBUTES | _TEXT_ATTRIBUTES))
 
-_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 @dataclass(slots=True)
@@ -98,7 +97,7 @@ def read_iface_at(name: str, directory_fd: int) -> NetClassIface:
 
 def read_iface(name: str, directory: str) -> NetClassIface:
     try:
-        directory_fd = os.open(directory, _DIRECTORY_FLAGS)
+        directory_fd = open_directory(directory)
     except OSError:
         return NetClassIface(name)  # gone since it was listed: no attribute readable
     try:
@@ -151,7 +150,7 @@ class NetClassCollector(Collector[NetclassOptions]):
                 # On a real sysfs the entry is a link, which the kernel follows as it opens it;
                 # opening it is also the check that it leads to a directory, so only what fails
                 # here (fixture trees' link files, plain files, vanished links) costs more.
-                directory_fd = os.open(path, _DIRECTORY_FLAGS)
+                directory_fd = open_directory(path)
             except OSError:
                 directory = iface_directory(path)
                 if directory is not None:

@@ -33,6 +33,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import CounterMetricFamily, FamilyIndex, GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import read_optional, read_text
 from pyexporter.toolkit.filters import exclusive_filter
+from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import NumberError, parse_uints
 
 # ---------------------------------------------------------------------------------------------
@@ -328,12 +329,14 @@ class NetdevCollector(Collector[NetdevOptions]):
         self.detailed = bool(self.options.enable_detailed_metrics)
         self.address_info = bool(self.options.address_info)
         self.label_ifalias = bool(self.options.label_ifalias)
-        # (name, HELP) of each statistic's family: the kernel's statistic names are a fixed set.
-        self._family_texts: dict[str, tuple[str, str]] = {}
+        # (name, HELP) of each statistic's family, by the statistic's name.
+        self._family_names: RecurringMemo[str, tuple[str, str]] = RecurringMemo(
+            lambda key: (f"node_network_{key}_total", f"Network device statistic {key}."))
         # stats_plan of each set of statistics seen: a source's devices share one set, which
         # only the kernel's names make (/proc/net/dev's columns, rtnl_link_stats' fields), so
-        # there are a few at most; a plan depends on nothing else, so it never changes.
-        self._plans: dict[tuple[str, ...], StatsPlan] = {}
+        # there are a few at most; a plan depends on them and the detailed flag alone.
+        self._plans: RecurringMemo[tuple[str, ...], StatsPlan] = RecurringMemo(
+            lambda keys: stats_plan(keys, self.detailed))
         self.labels = ["device", "ifalias"] if self.label_ifalias else ["device"]
 
     def devices(self) -> list[DeviceStats]:
@@ -347,20 +350,17 @@ class NetdevCollector(Collector[NetdevOptions]):
             ]
         return devices
 
-    def _family_names(self, key: str) -> tuple[str, str]:
-        texts = self._family_texts.get(key)
-        if texts is None:
-            texts = self._family_texts[key] = (f"node_network_{key}_total", f"Network device statistic {key}.")
-        return texts
-
     def collect(self) -> Iterator[Metric]:
         families = FamilyIndex()
         # The families of a device's reported statistics, and how to pick those from its values,
         # for each set of statistics: every device of one source has the same set in the same
         # order, so this is worked out once a scrape rather than once a device or a sample.
         columns: dict[tuple[str, ...], tuple[list[CounterMetricFamily], StatsPlan]] = {}
-        detailed, label_ifalias = self.detailed, self.label_ifalias
+        label_ifalias = self.label_ifalias
         ignored = self.filter.ignored
+        plans, family_names = self._plans, self._family_names
+        plans.rotate()
+        family_names.rotate()
         for device in self.devices():
             if ignored(device.name):
                 continue
@@ -368,11 +368,9 @@ class NetdevCollector(Collector[NetdevOptions]):
             keys = tuple(stats)
             column = columns.get(keys)
             if column is None:
-                plan = self._plans.get(keys)
-                if plan is None:
-                    plan = self._plans[keys] = stats_plan(keys, detailed)
+                plan = plans(keys)
                 column = columns[keys] = (
-                    [families.counter(*self._family_names(key), self.labels) for key in plan.keys], plan)
+                    [families.counter(*family_names(key), self.labels) for key in plan.keys], plan)
             labels = (device.name, device.alias) if label_ifalias else (device.name,)
             add_row(column[0], labels, map(float, column[1].pick(tuple(stats.values()))))
         yield from families.families()

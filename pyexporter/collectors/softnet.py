@@ -6,7 +6,6 @@ Blank lines are skipped, where procfs refuses them as a 0-column row: the kernel
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -17,7 +16,7 @@ from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_uint
+from pyexporter.toolkit.numbers import NumberError, parse_uints
 
 
 class SoftnetStat(NamedTuple):
@@ -29,11 +28,6 @@ class SoftnetStat(NamedTuple):
     received_rps: int
     flow_limit_count: int
     backlog_len: int
-
-
-# Columns that strconv.ParseUint(c, 16, 32) takes as int(c, 16) does: up to eight hex digits (the
-# kernel prints %08x). A row of them is checked as one; any other row goes column by column.
-_HEX32_COLUMNS = re.compile(r"[0-9a-fA-F]{1,8}(?: [0-9a-fA-F]{1,8})*")
 
 
 def parse_softnet(text: str) -> list[SoftnetStat]:
@@ -48,13 +42,10 @@ def parse_softnet(text: str) -> list[SoftnetStat]:
         if width < 9:
             raise CollectorError(f"{width} softnet_stat columns, at least 9 expected")
         used = columns[:13 if width >= 13 else min(width, 11)]
-        if _HEX32_COLUMNS.fullmatch(" ".join(used)):
-            v = [int(c, 16) for c in used]
-        else:
-            try:
-                v = [parse_uint(c, 16, 32) for c in used]
-            except NumberError as err:
-                raise CollectorError(f"invalid value in softnet_stat line: {line[:80]!r}: {err}") from None
+        try:
+            v = parse_uints(used, 32, base=16)  # strconv.ParseUint(c, 16, 32) of each
+        except NumberError as err:
+            raise CollectorError(f"invalid value in softnet_stat line: {line[:80]!r}: {err}") from None
         has_index = width >= 13
         stats.append(
             SoftnetStat(

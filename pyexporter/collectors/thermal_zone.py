@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -17,7 +16,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import decode, open_regular, resolve_sysfs_path
+from pyexporter.toolkit.files import decode, numbered_entries, open_regular, resolve_sysfs_path
 from pyexporter.toolkit.numbers import go_trim_space, parse_int, parse_uint
 
 
@@ -34,21 +33,10 @@ class CoolingDevice(NamedTuple):
     max_state: int
 
 
-_AFTER_PREFIX_DIGIT = re.compile(r"[0-9]").match
-
-
 def _entries(class_dir: str, prefix: str) -> list[tuple[str, str]]:
-    """(N, resolved directory) for every PREFIX<digit>* entry of class_dir: procfs's
-    filepath.Glob, as a listing filtered by name (glob compiles its pattern and walks the tree on
-    every call); both answer nothing for a directory they cannot read."""
-    try:
-        names = os.listdir(class_dir)
-    except OSError:
-        return []
+    """(N, resolved directory) for every PREFIX<digit>* entry of class_dir (procfs's filepath.Glob)."""
     found = []
-    for name in sorted(names):
-        if not (name.startswith(prefix) and _AFTER_PREFIX_DIGIT(name, len(prefix))):
-            continue
+    for name in numbered_entries(class_dir, prefix):
         try:
             found.append((name[len(prefix):], resolve_sysfs_path(os.path.join(class_dir, name))))
         except OSError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -14,9 +13,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import decode, read_attribute
-
-_CLOCKSOURCE_NAME = re.compile(r"clocksource[0-9]").match
+from pyexporter.toolkit.files import decode, numbered_entries, read_attribute
 
 
 class ClockSource(NamedTuple):
@@ -41,15 +38,9 @@ class TimeCollector(Collector[NoOptions]):
         self.directory = self.paths.sys("devices", "system", "clocksource")
 
     def read_clocksources(self) -> list[ClockSource]:
-        # node_exporter's filepath.Glob of clocksource[0-9]*, as a listing filtered by name (glob
-        # compiles its pattern and walks the tree on every call); both answer nothing for a
-        # directory they cannot read.
-        try:
-            names = os.listdir(self.directory)
-        except OSError:
-            names = []
         sources = []
-        for name in sorted(filter(_CLOCKSOURCE_NAME, names)):
+        # node_exporter's filepath.Glob of clocksource[0-9]*.
+        for name in numbered_entries(self.directory, "clocksource"):
             path = os.path.join(self.directory, name)
             sources.append(
                 parse_clocksource(

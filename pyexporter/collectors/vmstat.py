@@ -14,6 +14,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import UnknownMetricFamily
 from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import NumberError, parse_floats
 
 # The ASCII characters str.split() separates on besides space and newline.
@@ -72,17 +73,14 @@ class VmstatCollector(Collector[VmstatOptions]):
         self.fields = self.options.fields
         # field -> (family name, HELP), or None when the fields regex leaves it out: the flag is
         # fixed for the collector's life, so the answer for a name is too.
-        self._selected: dict[str, tuple[str, str] | None] = {}
+        self._selected: RecurringMemo[str, tuple[str, str] | None] = RecurringMemo(self._select)
 
     def collect(self) -> Iterable[Metric]:
         selected = self._selected
-        if len(selected) > _SELECTED_MAX:  # names come from a file: a churning one stays bounded
-            selected.clear()
+        selected.rotate()
         seen: set[str] = set()
         for name, value in parse_vmstat(read_text(self.paths.proc("vmstat"))):
-            family = selected.get(name, _UNKNOWN)
-            if family is _UNKNOWN:
-                family = selected[name] = self._select(name)
+            family = selected(name)
             if family is None or name in seen:
                 continue
             seen.add(name)
@@ -94,7 +92,3 @@ class VmstatCollector(Collector[VmstatOptions]):
             return None
         return f"node_vmstat_{name}", f"/proc/vmstat information field {name}."
 
-
-_UNKNOWN: tuple[str, str] = ("", "")
-# Far above the few hundred fields of any kernel's /proc/vmstat.
-_SELECTED_MAX = 10_000

@@ -21,6 +21,7 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
 _LISTED_FLAGS = _OPEN_FLAGS | os.O_NOFOLLOW
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _S_IFMT = 0o170000
 _S_IFREG = 0o100000
 
@@ -204,6 +205,27 @@ def read_optional(path: str) -> str | None:
         return read_first_line(path)
     except OSError:
         return None
+
+
+def open_directory(path: str) -> int:
+    """A descriptor of the directory PATH (a link to one is followed), for reading its files
+    relative to it: one path walk instead of one a file. NotADirectoryError for anything else."""
+    return os.open(path, _DIRECTORY_FLAGS)
+
+
+def numbered_entries(directory: str, prefix: str) -> list[str]:
+    """The names PREFIX followed by a digit and anything (Go's filepath.Glob of PREFIX[0-9]*) in
+    DIRECTORY, sorted; none when the directory cannot be read, as Glob answers then. A listing
+    filtered by name: glob compiles its pattern and walks the tree on every call."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    start = len(prefix)
+    return sorted(name for name in names if name.startswith(prefix) and _ASCII_DIGIT(name, start))
+
+
+_ASCII_DIGIT = re.compile(r"[0-9]").match
 
 
 def list_dir(path: str) -> list[str]:

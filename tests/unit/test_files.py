@@ -154,3 +154,28 @@ def test_universal_newlines() -> None:
 def test_read_text_reads_newlines_as_open(tmp_path: Path) -> None:
     (tmp_path / "f").write_bytes(b"a\r\nb\r")
     assert read_text(str(tmp_path / "f")) == "a\nb\n"
+
+
+def test_numbered_entries_answers_as_go_glob_of_prefix_digit_star(tmp_path) -> None:
+    from pyexporter.toolkit.files import numbered_entries
+
+    for name in ("zone10", "zone2", "zone", "zonex1", "zone١", "zone3abc", "other1"):
+        (tmp_path / name).mkdir()
+    assert numbered_entries(str(tmp_path), "zone") == ["zone10", "zone2", "zone3abc"]
+    assert numbered_entries(str(tmp_path / "missing"), "zone") == []
+    assert numbered_entries(str(tmp_path / "zone2" / "nothing"), "zone") == []
+
+
+def test_open_directory_refuses_anything_but_a_directory(tmp_path) -> None:
+    import os
+
+    from pyexporter.toolkit.files import open_directory
+
+    (tmp_path / "file").write_text("x")
+    fd = open_directory(str(tmp_path))
+    try:
+        assert os.listdir(fd) == ["file"]
+    finally:
+        os.close(fd)
+    with pytest.raises(NotADirectoryError):
+        open_directory(str(tmp_path / "file"))
