@@ -131,9 +131,14 @@ class Exporter:
         """The exposition of the named collectors (all enabled by default) and, unless disabled,
         the exporter's own metrics, waited for here until DEADLINE (default: --scrape.timeout)."""
         with cyclic_gc_paused():
-            job = self.scraper.start(names, self.deadline() if deadline is None else deadline)
-            self.scraper.wait(job)
-            return self._encode(job, accept)
+            return self._render_paused(names, accept, self.deadline() if deadline is None else deadline)
+
+    def _render_paused(self, names: Sequence[str] | None, accept: str, deadline: float) -> tuple[bytes, str]:
+        # The job, and with it every family of the scrape, is freed when this returns: before
+        # the cyclic collector resumes, whose next young collection would walk them all.
+        job = self.scraper.start(names, deadline)
+        self.scraper.wait(job)
+        return self._encode(job, accept)
 
     async def render_async(
         self, names: Sequence[str] | None, accept: str, accept_encoding: str, deadline: float
@@ -141,6 +146,19 @@ class Exporter:
         """render for the event loop, compressed as ACCEPT_ENCODING allows. The loop waits without
         holding a thread; the worker that completes the scrape also encodes it, so a scrape costs
         one hop off the loop and back, as a single to_thread call would."""
+        # For the whole scrape, in whichever thread does its parts: a run that hangs past the
+        # deadline runs on unpaused.
+        pause_cyclic_gc()
+        try:
+            # The job, and with it every family of the scrape, is freed when this returns: before
+            # the cyclic collector resumes, whose next young collection would walk them all.
+            return await self._render_async_paused(names, accept, accept_encoding, deadline)
+        finally:
+            resume_cyclic_gc()
+
+    async def _render_async_paused(
+        self, names: Sequence[str] | None, accept: str, accept_encoding: str, deadline: float
+    ) -> tuple[bytes, str, str | None]:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[_Answer] = loop.create_future()
 
@@ -149,52 +167,35 @@ class Exporter:
                 result: _Answer = self._compressed(job, accept, accept_encoding)
             except BaseException as err:  # noqa: BLE001 - handed to the waiting request
                 result = err
+            # Encoded: the scrape's families are freed here, before the loop resumes the request
+            # (and, with it, the cyclic collector, whose next young collection would otherwise walk
+            # them all while this worker still holds the job).
+            job.outcomes = {}
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
                 loop.call_soon_threadsafe(_settle, answer, result)
 
-        # The request awaits ANSWER alone; a timer looks after the job meanwhile (starts a worker
-        # when queued runs stall, gives up at the deadline, which shutdown may bring forward) and
-        # settles ANSWER when the job is cut short, as no worker will then call back. Awaiting
+        # The request awaits ANSWER alone while an overseer looks after the job: awaiting
         # asyncio.wait instead costs the loop one more turn and a waiter per scrape.
-        watch: asyncio.TimerHandle | None = None
-
-        def look_after(job: Job) -> None:
-            nonlocal watch
-            if answer.done():
-                return
-            self.scraper.check(job)
-            if job.done and not job.complete:
-                answer.set_result(_CUT_SHORT)
-                return
-            left = job.deadline - time.monotonic()
-            watch = loop.call_later(max(0.0, min(left, STALL_SECONDS)), look_after, job)
-
-        # For the whole scrape, in whichever thread does its parts: a run that hangs past the
-        # deadline runs on unpaused.
-        pause_cyclic_gc()
+        job = self.scraper.start(names, deadline, deliver)
+        overseer: _Overseer | None = None
+        if job.done and not job.complete:
+            answer.set_result(_CUT_SHORT)
+        else:
+            overseer = _Overseer(loop, self.scraper, job, answer)
         try:
-            job = self.scraper.start(names, deadline, deliver)
-            if job.done and not job.complete:
-                answer.set_result(_CUT_SHORT)
-            else:
-                left = job.deadline - time.monotonic()
-                watch = loop.call_later(max(0.0, min(left, STALL_SECONDS)), look_after, job)
-            try:
-                result = await answer
-            except asyncio.CancelledError:
-                self.scraper.cancel(job)
-                raise
-            finally:
-                if watch is not None:
-                    watch.cancel()
-            if isinstance(result, BaseException):
-                raise result
-            if result is _CUT_SHORT:
-                # Cut short at the deadline or the collector timeout: encoded off the loop all the same.
-                return await asyncio.to_thread(self._compressed, job, accept, accept_encoding)
-            return result
+            result = await answer
+        except asyncio.CancelledError:
+            self.scraper.cancel(job)
+            raise
         finally:
-            resume_cyclic_gc()
+            if overseer is not None:
+                overseer.stop()
+        if isinstance(result, BaseException):
+            raise result
+        if result is _CUT_SHORT:
+            # Cut short at the deadline or the collector timeout: encoded off the loop all the same.
+            return await asyncio.to_thread(self._compressed, job, accept, accept_encoding)
+        return result
 
     def _compressed(self, job: Job, accept: str, accept_encoding: str) -> tuple[bytes, str, str | None]:
         body, content_type = self._encode(job, accept)
@@ -230,3 +231,42 @@ _CUT_SHORT: _Answer = (b"", "", None)
 def _settle(future: asyncio.Future[_Answer], result: _Answer) -> None:
     if not future.done():
         future.set_result(result)
+
+
+class _Overseer:
+    """Looks after a job while its request awaits the answer: starts a worker when the queued runs
+    stall, gives up at the deadline (which shutdown may bring forward), and settles the answer when
+    the job is cut short, as no worker will then call back. A timer, re-armed at each look; `stop`
+    cancels it, which drops the timer's reference to the overseer, so no reference cycle is left
+    for the cyclic collector (a closure that re-arms itself would leave one, holding the answer
+    and its body, every scrape)."""
+
+    __slots__ = ("_answer", "_job", "_loop", "_scraper", "_timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, scraper: Scraper, job: Job,
+                 answer: asyncio.Future[_Answer]) -> None:
+        self._loop = loop
+        self._scraper = scraper
+        self._job = job
+        self._answer = answer
+        self._timer: asyncio.TimerHandle | None = None
+        self._arm()
+
+    def _arm(self) -> None:
+        left = self._job.deadline - time.monotonic()
+        self._timer = self._loop.call_later(max(0.0, min(left, STALL_SECONDS)), self._look)
+
+    def _look(self) -> None:
+        self._timer = None
+        if self._answer.done():
+            return
+        self._scraper.check(self._job)
+        if self._job.done and not self._job.complete:
+            self._answer.set_result(_CUT_SHORT)
+            return
+        self._arm()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

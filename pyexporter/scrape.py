@@ -36,7 +36,9 @@ The concurrency model, the only one in pyexporter (collectors hold no locks of t
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
+import operator
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
@@ -426,49 +428,50 @@ class Scraper:
                         self._lock.acquire()
                     self._idle -= 1
                 run = self._queue.popleft()
-                lane = run.lane
                 if not run.jobs:
                     continue  # every scrape that wanted it has given up
-                lane.queued = None
-                lane.running = run
-                run.started = time.monotonic()
-                run.clock = clock
-                self._running.add(run)
-                self._lock.release()
-                try:
-                    outcome = _execute(lane)
-                finally:
-                    self._lock.acquire()
-                self._running.discard(run)
-                lane.running = None
-                if lane.abandoned:
-                    lane.abandoned = False
-                    log.warning("collector returned after timing out; it runs again from the next scrape",
-                                extra={"kv": {"name": lane.name, "duration_seconds": round(outcome.duration, 6)}})
-                for job in run.jobs:
-                    job.outcomes[lane.name] = outcome
-                    job.remaining -= 1
-                    if not job.remaining:
-                        self._finish(job, _COMPLETE)
-                        if job.on_done is not None:
-                            finished.append(job)
-                run.jobs = []  # see _finish
-                if lane.queued is not None:
-                    self._queue.append(lane.queued)
+                self._run(run, clock, finished)
                 if finished:
                     self._finishing += 1
                     self._lock.release()
                     try:
-                        for job in finished:
-                            assert job.on_done is not None
-                            try:
-                                job.on_done(job)
-                            except Exception:  # the worker must outlive a bad callback
-                                log.exception("scrape callback failed")
+                        _call_back(finished)
                     finally:
                         finished.clear()
                         self._lock.acquire()
                         self._finishing -= 1
+
+    def _run(self, run: _Run, clock: int | None, finished: list[Job]) -> None:
+        """Run RUN for its jobs, called and returning with the lock held; the jobs it completes
+        that want a callback are added to FINISHED. A frame of its own, so that nothing of the run
+        (its families, its jobs) stays referenced from the worker's while the worker waits."""
+        lane = run.lane
+        lane.queued = None
+        lane.running = run
+        run.started = time.monotonic()
+        run.clock = clock
+        self._running.add(run)
+        self._lock.release()
+        try:
+            outcome = _execute(lane)
+        finally:
+            self._lock.acquire()
+        self._running.discard(run)
+        lane.running = None
+        if lane.abandoned:
+            lane.abandoned = False
+            log.warning("collector returned after timing out; it runs again from the next scrape",
+                        extra={"kv": {"name": lane.name, "duration_seconds": round(outcome.duration, 6)}})
+        for job in run.jobs:
+            job.outcomes[lane.name] = outcome
+            job.remaining -= 1
+            if not job.remaining:
+                self._finish(job, _COMPLETE)
+                if job.on_done is not None:
+                    finished.append(job)
+        run.jobs = []  # see _finish
+        if lane.queued is not None:
+            self._queue.append(lane.queued)
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -529,6 +532,16 @@ class Scraper:
             return self._workers
 
 
+def _call_back(jobs: list[Job]) -> None:
+    """Each of JOBS' on_done, outside the lock; in a frame of its own, as Scraper._run."""
+    for job in jobs:
+        assert job.on_done is not None
+        try:
+            job.on_done(job)
+        except Exception:  # the worker must outlive a bad callback
+            log.exception("scrape callback failed")
+
+
 def _thread_cpu_clock() -> int | None:
     """The clock of the calling thread's CPU time, or None where the platform has none."""
     try:
@@ -540,7 +553,11 @@ def _thread_cpu_clock() -> int | None:
 def _execute(lane: _Lane) -> Outcome:
     started = time.perf_counter()
     produced: list[Metric] = []
-    failure: Exception | None = None
+    # What failed, described, rather than the exception: kept in a local, it would make a cycle
+    # (exception, traceback, this frame) that only the cyclic collector frees, with the frame's
+    # families, after every scrape.
+    error: str | None = None
+    no_data = False
     try:
         # Family by family: as in node_exporter, what a collector gave before it failed is served.
         # A family without samples is left out: node_exporter sends metrics, never bare HELP/TYPE.
@@ -548,20 +565,20 @@ def _execute(lane: _Lane) -> Outcome:
             if family.samples:
                 produced.append(family)
     except Exception as err:  # noqa: BLE001 - any failure stays within its collector
-        failure = err
+        error, no_data = _describe(err), isinstance(err, NoDataError)
     try:
         _check_values(produced)
     except CollectorError as err:
-        produced, failure = [], err
+        produced, error, no_data = [], _describe(err), False
     elapsed = time.perf_counter() - started
-    if failure is None:
+    if error is None:
         return Outcome(produced, None, elapsed)
-    fields = {"name": lane.name, "duration_seconds": round(elapsed, 6), "err": _describe(failure)}
-    if isinstance(failure, NoDataError):
+    fields = {"name": lane.name, "duration_seconds": round(elapsed, 6), "err": error}
+    if no_data:
         log.debug("collector returned no data", extra={"kv": fields})
     else:
         log.error("collector failed", extra={"kv": fields})
-    return Outcome(produced, _describe(failure), elapsed)
+    return Outcome(produced, error, elapsed)
 
 
 class TakenNames(Set[str]):
@@ -619,13 +636,22 @@ class TakenNames(Set[str]):
         return len(self._names())
 
 
+_SAMPLES = operator.attrgetter("samples")
+_VALUE = operator.itemgetter(2)  # Sample's value field
+
+
 def _check_values(families: list[Metric]) -> None:
     """A garbage counter parsed by int() can exceed any float; encoding it would fail the whole
     exposition, so it fails its collector instead."""
+    try:
+        # float() of every value, in C: a scrape has hundreds of samples, nearly all fine.
+        sum(map(float, map(_VALUE, itertools.chain.from_iterable(map(_SAMPLES, families)))))
+    except (OverflowError, TypeError, ValueError):
+        pass
+    else:
+        return
     for family in families:
         for sample in family.samples:
-            if type(sample.value) is float:
-                continue  # nearly every value: nothing to check
             try:
                 float(sample.value)
             except (OverflowError, TypeError, ValueError):

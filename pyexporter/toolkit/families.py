@@ -56,21 +56,26 @@ def _family_name(name: str, unit: str) -> str:
     return name
 
 
-def _start(family: core.Metric, name: str, documentation: str, kind: str, unit: str,
-           value: float | None, labels: Sequence[str] | None, sample_name: str) -> None:
-    if labels is not None and value is not None:
-        raise ValueError("Can only specify at most one of value and labels.")
+def _start(family: core.Metric, name: str, documentation: str, kind: str, unit: str, value: float | None,
+           labels: Sequence[str] | None, sample_name: str) -> None:
+    # What the encoders read is set on the instance, where Python finds it fastest; _labelnames,
+    # read only to add samples, is left to the class's empty default when there are no labels: a
+    # family is built some 300 times a scrape.
     family.name = name
     family.documentation = documentation
-    family.unit = unit
     family.type = kind
-    family._labelnames = tuple(labels) if labels else ()  # type: ignore[attr-defined]
+    family.unit = unit
     family._sample_name = sample_name  # type: ignore[attr-defined]
+    if labels is not None:
+        if value is not None:
+            raise ValueError("Can only specify at most one of value and labels.")
+        if labels:
+            family._labelnames = tuple(labels)  # type: ignore[attr-defined]
     family.samples = [] if value is None else [_new_sample(Sample, (sample_name, {}, value, None, None, None))]
 
 
 class GaugeMetricFamily(core.GaugeMetricFamily):
-    _labelnames: tuple[str, ...]
+    _labelnames: tuple[str, ...] = ()  # see _start
     _sample_name: str  # its samples' name: add_row's
 
     def __init__(self, name: str, documentation: str, value: float | None = None,
@@ -84,7 +89,7 @@ class GaugeMetricFamily(core.GaugeMetricFamily):
 
 
 class UnknownMetricFamily(core.UnknownMetricFamily):
-    _labelnames: tuple[str, ...]
+    _labelnames: tuple[str, ...] = ()  # see _start
     _sample_name: str  # its samples' name: add_row's
 
     def __init__(self, name: str, documentation: str, value: float | None = None,
@@ -98,7 +103,7 @@ class UnknownMetricFamily(core.UnknownMetricFamily):
 
 
 class CounterMetricFamily(core.CounterMetricFamily):
-    _labelnames: tuple[str, ...]
+    _labelnames: tuple[str, ...] = ()  # see _start
     _sample_name: str  # its samples' name: add_row's
 
     def __init__(self, name: str, documentation: str, value: float | None = None,
@@ -107,6 +112,9 @@ class CounterMetricFamily(core.CounterMetricFamily):
         if name.endswith("_total"):
             name = name[:-6]
         name = _family_name(name, unit)
+        if created is None and exemplar is None:
+            _start(self, name, documentation, "counter", unit, value, labels, name + "_total")
+            return
         _start(self, name, documentation, "counter", unit, None, labels, name + "_total")
         if value is not None:
             if labels is not None:

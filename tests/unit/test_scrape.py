@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
+import weakref
 from collections.abc import Iterable
+from typing import ClassVar
 
 import pytest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -182,3 +185,68 @@ def test_a_scrape_naming_a_collector_twice_completes(test_collectors) -> None:
     scraper.wait(job)
     assert job.complete
     assert sample(scraper.families(job), "node_test_fine") == 7
+
+
+@pytest.mark.parametrize(
+    ("value", "fails"),
+    [(1.5, False), (7, False), (float("nan"), False), (float("inf"), False), (2**1023, False),
+     (10**400, True), (-(10**400), True), ("not a number", True), (None, True)],
+)
+def test_values_are_checked_as_float64(value, fails) -> None:
+    from pyexporter.scrape import _check_values
+
+    fine = GaugeMetricFamily("node_fine", "h", value=1.0)
+    odd = GaugeMetricFamily("node_odd", "h", labels=["x"])
+    odd.add_metric(["a"], 2.0)
+    odd.add_metric(["b"], value)
+    if fails:
+        with pytest.raises(CollectorError, match=r"^node_odd: value "):
+            _check_values([fine, odd])
+    else:
+        _check_values([fine, odd])
+
+
+class _Failing(Collector[NoOptions]):
+    def collect(self) -> Iterable[Metric]:
+        yield GaugeMetricFamily("node_test_before_failing", "A test family.", value=1)
+        raise NoDataError("nothing here")
+
+
+class _Remembered(Collector[NoOptions]):
+    """Keeps a weak reference to each family it gives, to tell when the family is freed."""
+
+    given: ClassVar[list[weakref.ref[Metric]]] = []
+
+    def collect(self) -> Iterable[Metric]:
+        family = GaugeMetricFamily("node_test_remembered", "A test family.", value=7)
+        self.given.append(weakref.ref(family))
+        yield family
+
+
+async def test_a_scrape_frees_its_families_without_the_cyclic_collector(monkeypatch) -> None:
+    # Families left to the cyclic collector made it walk each whole scrape, every scrape: a failing
+    # collector's exception, a worker's locals or a self-rearming timer held them past the answer.
+    from pyexporter.exporter import Exporter
+    from pyexporter.settings import Settings
+
+    load_all()
+    monkeypatch.setitem(REGISTRY, "test_failing", CollectorSpec("test_failing", False, _Failing, NoOptions))
+    monkeypatch.setitem(REGISTRY, "test_remembered", CollectorSpec("test_remembered", False, _Remembered, NoOptions))
+    exporter = Exporter(Settings(paths=fixture_paths("basic"),
+                                 enabled_collectors=("loadavg", "test_failing", "test_remembered")))
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            body, _, _ = await exporter.render_async(None, "", "", time.monotonic() + 10)
+            assert b"node_test_remembered 7.0" in body
+            assert b'node_scrape_collector_success{collector="test_failing"} 0.0' in body
+            # The worker lets go of the job before the answer reaches the loop; give it the GIL.
+            for _ in range(100):
+                if _Remembered.given[-1]() is None:
+                    break
+                time.sleep(0.01)
+            assert _Remembered.given[-1]() is None
+    finally:
+        if collecting:
+            gc.enable()
