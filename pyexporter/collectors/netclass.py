@@ -52,12 +52,16 @@ _INT_PROPERTIES = (
     ("type", "protocol_type"),
 )
 _INT_ATTRIBUTES = frozenset(attr for attr, _ in _INT_PROPERTIES)
+# (attribute, family name, HELP, family type) of each property.
+_PROPERTY_FAMILIES: tuple[tuple[str, str, str, type[GaugeMetricFamily] | type[CounterMetricFamily]], ...] = tuple(
+    (attr, f"node_network_{suffix}", f"Network device property: {suffix}",
+     CounterMetricFamily if suffix.endswith("_total") else GaugeMetricFamily)
+    for attr, suffix in _INT_PROPERTIES)
 # The text attributes node_network_info reports. procfs also reads addr_len and phys_port_id,
 # phys_port_name and phys_switch_id, which node_exporter never reports: they are not read here,
 # and since a failed read of an attribute only leaves it out here, that changes no output.
 _TEXT_ATTRIBUTES = frozenset({"address", "broadcast", "duplex", "ifalias", "operstate"})
-_ATTRIBUTE_NAMES = tuple(sorted(_INT_ATTRIBUTES | _TEXT_ATTRIBUTES))
-
+_ATTRIBUTES = _INT_ATTRIBUTES | _TEXT_ATTRIBUTES
 
 
 @dataclass(slots=True)
@@ -88,10 +92,10 @@ def read_iface_at(name: str, directory_fd: int) -> NetClassIface:
     # lists as regular files are read (opened relative to it, which spares the kernel the walk of
     # the whole path and its link for each one) without an fstat each: read_attributes'
     # listed_regular. Unreadable ones (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES, one
-    # gone since the listing) are absent; the rest are trimmed as sysfs's SysReadFile trims.
+    # gone since the listing) are absent; the rest are trimmed as sysfs's SysReadFile trims. The
+    # order they are read in changes nothing: parse_iface files each under its name.
     regular = list_attributes(directory_fd).regular
-    raw = read_attributes(directory_fd, [attr for attr in _ATTRIBUTE_NAMES if attr in regular], 4096,
-                          listed_regular=regular)
+    raw = read_attributes(directory_fd, _ATTRIBUTES & regular, 4096, listed_regular=regular)
     return parse_iface(name, {attr: go_trim_space(decode(value)) for attr, value in raw.items()})
 
 
@@ -174,15 +178,9 @@ class NetClassCollector(Collector[NetclassOptions]):
         info = GaugeMetricFamily(
             "node_network_info", "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
             labels=["device", "address", "broadcast", "duplex", "operstate", "adminstate", "ifalias"])
-        props: list[GaugeMetricFamily | CounterMetricFamily] = []
-        for _, suffix in _INT_PROPERTIES:
-            name = f"node_network_{suffix}"
-            help_text = f"Network device property: {suffix}"
-            if suffix.endswith("_total"):
-                props.append(CounterMetricFamily(name, help_text, labels=["device"]))
-            else:
-                props.append(GaugeMetricFamily(name, help_text, labels=["device"]))
-        columns = [(attr, family) for (attr, _), family in zip(_INT_PROPERTIES, props, strict=True)]
+        props: list[GaugeMetricFamily | CounterMetricFamily] = [
+            family_type(name, help_text, labels=["device"]) for _, name, help_text, family_type in _PROPERTY_FAMILIES]
+        columns = [(attr, family) for (attr, *_), family in zip(_PROPERTY_FAMILIES, props, strict=True)]
 
         for iface in self._ifaces(class_dir, entries):
             name, text, ints = iface.name, iface.text, iface.ints

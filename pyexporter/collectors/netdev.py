@@ -49,15 +49,53 @@ NET_DEV_KEYS = (
 
 
 class DeviceStats(NamedTuple):
+    """A device's statistics: VALUES of the statistics named KEYS, in that order. A source's
+    devices share one KEYS (NET_DEV_KEYS, LINK_STATS_KEYS), and so the plan made for it."""
+
     name: str
-    stats: dict[str, int]
+    keys: tuple[str, ...]
+    values: Sequence[int]
     alias: str = ""
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return dict(zip(self.keys, self.values, strict=True))
 
 
 def parse_net_dev(text: str) -> list[DeviceStats]:
     """Parse /proc/net/dev: two header lines, then `name: 16 counters` per interface."""
+    lines = text.splitlines()[2:]
+    devices = _parse_net_dev_batch(lines)
+    return devices if devices is not None else _parse_net_dev_lines(lines)
+
+
+def _parse_net_dev_batch(lines: list[str]) -> list[DeviceStats] | None:
+    """The devices of LINES when each is in the kernel's shape, a name and a colon then at least
+    16 counters Go parses, with every line's counters checked as one batch (parse_uints); None
+    for any other line (a blank one included), which _parse_net_dev_lines then skips or fails on
+    as it would have on its own."""
+    width = len(NET_DEV_KEYS)
+    names: list[str] = []
+    counters: list[str] = []
+    for line in lines:
+        name, sep, rest = line.partition(":")
+        name = name.strip()
+        fields = rest.split()
+        if not sep or not name or len(fields) < width:
+            return None
+        names.append(name)
+        counters += fields[:width]
+    try:
+        values = parse_uints(counters)
+    except NumberError:
+        return None
+    return [DeviceStats(name, NET_DEV_KEYS, values[i * width : (i + 1) * width]) for i, name in enumerate(names)]
+
+
+def _parse_net_dev_lines(lines: list[str]) -> list[DeviceStats]:
+    """parse_net_dev line by line: the first faulty line fails it, with what is wrong with it."""
     devices: list[DeviceStats] = []
-    for line in text.splitlines()[2:]:
+    for line in lines:
         if not line.strip():
             continue
         name, sep, rest = line.partition(":")
@@ -72,7 +110,7 @@ def parse_net_dev(text: str) -> list[DeviceStats]:
             values = parse_uints(fields[: len(NET_DEV_KEYS)])
         except NumberError as err:
             raise CollectorError(f"invalid counter in /proc/net/dev line for {name}: {err}") from None
-        devices.append(DeviceStats(name, dict(zip(NET_DEV_KEYS, values, strict=True))))
+        devices.append(DeviceStats(name, NET_DEV_KEYS, values))
     return devices
 
 
@@ -97,30 +135,45 @@ LINK_STATS_KEYS = (
 )
 
 
-def _link_stats(payload: bytes, width: int) -> dict[str, int]:
+def _link_stats(payload: bytes, width: int) -> list[int]:
+    """The values of LINK_STATS_KEYS in PAYLOAD, of WIDTH bytes each."""
     count = min(len(payload) // width, len(LINK_STATS_KEYS))
-    values = struct.unpack_from(f"={count}{'Q' if width == 8 else 'I'}", payload)
-    stats = dict.fromkeys(LINK_STATS_KEYS, 0)
-    stats.update(zip(LINK_STATS_KEYS, values, strict=False))
-    return stats
+    values = list(struct.unpack_from(f"={count}{'Q' if width == 8 else 'I'}", payload))
+    values += [0] * (len(LINK_STATS_KEYS) - count)
+    return values
+
+
+_LINK_ATTRIBUTES = frozenset({_IFLA_IFNAME, _IFLA_IFALIAS, _IFLA_STATS64, _IFLA_STATS})
+
+
+def link_attributes(data: bytes) -> dict[int, bytes]:
+    """The payloads of the attributes in DATA whose type (flag bits stripped) _parse_link reads,
+    the last of a type winning, with netlink.attributes' walk and checks: a link carries some 40
+    attributes (IFLA_AF_SPEC, IFLA_LINKINFO, ...) of which it reads 4, and stepping a generator
+    and copying a payload for each of the others was most of what a link cost."""
+    found: dict[int, bytes] = {}
+    unpack = netlink.ATTRIBUTE.unpack_from
+    head = netlink.ATTRIBUTE.size
+    pos, end = 0, len(data)
+    while pos + head <= end:
+        length, kind = unpack(data, pos)
+        if length < head or pos + length > end:
+            raise CollectorError("truncated netlink link attribute")
+        kind &= 0x3FFF
+        if kind in _LINK_ATTRIBUTES:
+            found[kind] = data[pos + head : pos + length]
+        pos += (length + 3) & ~3  # netlink.align
+    return found
 
 
 def _parse_link(body: bytes) -> DeviceStats | None:
     """One RTM_NEWLINK body (ifinfomsg + attributes); None when it carries no name or stats."""
-    name, alias = "", ""
-    # The statistics' payloads, unpacked at the end: only one of them is reported, the 64-bit
-    # one when the kernel sends both (as it does).
-    stats64: bytes | None = None
-    stats32: bytes | None = None
-    for kind, payload in netlink.attributes(body[_IFINFOMSG.size :], "netlink link"):
-        if kind == _IFLA_IFNAME:
-            name = payload.split(b"\0", 1)[0].decode("utf-8", "replace")
-        elif kind == _IFLA_IFALIAS:
-            alias = payload.split(b"\0", 1)[0].decode("utf-8", "replace")
-        elif kind == _IFLA_STATS64:
-            stats64 = payload
-        elif kind == _IFLA_STATS:
-            stats32 = payload
+    attrs = link_attributes(body[_IFINFOMSG.size :])
+    name = attrs.get(_IFLA_IFNAME, b"").split(b"\0", 1)[0].decode("utf-8", "replace")
+    alias = attrs.get(_IFLA_IFALIAS, b"").split(b"\0", 1)[0].decode("utf-8", "replace")
+    # Only one of the statistics is reported, the 64-bit one when the kernel sends both (as it does).
+    stats64 = attrs.get(_IFLA_STATS64)
+    stats32 = attrs.get(_IFLA_STATS)
     if stats64 is not None:
         stats = _link_stats(stats64, 8)
     elif stats32 is not None:
@@ -129,7 +182,7 @@ def _parse_link(body: bytes) -> DeviceStats | None:
         return None
     if not name:
         return None
-    return DeviceStats(name, stats, alias)
+    return DeviceStats(name, LINK_STATS_KEYS, stats, alias)
 
 
 def parse_link_dump(data: bytes) -> tuple[list[DeviceStats], bool]:
@@ -364,15 +417,14 @@ class NetdevCollector(Collector[NetdevOptions]):
         for device in self.devices():
             if ignored(device.name):
                 continue
-            stats = device.stats
-            keys = tuple(stats)
+            keys = device.keys
             column = columns.get(keys)
             if column is None:
                 plan = plans(keys)
                 column = columns[keys] = (
                     [families.counter(*family_names(key), self.labels) for key in plan.keys], plan)
             labels = (device.name, device.alias) if label_ifalias else (device.name,)
-            add_row(column[0], labels, map(float, column[1].pick(tuple(stats.values()))))
+            add_row(column[0], labels, map(float, column[1].pick(device.values)))
         yield from families.families()
         if self.address_info:
             info = GaugeMetricFamily(

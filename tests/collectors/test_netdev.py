@@ -64,9 +64,9 @@ def test_netdev_devices_with_different_statistics(monkeypatch) -> None:
     from pyexporter.collectors.netdev import DeviceStats, NetdevCollector
 
     devices = [
-        DeviceStats("eth0", {"receive_bytes": 1, "transmit_bytes": 2}),
-        DeviceStats("eth1", {"transmit_bytes": 3, "receive_nohandler": 4}),
-        DeviceStats("eth2", {"receive_bytes": 5, "transmit_bytes": 6}),
+        DeviceStats("eth0", ("receive_bytes", "transmit_bytes"), [1, 2]),
+        DeviceStats("eth1", ("transmit_bytes", "receive_nohandler"), [3, 4]),
+        DeviceStats("eth2", ("receive_bytes", "transmit_bytes"), [5, 6]),
     ]
     monkeypatch.setattr(NetdevCollector, "devices", lambda self: devices)
     families = run_collector("netdev", Paths(), {"enable-detailed-metrics": True})

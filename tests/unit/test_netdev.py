@@ -7,12 +7,16 @@ import pytest
 from pyexporter.collectors.netdev import (
     LINK_STATS_KEYS,
     NET_DEV_KEYS,
+    _parse_net_dev_batch,
+    _parse_net_dev_lines,
     address_infos,
     legacy_stats,
+    link_attributes,
     parse_link_dump,
     parse_net_dev,
     stats_plan,
 )
+from pyexporter.toolkit import netlink
 from pyexporter.toolkit.collector import CollectorError
 
 HEADER = (
@@ -197,3 +201,59 @@ def test_parse_link_dump_64_bit_statistics_win(order: str) -> None:
     body = struct.pack("=BxHiII", 0, 772, 1, 0, 0) + _attr(3, b"eth0\0") + attrs
     (link,), _ = parse_link_dump(struct.pack("=IHHII", 16 + len(body), 16, 2, 1, 0) + body)
     assert (link.stats["receive_packets"], link.stats["transmit_packets"]) == (2**40, 2)
+
+
+def test_link_attributes_as_netlink_attributes() -> None:
+    """The attributes netdev reads, as netlink.attributes walks them: flag bits stripped, the
+    last of a type winning, others skipped, padding followed, a trailing stub of under 4 bytes
+    ignored."""
+    data = (_attr(3, b"eth0\0") + _attr(26, b"x" * 301) + _attr(0x8000 | 20, b"alias\0")
+            + _attr(3, b"eth1\0") + _attr(23, b"\1" * 8) + _attr(7, b"\2" * 5) + b"\0\0")
+    wanted = {3, 7, 20, 23}
+    assert link_attributes(data) == {
+        kind: payload for kind, payload in netlink.attributes(data, "x") if kind in wanted}
+    assert link_attributes(data)[3] == b"eth1\0"
+    assert link_attributes(b"") == {}
+
+
+@pytest.mark.parametrize("data", [
+    struct.pack("=HH", 3, 3),  # shorter than its own header
+    struct.pack("=HH", 12, 3) + b"eth0",  # longer than the buffer
+    struct.pack("=HH", 8, 26) + b"abcd" + struct.pack("=HH", 9, 26) + b"abcd",  # an unread one, cut
+])
+def test_link_attributes_truncated(data: bytes) -> None:
+    with pytest.raises(CollectorError, match="truncated netlink link attribute"):
+        link_attributes(data)
+
+
+_ROW = " ".join(str(n) for n in range(1, 17))
+
+
+@pytest.mark.parametrize("body", [
+    f"  eth0: {_ROW}\n    lo:{_ROW} 17 18\n",
+    f"  eth0: {_ROW}\n\n   \n    lo: {_ROW}\n",  # blank lines: skipped by the line parser
+    f"  eth0: {_ROW}\n  eth1: 007 {_ROW[2:]}\n",  # leading zeros: ParseUint base 10 takes them
+    f"  eth0: {_ROW}\n  eth1: 18446744073709551615 {_ROW[2:]}\n",
+    f"  eth0: {_ROW}\n  eth1: 18446744073709551616 {_ROW[2:]}\n  eth2: 1 2\n",  # the counter fails first
+    f"  eth0: {_ROW}\n  eth1: 1 2\n  eth2: x {_ROW[2:]}\n",  # the short line fails first
+    f"  eth0: {_ROW}\n  eth1 {_ROW}\n",
+    f"  eth0: {_ROW}\n  : {_ROW}\n",
+    f"  eth0: {_ROW}\n  eth1: -1 {_ROW[2:]}\n",
+])
+def test_parse_net_dev_batch_as_line_by_line(body: str) -> None:
+    """The batch of every line's counters gives what the line-by-line parser gives, and hands it
+    any text it cannot take whole, so that the same line fails with the same error."""
+    lines = (HEADER + body).splitlines()[2:]
+    try:
+        expected: object = _parse_net_dev_lines(lines)
+    except CollectorError as err:
+        expected = str(err)
+    if isinstance(expected, str):
+        assert _parse_net_dev_batch(lines) is None
+        with pytest.raises(CollectorError) as caught:
+            parse_net_dev(HEADER + body)
+        assert str(caught.value) == expected
+    else:
+        assert parse_net_dev(HEADER + body) == expected
+        # The kernel never writes a blank line; any other well-formed text is taken whole.
+        assert _parse_net_dev_batch(lines) == (None if "" in map(str.strip, lines) else expected)
