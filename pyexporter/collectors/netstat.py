@@ -5,8 +5,9 @@ collector (collector/netstat_linux.go: untyped families node_netstat_<Proto>_<Fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
@@ -25,37 +26,72 @@ DEFAULT_FIELDS = (
     "Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$"
 )
 
-Stats = dict[str, dict[str, str]]
+# A protocol's counters as the file lists them: the field names (a name may recur) and the value
+# texts, by position.
+Table = tuple[tuple[str, ...], list[str]]
+Stats = dict[str, Table]
+# The protocols of /proc/net/snmp6's names: each protocol, its field names and their positions.
+Snmp6Protocols = list[tuple[str, tuple[str, ...], list[int]]]
 
 
-def parse_netstat(text: str, source: str = "/proc/net/netstat") -> Stats:
-    """Parse /proc/net/netstat or /proc/net/snmp: pairs of `Proto: names...` / `Proto: values...`."""
+def netstat_header(line: str) -> tuple[str, tuple[str, ...]]:
+    """A names line's first field (`Tcp:`, empty when there is none) and the names after it."""
+    names = line.split()
+    return (names[0] if names else ""), tuple(names[1:])
+
+
+def parse_netstat(text: str, source: str = "/proc/net/netstat",
+                  header: Callable[[str], tuple[str, tuple[str, ...]]] = netstat_header) -> Stats:
+    """Parse /proc/net/netstat or /proc/net/snmp: pairs of `Proto: names...` / `Proto: values...`.
+    HEADER is netstat_header or a memo of it."""
     stats: Stats = {}
     lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) % 2:
         raise CollectorError(f"{source}: header line without a value line")
     for names_line, values_line in zip(lines[::2], lines[1::2], strict=True):
-        names, values = names_line.split(), values_line.split()
-        if not names or not names[0].endswith(":") or names[0] != values[0]:
+        protocol, names = header(names_line)
+        values = values_line.split()
+        if not protocol.endswith(":") or protocol != values[0]:
             raise CollectorError(f"{source}: malformed line pair {names_line[:40]!r}")
-        if len(names) != len(values):
-            raise CollectorError(f"{source}: field count mismatch for {names[0][:-1]}")
-        stats[names[0][:-1]] = dict(zip(names[1:], values[1:], strict=True))
+        if len(names) + 1 != len(values):
+            raise CollectorError(f"{source}: field count mismatch for {protocol[:-1]}")
+        stats[protocol[:-1]] = (names, values[1:])
     return stats
 
 
-def parse_snmp6(text: str) -> Stats:
-    """Parse /proc/net/snmp6: `Ip6InReceives  7` lines; the protocol ends at its first `6`."""
-    stats: Stats = {}
+def snmp6_protocols(names: tuple[str, ...]) -> Snmp6Protocols:
+    """The protocols of /proc/net/snmp6's NAMES (`Ip6InReceives`): each ends at the name's first
+    `6`; names without one are skipped."""
+    protocols: dict[str, tuple[list[str], list[int]]] = {}
+    for index, name in enumerate(names):
+        six = name.find("6")
+        if six != -1:
+            fields, positions = protocols.setdefault(name[: six + 1], ([], []))
+            fields.append(name[six + 1 :])
+            positions.append(index)
+    return [(protocol, tuple(fields), positions) for protocol, (fields, positions) in protocols.items()]
+
+
+def parse_snmp6(text: str, protocols: Callable[[tuple[str, ...]], Snmp6Protocols] = snmp6_protocols) -> Stats:
+    """Parse /proc/net/snmp6: `Ip6InReceives  7` lines, lines of fewer fields skipped. PROTOCOLS
+    is snmp6_protocols or a memo of it."""
+    names: list[str] = []
+    texts: list[str] = []
     for line in text.splitlines():
         fields = line.split()
-        if len(fields) < 2:
-            continue
-        six = fields[0].find("6")
-        if six == -1:
-            continue
-        stats.setdefault(fields[0][: six + 1], {})[fields[0][six + 1 :]] = fields[1]
-    return stats
+        if len(fields) >= 2:
+            names.append(fields[0])
+            texts.append(fields[1])
+    return {protocol: (fields, [texts[i] for i in positions])
+            for protocol, fields, positions in protocols(tuple(names))}
+
+
+class _Plan(NamedTuple):
+    """What a protocol's table reports. `kept`: the positions of the values a map of the names
+    keeps (a recurring name's last value, at its first place), None when no name recurs; `chosen`:
+    position among those values, family name and HELP of each family the fields flag selects."""
+    kept: list[int] | None
+    chosen: list[tuple[int, str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,34 +104,43 @@ class NetstatCollector(Collector[NetstatOptions]):
     def __init__(self, ctx: CollectorContext[NetstatOptions]) -> None:
         super().__init__(ctx)
         self.fields = self.options.fields
-        # The families a protocol's fields make, by position: they depend on the field names
-        # alone (and the fields flag, fixed for the collector's life), which recur every scrape.
-        self._chosen: RecurringMemo[tuple[str, tuple[str, ...]], list[tuple[int, str, str]]] = RecurringMemo(
-            self._choose)
+        # A protocol's plan depends on its names alone (and the fields flag, fixed for the
+        # collector's life), a names line's split and snmp6's protocols on their text alone: all
+        # recur every scrape.
+        self._plans: RecurringMemo[tuple[str, tuple[str, ...]], _Plan] = RecurringMemo(self._plan)
+        self._headers: RecurringMemo[str, tuple[str, tuple[str, ...]]] = RecurringMemo(netstat_header)
+        self._snmp6_protocols: RecurringMemo[tuple[str, ...], Snmp6Protocols] = RecurringMemo(snmp6_protocols)
 
     def collect(self) -> Iterator[Metric]:
-        stats = parse_netstat(read_text(self.paths.proc("net", "netstat")), "/proc/net/netstat")
-        stats.update(parse_netstat(read_text(self.paths.proc("net", "snmp")), "/proc/net/snmp"))
+        self._plans.rotate()
+        self._headers.rotate()
+        self._snmp6_protocols.rotate()
+        stats = parse_netstat(read_text(self.paths.proc("net", "netstat")), "/proc/net/netstat", self._headers)
+        stats.update(parse_netstat(read_text(self.paths.proc("net", "snmp")), "/proc/net/snmp", self._headers))
         try:
             # Absent when IPv6 is disabled.
-            stats.update(parse_snmp6(read_text(self.paths.proc("net", "snmp6"))))
+            stats.update(parse_snmp6(read_text(self.paths.proc("net", "snmp6")), self._snmp6_protocols))
         except FileNotFoundError:
             pass
-        self._chosen.rotate()
-        for protocol, values in stats.items():
+        for protocol, (names, texts) in stats.items():
+            plan = self._plans((protocol, names))
+            if plan.kept is not None:
+                texts = [texts[i] for i in plan.kept]
             # Every value is parsed, the filtered-out ones too, as node_exporter does.
             try:
-                numbers = parse_floats(list(values.values()))
+                numbers = parse_floats(texts)
             except NumberError as err:
                 raise CollectorError(f"invalid value for {protocol} in netstats: {err}") from None
-            for index, name, help_text in self._chosen((protocol, tuple(values))):
+            for index, name, help_text in plan.chosen:
                 yield UnknownMetricFamily(name, help_text, value=numbers[index])
 
-    def _choose(self, key: tuple[str, tuple[str, ...]]) -> list[tuple[int, str, str]]:
+    def _plan(self, key: tuple[str, tuple[str, ...]]) -> _Plan:
         protocol, names = key
+        last = {name: index for index, name in enumerate(names)}
+        kept = None if len(last) == len(names) else list(last.values())
         chosen = []
-        for index, name in enumerate(names):
+        for position, name in enumerate(last):
             field = f"{protocol}_{name}"
             if self.fields is None or self.fields.search(field):
-                chosen.append((index, f"node_netstat_{field}", f"Statistic {protocol}{name}."))
-        return chosen
+                chosen.append((position, f"node_netstat_{field}", f"Statistic {protocol}{name}."))
+        return _Plan(kept, chosen)

@@ -15,8 +15,9 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import GaugeMetricFamily
+from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import NumberError, parse_ints, read_value_text
 
 # node_exporter converts the `mem` page counts with the running machine's page size.
@@ -88,6 +89,13 @@ def parse_sockstat(text: str) -> Sockstat:
 
 @collector("sockstat")
 class SockstatCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
+        super().__init__(ctx)
+        # A protocol's family names and HELP, for its keys and then mem_bytes: they depend on the
+        # protocol and its keys alone, which recur every scrape.
+        self._families: RecurringMemo[tuple[str, tuple[str, ...]], list[tuple[str, str]]] = RecurringMemo(
+            _families)
+
     def _read(self, name: str) -> Sockstat | None:
         try:
             # The kernel prints each file in one piece (proc_create_net_single).
@@ -97,6 +105,7 @@ class SockstatCollector(Collector[NoOptions]):
             return None
 
     def collect(self) -> Iterator[Metric]:
+        self._families.rotate()
         for stat, ipv6 in ((self._read("sockstat"), False), (self._read("sockstat6"), True)):
             if stat is None:
                 continue
@@ -104,14 +113,16 @@ class SockstatCollector(Collector[NoOptions]):
                 yield GaugeMetricFamily(
                     "node_sockstat_sockets_used", "Number of IPv4 sockets in use.", value=stat.used
                 )
-            for proto in stat.protocols:
-                protocol = proto.protocol
-                for key, value in proto.values.items():
-                    yield GaugeMetricFamily(
-                        f"node_sockstat_{protocol}_{key}", f"Number of {protocol} sockets in state {key}.", value=value
-                    )
-                if "mem" in proto.values:
-                    yield GaugeMetricFamily(
-                        f"node_sockstat_{protocol}_mem_bytes", f"Number of {protocol} sockets in state mem_bytes.",
-                        value=proto.values["mem"] * PAGE_SIZE,
-                    )
+            for protocol, values in stat.protocols:
+                numbers = list(values.values())
+                if "mem" in values:
+                    numbers.append(values["mem"] * PAGE_SIZE)
+                for (name, help_text), value in zip(self._families((protocol, tuple(values))), numbers, strict=True):
+                    yield GaugeMetricFamily(name, help_text, value=value)
+
+
+def _families(key: tuple[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    protocol, keys = key
+    if "mem" in keys:
+        keys += ("mem_bytes",)
+    return [(f"node_sockstat_{protocol}_{key}", f"Number of {protocol} sockets in state {key}.") for key in keys]

@@ -17,42 +17,42 @@ from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import NumberError, parse_floats
 
-# The ASCII characters str.split() separates on besides space and newline.
-_OTHER_SEPARATORS = re.compile(r"[\t\r\x0b\x0c\x1c-\x1f]")
-
 
 def _one_pair_per_line(text: str) -> tuple[list[str], list[str]] | None:
-    """Names and value texts when TEXT is lines of exactly `name value`, as the kernel writes
-    /proc/vmstat; otherwise None. Split in one call instead of line by line: every line ends in a
-    newline and holds one space and no other separator, so no line has more than two fields, and
-    twice as many fields as lines means every line has two."""
-    lines = text.count("\n")
-    if not text.endswith("\n") or not text.isascii() or _OTHER_SEPARATORS.search(text) or text.count(" ") != lines:
-        return None
+    """Names and value texts when TEXT is lines of exactly `name value`, as the kernel prints
+    /proc/vmstat; otherwise None. Split in one call instead of line by line: the pairs that split
+    finds, printed back one `name value` line each, are TEXT only when every line holds exactly
+    those two fields."""
     fields = text.split()
-    if len(fields) != 2 * lines:
+    names, texts = fields[0::2], fields[1::2]
+    if "\n".join(map(" ".join, zip(names, texts, strict=False))) + "\n" != text:
         return None
-    return fields[0::2], fields[1::2]
+    return names, texts
 
 
-def parse_vmstat(text: str) -> list[tuple[str, float]]:
-    """(field, value) for every `name value` line, in file order; every value, selected or not,
-    through strconv.ParseFloat, as node_exporter parses each line before it filters."""
+def split_vmstat(text: str) -> tuple[list[str], list[str]]:
+    """The name and the value text of every `name value` line, in file order."""
     pairs = _one_pair_per_line(text)
     if pairs is not None:
-        names, texts = pairs
-    else:
-        names, texts = [], []
-        for line in text.splitlines():
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) < 2:
-                raise CollectorError(f"invalid line in vmstat: {line[:80]!r}")
-            names.append(parts[0])
-            texts.append(parts[1])
+        return pairs
+    names, texts = [], []
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) < 2:
+            raise CollectorError(f"invalid line in vmstat: {line[:80]!r}")
+        names.append(parts[0])
+        texts.append(parts[1])
+    return names, texts
+
+
+def parse_vmstat(text: str) -> tuple[list[str], list[float]]:
+    """The name and value of every `name value` line, in file order; every value, selected or
+    not, through strconv.ParseFloat, as node_exporter parses each line before it filters."""
+    names, texts = split_vmstat(text)
     try:
-        return list(zip(names, parse_floats(texts), strict=True))
+        return names, parse_floats(texts)
     except NumberError as err:
         raise CollectorError(f"invalid value in vmstat: {err}") from None
 
@@ -71,24 +71,26 @@ class VmstatCollector(Collector[VmstatOptions]):
         super().__init__(ctx)
         # An empty flag selects every field, as an empty Go regexp matches anything.
         self.fields = self.options.fields
-        # field -> (family name, HELP), or None when the fields regex leaves it out: the flag is
-        # fixed for the collector's life, so the answer for a name is too.
-        self._selected: RecurringMemo[str, tuple[str, str] | None] = RecurringMemo(self._select)
+        # The families the file's names make, by position: they depend on the names alone (and
+        # the fields flag, fixed for the collector's life), which recur every scrape.
+        self._chosen: RecurringMemo[tuple[str, ...], list[tuple[int, str, str]]] = RecurringMemo(self._choose)
 
     def collect(self) -> Iterable[Metric]:
-        selected = self._selected
-        selected.rotate()
+        names, values = parse_vmstat(read_text(self.paths.proc("vmstat")))
+        self._chosen.rotate()
+        for index, name, help_text in self._chosen(tuple(names)):
+            yield UnknownMetricFamily(name, help_text, value=values[index])
+
+    def _choose(self, names: tuple[str, ...]) -> list[tuple[int, str, str]]:
+        """(position, family name, HELP) of the first line of each name the fields flag selects: of
+        a name that recurs, the first line is reported, as node_exporter serves it."""
+        chosen = []
         seen: set[str] = set()
-        for name, value in parse_vmstat(read_text(self.paths.proc("vmstat"))):
-            family = selected(name)
-            if family is None or name in seen:
+        for index, name in enumerate(names):
+            if name in seen:
                 continue
             seen.add(name)
-            yield UnknownMetricFamily(family[0], family[1], value=value)
-
-    def _select(self, name: str) -> tuple[str, str] | None:
-        # node_exporter searches (unanchored), like Go's MatchString.
-        if self.fields is not None and not self.fields.search(name):
-            return None
-        return f"node_vmstat_{name}", f"/proc/vmstat information field {name}."
-
+            # node_exporter searches (unanchored), like Go's MatchString.
+            if self.fields is None or self.fields.search(name):
+                chosen.append((index, f"node_vmstat_{name}", f"/proc/vmstat information field {name}."))
+        return chosen

@@ -75,3 +75,28 @@ def test_values_go_refuses_fail_even_filtered_out(tmp_path, text: str) -> None:
     # node_exporter parses every value before the fields filter picks.
     with pytest.raises(CollectorError):
         run_collector("netstat", _netstat_tree(tmp_path, text), {"fields": "^$"})
+
+
+def test_a_recurring_name_reports_its_last_value_and_a_later_protocol_replaces(tmp_path) -> None:
+    # node_exporter reads each file into a map of maps: a name's last value wins, and a protocol
+    # of a later file (or line pair) replaces the earlier one whole.
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "netstat").write_text(
+        "TcpExt: ListenDrops ListenOverflows ListenDrops\nTcpExt: 1 2 3\nIp6: InOctets\nIp6: 5\n")
+    (tmp_path / "net" / "snmp").write_text("Tcp: InErrs\nTcp: x\nTcp: InErrs\nTcp: 4\n")
+    (tmp_path / "net" / "snmp6").write_text("Ip6OutOctets 6\nIcmp6InMsgs 7\nIp6OutOctets 8\n")
+    assert samples(run_collector("netstat", Paths(procfs=str(tmp_path)))) == {
+        ("node_netstat_TcpExt_ListenDrops", frozenset()): 3,
+        ("node_netstat_TcpExt_ListenOverflows", frozenset()): 2,
+        ("node_netstat_Tcp_InErrs", frozenset()): 4,
+        ("node_netstat_Ip6_OutOctets", frozenset()): 8,
+        ("node_netstat_Icmp6_InMsgs", frozenset()): 7,
+    }
+
+
+def test_only_the_value_a_recurring_name_keeps_is_parsed(tmp_path) -> None:
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "netstat").write_text("TcpExt: ListenDrops ListenDrops\nTcpExt: x 3\n")
+    (tmp_path / "net" / "snmp").write_text("")
+    assert samples(run_collector("netstat", Paths(procfs=str(tmp_path)))) == {
+        ("node_netstat_TcpExt_ListenDrops", frozenset()): 3}

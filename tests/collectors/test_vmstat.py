@@ -36,3 +36,11 @@ def test_malformed_file(tmp_path) -> None:
     (tmp_path / "vmstat").write_text("pgpgin\n")
     with pytest.raises(CollectorError):
         run_collector("vmstat", Paths(procfs=str(tmp_path)))
+
+
+def test_a_recurring_name_reports_its_first_line_and_every_value_is_parsed(tmp_path) -> None:
+    (tmp_path / "vmstat").write_text("pgpgin 1\nnr_free 5\npgpgin 2\n")
+    assert samples(run_collector("vmstat", Paths(procfs=str(tmp_path)))) == {("node_vmstat_pgpgin", frozenset()): 1}
+    (tmp_path / "vmstat").write_text("pgpgin 1\nnr_free x\n")
+    with pytest.raises(CollectorError):
+        run_collector("vmstat", Paths(procfs=str(tmp_path)))
