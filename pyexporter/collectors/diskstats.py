@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -27,7 +27,8 @@ from pyexporter.toolkit.collector import Collector, CollectorContext
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import decode, read_text
 from pyexporter.toolkit.filters import exclusive_filter
-from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uints, read_uint_file
+from pyexporter.toolkit.memo import RecurringMemo
+from pyexporter.toolkit.numbers import NumberError, check_uints, parse_float, parse_uints, read_uint_file
 from pyexporter.toolkit.static import DirectoryCache, FileCache
 
 DEFAULT_DEVICE_EXCLUDE = r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$"
@@ -48,11 +49,72 @@ class DiskStats(NamedTuple):
     counters: tuple[int, ...]
 
 
-def parse_diskstats(text: str) -> list[DiskStats]:
+def parse_diskstats(text: str, keep: Callable[[list[str]], Sequence[int]] | None = None) -> list[DiskStats]:
     """Every device line with at least the 11 classic counters; shorter lines are skipped and
     fields past the 20th ignored, as procfs does. A non-numeric counter is an error: procfs
     scans the device numbers and counters with fmt.Sscanf's %d into uint32s and uint64s, which
-    takes ASCII digits only, as strconv.ParseUint(x, 10, bits) does."""
+    takes ASCII digits only, as strconv.ParseUint(x, 10, bits) does.
+
+    With KEEP, only the devices at the indexes it gives (distinct, in order) for the lines' device
+    names; every line's numbers are still checked, as procfs parses every line before
+    node_exporter filters the devices."""
+    lines = _uniform_lines(text)
+    if lines is not None:
+        stats = _read_uniform_lines(*lines, keep)
+        if stats is not None:
+            return stats
+    stats = _parse_lines(text)
+    return stats if keep is None else [stats[index] for index in keep([stat.device for stat in stats])]
+
+
+# A number of 9 digits at most is below 2**32.
+_UINT32_DIGITS = 9
+
+
+def _uniform_lines(text: str) -> tuple[list[str], list[str], int] | None:
+    """(device names, every line's number texts, numbers a line) of a file in the kernel's shape:
+    every line holds the same number of fields, from 14 to 20 (the kernel writes 14, 18 or 20 to
+    every line), and majors and minors have at most 9 characters. None otherwise."""
+    widths = set(map(len, map(str.split, text.splitlines())))
+    if len(widths) != 1:
+        return None
+    (width,) = widths
+    if not _MIN_FIELDS <= width <= _MAX_FIELDS:
+        return None
+    # str.split's separators include every line break str.splitlines cuts at: these are the
+    # lines' fields, one line after another.
+    numbers = text.split()
+    devices = numbers[2::width]
+    del numbers[2::width]
+    stride = width - 1
+    if max(map(len, numbers[0::stride] + numbers[1::stride])) > _UINT32_DIGITS:
+        return None
+    return devices, numbers, stride
+
+
+def _read_uniform_lines(devices: list[str], numbers: list[str], stride: int,
+                        keep: Callable[[list[str]], Sequence[int]] | None) -> list[DiskStats] | None:
+    """The kept devices of _uniform_lines, their numbers read as one batch (and, when some devices
+    are left out, every line's numbers checked as one); None when a number is not one parse_uint
+    reads (_parse_lines then raises for the first line at fault)."""
+    kept = range(len(devices)) if keep is None else keep(devices)
+    texts: list[str] = []
+    for index in kept:
+        texts += numbers[index * stride:(index + 1) * stride]
+    try:
+        if len(kept) < len(devices):
+            check_uints(numbers)
+        values = parse_uints(texts)
+    except NumberError:
+        return None
+    stats = []
+    for position, index in enumerate(kept):
+        major, minor, *counters = values[position * stride:(position + 1) * stride]
+        stats.append(DiskStats(major, minor, devices[index], tuple(counters)))
+    return stats
+
+
+def _parse_lines(text: str) -> list[DiskStats]:
     stats: list[DiskStats] = []
     for line in text.splitlines():
         fields = line.split()[:_MAX_FIELDS]
@@ -86,10 +148,6 @@ def parse_udev_properties(text: str) -> dict[str, str]:
         if sep:
             info[name] = value[:-1] if value.endswith("\r") else value
     return info
-
-
-def _parse_udev_entry(raw: bytes) -> dict[str, str]:
-    return parse_udev_properties(decode(raw))
 
 
 # The queue files procfs's SysBlockDeviceQueueStats requires; `throttle_sample_time` is optional.
@@ -158,6 +216,42 @@ _ATA: tuple[tuple[str, str, str], ...] = (
     ("ID_ATA_WRITE_CACHE_ENABLED", "node_disk_ata_write_cache_enabled", "ATA disk has its write cache enabled."),
     ("ID_ATA_ROTATION_RATE_RPM", "node_disk_ata_rotation_rate_rpm", "ATA disk rotation rate in RPMs (0 for SSDs)."),
 )
+_SCALES = tuple(scale for _, _, _, scale in _COUNTERS)
+
+
+class UdevInfo(NamedTuple):
+    """What diskstats reports of a device's udev entry."""
+
+    info: tuple[str, str, str, str, str]  # node_disk_info's path, wwn, model, serial, revision
+    filesystem: tuple[str, str, str, str] | None  # node_disk_filesystem_info's type, usage, uuid, version
+    mapper: tuple[str, str, str, str, str] | None  # node_disk_device_mapper_info's name ... lv_layer
+    ata: tuple[tuple[int, str, str], ...]  # (index in _ATA, key, text) of each ATA value given
+
+
+def udev_info(properties: Mapping[str, str]) -> UdevInfo:
+    get = properties.get
+    # SCSI_IDENT_SERIAL is the serial printed on the label; virtio disks only have ID_SERIAL.
+    serial = get("SCSI_IDENT_SERIAL") or get("ID_SERIAL_SHORT") or get("ID_SERIAL", "")
+    fs_type = get("ID_FS_TYPE", "")
+    dm_name = get("DM_NAME", "")
+    return UdevInfo(
+        info=(get("ID_PATH", ""), get("ID_WWN", ""), get("ID_MODEL", ""), serial, get("ID_REVISION", "")),
+        filesystem=(fs_type, get("ID_FS_USAGE", ""), get("ID_FS_UUID", ""), get("ID_FS_VERSION", ""))
+        if fs_type else None,
+        mapper=(dm_name, get("DM_UUID", ""), get("DM_VG_NAME", ""), get("DM_LV_NAME", ""), get("DM_LV_LAYER", ""))
+        if dm_name else None,
+        ata=tuple((index, key, properties[key]) for index, (key, _, _) in enumerate(_ATA) if key in properties)
+        if get("ID_ATA", "") else (),
+    )
+
+
+_NO_UDEV = udev_info({})
+
+
+def _parse_udev_entry(raw: bytes) -> UdevInfo:
+    # Worked out once an entry: the entry's FileCache keeps it while the file is the same, and it
+    # is a function of the file's content alone.
+    return udev_info(parse_udev_properties(decode(raw)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,19 +276,29 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
         )
         # Of the devices of the last scrape: the parsed udev entry, kept while the file is the
         # same (udev replaces it by rename on each event; FileCache), and the queue listing.
-        self._udev_entries: dict[tuple[int, int], FileCache[dict[str, str]]] = {}
+        self._udev_entries: dict[tuple[int, int], FileCache[UdevInfo]] = {}
         self._queues: dict[str, DirectoryCache[bool]] = {}
+        # The indexes of the devices the filter keeps, by the file's device names: the filter is
+        # fixed for the collector's life, and the names recur every scrape.
+        self._kept: RecurringMemo[tuple[str, ...], list[int]] = RecurringMemo(self._keep)
 
-    def _udev(self, entry: FileCache[dict[str, str]], major: int, minor: int) -> Mapping[str, str]:
+    def _udev(self, entry: FileCache[UdevInfo], major: int, minor: int) -> UdevInfo:
         try:
             return entry.get()
         except OSError as err:
             self.log.debug("Failed to read udev info", extra={"kv": {"device": f"{major}:{minor}", "err": str(err)}})
-            return {}
+            return _NO_UDEV
+
+    def _keep(self, devices: tuple[str, ...]) -> list[int]:
+        return [index for index, device in enumerate(devices) if not self.filter.ignored(device)]
+
+    def _kept_devices(self, devices: list[str]) -> list[int]:
+        return self._kept(tuple(devices))
 
     def collect(self) -> Iterable[Metric]:
-        stats = parse_diskstats(read_text(self.paths.proc("diskstats")))
-        udev_entries: dict[tuple[int, int], FileCache[dict[str, str]]] = {}
+        self._kept.rotate()
+        stats = parse_diskstats(read_text(self.paths.proc("diskstats")), self._kept_devices)
+        udev_entries: dict[tuple[int, int], FileCache[UdevInfo]] = {}
         queues: dict[str, DirectoryCache[bool]] = {}
 
         info = GaugeMetricFamily(
@@ -206,68 +310,34 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
             (CounterMetricFamily if is_counter else GaugeMetricFamily)(name, help_text, labels=["device"])
             for name, help_text, is_counter, _ in _COUNTERS
         ]
-        fs_info = GaugeMetricFamily(
-            "node_disk_filesystem_info",
-            "Info about disk filesystem.",
-            labels=["device", "type", "usage", "uuid", "version"],
-        )
-        dm_info = GaugeMetricFamily(
-            "node_disk_device_mapper_info",
-            "Info about disk device mapper.",
-            labels=["device", "name", "uuid", "vg_name", "lv_name", "lv_layer"],
-        )
-        ata = [GaugeMetricFamily(name, help_text, labels=["device"]) for _, name, help_text in _ATA]
-        scales = [scale for _, _, _, scale in _COUNTERS]
+        # The labels of the families few disks have samples in, built into families at the end.
+        fs_rows: list[tuple[str, ...]] = []
+        dm_rows: list[tuple[str, ...]] = []
+        ata_rows: list[list[tuple[str, float]]] = [[] for _ in _ATA]
 
         for disk in stats:
             dev = disk.device
-            if self.filter.ignored(dev):
-                continue
             numbers = (disk.major, disk.minor)
             entry = self._udev_entries.get(numbers)
             if entry is None:
                 entry = FileCache(self.paths.udev(f"b{disk.major}:{disk.minor}"), _parse_udev_entry)
             udev_entries[numbers] = entry
             udev = self._udev(entry, disk.major, disk.minor)
-            # SCSI_IDENT_SERIAL is the serial printed on the label; virtio disks only have ID_SERIAL.
-            serial = udev.get("SCSI_IDENT_SERIAL") or udev.get("ID_SERIAL_SHORT") or udev.get("ID_SERIAL", "")
             queue = self._queues.get(dev) or queue_listing(self.paths.sys("block", dev, "queue"))
             queues[dev] = queue
             rotational = _queue_rotational(queue)
-            info.add_metric(
-                [
-                    dev, str(disk.major), str(disk.minor), udev.get("ID_PATH", ""), udev.get("ID_WWN", ""),
-                    udev.get("ID_MODEL", ""), serial, udev.get("ID_REVISION", ""), format(rotational, "b"),
-                ],
-                1.0,
-            )
-            add_row(counters, (dev,), map(operator.mul, disk.counters, scales))
-
-            fs_type = udev.get("ID_FS_TYPE", "")
-            if fs_type:
-                fs_info.add_metric(
-                    [dev, fs_type, udev.get("ID_FS_USAGE", ""), udev.get("ID_FS_UUID", ""),
-                     udev.get("ID_FS_VERSION", "")],
-                    1.0,
-                )
-            dm_name = udev.get("DM_NAME", "")
-            if dm_name:
-                dm_info.add_metric(
-                    [dev, dm_name, udev.get("DM_UUID", ""), udev.get("DM_VG_NAME", ""),
-                     udev.get("DM_LV_NAME", ""), udev.get("DM_LV_LAYER", "")],
-                    1.0,
-                )
-            if udev.get("ID_ATA", ""):
-                for ata_family, (key, _, _) in zip(ata, _ATA, strict=True):
-                    if key not in udev:
-                        continue
-                    try:
-                        value = parse_float(udev[key])
-                    except NumberError as err:
-                        self.log.error("Failed to parse ATA value",
-                                       extra={"kv": {"device": dev, "key": key, "value": udev[key], "err": str(err)}})
-                        continue
-                    ata_family.add_metric([dev], value)
+            info.add_metric((dev, str(disk.major), str(disk.minor), *udev.info, format(rotational, "b")), 1.0)
+            add_row(counters, (dev,), map(operator.mul, disk.counters, _SCALES))
+            if udev.filesystem is not None:
+                fs_rows.append((dev, *udev.filesystem))
+            if udev.mapper is not None:
+                dm_rows.append((dev, *udev.mapper))
+            for ata_index, key, text in udev.ata:
+                try:
+                    ata_rows[ata_index].append((dev, parse_float(text)))
+                except NumberError as err:
+                    self.log.error("Failed to parse ATA value",
+                                   extra={"kv": {"device": dev, "key": key, "value": text, "err": str(err)}})
 
         self._udev_entries, self._queues = udev_entries, queues
 
@@ -276,6 +346,22 @@ class DiskstatsCollector(Collector[DiskstatsOptions]):
         for family in (info, *counters):
             if family.samples:
                 yield family
-        for family in (fs_info, dm_info, *ata):
-            if family.samples:
+        if fs_rows:
+            yield _info_family("node_disk_filesystem_info", "Info about disk filesystem.",
+                               ["device", "type", "usage", "uuid", "version"], fs_rows)
+        if dm_rows:
+            yield _info_family("node_disk_device_mapper_info", "Info about disk device mapper.",
+                               ["device", "name", "uuid", "vg_name", "lv_name", "lv_layer"], dm_rows)
+        for (_, name, help_text), rows in zip(_ATA, ata_rows, strict=True):
+            if rows:
+                family = GaugeMetricFamily(name, help_text, labels=["device"])
+                for dev, value in rows:
+                    family.add_metric([dev], value)
                 yield family
+
+
+def _info_family(name: str, help_text: str, labels: list[str], rows: list[tuple[str, ...]]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, help_text, labels=labels)
+    for row in rows:
+        family.add_metric(row, 1.0)
+    return family

@@ -20,7 +20,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -213,7 +213,9 @@ class FilesystemCollector(Collector[FilesystemOptions]):
             default_exclude=DEFAULT_FS_TYPES_EXCLUDE, names=("fs-types-exclude", "fs-types-include"),
         )
         self._timeout: float = self.options.mount_timeout
-        # Mount tables change rarely: most lines recur from one scrape to the next.
+        # Mount tables change rarely: the whole file recurs from one scrape to the next, and when
+        # it changes, most of its lines do not.
+        self._tables: RecurringMemo[str, tuple[_Mount, ...]] = RecurringMemo(self._mount_table)
         self._mounts: RecurringMemo[str, _Mount | None] = RecurringMemo(self._mount)
         self._workers = max(int(self.options.stat_workers), 1)
         self._pool = _StatPool(self._workers)
@@ -224,14 +226,21 @@ class FilesystemCollector(Collector[FilesystemOptions]):
         self._lock = threading.Lock()
         self._stuck: set[str] = set()
 
-    def _read_mounts(self) -> list[_Mount]:
+    def _read_mounts(self) -> tuple[_Mount, ...]:
         try:
             text = read_text(self.paths.proc("1", "mountinfo"))
         except FileNotFoundError:
             # hidepid hides pid 1 from us; our own mount namespace is the next best thing.
             text = read_text(self.paths.proc("self", "mountinfo"))
+        self._tables.rotate()
+        return self._tables(text)
+
+    def _mount_table(self, text: str) -> tuple[_Mount, ...]:
+        """The mounts of a mountinfo file that this collector reports: a function of the file's
+        text alone, as _mount is of a line; a tuple, as every scrape of the same text shares it.
+        The lines are remembered from this text and the one before it."""
         self._mounts.rotate()
-        return [mount for line in mountinfo_lines(text) if (mount := self._mounts(line)) is not None]
+        return tuple(mount for line in mountinfo_lines(text) if (mount := self._mounts(line)) is not None)
 
     def _mount(self, line: str) -> _Mount | None:
         """A mountinfo line as this collector reports it, or None when the filters leave it out.
@@ -301,7 +310,7 @@ class FilesystemCollector(Collector[FilesystemOptions]):
             if family.samples:
                 yield family
 
-    def _stat_all(self, mounts: list[_Mount]) -> list[_Result]:
+    def _stat_all(self, mounts: Sequence[_Mount]) -> list[_Result]:
         """statfs every mount point with at most stat-workers calls at a time. A call still
         running after mount-timeout is abandoned to its thread and its mount point marked stuck;
         stuck mount points are not statted again until that call returns.

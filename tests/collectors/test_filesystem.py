@@ -291,3 +291,26 @@ def test_second_device_on_one_mount_point_keeps_its_mount_info(tmp_path) -> None
     assert len(size.samples) == 1
     info = next(f for f in families if f.name == "node_filesystem_mount_info")
     assert sorted((s.labels["major"], s.labels["minor"]) for s in info.samples) == [("8", "1"), ("8", "17")]
+
+
+def test_mount_table_follows_the_file_from_scrape_to_scrape(tmp_path) -> None:
+    # The mounts are remembered by the whole file's text, and its lines by their text.
+    c = _build(_tree(tmp_path, MOUNTS[:1]))
+    c.statvfs = lambda path: FAKE  # type: ignore[attr-defined]
+
+    def mountpoints() -> set[str]:
+        return {dict(labels)["mountpoint"] for name, labels in samples(c.collect())
+                if name == "node_filesystem_size_bytes"}
+
+    assert mountpoints() == {"/data"}
+    assert mountpoints() == {"/data"}
+    _tree(tmp_path, MOUNTS[:2])
+    assert mountpoints() == {"/data", "/backup"}
+    _tree(tmp_path, MOUNTS[1:2])
+    assert mountpoints() == {"/backup"}
+    _tree(tmp_path, [*MOUNTS[:1], "1 0 8:1 / ROOT/data"])
+    for _ in range(2):  # a refused file is refused every time
+        with pytest.raises(CollectorError, match="too few fields"):
+            list(c.collect())
+    _tree(tmp_path, MOUNTS[:1])
+    assert mountpoints() == {"/data"}

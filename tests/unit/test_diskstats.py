@@ -8,6 +8,7 @@ from pyexporter.collectors.diskstats import (
     parse_diskstats,
     parse_udev_properties,
     queue_listing,
+    udev_info,
 )
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
@@ -172,3 +173,61 @@ def test_unparsable_ata_values_are_logged_and_skipped(tmp_path, rpm: str) -> Non
     assert not any(name == "node_disk_ata_rotation_rate_rpm" for name, _ in samples(families))
     assert any(r.getMessage() == "Failed to parse ATA value" and r.kv["value"] == rpm  # type: ignore[attr-defined]
                for r in logs.records)
+
+
+_LOOP = "   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+_VDA = " 254       0 vda 1 2 3 4 5 6 7 8 0 9 10 11 12 13 14 15 16\n"
+
+
+def test_kept_devices_only_but_every_line_checked() -> None:
+    names: list[list[str]] = []
+
+    def keep(devices: list[str]) -> list[int]:
+        names.append(list(devices))
+        return [i for i, d in enumerate(devices) if not d.startswith("loop")]
+
+    (stat,) = parse_diskstats(_LOOP + _VDA + _LOOP.replace("loop0", "loop1"), keep)
+    assert names == [["loop0", "vda", "loop1"]]
+    assert stat == (254, 0, "vda", (1, 2, 3, 4, 5, 6, 7, 8, 0, 9, 10, 11, 12, 13, 14, 15, 16))
+    # A line that is not reported is still parsed, as procfs parses every line.
+    with pytest.raises(CollectorError, match="'x'"):
+        parse_diskstats(_LOOP.replace(" 0\n", " x\n") + _VDA, keep)
+    assert parse_diskstats(_LOOP + _VDA, lambda devices: []) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        # The kernel's shape, numbers checked as one batch: a fault goes to the line-by-line parser,
+        # which names the first field at fault.
+        (_VDA + _LOOP.replace("0 0 0\n", "0 +1 0\n") + _LOOP.replace(" 0\n", " x\n"), "'\\+1'"),
+        (_VDA + _LOOP.replace(" 0\n", f" {2**64}\n"), "out of range"),
+        (f"{2**32} 0 sda" + " 1" * 17 + "\n" + _VDA, "out of range"),
+        # Not the kernel's shape (lines of different lengths), read line by line.
+        (_VDA + "8 0 sda" + " 1" * 10 + " -1\n", "'-1'"),
+    ],
+)
+def test_faults_in_the_kernels_shape_are_those_of_the_careful_parser(text: str, error: str) -> None:
+    with pytest.raises(CollectorError, match=error):
+        parse_diskstats(text)
+    with pytest.raises(CollectorError, match=error):
+        parse_diskstats(text, lambda devices: [])
+
+
+def test_long_device_numbers_read_line_by_line() -> None:
+    # Majors and minors of more than 9 characters may be beyond 32 bits: the careful parser reads them.
+    (stat,) = parse_diskstats("0000000008 0000000016 sdb" + " 1" * 17 + "\n")
+    assert (stat.major, stat.minor) == (8, 16)
+    (stat,) = parse_diskstats(f"{2**32 - 1} 0 sdb" + " 1" * 17 + "\n" + f"8 0 sda{' 1' * 17}\n",
+                              lambda devices: [0])
+    assert stat.major == 2**32 - 1
+
+
+def test_udev_info() -> None:
+    info = udev_info({"ID_PATH": "p", "ID_SERIAL": "s", "ID_SERIAL_SHORT": "short", "ID_FS_TYPE": "ext4",
+                      "DM_NAME": "dm", "ID_ATA": "1", "ID_ATA_ROTATION_RATE_RPM": "7200"})
+    assert info.info == ("p", "", "", "short", "")
+    assert info.filesystem == ("ext4", "", "", "")
+    assert info.mapper == ("dm", "", "", "", "")
+    assert info.ata == ((2, "ID_ATA_ROTATION_RATE_RPM", "7200"),)
+    assert udev_info({"ID_ATA_WRITE_CACHE": "1", "ID_FS_TYPE": ""}) == (("", "", "", "", ""), None, None, ())

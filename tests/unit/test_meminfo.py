@@ -1,6 +1,8 @@
+import re
+
 import pytest
 
-from pyexporter.collectors.meminfo import parse_meminfo
+from pyexporter.collectors.meminfo import meminfo_layout, meminfo_rows, meminfo_shape, parse_meminfo
 from pyexporter.toolkit.collector import CollectorError
 
 
@@ -46,3 +48,28 @@ def test_only_lines_with_a_unit_are_scaled_whatever_the_key() -> None:
     # one is not scaled, and parentheses anywhere in a key become `_`.
     text = "Odd_bytes: 5\nShmem(x)Pmd(y): 2 kB\nActive(file): 1 kB\n"
     assert parse_meminfo(text) == {"Odd_bytes": 5.0, "Shmem_x)Pmd(y_bytes": 2048.0, "Active_file_bytes": 1024.0}
+
+
+def test_a_repeated_key_keeps_its_last_value_at_the_place_of_its_first() -> None:
+    assert list(parse_meminfo("A: 1\nB: 2\nA: 3\n").items()) == [("A", 3.0), ("B", 2.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("A: 1\nB 2\nC: x\n", "B 2"), ("A: 1\n\nB: 1 kB x\nC:\n", "B: 1 kB x"), ("A: 1\r B:\n", " B:")],
+)
+def test_the_first_malformed_line_is_named(text: str, line: str) -> None:
+    # The layout is worked out from the lines' first fields and field counts; when it is refused,
+    # the lines are walked again to name the first one at fault, before any value is parsed.
+    with pytest.raises(CollectorError, match=re.escape(repr(line))):
+        parse_meminfo(text)
+
+
+def test_layout_from_first_fields_and_field_counts() -> None:
+    rows = meminfo_rows("\nA(b):  1 kB\nHugePages_Total: 2\n\n")
+    assert rows == [["A(b):", "1", "kB"], ["HugePages_Total:", "2"]]
+    shape = meminfo_shape(rows)
+    assert shape == (("A(b):", "HugePages_Total:"), (3, 2))
+    assert meminfo_layout(shape) == [(0, "A_b_bytes", 1024), (1, "HugePages_Total", 1)]
+    assert meminfo_layout((("A:",), (4,))) is None
+    assert meminfo_layout((("A",), (2,))) is None
