@@ -251,11 +251,16 @@ def parse_ints(texts: Sequence[str], base: int = 10, bits: int = 64) -> list[int
 def check_uints(texts: Sequence[str]) -> None:
     """NumberError unless parse_uint (base 10) accepts each of TEXTS, for numbers Go parses and
     pyexporter does not report (/proc/stat's per-IRQ counts, thousands of them)."""
-    joined = "".join(texts)
-    # Plain digits, none empty and none long enough to overflow 64 bits, need no closer look.
-    if joined.isascii() and joined.isdigit() and "" not in texts and max(map(len, texts)) < 20:
+    # Plain digits, none empty and none long enough to overflow 64 bits, need no closer look: one
+    # regex over the texts joined by blanks, when no text holds a blank of its own.
+    joined = " ".join(texts)
+    if joined.count(" ") == len(texts) - 1 and _SHORT_DECIMALS(joined) is not None:
         return
     parse_uints(texts)
+
+
+# Texts of 1 to 19 ASCII digits (below 10**19 < 2**64), joined by single blanks.
+_SHORT_DECIMALS = re.compile(r"(?:[0-9]{1,19} )*[0-9]{1,19}").fullmatch
 
 
 def go_trim_space(text: str) -> str:

@@ -152,8 +152,10 @@ def test_check_uints_refuses_what_parse_uint_refuses() -> None:
     from pyexporter.toolkit.numbers import check_uints
 
     check_uints(["0", "1", "18446744073709551615"])
+    check_uints(["1234567890123456789", "0000000000000000000000007"])
     check_uints([])
-    for bad in (["1", ""], ["18446744073709551616"], ["99999999999999999999"], ["1", "-1"], ["٣"], ["0x1"]):
+    for bad in (["1", ""], ["", "1"], [""], ["18446744073709551616"], ["99999999999999999999"], ["1", "-1"],
+                ["٣"], ["0x1"], ["1 2"], ["1", " 2"], ["1\n2"]):
         with pytest.raises(NumberError):
             check_uints(bad)
 
