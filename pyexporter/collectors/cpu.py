@@ -27,6 +27,7 @@ from pyexporter.toolkit.numbers import (
     parse_floats,
     parse_int,
     parse_uint,
+    parse_uint_attribute,
 )
 
 # An idle counter that falls back by this many seconds means the CPU was hot-plugged.
@@ -55,6 +56,12 @@ _MODES = CPUStat._fields[:8]
 _NO_STAT = CPUStat()
 
 
+# /proc/stat as show_stat() prints it: the `cpu` total line first, then one `cpuN` line a CPU, every
+# field ASCII digits after a single space (the total's first after two), none long enough for
+# int() or float() to read otherwise than strconv does. Group 1 is the cpuN lines.
+_KERNEL_CPU_LINES = re.compile(r"cpu (?: [0-9]+)+\n((?:cpu[0-9]{1,9}(?: [0-9]{1,20})+\n)*)", re.ASCII)
+
+
 def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
     """Per-CPU times from /proc/stat, keyed by the CPU id in the line name (`cpu3` -> 3).
 
@@ -62,7 +69,25 @@ def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
     Older kernels print fewer columns: the missing trailing ones are zero. procfs scans the
     times with fmt.Sscanf's %f, read here as strconv.ParseFloat (fmt would also take a binary
     exponent, which no kernel prints), and the id with strconv.ParseInt.
+
+    The file as the kernel prints it takes a shorter path: its cpu lines are checked as one block,
+    and the lines after them hold no `cpu` at all (so none of them is a cpu line), which leaves
+    nothing that parse_int and parse_floats would read otherwise than int() and float() do. Any
+    other text goes line by line (_parse_stat_cpu_lines).
     """
+    kernel = _KERNEL_CPU_LINES.match(text)
+    if kernel is None or "cpu" in text[kernel.end():]:
+        return _parse_stat_cpu_lines(text)
+    cpus: dict[int, CPUStat] = {}
+    for line in kernel[1].splitlines():
+        name, _, times = line.partition(" ")
+        columns = times.split(" ", _STAT_WIDTH)[:_STAT_WIDTH]
+        cpus[int(name[3:])] = CPUStat(*[float(value) / USER_HZ for value in columns])
+    return cpus
+
+
+def _parse_stat_cpu_lines(text: str) -> dict[int, CPUStat]:
+    """parse_stat_cpus of any text, line by line."""
     cpus: dict[int, CPUStat] = {}
     for line in text.splitlines():
         # Only the first field decides; the intr line holds thousands more.
@@ -84,7 +109,8 @@ def merge_cpu_stats(previous: CPUStat | None, new: CPUStat) -> CPUStat:
     old = previous or _NO_STAT
     if old.idle - new.idle >= JUMP_BACK_SECONDS:
         old = _NO_STAT
-    return CPUStat._make(map(max, old, new))
+    # max(o, n) of each pair, written out: the builtin's argument parsing cost more than the rest.
+    return CPUStat._make([n if n > o else o for o, n in zip(old, new, strict=True)])
 
 
 @dataclass(slots=True)
@@ -374,7 +400,7 @@ def _optional_uints(paths: list[str]) -> dict[str, int]:
     values: dict[str, int] = {}
     for path, raw in read_attributes(None, paths).items():
         try:
-            values[path] = parse_uint(go_trim_space(decode(raw)))
+            values[path] = parse_uint_attribute(raw)
         except NumberError:
             pass
     return values
@@ -470,7 +496,8 @@ class CPUCollector(Collector[CpuOptions]):
         if self.info:
             families.extend(self._info())
         families.extend(self._stat())
-        if self.isolated is not None:
+        # Families are built only with samples to give (a family costs about 1 us).
+        if self.isolated:
             isolated = GaugeMetricFamily(
                 "node_cpu_isolated",
                 "Whether each core is isolated, information from /sys/devices/system/cpu/isolated.",
@@ -562,22 +589,24 @@ class CPUCollector(Collector[CpuOptions]):
 
     def _throttles(self, names: list[str]) -> Iterator[Metric]:
         throttles = read_throttles(self.cpu_root, names)
-        package = CounterMetricFamily(
-            "node_cpu_package_throttles_total",
-            "Number of times this CPU package has been throttled.",
-            labels=["package"],
-        )
-        for package_id, count in sorted(throttles.package.items()):
-            package.add_metric([str(package_id)], float(count))
-        core = CounterMetricFamily(
-            "node_cpu_core_throttles_total",
-            "Number of times this CPU core has been throttled.",
-            labels=["package", "core"],
-        )
-        for (package_id, core_id), count in sorted(throttles.core.items()):
-            core.add_metric([str(package_id), str(core_id)], float(count))
-        yield package
-        yield core
+        if throttles.package:
+            package = CounterMetricFamily(
+                "node_cpu_package_throttles_total",
+                "Number of times this CPU package has been throttled.",
+                labels=["package"],
+            )
+            for package_id, count in sorted(throttles.package.items()):
+                package.add_metric([str(package_id)], float(count))
+            yield package
+        if throttles.core:
+            core = CounterMetricFamily(
+                "node_cpu_core_throttles_total",
+                "Number of times this CPU core has been throttled.",
+                labels=["package", "core"],
+            )
+            for (package_id, core_id), count in sorted(throttles.core.items()):
+                core.add_metric([str(package_id), str(core_id)], float(count))
+            yield core
 
     def _online(self, names: list[str]) -> Iterator[Metric]:
         online = read_online(self.cpu_root, names)

@@ -20,7 +20,7 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError, NoDataError
+from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError, NoDataError
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint, read_value_text
 
@@ -99,12 +99,16 @@ _SERIES: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 @collector("pressure")
 class PressureCollector(Collector[NoOptions]):
+    def __init__(self, ctx: CollectorContext[NoOptions]) -> None:
+        super().__init__(ctx)
+        self.files = [(resource, series, self.paths.proc("pressure", resource)) for resource, series in _SERIES.items()]
+
     def collect(self) -> Iterable[Metric]:
         found = 0
-        for resource, series in _SERIES.items():
+        for resource, series, path in self.files:
             try:
                 # The kernel prints each file in one piece (single_open).
-                text = read_value_text(self.paths.proc("pressure", resource))
+                text = read_value_text(path)
             except FileNotFoundError:
                 # No PSI in this kernel (or no IRQ PSI before 6.1): skip the resource.
                 continue

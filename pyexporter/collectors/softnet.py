@@ -47,18 +47,14 @@ def parse_softnet(text: str) -> list[SoftnetStat]:
         except NumberError as err:
             raise CollectorError(f"invalid value in softnet_stat line: {line[:80]!r}: {err}") from None
         has_index = width >= 13
-        stats.append(
-            SoftnetStat(
-                cpu=v[12] if has_index else row,
-                processed=v[0],
-                dropped=v[1],
-                time_squeezed=v[2],
-                cpu_collision=v[8],
-                received_rps=v[9] if width >= 10 else 0,
-                flow_limit_count=v[10] if width >= 11 else 0,
-                backlog_len=v[11] if has_index else 0,
-            )
-        )
+        # Positional: keywords cost a namedtuple more than the rest of the row.
+        stats.append(SoftnetStat(
+            v[12] if has_index else row,  # cpu
+            v[0], v[1], v[2], v[8],  # processed, dropped, time_squeezed, cpu_collision
+            v[9] if width >= 10 else 0,  # received_rps
+            v[10] if width >= 11 else 0,  # flow_limit_count
+            v[11] if has_index else 0,  # backlog_len
+        ))
     return stats
 
 

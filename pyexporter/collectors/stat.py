@@ -13,7 +13,7 @@ from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, check_uints, parse_uint
+from pyexporter.toolkit.numbers import NumberError, check_uints, parse_uint, short_decimal_fields
 
 # The kernel's order of the per-vector counts after the total on the `softirq` line.
 SOFTIRQ_VECTORS = (
@@ -59,7 +59,10 @@ def parse_stat(text: str) -> KernelStat:
             continue
         key = head[0]
         try:
-            if key in _SCALARS:
+            if key == "intr" and short_decimal_fields(head[1]):
+                # Hundreds of per-IRQ counts, checked as one text rather than one by one.
+                stat.interrupts = parse_uint(head[1].partition(" ")[0])
+            elif key in _SCALARS:
                 values = head[1].split()
                 setattr(stat, _SCALARS[key], parse_uint(values[0]))
                 if key == "intr":

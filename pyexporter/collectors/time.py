@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -40,13 +39,15 @@ class TimeCollector(Collector[NoOptions]):
     def read_clocksources(self) -> list[ClockSource]:
         sources = []
         # node_exporter's filepath.Glob of clocksource[0-9]*.
+        # Joined by hand: the names come from the listing (no `/` in them), and os.path.join cost
+        # more than a read.
         for name in numbered_entries(self.directory, "clocksource"):
-            path = os.path.join(self.directory, name)
+            path = f"{self.directory}/{name}"
             sources.append(
                 parse_clocksource(
                     # sysfs attributes, each handed out whole by one read.
-                    decode(read_attribute(os.path.join(path, "available_clocksource"))),
-                    decode(read_attribute(os.path.join(path, "current_clocksource"))),
+                    decode(read_attribute(f"{path}/available_clocksource")),
+                    decode(read_attribute(f"{path}/current_clocksource")),
                 )
             )
         return sources

@@ -251,16 +251,20 @@ def parse_ints(texts: Sequence[str], base: int = 10, bits: int = 64) -> list[int
 def check_uints(texts: Sequence[str]) -> None:
     """NumberError unless parse_uint (base 10) accepts each of TEXTS, for numbers Go parses and
     pyexporter does not report (/proc/stat's per-IRQ counts, thousands of them)."""
-    # Plain digits, none empty and none long enough to overflow 64 bits, need no closer look: one
-    # regex over the texts joined by blanks, when no text holds a blank of its own.
+    # Joined by blanks when no text holds a blank of its own: one regex over all of them.
     joined = " ".join(texts)
-    if joined.count(" ") == len(texts) - 1 and _SHORT_DECIMALS(joined) is not None:
+    if joined.count(" ") == len(texts) - 1 and short_decimal_fields(joined):
         return
     parse_uints(texts)
 
 
-# Texts of 1 to 19 ASCII digits (below 10**19 < 2**64), joined by single blanks.
 _SHORT_DECIMALS = re.compile(r"(?:[0-9]{1,19} )*[0-9]{1,19}").fullmatch
+
+
+def short_decimal_fields(text: str) -> bool:
+    """Whether TEXT is fields of 1 to 19 ASCII digits separated by single blanks: numbers below
+    10**19 < 2**64, each one that parse_uint accepts, so they need no closer look."""
+    return _SHORT_DECIMALS(text) is not None
 
 
 def go_trim_space(text: str) -> str:
@@ -307,6 +311,20 @@ def read_value_text(path: str, dir_fd: int | None = None) -> str:
     if len(raw) >= _VALUE_READ:
         raw = read_bytes(path, dir_fd=dir_fd)
     return decode(raw)
+
+
+# A uint attribute as sysfs prints it (`%u\n`): text that parse_uint_attribute reads as int() does.
+_PLAIN_UINT_ATTRIBUTE = re.compile(rb"([0-9]{1,19})\n?").fullmatch
+
+
+def parse_uint_attribute(raw: bytes) -> int:
+    """strconv.ParseUint (base 10) of an attribute's bytes trimmed, as sysfs's readUintFromFile
+    reads them; NumberError unless a uint64. Up to 19 digits are below 2**64; anything else,
+    longer numbers included, goes through the careful parser."""
+    plain = _PLAIN_UINT_ATTRIBUTE(raw)
+    if plain is not None:
+        return int(plain[1])
+    return parse_uint(go_trim_space(decode(raw)))
 
 
 def read_uint_file(path: str) -> int:

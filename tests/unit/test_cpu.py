@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from pyexporter.collectors.cpu import (
@@ -448,3 +450,70 @@ def test_cpuinfo_unknown_architecture_is_refused() -> None:
     # parseCPUInfoDummy: "not implemented".
     with pytest.raises(CollectorError):
         parse_cpuinfo(CPUINFO, "sparc64")
+
+
+# /proc/stat texts around the shape the kernel prints, which parse_stat_cpus reads as one block:
+# every one must give what the line-by-line parser gives (or raise what it raises).
+_KERNEL_STAT = (
+    "cpu  64000 640 32000 5760000 3200 0 1280 0 0 0\n"
+    "cpu0 1000 10 500 90000 50 0 20 0 7 3\n"
+    "cpu1 1001 10 501 90001 50 0 20 0 0 0\n"
+    "intr 12 0 3 0\nctxt 10\nbtime 1700000000\nprocesses 5\nsoftirq 1 0 1 0 0 0 0 0 0 0 0\n"
+)
+
+
+@pytest.mark.parametrize("text", [
+    _KERNEL_STAT,
+    _KERNEL_STAT.replace("cpu1 ", "cpu7 "),  # an offline CPU's gap
+    _KERNEL_STAT.replace(" 0 7 3\n", "\n"),  # an older kernel's shorter lines
+    _KERNEL_STAT.replace(" 0 7 3\n", " 0 7 3 9 9\n"),  # more columns than CPUStat: ignored
+    _KERNEL_STAT.replace("cpu1 1001", "cpu1 18446744073709551616"),  # past 64 bits: still a float
+    _KERNEL_STAT.replace("cpu1 ", "cpu0 "),  # a repeated id: the later line wins
+    _KERNEL_STAT.replace("cpu1 ", "cpu01 "),
+    _KERNEL_STAT + "cpu2 5 5 5 5\n",  # a cpu line after the others
+    _KERNEL_STAT.replace("ctxt", " cpu3 1 2 3\nctxt"),  # one the kernel never writes, found by its field
+    _KERNEL_STAT.replace("ctxt", "cpu3\x0b4 5\nctxt"),  # a line splitlines splits further
+    _KERNEL_STAT.replace("cpu0 1000", "cpu0  1000"),  # two blanks
+    _KERNEL_STAT.replace("cpu0 1000", "cpu0\t1000"),
+    _KERNEL_STAT.replace("cpu0 1000", "cpu0 1.5e3"),
+    _KERNEL_STAT.replace("cpu0 1000", "cpu0 ١٠"),  # non-ASCII digits: refused
+    _KERNEL_STAT.replace("cpu0 1000", "cpu0 0x10"),
+    _KERNEL_STAT.replace("cpu1 ", "cpu99999999999999999999 "),  # the id past int64: refused
+    _KERNEL_STAT.replace("cpu  64000", "cpu  64000\x0bcpu9 1"),  # the total line split by splitlines
+    _KERNEL_STAT.replace("\n", "\r\n"),
+    _KERNEL_STAT.replace("cpu1 1001 10 501 90001 50 0 20 0 0 0\n", "cpu1\n"),
+    "cpu  1 2\n",
+    "cpu  1 2\ncpu0 3 4\n",
+])
+def test_stat_as_the_kernel_prints_it_reads_as_line_by_line(text: str) -> None:
+    from pyexporter.collectors.cpu import _parse_stat_cpu_lines
+    try:
+        expected = _parse_stat_cpu_lines(text)
+    except CollectorError as err:
+        with pytest.raises(type(err), match=re.escape(str(err))):
+            parse_stat_cpus(text)
+        return
+    got = parse_stat_cpus(text)
+    assert got == expected
+    assert list(got) == list(expected)
+    assert [repr(v) for s in got.values() for v in s] == [repr(v) for s in expected.values() for v in s]
+
+
+def test_stat_as_the_kernel_prints_it() -> None:
+    assert parse_stat_cpus(_KERNEL_STAT) == {
+        0: CPUStat(10.0, 0.1, 5.0, 900.0, 0.5, 0.0, 0.2, 0.0, 0.07, 0.03),
+        1: CPUStat(10.01, 0.1, 5.01, 900.01, 0.5, 0.0, 0.2, 0.0, 0.0, 0.0),
+    }
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    (CPUStat(1.0, 2.0), CPUStat(1.0, 3.0)),
+    (CPUStat(0.0), CPUStat(-0.0)),  # equal: the old value stays, as max keeps its first argument
+    (CPUStat(-0.0), CPUStat(0.0)),
+    (CPUStat(float("nan")), CPUStat(1.0)),
+    (CPUStat(1.0), CPUStat(float("nan"))),
+    (None, CPUStat(-1.0, 2.0)),
+])
+def test_merge_takes_max_of_each_counter(old: CPUStat | None, new: CPUStat) -> None:
+    expected = CPUStat._make(map(max, old or CPUStat(), new))
+    assert [repr(v) for v in merge_cpu_stats(old, new)] == [repr(v) for v in expected]

@@ -1,3 +1,4 @@
+
 import pytest
 
 from pyexporter.collectors.cpufreq import CpufreqStats, _read_frequency, governor_states, read_cpufreq

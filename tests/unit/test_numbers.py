@@ -4,6 +4,7 @@ answer differently (expected values from Go's strconv documentation and sources)
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,21 @@ def test_more_digits_than_int_reads(text: str, value: int) -> None:
     for parse in (parse_uint, parse_int, lambda t: parse_int("-" + t), lambda t: parse_int(t, 0)):
         with pytest.raises(NumberError, match="out of range"):
             parse("9" * 5000)
+
+
+@pytest.mark.parametrize("raw", [
+    b"0\n", b"7", b"800000\n", b"00012\n", b"9999999999999999999\n", b"18446744073709551615\n",
+    b"18446744073709551616\n", b" 3\n", b"3\n\n", b"3 \n", b"", b"\n", b"-1\n", b"+5\n", b"1_0\n", b"0x10\n",
+    b"\xd9\xa3\n", b"\xff\n", b"<unsupported>\n",
+])
+def test_uint_attribute_reads_as_read_uint_from_file(raw: bytes) -> None:
+    from pyexporter.toolkit.files import decode
+    from pyexporter.toolkit.numbers import go_trim_space, parse_uint, parse_uint_attribute
+
+    try:
+        expected = parse_uint(go_trim_space(decode(raw)))
+    except NumberError as err:
+        with pytest.raises(NumberError, match=re.escape(str(err))):
+            parse_uint_attribute(raw)
+        return
+    assert parse_uint_attribute(raw) == expected

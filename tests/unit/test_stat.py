@@ -58,3 +58,23 @@ def test_every_per_irq_count_is_parsed_as_procfs_does() -> None:
         parse_stat("intr 10 4 x6\n")
     with pytest.raises(CollectorError, match="intr"):
         parse_stat("intr 10 4 -6\n")
+
+
+@pytest.mark.parametrize("counts", [
+    "5 0 3 0", "5", "5 0 18446744073709551615", "5 0 18446744073709551616", "5 0 99999999999999999999",
+    "5 0  3", "5 0 3 ", "5\t0 3", "5 0 +3", "5 0 -0", "5 0 ٣", "5 0 1_0", "5 0 x", "0005 0 3",
+    "1" + " 0" * 5000,
+])
+def test_intr_counts_are_checked_as_procfs_parses_each(counts: str) -> None:
+    from pyexporter.toolkit.numbers import NumberError, check_uints, parse_uint
+    text = f"intr {counts}\nctxt 7\n"
+    values = counts.split()
+    try:
+        total = parse_uint(values[0])
+        check_uints(values[1:])
+    except NumberError:
+        with pytest.raises(CollectorError, match="intr"):
+            parse_stat(text)
+        return
+    stat = parse_stat(text)
+    assert stat.interrupts == total and stat.context_switches == 7
