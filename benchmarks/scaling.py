@@ -590,7 +590,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(all_dims), help="dimension(s) to run")
     parser.add_argument("--sizes", help="comma-separated sizes instead of each dimension's own")
     parser.add_argument("--min-seconds", type=float, default=0.5, help="time each tree at least this long")
-    parser.add_argument("--max-repeats", type=int, default=30)
+    # Enough repeats that the small trees, a fraction of a millisecond a scrape, are timed about as
+    # long as the large ones: their noise otherwise decides whether growth looks super-linear
+    # (benchmarks/results/measurements.md).
+    parser.add_argument("--max-repeats", type=int, default=1000)
     parser.add_argument("--no-per-collector", action="store_true",
                         help="skip timing each collector of a dimension on its own")
     parser.add_argument("--no-reference", action="store_true",
