@@ -496,7 +496,8 @@ class CPUCollector(Collector[CpuOptions]):
         if self.info:
             families.extend(self._info())
         families.extend(self._stat())
-        # Families are built only with samples to give (a family costs about 1 us).
+        # Families are built only with samples to give: the throttle and isolated files are absent
+        # on most hosts, and a family dropped unused still costs its construction.
         if self.isolated:
             isolated = GaugeMetricFamily(
                 "node_cpu_isolated",

@@ -34,8 +34,8 @@ _MAX_READERS = 16
 
 
 class CpufreqStats(NamedTuple):
-    """One CPU's cpufreq attributes, in kHz as sysfs gives them; None when absent. (A tuple: a
-    frozen dataclass took three times as long to build, once a CPU a scrape.)"""
+    """One CPU's cpufreq attributes, in kHz as sysfs gives them; None when absent. A tuple, built
+    once a CPU a scrape: cheaper to build than a frozen dataclass (benchmarks/results/measurements.md)."""
 
     cpu: str
     cpuinfo_cur_freq: int | None = None

@@ -143,32 +143,13 @@ def _link_stats(payload: bytes, width: int) -> list[int]:
     return values
 
 
+# The attributes _parse_link reads of a link's ~40.
 _LINK_ATTRIBUTES = frozenset({_IFLA_IFNAME, _IFLA_IFALIAS, _IFLA_STATS64, _IFLA_STATS})
-
-
-def link_attributes(data: bytes) -> dict[int, bytes]:
-    """The payloads of the attributes in DATA whose type (flag bits stripped) _parse_link reads,
-    the last of a type winning, with netlink.attributes' walk and checks: a link carries some 40
-    attributes (IFLA_AF_SPEC, IFLA_LINKINFO, ...) of which it reads 4, and stepping a generator
-    and copying a payload for each of the others was most of what a link cost."""
-    found: dict[int, bytes] = {}
-    unpack = netlink.ATTRIBUTE.unpack_from
-    head = netlink.ATTRIBUTE.size
-    pos, end = 0, len(data)
-    while pos + head <= end:
-        length, kind = unpack(data, pos)
-        if length < head or pos + length > end:
-            raise CollectorError("truncated netlink link attribute")
-        kind &= 0x3FFF
-        if kind in _LINK_ATTRIBUTES:
-            found[kind] = data[pos + head : pos + length]
-        pos += (length + 3) & ~3  # netlink.align
-    return found
 
 
 def _parse_link(body: bytes) -> DeviceStats | None:
     """One RTM_NEWLINK body (ifinfomsg + attributes); None when it carries no name or stats."""
-    attrs = link_attributes(body[_IFINFOMSG.size :])
+    attrs = netlink.chosen_attributes(body[_IFINFOMSG.size :], _LINK_ATTRIBUTES, "netlink link")
     name = attrs.get(_IFLA_IFNAME, b"").split(b"\0", 1)[0].decode("utf-8", "replace")
     alias = attrs.get(_IFLA_IFALIAS, b"").split(b"\0", 1)[0].decode("utf-8", "replace")
     # Only one of the statistics is reported, the 64-bit one when the kernel sends both (as it does).

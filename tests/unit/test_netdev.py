@@ -11,12 +11,10 @@ from pyexporter.collectors.netdev import (
     _parse_net_dev_lines,
     address_infos,
     legacy_stats,
-    link_attributes,
     parse_link_dump,
     parse_net_dev,
     stats_plan,
 )
-from pyexporter.toolkit import netlink
 from pyexporter.toolkit.collector import CollectorError
 
 HEADER = (
@@ -201,29 +199,6 @@ def test_parse_link_dump_64_bit_statistics_win(order: str) -> None:
     body = struct.pack("=BxHiII", 0, 772, 1, 0, 0) + _attr(3, b"eth0\0") + attrs
     (link,), _ = parse_link_dump(struct.pack("=IHHII", 16 + len(body), 16, 2, 1, 0) + body)
     assert (link.stats["receive_packets"], link.stats["transmit_packets"]) == (2**40, 2)
-
-
-def test_link_attributes_as_netlink_attributes() -> None:
-    """The attributes netdev reads, as netlink.attributes walks them: flag bits stripped, the
-    last of a type winning, others skipped, padding followed, a trailing stub of under 4 bytes
-    ignored."""
-    data = (_attr(3, b"eth0\0") + _attr(26, b"x" * 301) + _attr(0x8000 | 20, b"alias\0")
-            + _attr(3, b"eth1\0") + _attr(23, b"\1" * 8) + _attr(7, b"\2" * 5) + b"\0\0")
-    wanted = {3, 7, 20, 23}
-    assert link_attributes(data) == {
-        kind: payload for kind, payload in netlink.attributes(data, "x") if kind in wanted}
-    assert link_attributes(data)[3] == b"eth1\0"
-    assert link_attributes(b"") == {}
-
-
-@pytest.mark.parametrize("data", [
-    struct.pack("=HH", 3, 3),  # shorter than its own header
-    struct.pack("=HH", 12, 3) + b"eth0",  # longer than the buffer
-    struct.pack("=HH", 8, 26) + b"abcd" + struct.pack("=HH", 9, 26) + b"abcd",  # an unread one, cut
-])
-def test_link_attributes_truncated(data: bytes) -> None:
-    with pytest.raises(CollectorError, match="truncated netlink link attribute"):
-        link_attributes(data)
 
 
 _ROW = " ".join(str(n) for n in range(1, 17))

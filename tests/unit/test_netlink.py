@@ -39,3 +39,29 @@ def test_dump_bodies_errors() -> None:
         netlink.dump_bodies(nlmsg(24, b"body")[:-2], 24, "test")
     with pytest.raises(CollectorError):
         netlink.dump_bodies(nlmsg(netlink.NLMSG_DONE, struct.pack("=i", 5)), 24, "test")
+
+
+def _attr(kind: int, payload: bytes) -> bytes:
+    return struct.pack("=HH", 4 + len(payload), kind) + payload + b"\0" * (-len(payload) % 4)
+
+
+def test_chosen_attributes_as_attributes_walks_them() -> None:
+    """Flag bits stripped, the last of a type winning, others skipped, padding followed, a
+    trailing stub of under 4 bytes ignored."""
+    data = (_attr(3, b"eth0\0") + _attr(26, b"x" * 301) + _attr(0x8000 | 20, b"alias\0")
+            + _attr(3, b"eth1\0") + _attr(23, b"\1" * 8) + _attr(7, b"\2" * 5) + b"\0\0")
+    wanted = {3, 7, 20, 23}
+    assert netlink.chosen_attributes(data, wanted, "x") == {
+        kind: payload for kind, payload in netlink.attributes(data, "x") if kind in wanted}
+    assert netlink.chosen_attributes(data, wanted, "x")[3] == b"eth1\0"
+    assert netlink.chosen_attributes(b"", wanted, "x") == {}
+
+
+@pytest.mark.parametrize("data", [
+    struct.pack("=HH", 3, 3),  # shorter than its own header
+    struct.pack("=HH", 12, 3) + b"eth0",  # longer than the buffer
+    struct.pack("=HH", 8, 26) + b"abcd" + struct.pack("=HH", 9, 26) + b"abcd",  # an unchosen one, cut
+])
+def test_chosen_attributes_truncated(data: bytes) -> None:
+    with pytest.raises(CollectorError, match="truncated netlink link attribute"):
+        netlink.chosen_attributes(data, {3}, "netlink link")
