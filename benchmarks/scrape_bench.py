@@ -335,7 +335,8 @@ def profile_scrapes(count: int, accept: str, gzip_encoding: str) -> dict[str, An
 
 # Each step runs in one fresh interpreter, after the ones before it; VmRSS is read after each.
 FOOTPRINT_STEPS = (
-    ("malloc tuning (ctypes)", "from pyexporter.memory import limit_malloc_arenas; limit_malloc_arenas()"),
+    ("malloc tuning (ctypes)",
+     "from pyexporter.memory import keep_freed_heap, limit_malloc_arenas; limit_malloc_arenas(); keep_freed_heap()"),
     ("prometheus_client", "import prometheus_client, prometheus_client.core, prometheus_client.exposition"),
     ("default collectors' modules", "from pyexporter.collectors import OFF_BY_DEFAULT, collector_names, load\n"
                                     "load(n for n in collector_names() if n not in OFF_BY_DEFAULT)"),

@@ -20,7 +20,10 @@ import os
 import threading
 from collections.abc import Iterator
 
-_M_ARENA_MAX = -8  # mallopt(3) parameter number, from <malloc.h>
+# mallopt(3) parameter numbers, from <malloc.h>.
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 
 
 def _libc() -> ctypes.CDLL | None:
@@ -39,6 +42,26 @@ def limit_malloc_arenas(arenas: int = 1) -> bool:
     if mallopt is None:
         return False
     return bool(mallopt(_M_ARENA_MAX, arenas))
+
+
+# glibc's ceiling for the mmap threshold it raises by itself (DEFAULT_MMAP_THRESHOLD_MAX, 64-bit).
+_MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+# Freed memory the heap may keep at its top: more than a default scrape's transient allocations.
+HEAP_TOP_KEPT = 4 * 1024 * 1024
+
+
+def keep_freed_heap(kept: int = HEAP_TOP_KEPT) -> bool:
+    """Let the heap keep up to KEPT bytes free at its top instead of handing them back.
+
+    glibc hands back the heap's free top once it exceeds 128 KiB. Every scrape frees more than
+    that (gzip's deflate state alone is about 256 KiB), so each one gave it back and the next faulted
+    it in again, page by page. Setting a threshold turns glibc's own raising of it off, so the mmap
+    threshold is set to the ceiling that raising would reach: allocations up to 32 MiB stay in the heap.
+    """
+    mallopt = getattr(_LIBC, "mallopt", None)
+    if mallopt is None:
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)) and bool(mallopt(_M_TRIM_THRESHOLD, kept))
 
 
 def release_free_memory() -> bool:

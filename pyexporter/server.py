@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 
-from pyexporter.memory import lean_aiohttp_import, limit_malloc_arenas, release_free_memory
+from pyexporter.memory import keep_freed_heap, lean_aiohttp_import, limit_malloc_arenas, release_free_memory
 
 with lean_aiohttp_import():  # whichever of our modules is imported first: see there
     from aiohttp import web
@@ -59,6 +59,7 @@ http_log.addFilter(_ClientErrors())
 
 def run(settings: Settings) -> int:
     limit_malloc_arenas()
+    keep_freed_heap()
     setup_logging(settings.log_level, settings.log_format)
     web_config = None
     sockets: list[socket.socket] | None = None
