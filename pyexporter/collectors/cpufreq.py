@@ -129,7 +129,7 @@ def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats | None:
     except FileNotFoundError:
         return None
     try:
-        present, regular = list_attributes(dir_fd)
+        present, regular, _ = list_attributes(dir_fd)
         khz = {name: parse_uint_attribute(raw) for name, raw in read_attributes(
             dir_fd, [n for n in _FREQUENCIES if n in present], absent=_ABSENT, listed_regular=regular).items()}
         required = read_attributes(dir_fd, _REQUIRED, absent=(), listed_regular=regular)

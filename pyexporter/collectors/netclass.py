@@ -24,9 +24,16 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import flag
-from pyexporter.toolkit.collector import Collector
+from pyexporter.toolkit.collector import Collector, CollectorContext
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, add_row
-from pyexporter.toolkit.files import decode, list_attributes, open_directory, read_attributes, resolve_sysfs_path
+from pyexporter.toolkit.files import (
+    KeptAttributes,
+    decode,
+    list_attributes,
+    open_directory,
+    read_attributes,
+    resolve_sysfs_path,
+)
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
 
 IFF_UP = 0x1
@@ -87,15 +94,21 @@ def parse_iface(name: str, attributes: dict[str, str]) -> NetClassIface:
     return iface
 
 
-def read_iface_at(name: str, directory_fd: int) -> NetClassIface:
+def read_iface_at(name: str, directory_fd: int, kept: KeptAttributes | None = None) -> NetClassIface:
     # The directory is listed once, as parseNetClassIface lists it, and the known attributes it
     # lists as regular files are read (opened relative to it, which spares the kernel the walk of
     # the whole path and its link for each one) without an fstat each: read_attributes'
-    # listed_regular. Unreadable ones (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES, one
-    # gone since the listing) are absent; the rest are trimmed as sysfs's SysReadFile trims. The
-    # order they are read in changes nothing: parse_iface files each under its name.
-    regular = list_attributes(directory_fd).regular
-    raw = read_attributes(directory_fd, _ATTRIBUTES & regular, 4096, listed_regular=regular)
+    # listed_regular; with KEPT, read again through the descriptors it kept open from the last
+    # scrape where they still name the same files. Unreadable ones (EINVAL for the speed of a down
+    # link, EOPNOTSUPP, EACCES, one gone since the listing) are absent; the rest are trimmed as
+    # sysfs's SysReadFile trims. The order they are read in changes nothing: parse_iface files each
+    # under its name.
+    listing = list_attributes(directory_fd)
+    names = _ATTRIBUTES & listing.regular
+    if kept is None:
+        raw = read_attributes(directory_fd, names, 4096, listed_regular=listing.regular)
+    else:
+        raw = kept.read(directory_fd, listing, names, 4096)
     return parse_iface(name, {attr: go_trim_space(decode(value)) for attr, value in raw.items()})
 
 
@@ -144,6 +157,11 @@ class NetclassOptions:
 
 @collector("netclass", options=NetclassOptions)
 class NetClassCollector(Collector[NetclassOptions]):
+    def __init__(self, ctx: CollectorContext[NetclassOptions]) -> None:
+        super().__init__(ctx)
+        # Every device's attributes are read on every scrape: most of this collector's cost.
+        self._kept = KeptAttributes()
+
     def _ifaces(self, class_dir: str, entries: list[str]) -> Iterator[NetClassIface]:
         ignored = self.options.ignored_devices
         for entry in entries:
@@ -161,7 +179,7 @@ class NetClassCollector(Collector[NetclassOptions]):
                     yield read_iface(entry, directory)
                 continue
             try:
-                iface = read_iface_at(entry, directory_fd)
+                iface = read_iface_at(entry, directory_fd, self._kept)
             finally:
                 os.close(directory_fd)
             yield iface
@@ -171,6 +189,7 @@ class NetClassCollector(Collector[NetclassOptions]):
         try:
             entries = sorted(os.listdir(class_dir))
         except (FileNotFoundError, NotADirectoryError, PermissionError):
+            self._kept.sweep()
             return []
         skip_invalid_speed = self.options.ignore_invalid_speed
         up = GaugeMetricFamily("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.",
@@ -206,4 +225,5 @@ class NetClassCollector(Collector[NetclassOptions]):
                 row.append(family)
                 values.append(float(value))
             add_row(row, labels, values)
+        self._kept.sweep()  # devices gone since the last scrape
         return [up, info, *props]

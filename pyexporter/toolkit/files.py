@@ -9,9 +9,12 @@ listing gave (read_attributes' `listed_regular`).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
-from collections.abc import Container, Iterable
+import resource
+import weakref
+from collections.abc import Container, Iterable, Mapping
 from typing import NamedTuple
 
 # node_exporter's procfs reads at most 1 MiB of a file and silently drops the rest; this refuses
@@ -84,23 +87,29 @@ def read_attribute(path: str, dir_fd: int | None = None, size: int = 65536) -> b
 
 
 class Listing(NamedTuple):
-    """A directory's entry names, and those of them it lists as regular files."""
+    """A directory's entry names, those of them it lists as regular files, and the inode number
+    (d_ino) it gives each regular file, for KeptAttributes: empty when two share one (a FUSE
+    filesystem without inode numbers gives every entry the same), as they then identify nothing."""
 
     names: frozenset[str]
     regular: frozenset[str]
+    inodes: Mapping[str, int]
 
 
 def list_attributes(dir_fd: int) -> Listing:
     """The entries of the directory DIR_FD, with the type its listing gives each (d_type; an entry
     whose type the filesystem leaves unknown is looked up with lstat), for read_attributes."""
     names: set[str] = set()
-    regular: set[str] = set()
+    inodes: dict[str, int] = {}
     with os.scandir(dir_fd) as entries:
         for entry in entries:
             names.add(entry.name)
             if entry.is_file(follow_symlinks=False):
-                regular.add(entry.name)
-    return Listing(frozenset(names), frozenset(regular))
+                inodes[entry.name] = entry.inode()
+    regular = frozenset(inodes)
+    if len(set(inodes.values())) != len(inodes):
+        inodes = {}
+    return Listing(frozenset(names), regular, inodes)
 
 
 def read_attributes(dir_fd: int | None, names: Iterable[str], size: int = 65536,
@@ -138,6 +147,125 @@ def read_attributes(dir_fd: int | None, names: Iterable[str], size: int = 65536,
         finally:
             os.close(fd)
     return values
+
+
+# Descriptors a KeptAttributes holds open at most: above the attributes of a host's few dozen
+# network devices, and a quarter at most of the open files the process may have (often 1024).
+KEPT_MAX = 512
+
+
+def kept_limit() -> int:
+    """KEPT_MAX, or a quarter of the process's limit of open files if that is less."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return KEPT_MAX if soft == resource.RLIM_INFINITY else max(0, min(KEPT_MAX, soft // 4))
+
+
+class KeptAttributes:
+    """Attribute files kept open from one scrape to the next, and read again with pread(2) at
+    offset 0: sysfs makes an attribute anew for every read from its start, so the read gives what
+    opening the file again would, in one system call instead of three (open, read, close).
+
+    A descriptor is read again only while it provably names the file that opening the name would:
+    - its directory, which the caller opens afresh every time, is the same one (device and inode
+      number): a network device renamed keeps its directory, and a new one of the old name has
+      another;
+    - the directory's listing gives the name the inode number it had when the file was opened: a
+      file replaced in a tree on disk has another, and the kept descriptor holds the old one's
+      number, so no new file can be given it meanwhile.
+    A kept descriptor whose read fails (ENODEV: the device is gone) is closed and the file read
+    afresh, whose outcome stands. The descriptors of directories not read since the previous
+    `sweep` are closed there, and all of them when the object is closed or freed.
+
+    One object per collector: collectors are not re-entered (pyexporter.scrape), so it takes no lock.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._limit = kept_limit() if limit is None else limit
+        # (device, inode) of a directory -> name -> (the name's inode number in the listing, fd)
+        self._directories: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
+        self._read_since_sweep: set[tuple[int, int]] = set()
+        self._count = 0
+        self._finalizer = weakref.finalize(self, _close_kept, self._directories)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def read(self, dir_fd: int, listing: Listing, names: Iterable[str], size: int = 65536,
+             absent: tuple[type[OSError], ...] = (OSError,)) -> dict[str, bytes]:
+        """read_attributes(DIR_FD, NAMES, SIZE, ABSENT, listing.regular), keeping what it opens."""
+        status = os.fstat(dir_fd)
+        directory = (status.st_dev, status.st_ino)
+        kept = self._directories.get(directory)
+        if kept is None:
+            kept = self._directories[directory] = {}
+        self._read_since_sweep.add(directory)
+        regular, inodes = listing.regular, listing.inodes
+        values: dict[str, bytes] = {}
+        for name in names:
+            entry = kept.get(name)
+            if entry is not None:
+                inode, fd = entry
+                if inode == inodes.get(name):
+                    try:
+                        values[name] = os.pread(fd, size, 0)
+                        continue
+                    except OSError as err:
+                        # The same file's own answer, as a read of it opened afresh would get it
+                        # (EINVAL for the speed of a down link); ENODEV: it is gone.
+                        if err.errno != errno.ENODEV:
+                            if isinstance(err, absent):
+                                continue
+                            raise
+                del kept[name]
+                self._count -= 1
+                os.close(fd)
+            listed = name in regular
+            try:
+                fd = os.open(name, _LISTED_FLAGS if listed else _OPEN_FLAGS, dir_fd=dir_fd)
+            except absent:
+                continue
+            keep = False
+            try:
+                if not listed and os.fstat(fd).st_mode & _S_IFMT != _S_IFREG:
+                    raise RefusedFile(f"{name}: not a regular file")
+                listed_inode = inodes.get(name)
+                if listed_inode is not None and self._count < self._limit:
+                    kept[name] = (listed_inode, fd)
+                    self._count += 1
+                    keep = True
+                values[name] = os.read(fd, size)
+            except absent:
+                pass
+            except BaseException:
+                if keep:
+                    del kept[name]
+                    self._count -= 1
+                    keep = False
+                raise
+            finally:
+                if not keep:
+                    os.close(fd)
+        return values
+
+    def sweep(self) -> None:
+        """Close the descriptors of the directories not read since the previous sweep."""
+        for directory in [d for d in self._directories if d not in self._read_since_sweep]:
+            files = self._directories.pop(directory)
+            self._count -= len(files)
+            _close_kept({directory: files})
+        self._read_since_sweep.clear()
+
+    def close(self) -> None:
+        self._finalizer()
+        self._count = 0
+
+
+def _close_kept(directories: dict[tuple[int, int], dict[str, tuple[int, int]]]) -> None:
+    for files in directories.values():
+        for _, fd in files.values():
+            os.close(fd)
+        files.clear()
+    directories.clear()
 
 
 def read_generated(path: str) -> bytes:

@@ -137,3 +137,41 @@ def test_netclass_reads_only_what_the_listing_shows_as_regular_files(tmp_path) -
     for name in ("node_network_mtu_bytes", "node_network_carrier", "node_network_speed_bytes"):
         assert ("device", "eth0") not in {pair for f in families if f.name == name for s in f.samples
                                           for pair in s.labels.items()}
+
+
+def test_netclass_scrapes_follow_devices_renamed_replaced_and_removed(tmp_path) -> None:
+    # One collector, scrape after scrape: attributes are read again through descriptors kept from
+    # the last scrape only while they name the same files (toolkit.files.KeptAttributes).
+    from pyexporter.collectors import load_all
+
+    net = tmp_path / "class" / "net"
+
+    def device(name: str, mtu: int) -> None:
+        (net / name).mkdir(parents=True)
+        (net / name / "mtu").write_text(f"{mtu}\n")
+        (net / name / "operstate").write_text("up\n")
+
+    def mtus() -> dict[str, float]:
+        families = by_name(list(collector.collect()))
+        return {s.labels["device"]: s.value for s in families["node_network_mtu_bytes"].samples}
+
+    device("eth0", 1500)
+    device("eth1", 9000)
+    collector = load_all()["netclass"].build(Paths(sysfs=str(tmp_path)), None)
+    opened = len(os.listdir("/proc/self/fd"))
+    assert mtus() == {"eth0": 1500, "eth1": 9000}
+    (net / "eth0" / "mtu").write_text("1400\n")  # rewritten in place
+    assert mtus() == {"eth0": 1400, "eth1": 9000}
+    (net / "eth1").rename(net / "eth2")  # renamed, and a new device takes the old name
+    device("eth1", 1280)
+    assert mtus() == {"eth0": 1400, "eth1": 1280, "eth2": 9000}
+    (net / "new").write_text("576\n")
+    os.replace(net / "new", net / "eth2" / "mtu")  # replaced
+    assert mtus() == {"eth0": 1400, "eth1": 1280, "eth2": 576}
+    for name in ("eth0", "eth2"):  # removed
+        for child in (net / name).iterdir():
+            child.unlink()
+        (net / name).rmdir()
+    assert mtus() == {"eth1": 1280}
+    # Kept open: eth1's two attributes; the removed devices' descriptors are closed.
+    assert len(os.listdir("/proc/self/fd")) == opened + 2

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import resource
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pyexporter.toolkit.files import (
+    KEPT_MAX,
+    KeptAttributes,
     Listing,
     RefusedFile,
+    kept_limit,
     list_attributes,
     read_attribute,
     read_attributes,
@@ -112,7 +116,7 @@ def test_list_attributes_gives_the_listed_types(tmp_path: Path, directory_fd: in
     os.mkfifo(tmp_path / "fifo")
     (tmp_path / "link").symlink_to("mtu")
     assert list_attributes(directory_fd) == Listing(
-        frozenset({"mtu", "subdir", "fifo", "link"}), frozenset({"mtu"}))
+        frozenset({"mtu", "subdir", "fifo", "link"}), frozenset({"mtu"}), {"mtu": os.stat(tmp_path / "mtu").st_ino})
 
 
 def test_listed_regular_files_read_alike(tmp_path: Path, directory_fd: int) -> None:
@@ -179,3 +183,159 @@ def test_open_directory_refuses_anything_but_a_directory(tmp_path) -> None:
         os.close(fd)
     with pytest.raises(NotADirectoryError):
         open_directory(str(tmp_path / "file"))
+
+
+# -- KeptAttributes ---------------------------------------------------------------------------------
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _kept_read(kept: KeptAttributes, directory: Path, names: list[str]) -> dict[str, bytes]:
+    """One scrape's read of DIRECTORY, opened and listed afresh as a collector does it."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return kept.read(fd, list_attributes(fd), names, 4096)
+    finally:
+        os.close(fd)
+
+
+def test_kept_attributes_read_what_read_attributes_reads(tmp_path: Path, directory_fd: int) -> None:
+    (tmp_path / "mtu").write_text("1500\n")
+    (tmp_path / "long").write_bytes(b"x" * 5000)
+    (tmp_path / "subdir").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    (tmp_path / "link").symlink_to("mtu")
+    names = ["mtu", "long", "subdir", "fifo", "zero", "link", "missing"]
+    kept = KeptAttributes()
+    for _ in range(3):
+        got = _kept_read(kept, tmp_path, names)
+        assert got == read_attributes(directory_fd, names, 4096)
+        assert got == {"mtu": b"1500\n", "long": b"x" * 4096, "link": b"1500\n"}
+        assert list(got) == ["mtu", "long", "link"]  # in the order asked
+    assert len(kept) == 2  # the listed regular files; the link is followed and checked afresh every time
+    kept.close()
+
+
+def test_kept_attributes_read_again_without_opening(tmp_path: Path) -> None:
+    (tmp_path / "mtu").write_text("1500\n")
+    kept = KeptAttributes()
+    assert _kept_read(kept, tmp_path, ["mtu"]) == {"mtu": b"1500\n"}
+    with open(tmp_path / "mtu", "r+") as fh:  # rewritten in place: the same file
+        fh.write("9000\n")
+    opened = _open_fds()
+    assert _kept_read(kept, tmp_path, ["mtu"]) == {"mtu": b"9000\n"}
+    assert _open_fds() == opened
+    kept.close()
+
+
+def test_kept_attributes_follow_a_replaced_file(tmp_path: Path) -> None:
+    (tmp_path / "mtu").write_text("1500\n")
+    kept = KeptAttributes()
+    _kept_read(kept, tmp_path, ["mtu"])
+    (tmp_path / "new").write_text("9000\n")
+    os.replace(tmp_path / "new", tmp_path / "mtu")
+    assert _kept_read(kept, tmp_path, ["mtu"]) == {"mtu": b"9000\n"}
+    (tmp_path / "mtu").unlink()
+    assert _kept_read(kept, tmp_path, ["mtu"]) == {}
+    assert len(kept) == 0
+    kept.close()
+
+
+def test_kept_attributes_follow_a_replaced_directory(tmp_path: Path) -> None:
+    # A network device renamed keeps its directory; a new device of the old name has another.
+    device = tmp_path / "eth0"
+    device.mkdir()
+    (device / "mtu").write_text("1500\n")
+    kept = KeptAttributes()
+    _kept_read(kept, device, ["mtu"])
+    device.rename(tmp_path / "eth1")
+    device.mkdir()
+    (device / "mtu").write_text("9000\n")
+    assert _kept_read(kept, device, ["mtu"]) == {"mtu": b"9000\n"}
+    assert _kept_read(kept, tmp_path / "eth1", ["mtu"]) == {"mtu": b"1500\n"}
+    kept.close()
+
+
+def test_kept_attributes_trust_no_inode_numbers_that_repeat(tmp_path: Path) -> None:
+    # A FUSE filesystem without inode numbers lists every entry with the same one: nothing is kept.
+    (tmp_path / "mtu").write_text("1500\n")
+    (tmp_path / "type").write_text("1\n")
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        real = list_attributes(fd)
+        same = Listing(real.names, real.regular, {})
+        kept = KeptAttributes()
+        for _ in range(2):
+            assert kept.read(fd, same, ["mtu", "type"]) == {"mtu": b"1500\n", "type": b"1\n"}
+        assert len(kept) == 0
+    finally:
+        os.close(fd)
+
+
+def test_kept_attributes_sweep_and_close_release_descriptors(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "mtu").write_text(f"{name}\n")
+    before = _open_fds()
+    kept = KeptAttributes()
+    _kept_read(kept, tmp_path / "a", ["mtu"])
+    _kept_read(kept, tmp_path / "b", ["mtu"])
+    kept.sweep()
+    assert (len(kept), _open_fds()) == (2, before + 2)
+    _kept_read(kept, tmp_path / "a", ["mtu"])
+    kept.sweep()  # b was not read since the last sweep
+    assert (len(kept), _open_fds()) == (1, before + 1)
+    kept.close()
+    assert (len(kept), _open_fds()) == (0, before)
+    kept = KeptAttributes()
+    _kept_read(kept, tmp_path / "a", ["mtu"])
+    del kept  # freed: closed as well
+    assert _open_fds() == before
+
+
+def test_kept_attributes_keep_at_most_their_limit(tmp_path: Path) -> None:
+    names = [f"attr{i}" for i in range(5)]
+    for name in names:
+        (tmp_path / name).write_text(f"{name}\n")
+    kept = KeptAttributes(limit=2)
+    before = _open_fds()
+    for _ in range(2):
+        assert _kept_read(kept, tmp_path, names) == {name: f"{name}\n".encode() for name in names}
+    assert (len(kept), _open_fds()) == (2, before + 2)
+    kept.close()
+
+
+def test_kept_attributes_answer_as_sysfs_does() -> None:
+    """On a real sysfs: values read again through kept descriptors, and a loopback's speed, whose
+    read fails with EINVAL every time, left out every time as a fresh read leaves it out."""
+    path = Path("/sys/class/net/lo")
+    if not path.is_dir():
+        pytest.skip("no /sys/class/net/lo here")
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        names = ["mtu", "speed", "ifindex", "operstate", "carrier_changes"]
+        expected = read_attributes(fd, names)
+        assert "speed" not in expected and "mtu" in expected
+        kept = KeptAttributes()
+        for _ in range(3):
+            assert kept.read(fd, list_attributes(fd), names) == expected
+        assert len(kept) == len(set(names) & list_attributes(fd).regular)
+        with pytest.raises(OSError):
+            kept.read(fd, list_attributes(fd), ["speed"], absent=(FileNotFoundError,))
+        kept.close()
+    finally:
+        os.close(fd)
+
+
+def test_kept_attributes_hold_a_quarter_of_the_open_file_limit_at_most() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+        assert kept_limit() == 256
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(100_000, hard), hard))
+        assert kept_limit() == min(KEPT_MAX, min(100_000, hard) // 4)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
