@@ -10,13 +10,14 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 
-from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector
 from prometheus_client.core import Metric
 
 from pyexporter import __version__
 from pyexporter.exposition import compress, encode, merge
 from pyexporter.memory import cyclic_gc_paused, pause_cyclic_gc, resume_cyclic_gc
 from pyexporter.scrape import STALL_SECONDS, Job, Scraper
+from pyexporter.selfmetrics import ProcessMetrics
 from pyexporter.settings import Settings
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 
@@ -98,7 +99,7 @@ class Exporter:
         self._self_registry: CollectorRegistry | None = None
         if not settings.disable_exporter_metrics:
             registry = CollectorRegistry(auto_describe=False)
-            ProcessCollector(registry=registry)
+            registry.register(ProcessMetrics())
             PlatformCollector(registry=registry)
             GCCollector(registry=registry)
             self._self_registry = registry

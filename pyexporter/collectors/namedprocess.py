@@ -45,13 +45,9 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import decode, read_generated, read_text
-from pyexporter.toolkit.numbers import USER_HZ, NumberError, parse_int, parse_uint
-
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-# Fields after the ")" that closes the command name (proc(5) numbering minus 3).
-_STATE, _MINFLT, _MAJFLT, _UTIME, _STIME, _NUM_THREADS, _STARTTIME, _VSIZE, _RSS = 0, 7, 9, 11, 12, 17, 19, 20, 21
+from pyexporter.toolkit.files import read_generated, read_text
+from pyexporter.toolkit.numbers import USER_HZ, NumberError
+from pyexporter.toolkit.procpid import PAGE_SIZE, parse_boot_time, parse_stat, uint_field
 
 T = TypeVar("T")
 
@@ -66,19 +62,6 @@ _UTIME_I, _STIME_I, _READ_I, _WRITE_I, _MAJFLT_I, _MINFLT_I, _VOL_I, _NONVOL_I =
 _NCOUNTERS = 8
 
 
-class ProcStat(NamedTuple):
-    comm: str
-    state: str
-    minflt: int
-    majflt: int
-    utime: int  # ticks
-    stime: int  # ticks
-    num_threads: int
-    starttime: int  # ticks after boot
-    vsize: int  # bytes
-    rss: int  # pages
-
-
 class ProcStatus(NamedTuple):
     swap_bytes: int
     voluntary_ctxt_switches: int | None
@@ -88,52 +71,6 @@ class ProcStatus(NamedTuple):
 class ProcIO(NamedTuple):
     read_bytes: int | None
     write_bytes: int | None
-
-
-def _uint(field: bytes, base: int = 10) -> int:
-    """FIELD as strconv.ParseUint(field, BASE, 64). The kernel writes plain decimals, which int()
-    reads alone at a fraction of the toolkit parser's cost, and this runs for several fields of
-    every process on every scrape; anything else (a sign, `_`, a base prefix, a leading-zero octal,
-    a number that may not fit) goes to the toolkit's parser."""
-    if field.isdigit() and len(field) < 20 and (base == 10 or field[0] != 0x30 or len(field) == 1):
-        return int(field)
-    return parse_uint(decode(field), base)
-
-
-def _int(field: bytes) -> int:
-    """FIELD as strconv.ParseInt(field, 0, 64), with the same shortcut as _uint."""
-    if field.isdigit() and len(field) < 19 and (field[0] != 0x30 or len(field) == 1):
-        return int(field)
-    return parse_int(decode(field), 0)
-
-
-def parse_stat(data: bytes) -> ProcStat:
-    """/proc/[pid]/stat. The comm may hold spaces and parentheses, so fields are split after the last ")".
-
-    Numbers are read as procfs's fmt.Fscan reads them into its unsigned and signed fields:
-    strconv.ParseUint(field, 0, 64) and ParseInt(field, 0, 64)."""
-    open_at = data.find(b"(")
-    close_at = data.rfind(b")")
-    if open_at < 0 or close_at < open_at:
-        raise CollectorError(f"unexpected stat content: {data[:80]!r}")
-    fields = data[close_at + 1:].split()
-    if len(fields) <= _RSS:
-        raise CollectorError(f"truncated stat content: {data[:80]!r}")
-    try:
-        return ProcStat(
-            comm=decode(data[open_at + 1:close_at]),
-            state=fields[_STATE].decode("ascii", "replace"),
-            minflt=_uint(fields[_MINFLT], 0),
-            majflt=_uint(fields[_MAJFLT], 0),
-            utime=_uint(fields[_UTIME], 0),
-            stime=_uint(fields[_STIME], 0),
-            num_threads=_int(fields[_NUM_THREADS]),
-            starttime=_uint(fields[_STARTTIME], 0),
-            vsize=_uint(fields[_VSIZE], 0),
-            rss=_int(fields[_RSS]),
-        )
-    except NumberError as err:
-        raise CollectorError(f"unexpected stat content {data[:80]!r}: {err}") from None
 
 
 def _field(data: bytes, key: bytes) -> int | None:
@@ -151,7 +88,7 @@ def _field(data: bytes, key: bytes) -> int | None:
     if not parts:
         return None
     try:
-        return _uint(parts[0])
+        return uint_field(parts[0])
     except NumberError:
         return None
 
@@ -169,19 +106,6 @@ def parse_status(data: bytes) -> ProcStatus:
 def parse_io(data: bytes) -> ProcIO:
     """/proc/[pid]/io: bytes read from and written to storage (process-exporter's read/write bytes)."""
     return ProcIO(read_bytes=_field(data, b"read_bytes:"), write_bytes=_field(data, b"write_bytes:"))
-
-
-def parse_boot_time(text: str) -> int:
-    """The `btime` line of /proc/stat: boot time in seconds since the epoch, as procfs reads it
-    (strconv.ParseUint(second field, 10, 64))."""
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[0] == "btime":
-            try:
-                return parse_uint(parts[1])
-            except NumberError as err:
-                raise CollectorError(f"no valid btime line in /proc/stat: {err}") from None
-    raise CollectorError("no valid btime line in /proc/stat")
 
 
 _read = read_generated

@@ -2,14 +2,12 @@ import pytest
 
 from pyexporter.collectors.namedprocess import (
     ProcIO,
-    ProcStat,
     ProcStatus,
-    parse_boot_time,
     parse_io,
-    parse_stat,
     parse_status,
 )
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.procpid import ProcStat, parse_boot_time, parse_stat
 
 STAT = (
     b"1 (systemd) S 0 1 1 0 -1 4194560 9061 9416027 94 2620 36 98 54406 13885 20 0 1 0 29 109604864 2507 "
