@@ -17,7 +17,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import UnknownMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.memo import RecurringMemo
-from pyexporter.toolkit.numbers import NumberError, parse_floats
+from pyexporter.toolkit.numbers import NumberError, parse_chosen_floats
 
 DEFAULT_FIELDS = (
     "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
@@ -88,10 +88,12 @@ def parse_snmp6(text: str, protocols: Callable[[tuple[str, ...]], Snmp6Protocols
 
 class _Plan(NamedTuple):
     """What a protocol's table reports. `kept`: the positions of the values a map of the names
-    keeps (a recurring name's last value, at its first place), None when no name recurs; `chosen`:
-    position among those values, family name and HELP of each family the fields flag selects."""
+    keeps (a recurring name's last value, at its first place), None when no name recurs;
+    `positions` among those values, and family name and HELP (`families`), of each family the
+    fields flag selects."""
     kept: list[int] | None
-    chosen: list[tuple[int, str, str]]
+    positions: list[int]
+    families: list[tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,19 +130,21 @@ class NetstatCollector(Collector[NetstatOptions]):
                 texts = [texts[i] for i in plan.kept]
             # Every value is parsed, the filtered-out ones too, as node_exporter does.
             try:
-                numbers = parse_floats(texts)
+                numbers = parse_chosen_floats(texts, plan.positions)
             except NumberError as err:
                 raise CollectorError(f"invalid value for {protocol} in netstats: {err}") from None
-            for index, name, help_text in plan.chosen:
-                yield UnknownMetricFamily(name, help_text, value=numbers[index])
+            for value, (name, help_text) in zip(numbers, plan.families, strict=True):
+                yield UnknownMetricFamily(name, help_text, value=value)
 
     def _plan(self, key: tuple[str, tuple[str, ...]]) -> _Plan:
         protocol, names = key
         last = {name: index for index, name in enumerate(names)}
         kept = None if len(last) == len(names) else list(last.values())
-        chosen = []
+        positions: list[int] = []
+        families: list[tuple[str, str]] = []
         for position, name in enumerate(last):
             field = f"{protocol}_{name}"
             if self.fields is None or self.fields.search(field):
-                chosen.append((position, f"node_netstat_{field}", f"Statistic {protocol}{name}."))
-        return _Plan(kept, chosen)
+                positions.append(position)
+                families.append((f"node_netstat_{field}", f"Statistic {protocol}{name}."))
+        return _Plan(kept, positions, families)

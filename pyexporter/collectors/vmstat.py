@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from prometheus_client.core import Metric
@@ -15,7 +15,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import UnknownMetricFamily
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.memo import RecurringMemo
-from pyexporter.toolkit.numbers import NumberError, parse_floats
+from pyexporter.toolkit.numbers import NumberError, parse_chosen_floats
 
 
 def _one_pair_per_line(text: str) -> tuple[list[str], list[str]] | None:
@@ -51,8 +51,13 @@ def parse_vmstat(text: str) -> tuple[list[str], list[float]]:
     """The name and value of every `name value` line, in file order; every value, selected or
     not, through strconv.ParseFloat, as node_exporter parses each line before it filters."""
     names, texts = split_vmstat(text)
+    return names, vmstat_values(texts, range(len(texts)))
+
+
+def vmstat_values(texts: Sequence[str], chosen: Sequence[int]) -> list[float]:
+    """The values at CHOSEN of a file's value TEXTS, once every one of them is known to parse."""
     try:
-        return names, parse_floats(texts)
+        return parse_chosen_floats(texts, chosen)
     except NumberError as err:
         raise CollectorError(f"invalid value in vmstat: {err}") from None
 
@@ -73,18 +78,21 @@ class VmstatCollector(Collector[VmstatOptions]):
         self.fields = self.options.fields
         # The families the file's names make, by position: they depend on the names alone (and
         # the fields flag, fixed for the collector's life), which recur every scrape.
-        self._chosen: RecurringMemo[tuple[str, ...], list[tuple[int, str, str]]] = RecurringMemo(self._choose)
+        self._chosen: RecurringMemo[tuple[str, ...], tuple[list[int], list[tuple[str, str]]]] = RecurringMemo(
+            self._choose)
 
     def collect(self) -> Iterable[Metric]:
-        names, values = parse_vmstat(read_text(self.paths.proc("vmstat")))
+        names, texts = split_vmstat(read_text(self.paths.proc("vmstat")))
         self._chosen.rotate()
-        for index, name, help_text in self._chosen(tuple(names)):
-            yield UnknownMetricFamily(name, help_text, value=values[index])
+        positions, families = self._chosen(tuple(names))
+        for value, (name, help_text) in zip(vmstat_values(texts, positions), families, strict=True):
+            yield UnknownMetricFamily(name, help_text, value=value)
 
-    def _choose(self, names: tuple[str, ...]) -> list[tuple[int, str, str]]:
-        """(position, family name, HELP) of the first line of each name the fields flag selects: of
-        a name that recurs, the first line is reported, as node_exporter serves it."""
-        chosen = []
+    def _choose(self, names: tuple[str, ...]) -> tuple[list[int], list[tuple[str, str]]]:
+        """The positions, and the family name and HELP, of the first line of each name the fields
+        flag selects: of a name that recurs, the first line is reported, as node_exporter serves it."""
+        positions: list[int] = []
+        families: list[tuple[str, str]] = []
         seen: set[str] = set()
         for index, name in enumerate(names):
             if name in seen:
@@ -92,5 +100,6 @@ class VmstatCollector(Collector[VmstatOptions]):
             seen.add(name)
             # node_exporter searches (unanchored), like Go's MatchString.
             if self.fields is None or self.fields.search(name):
-                chosen.append((index, f"node_vmstat_{name}", f"/proc/vmstat information field {name}."))
-        return chosen
+                positions.append(index)
+                families.append((f"node_vmstat_{name}", f"/proc/vmstat information field {name}."))
+        return positions, families

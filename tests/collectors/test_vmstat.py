@@ -44,3 +44,12 @@ def test_a_recurring_name_reports_its_first_line_and_every_value_is_parsed(tmp_p
     (tmp_path / "vmstat").write_text("pgpgin 1\nnr_free x\n")
     with pytest.raises(CollectorError):
         run_collector("vmstat", Paths(procfs=str(tmp_path)))
+
+
+def test_a_bad_value_fails_the_collector_even_where_it_is_not_reported(tmp_path) -> None:
+    # node_exporter parses every line's value before its fields filter.
+    (tmp_path / "vmstat").write_text("nr_free_pages 12x\npgpgin 7\n")
+    with pytest.raises(CollectorError, match="invalid value in vmstat"):
+        run_collector("vmstat", Paths(procfs=str(tmp_path)))
+    (tmp_path / "vmstat").write_text("nr_free_pages 12\npgpgin 7\n")
+    assert samples(run_collector("vmstat", Paths(procfs=str(tmp_path)))) == {("node_vmstat_pgpgin", frozenset()): 7.0}

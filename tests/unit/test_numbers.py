@@ -132,6 +132,22 @@ def test_base_16_and_bit_sizes() -> None:
         parse_int("2147483648", bits=32)
 
 
+def test_chosen_floats_are_parsed_after_every_text_is_checked() -> None:
+    from pyexporter.toolkit.numbers import parse_chosen_floats, parse_floats
+
+    texts = ["1", "22", "333", "0", "9" * 19, "18446744073709551615", "-1", "1e3", "007"]
+    for chosen in ([], [0], [2, 1], list(range(len(texts)))):
+        everything = parse_floats(texts)
+        assert parse_chosen_floats(texts, chosen) == [everything[i] for i in chosen]
+        plain = texts[:5]  # the one-check path: fields of 1 to 19 plain digits
+        assert parse_chosen_floats(plain, [i for i in chosen if i < 5]) == [float(plain[i]) for i in chosen if i < 5]
+    assert parse_chosen_floats([], []) == []
+    # A bad text fails the batch even where it is not chosen, as node_exporter parses every value.
+    for bad in (["1", ""], ["1", "9" * 400], ["1", "١"], ["1", " 2"], ["1", "2 3"], ["1", "x"]):
+        with pytest.raises(NumberError):
+            parse_chosen_floats(bad, [0])
+
+
 def test_batches_answer_as_one_at_a_time() -> None:
     from pyexporter.toolkit.numbers import parse_floats, parse_uints
 
