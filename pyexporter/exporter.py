@@ -10,14 +10,14 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 
-from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector
+from prometheus_client import CollectorRegistry, PlatformCollector
 from prometheus_client.core import Metric
 
 from pyexporter import __version__
 from pyexporter.exposition import compress, encode, merge
 from pyexporter.memory import cyclic_gc_paused, pause_cyclic_gc, resume_cyclic_gc
 from pyexporter.scrape import STALL_SECONDS, Job, Scraper
-from pyexporter.selfmetrics import ProcessMetrics
+from pyexporter.selfmetrics import GCMetrics, ProcessMetrics
 from pyexporter.settings import Settings
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 
@@ -101,7 +101,7 @@ class Exporter:
             registry = CollectorRegistry(auto_describe=False)
             registry.register(ProcessMetrics())
             PlatformCollector(registry=registry)
-            GCCollector(registry=registry)
+            registry.register(GCMetrics())
             self._self_registry = registry
         self._build_info = _build_info()
 

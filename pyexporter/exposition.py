@@ -94,7 +94,10 @@ _INF = math.inf
 
 def _value_text(value: float) -> str:
     """floatToGoString(VALUE) (prometheus-client's: the same expressions), without its checks and
-    conversion where VALUE is a finite float: a miss here is a counter's new value, every scrape."""
+    conversion where VALUE is a finite float or an int (which it converts with float() first): a
+    miss here is a counter's new value, every scrape."""
+    if value.__class__ is int:
+        value = float(value)
     if value.__class__ is float and -_INF < value < _INF:
         text = repr(value)
         # floatToGoString's test is `value > 0 and dot > 6`: repr puts the dot at most 6 places in

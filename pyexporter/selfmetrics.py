@@ -1,13 +1,17 @@
-"""The exporter's own process metrics, as node_exporter serves them (client_golang's process
-collector): CPU time, memory, start time, and open file descriptors with their limits.
+"""The exporter's own metrics: its process, as node_exporter serves it (client_golang's process
+collector: CPU time, memory, start time, and open file descriptors with their limits), and
+Python's garbage collector, as prometheus-client's GCCollector serves it.
 
-prometheus-client's ProcessCollector has all of them but process_virtual_memory_max_bytes, and reads
-its files through Python's buffered text layer on every scrape; these are read with the collectors'
-readers. Always the real /proc, never --path.procfs: they describe this process, not the host.
+prometheus-client's ProcessCollector has all of the process metrics but
+process_virtual_memory_max_bytes, and reads its files through Python's buffered text layer on every
+scrape; these are read with the collectors' readers, and both are built as the collectors' families
+(toolkit.families), which check each name once instead of every scrape. Always the real /proc, never
+--path.procfs: they describe this process, not the host.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 
 from prometheus_client.core import Metric
@@ -15,6 +19,7 @@ from prometheus_client.core import Metric
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import read_generated, read_text
+from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import USER_HZ
 from pyexporter.toolkit.procpid import PAGE_SIZE, parse_boot_time, parse_limits, parse_stat
 
@@ -38,6 +43,8 @@ class ProcessMetrics:
         except OSError:
             self._fd_size_counts = False
         # Read once, as prometheus-client's ProcessCollector reads it.
+        # The limits change only when someone sets them: their text recurs from scrape to scrape.
+        self._limits = RecurringMemo(parse_limits)
         self._boot_time: int | None
         try:
             self._boot_time = parse_boot_time(read_text(f"{proc}/stat"))
@@ -71,7 +78,8 @@ class ProcessMetrics:
             families.append(GaugeMetricFamily(
                 "process_open_fds", "Number of open file descriptors.", value=float(open_fds)))
         try:
-            limits = parse_limits(read_text(f"{self._self}/limits"))
+            self._limits.rotate()
+            limits = self._limits(read_text(f"{self._self}/limits"))
         except (OSError, CollectorError):
             return families
         max_fds, max_address_space = limits.get("Max open files"), limits.get("Max address space")
@@ -82,4 +90,24 @@ class ProcessMetrics:
             families.append(GaugeMetricFamily(
                 "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
                 value=float(max_address_space)))
+        return families
+
+
+# prometheus-client's GCCollector's families: name, HELP, and the gc.get_stats() key of each.
+_GC_FAMILIES = (
+    ("python_gc_objects_collected", "Objects collected during gc", "collected"),
+    ("python_gc_objects_uncollectable", "Uncollectable objects found during GC", "uncollectable"),
+    ("python_gc_collections", "Number of times this generation was collected", "collections"),
+)
+
+
+class GCMetrics:
+    """python_gc_*_total by generation, as prometheus-client's GCCollector gives them."""
+
+    def collect(self) -> list[CounterMetricFamily]:
+        families = [CounterMetricFamily(name, help_text, labels=["generation"]) for name, help_text, _ in _GC_FAMILIES]
+        for generation, stats in enumerate(gc.get_stats()):
+            labels = [str(generation)]
+            for family, (_, _, key) in zip(families, _GC_FAMILIES, strict=True):
+                family.add_metric(labels, float(stats[key]))
         return families

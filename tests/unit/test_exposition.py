@@ -198,7 +198,7 @@ def test_value_text_is_prometheus_clients_float_text() -> None:
 
     from pyexporter.exposition import _value_text
 
-    values: list[float] = [
+    values: list[float | int] = [
         0.0, -0.0, 1.0, -1.0, 0.1, 1e-4, 1e-5, 5e-324, -5e-324, 999999.9999999999, 1e6, 1e6 + 0.5, 1234567.0,
         -1234567.0, 1e15, 1e16, 2.0**53, 2.0**53 + 2, 1e21, 1e22, 1.7976931348623157e308, -1.7976931348623157e308,
         math.inf, -math.inf, math.nan, 1, 0, True, False, 42, 10**20, 2**53 + 1, -(2**63),
@@ -208,6 +208,7 @@ def test_value_text_is_prometheus_clients_float_text() -> None:
         values.append(struct.unpack("<d", rnd.getrandbits(64).to_bytes(8, "little"))[0])
         values.append(float(rnd.randrange(10 ** rnd.randrange(1, 20))))
         values.append(rnd.randrange(10 ** rnd.randrange(1, 20)) / 10 ** rnd.randrange(8))
+        values.append(rnd.randrange(-(2**70), 2**70) >> rnd.randrange(70))  # ints, as collectors give counts
     assert [v for v in values if _value_text(v) != floatToGoString(v)] == []
 
 

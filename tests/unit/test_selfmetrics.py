@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pyexporter.selfmetrics import ProcessMetrics, size_counts_entries
+from pyexporter.selfmetrics import GCMetrics, ProcessMetrics, size_counts_entries
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.procpid import PAGE_SIZE, UNLIMITED, parse_limits
 
@@ -76,3 +76,18 @@ def test_size_counts_entries_only_where_the_kernel_counts() -> None:
     if os.stat("/proc/self/fd").st_size == 0:
         pytest.skip("this kernel (before 6.2) gives /proc/[pid]/fd no size")
     assert size_counts_entries("/proc/self/fd")
+
+
+def test_gc_metrics_as_prometheus_client_gives_them() -> None:
+    from prometheus_client import CollectorRegistry, GCCollector
+
+    from pyexporter.exposition import encode_text
+
+    theirs = list(GCCollector(registry=CollectorRegistry()).collect())
+    ours = GCMetrics().collect()
+    assert [(f.name, f.documentation, f.type) for f in ours] == [(f.name, f.documentation, f.type) for f in theirs]
+    # The same series; the counts may have moved on between the two reads.
+    assert [[s.labels for s in f.samples] for f in ours] == [[s.labels for s in f.samples] for f in theirs]
+    text = encode_text(ours).decode()
+    assert 'python_gc_collections_total{generation="2"} ' in text
+    assert "# TYPE python_gc_objects_uncollectable_total counter" in text
