@@ -62,15 +62,17 @@ class ProcessesCollector(Collector[NoOptions]):
         threads = 0
         proc_states: Counter[str] = Counter()
         thread_states: Counter[str] = Counter()
-        for pid in numeric_entries(self.paths.proc()):
+        # Paths of processes and threads by f-string: thousands a scrape, each new to Paths' memo.
+        root = self.paths.proc()
+        for pid in numeric_entries(root):
             try:
-                stat = parse_proc_stat(read_text(self.paths.proc(str(pid), "stat")))
+                stat = parse_proc_stat(read_text(f"{root}/{pid}/stat"))
             except _VANISHED:
                 continue
             pids += 1
             proc_states[stat.state] += 1
             threads += stat.num_threads
-            self._count_threads(pid, stat, thread_states)
+            self._count_threads(root, pid, stat, thread_states)
 
         yield GaugeMetricFamily("node_processes_threads", "Allocated threads in system", value=threads)
         max_threads = read_uint_file(self.paths.proc("sys", "kernel", "threads-max"))
@@ -95,9 +97,9 @@ class ProcessesCollector(Collector[NoOptions]):
         yield GaugeMetricFamily("node_processes_pids", "Number of PIDs", value=pids)
         yield GaugeMetricFamily("node_processes_max_processes", "Number of max PIDs limit", value=pid_max)
 
-    def _count_threads(self, pid: int, stat: ProcStat, thread_states: Counter[str]) -> None:
+    def _count_threads(self, root: str, pid: int, stat: ProcStat, thread_states: Counter[str]) -> None:
         try:
-            tids = numeric_entries(self.paths.proc(str(pid), "task"))
+            tids = numeric_entries(f"{root}/{pid}/task")
         except _VANISHED:
             return
         for tid in tids:
@@ -106,7 +108,7 @@ class ProcessesCollector(Collector[NoOptions]):
                 thread_states[stat.state] += 1
                 continue
             try:
-                thread = parse_proc_stat(read_text(self.paths.proc(str(pid), "task", str(tid), "stat")))
+                thread = parse_proc_stat(read_text(f"{root}/{pid}/task/{tid}/stat"))
             except _VANISHED:
                 continue
             thread_states[thread.state] += 1
