@@ -573,11 +573,14 @@ def _execute(lane: _Lane) -> Outcome:
     elapsed = time.perf_counter() - started
     if error is None:
         return Outcome(produced, None, elapsed)
-    fields = {"name": lane.name, "duration_seconds": round(elapsed, 6), "err": error}
-    if no_data:
-        log.debug("collector returned no data", extra={"kv": fields})
-    else:
-        log.error("collector failed", extra={"kv": fields})
+    # Most hosts leave a score of collectors without data on every scrape: their line is built only
+    # when debug logging would write it.
+    if not no_data or log.isEnabledFor(logging.DEBUG):
+        fields = {"name": lane.name, "duration_seconds": round(elapsed, 6), "err": error}
+        if no_data:
+            log.debug("collector returned no data", extra={"kv": fields})
+        else:
+            log.error("collector failed", extra={"kv": fields})
     return Outcome(produced, error, elapsed)
 
 
