@@ -18,6 +18,7 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.cpus import cpu_dirs, parse_cpu_list
 from pyexporter.toolkit.families import GaugeMetricFamily, add_row
 from pyexporter.toolkit.files import (
+    KeptAttributes,
     decode,
     list_attributes,
     open_directory,
@@ -112,7 +113,7 @@ _REQUIRED = ("scaling_available_governors", "scaling_driver", "scaling_governor"
 _ABSENT = (FileNotFoundError, PermissionError)
 
 
-def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats | None:
+def read_cpufreq(cpufreq_dir: str, cpu: str, kept: KeptAttributes | None = None) -> CpufreqStats | None:
     """procfs parseCpufreqCpuinfo: the uint attributes are optional (cpuinfo_avg_freq and
     cpuinfo_transition_latency are read and checked too), the five string attributes required;
     None when the CPU has no cpufreq directory, which SystemCpufreq skips (os.IsNotExist only:
@@ -123,19 +124,26 @@ def read_cpufreq(cpufreq_dir: str, cpu: str) -> CpufreqStats | None:
     hosts, and the stats directory), and the listing's file types stand for the regular-file
     check of each (files.read_attributes). One that vanishes after the listing is still absent.
     The string attributes are read as the uint ones, in one read (util.SysReadFile reads them so,
-    at most 128 bytes; sysfs hands out an attribute whole, and up to 64 KiB is kept here)."""
+    at most 128 bytes; sysfs hands out an attribute whole, and up to 64 KiB is kept here). With
+    KEPT, through the descriptors it kept open from the last scrape where they still name the same
+    files."""
     try:
         dir_fd = open_directory(cpufreq_dir)
     except FileNotFoundError:
         return None
     try:
-        present, regular, _ = list_attributes(dir_fd)
-        khz = {name: parse_uint_attribute(raw) for name, raw in read_attributes(
-            dir_fd, [n for n in _FREQUENCIES if n in present], absent=_ABSENT, listed_regular=regular).items()}
-        required = read_attributes(dir_fd, _REQUIRED, absent=(), listed_regular=regular)
+        listing = list_attributes(dir_fd)
+        frequencies = [n for n in _FREQUENCIES if n in listing.names]
+        if kept is None:
+            raw = read_attributes(dir_fd, frequencies, absent=_ABSENT, listed_regular=listing.regular)
+            required = read_attributes(dir_fd, _REQUIRED, absent=(), listed_regular=listing.regular)
+        else:
+            raw = kept.read(dir_fd, listing, frequencies, absent=_ABSENT)
+            required = kept.read(dir_fd, listing, _REQUIRED, absent=())
+        khz = {name: parse_uint_attribute(value) for name, value in raw.items()}
     finally:
         os.close(dir_fd)
-    if "stats" in present:
+    if "stats" in listing.names:
         check_cpufreq_stats(os.path.join(cpufreq_dir, "stats"))
     get = khz.get
     return CpufreqStats(
@@ -180,6 +188,9 @@ class CpufreqCollector(Collector[NoOptions]):
         self.cpu_root = self.paths.sys("devices", "system", "cpu")
         self.offline_path = os.path.join(self.cpu_root, "offline")
         self._pool: ThreadPoolExecutor | None = None
+        # Each CPU's eleven attributes are read on every scrape; readers on parallel threads read
+        # different CPUs' directories.
+        self._kept = KeptAttributes()
 
     def _online_cpus(self) -> list[tuple[str, str]]:
         """(cpu number, cpufreq directory) for each CPU that is not offline, as SystemCpufreq:
@@ -203,7 +214,9 @@ class CpufreqCollector(Collector[NoOptions]):
 
     def collect(self) -> Iterable[Metric]:
         cpus = self._online_cpus()
-        all_stats = map_overlapping_sleeps(lambda c: read_cpufreq(c[1], c[0]), cpus, self._readers)
+        kept = self._kept
+        all_stats = map_overlapping_sleeps(lambda c: read_cpufreq(c[1], c[0], kept), cpus, self._readers)
+        kept.sweep()  # CPUs gone offline since the last scrape
         frequencies = [GaugeMetricFamily(name, help_text, labels=["cpu"]) for name, help_text in _FAMILIES]
         governor = GaugeMetricFamily(
             "node_cpu_scaling_governor",

@@ -13,6 +13,7 @@ import errno
 import os
 import re
 import resource
+import threading
 import weakref
 from collections.abc import Container, Iterable, Mapping
 from typing import NamedTuple
@@ -149,8 +150,8 @@ def read_attributes(dir_fd: int | None, names: Iterable[str], size: int = 65536,
     return values
 
 
-# Descriptors a KeptAttributes holds open at most: above the attributes of a host's few dozen
-# network devices, and a quarter at most of the open files the process may have (often 1024).
+# Descriptors all KeptAttributes together hold open at most: above the attributes of a host's few
+# dozen network devices, and a quarter at most of the open files the process may have (often 1024).
 KEPT_MAX = 512
 
 
@@ -158,6 +159,30 @@ def kept_limit() -> int:
     """KEPT_MAX, or a quarter of the process's limit of open files if that is less."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return KEPT_MAX if soft == resource.RLIM_INFINITY else max(0, min(KEPT_MAX, soft // 4))
+
+
+class KeptBudget:
+    """How many descriptors the KeptAttributes that share it may hold between them: one for the
+    whole process (KEPT_BUDGET), so that collectors together stay within kept_limit()."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.held >= self.limit:
+                return False
+            self.held += 1
+            return True
+
+    def give(self, count: int) -> None:
+        with self._lock:
+            self.held -= count
+
+
+KEPT_BUDGET = KeptBudget(kept_limit())
 
 
 class KeptAttributes:
@@ -176,19 +201,20 @@ class KeptAttributes:
     afresh, whose outcome stands. The descriptors of directories not read since the previous
     `sweep` are closed there, and all of them when the object is closed or freed.
 
-    One object per collector: collectors are not re-entered (pyexporter.scrape), so it takes no lock.
+    One object per collector, and one thread at a time reads a given directory: different
+    directories may be read by parallel threads (cpufreq's readers), as each has its own table
+    here and the shared budget takes a lock. `sweep` and `close` run while no read does.
     """
 
-    def __init__(self, limit: int | None = None) -> None:
-        self._limit = kept_limit() if limit is None else limit
+    def __init__(self, budget: KeptBudget | None = None) -> None:
+        self._budget = KEPT_BUDGET if budget is None else budget
         # (device, inode) of a directory -> name -> (the name's inode number in the listing, fd)
         self._directories: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
         self._read_since_sweep: set[tuple[int, int]] = set()
-        self._count = 0
-        self._finalizer = weakref.finalize(self, _close_kept, self._directories)
+        self._finalizer = weakref.finalize(self, _close_kept, self._directories, self._budget)
 
     def __len__(self) -> int:
-        return self._count
+        return sum(map(len, self._directories.values()))
 
     def read(self, dir_fd: int, listing: Listing, names: Iterable[str], size: int = 65536,
              absent: tuple[type[OSError], ...] = (OSError,)) -> dict[str, bytes]:
@@ -197,7 +223,7 @@ class KeptAttributes:
         directory = (status.st_dev, status.st_ino)
         kept = self._directories.get(directory)
         if kept is None:
-            kept = self._directories[directory] = {}
+            kept = self._directories.setdefault(directory, {})
         self._read_since_sweep.add(directory)
         regular, inodes = listing.regular, listing.inodes
         values: dict[str, bytes] = {}
@@ -217,8 +243,8 @@ class KeptAttributes:
                                 continue
                             raise
                 del kept[name]
-                self._count -= 1
                 os.close(fd)
+                self._budget.give(1)
             listed = name in regular
             try:
                 fd = os.open(name, _LISTED_FLAGS if listed else _OPEN_FLAGS, dir_fd=dir_fd)
@@ -229,9 +255,8 @@ class KeptAttributes:
                 if not listed and os.fstat(fd).st_mode & _S_IFMT != _S_IFREG:
                     raise RefusedFile(f"{name}: not a regular file")
                 listed_inode = inodes.get(name)
-                if listed_inode is not None and self._count < self._limit:
+                if listed_inode is not None and self._budget.take():
                     kept[name] = (listed_inode, fd)
-                    self._count += 1
                     keep = True
                 values[name] = os.read(fd, size)
             except absent:
@@ -239,7 +264,7 @@ class KeptAttributes:
             except BaseException:
                 if keep:
                     del kept[name]
-                    self._count -= 1
+                    self._budget.give(1)
                     keep = False
                 raise
             finally:
@@ -249,23 +274,24 @@ class KeptAttributes:
 
     def sweep(self) -> None:
         """Close the descriptors of the directories not read since the previous sweep."""
-        for directory in [d for d in self._directories if d not in self._read_since_sweep]:
-            files = self._directories.pop(directory)
-            self._count -= len(files)
-            _close_kept({directory: files})
+        gone = {d: self._directories.pop(d) for d in list(self._directories) if d not in self._read_since_sweep}
+        _close_kept(gone, self._budget)
         self._read_since_sweep.clear()
 
     def close(self) -> None:
         self._finalizer()
-        self._count = 0
 
 
-def _close_kept(directories: dict[tuple[int, int], dict[str, tuple[int, int]]]) -> None:
+def _close_kept(directories: dict[tuple[int, int], dict[str, tuple[int, int]]], budget: KeptBudget) -> None:
+    closed = 0
     for files in directories.values():
         for _, fd in files.values():
             os.close(fd)
+        closed += len(files)
         files.clear()
     directories.clear()
+    if closed:
+        budget.give(closed)
 
 
 def read_generated(path: str) -> bytes:

@@ -3,8 +3,10 @@ import time
 
 import pytest
 
+from pyexporter.collectors import load_all
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.files import KeptAttributes
 from tests.helpers import fixture_paths, run_collector, sample, samples
 
 
@@ -94,11 +96,40 @@ def test_cpus_read_in_parallel_once_a_read_sleeps(tmp_path, monkeypatch) -> None
     real = cpufreq.read_cpufreq
     threads: set[str] = set()
 
-    def sleeping(cpufreq_dir: str, cpu: str) -> cpufreq.CpufreqStats:
+    def sleeping(cpufreq_dir: str, cpu: str, kept: KeptAttributes | None = None) -> cpufreq.CpufreqStats | None:
         threads.add(threading.current_thread().name)
         time.sleep(0.02)
-        return real(cpufreq_dir, cpu)
+        return real(cpufreq_dir, cpu, kept)  # the collector's kept descriptors, from parallel threads
 
     monkeypatch.setattr(cpufreq, "read_cpufreq", sleeping)
-    assert run_collector("cpufreq", fixture_paths("cpufreq")) == quick
+    collector = load_all()["cpufreq"].build(fixture_paths("cpufreq"), None)
+    for _ in range(2):  # the second time through the descriptors the first kept, from parallel threads
+        assert list(collector.collect()) == quick
     assert any(name.startswith("cpufreq") for name in threads)
+
+
+def test_scrapes_read_fresh_values_and_let_go_of_cpus_gone_offline(tmp_path) -> None:
+    # One collector, scrape after scrape: each CPU's attributes are read again through descriptors
+    # kept from the last scrape (toolkit.files.KeptAttributes), and an offline CPU's are closed.
+    import os
+    import shutil
+
+    shutil.copytree(fixture_paths("cpufreq").sysfs, tmp_path / "sys")
+    cpus = tmp_path / "sys" / "devices" / "system" / "cpu"
+    collector = load_all()["cpufreq"].build(Paths(sysfs=str(tmp_path / "sys")), None)
+
+    def current() -> dict[str, float]:
+        return {dict(labels)["cpu"]: value for (name, labels), value in samples(list(collector.collect())).items()
+                if name == "node_cpu_scaling_frequency_hertz"}
+
+    first = current()
+    assert set(first) == {"0", "3"}  # cpu1 is offline, cpu2 has no cpufreq directory
+    (cpus / "cpu0" / "cpufreq" / "scaling_cur_freq").write_text("1234567\n")  # rewritten in place
+    assert current() == {**first, "0": 1234567000.0}
+    held = len(collector._kept)
+    assert held > 0
+    (cpus / "offline").write_text("0-1\n")
+    opened = len(os.listdir("/proc/self/fd"))
+    assert set(current()) == {"3"}
+    assert len(collector._kept) < held
+    assert len(os.listdir("/proc/self/fd")) == opened - (held - len(collector._kept))

@@ -12,6 +12,7 @@ import pytest
 from pyexporter.toolkit.files import (
     KEPT_MAX,
     KeptAttributes,
+    KeptBudget,
     Listing,
     RefusedFile,
     kept_limit,
@@ -188,6 +189,10 @@ def test_open_directory_refuses_anything_but_a_directory(tmp_path) -> None:
 # -- KeptAttributes ---------------------------------------------------------------------------------
 
 
+# Each test gives its objects a budget of their own: the process's (files.KEPT_BUDGET) may be held
+# by collectors other tests left alive.
+
+
 def _open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
@@ -209,7 +214,7 @@ def test_kept_attributes_read_what_read_attributes_reads(tmp_path: Path, directo
     (tmp_path / "zero").symlink_to("/dev/zero")
     (tmp_path / "link").symlink_to("mtu")
     names = ["mtu", "long", "subdir", "fifo", "zero", "link", "missing"]
-    kept = KeptAttributes()
+    kept = KeptAttributes(KeptBudget(KEPT_MAX))
     for _ in range(3):
         got = _kept_read(kept, tmp_path, names)
         assert got == read_attributes(directory_fd, names, 4096)
@@ -221,7 +226,7 @@ def test_kept_attributes_read_what_read_attributes_reads(tmp_path: Path, directo
 
 def test_kept_attributes_read_again_without_opening(tmp_path: Path) -> None:
     (tmp_path / "mtu").write_text("1500\n")
-    kept = KeptAttributes()
+    kept = KeptAttributes(KeptBudget(KEPT_MAX))
     assert _kept_read(kept, tmp_path, ["mtu"]) == {"mtu": b"1500\n"}
     with open(tmp_path / "mtu", "r+") as fh:  # rewritten in place: the same file
         fh.write("9000\n")
@@ -233,7 +238,7 @@ def test_kept_attributes_read_again_without_opening(tmp_path: Path) -> None:
 
 def test_kept_attributes_follow_a_replaced_file(tmp_path: Path) -> None:
     (tmp_path / "mtu").write_text("1500\n")
-    kept = KeptAttributes()
+    kept = KeptAttributes(KeptBudget(KEPT_MAX))
     _kept_read(kept, tmp_path, ["mtu"])
     (tmp_path / "new").write_text("9000\n")
     os.replace(tmp_path / "new", tmp_path / "mtu")
@@ -249,7 +254,7 @@ def test_kept_attributes_follow_a_replaced_directory(tmp_path: Path) -> None:
     device = tmp_path / "eth0"
     device.mkdir()
     (device / "mtu").write_text("1500\n")
-    kept = KeptAttributes()
+    kept = KeptAttributes(KeptBudget(KEPT_MAX))
     _kept_read(kept, device, ["mtu"])
     device.rename(tmp_path / "eth1")
     device.mkdir()
@@ -267,7 +272,7 @@ def test_kept_attributes_trust_no_inode_numbers_that_repeat(tmp_path: Path) -> N
     try:
         real = list_attributes(fd)
         same = Listing(real.names, real.regular, {})
-        kept = KeptAttributes()
+        kept = KeptAttributes(KeptBudget(KEPT_MAX))
         for _ in range(2):
             assert kept.read(fd, same, ["mtu", "type"]) == {"mtu": b"1500\n", "type": b"1\n"}
         assert len(kept) == 0
@@ -280,7 +285,7 @@ def test_kept_attributes_sweep_and_close_release_descriptors(tmp_path: Path) -> 
         (tmp_path / name).mkdir()
         (tmp_path / name / "mtu").write_text(f"{name}\n")
     before = _open_fds()
-    kept = KeptAttributes()
+    kept = KeptAttributes(KeptBudget(KEPT_MAX))
     _kept_read(kept, tmp_path / "a", ["mtu"])
     _kept_read(kept, tmp_path / "b", ["mtu"])
     kept.sweep()
@@ -290,22 +295,29 @@ def test_kept_attributes_sweep_and_close_release_descriptors(tmp_path: Path) -> 
     assert (len(kept), _open_fds()) == (1, before + 1)
     kept.close()
     assert (len(kept), _open_fds()) == (0, before)
-    kept = KeptAttributes()
+    kept = KeptAttributes(KeptBudget(KEPT_MAX))
     _kept_read(kept, tmp_path / "a", ["mtu"])
     del kept  # freed: closed as well
     assert _open_fds() == before
 
 
-def test_kept_attributes_keep_at_most_their_limit(tmp_path: Path) -> None:
+def test_kept_attributes_keep_at_most_what_their_shared_budget_allows(tmp_path: Path) -> None:
     names = [f"attr{i}" for i in range(5)]
     for name in names:
         (tmp_path / name).write_text(f"{name}\n")
-    kept = KeptAttributes(limit=2)
+    budget = KeptBudget(3)
+    kept, other = KeptAttributes(budget), KeptAttributes(budget)
     before = _open_fds()
     for _ in range(2):
         assert _kept_read(kept, tmp_path, names) == {name: f"{name}\n".encode() for name in names}
-    assert (len(kept), _open_fds()) == (2, before + 2)
+    assert (len(kept), budget.held, _open_fds()) == (3, 3, before + 3)
+    assert _kept_read(other, tmp_path, names[:2]) == {name: f"{name}\n".encode() for name in names[:2]}
+    assert len(other) == 0  # the budget is shared
     kept.close()
+    assert (budget.held, _open_fds()) == (0, before)
+    _kept_read(other, tmp_path, names[:2])
+    assert (len(other), budget.held) == (2, 2)
+    other.close()
 
 
 def test_kept_attributes_answer_as_sysfs_does() -> None:
@@ -319,7 +331,7 @@ def test_kept_attributes_answer_as_sysfs_does() -> None:
         names = ["mtu", "speed", "ifindex", "operstate", "carrier_changes"]
         expected = read_attributes(fd, names)
         assert "speed" not in expected and "mtu" in expected
-        kept = KeptAttributes()
+        kept = KeptAttributes(KeptBudget(KEPT_MAX))
         for _ in range(3):
             assert kept.read(fd, list_attributes(fd), names) == expected
         assert len(kept) == len(set(names) & list_attributes(fd).regular)
