@@ -38,13 +38,14 @@ class ProcessMetrics:
 
     def __init__(self, proc: str = "/proc") -> None:
         self._self = f"{proc}/self"
+        self._fd_directory = f"{self._self}/fd"
         try:
-            self._fd_size_counts = size_counts_entries(f"{self._self}/fd")
+            self._fd_size_counts = size_counts_entries(self._fd_directory)
         except OSError:
             self._fd_size_counts = False
-        # Read once, as prometheus-client's ProcessCollector reads it.
         # The limits change only when someone sets them: their text recurs from scrape to scrape.
         self._limits = RecurringMemo(parse_limits)
+        # Read once, as prometheus-client's ProcessCollector reads it.
         self._boot_time: int | None
         try:
             self._boot_time = parse_boot_time(read_text(f"{proc}/stat"))
@@ -70,7 +71,7 @@ class ProcessMetrics:
                     "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                     value=self._boot_time + stat.starttime / USER_HZ))
         try:
-            fd_directory = f"{self._self}/fd"
+            fd_directory = self._fd_directory
             open_fds = os.stat(fd_directory).st_size if self._fd_size_counts else len(os.listdir(fd_directory))
         except OSError:
             pass
