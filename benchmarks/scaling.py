@@ -2,11 +2,12 @@
 
 Generated proc/sys trees with 1, 64 and 256 CPUs; 10, 100 and 1000 network devices, disks and
 mounts; 100, 1000 and 5000 processes. On each tree the collectors that read that dimension run
-in-process (pyexporter.scrape.Scraper, then pyexporter.exposition's merge and encode), and the cost
-is reported per sample and per element (CPU, device, disk, mount, process). A marginal cost that
-grows with size is flagged as super-linear.
+in a process of the tree's own (pyexporter.scrape.Scraper, then pyexporter.exposition's merge and
+encode; the processes of a dimension take turns), and the cost is reported per sample and per
+element (CPU, device, disk, mount, process). A marginal cost that grows with size is flagged as
+super-linear.
 
-    .venv/bin/python benchmarks/scaling.py                  # every dimension, about a minute
+    .venv/bin/python benchmarks/scaling.py                  # every dimension, about two minutes
     .venv/bin/python benchmarks/scaling.py --only processes --sizes 100,1000
 
 The trees are regular files on the temporary filesystem, so reading them costs less than reading
@@ -17,6 +18,7 @@ Writes benchmarks/results/scaling.json and benchmarks/results/scaling.png.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import shutil
@@ -296,63 +298,163 @@ def dimensions(available: set[str]) -> list[Dimension]:
 # Measuring
 
 
-def measure(paths: Any, collectors: Sequence[str], options: Mapping[str, Mapping[str, Any]],
-            min_seconds: float, max_repeats: int) -> dict[str, Any]:
-    """Build a Scraper for COLLECTORS on PATHS, warm it, then time gather + merge + encode until
-    MIN_SECONDS have passed (at least 3, at most MAX_REPEATS times). CPU time is the process's,
-    so collectors' worker threads count too."""
-    from pyexporter.exposition import encode, merge
-    from pyexporter.memory import cyclic_gc_paused
-    from pyexporter.scrape import Scraper
+def cache_bytes(cpu_dir: str = "/sys/devices/system/cpu/cpu0/cache") -> int:
+    """The size of the largest cache of CPU 0 (its last level), or 32 MiB where sysfs lists none."""
+    sizes = []
+    try:
+        entries = os.listdir(cpu_dir)
+    except OSError:
+        entries = []
+    for entry in entries:
+        try:
+            with open(os.path.join(cpu_dir, entry, "size"), encoding="ascii") as fh:
+                text = fh.read().strip()
+        except OSError:
+            continue
+        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+        digits = text[:-1] if scale != 1 else text
+        if digits.isdigit():
+            sizes.append(int(digits) * scale)
+    return max(sizes, default=32 << 20)
 
-    scraper = Scraper(paths, list(collectors), options)
-    # Two warm-up scrapes: collectors that keep state (cpu, namedprocess) build it on the first.
-    for _ in range(2):
-        merge(scraper.gather())
-    gather_cpu: list[float] = []
-    gather_wall: list[float] = []
-    encode_cpu: list[float] = []
-    per_collector: dict[str, list[float]] = {name: [] for name in collectors}
-    samples = 0
-    body_bytes = 0
-    failed: set[str] = set()
-    started = time.perf_counter()
-    repeats = 0
-    while repeats < 3 or (time.perf_counter() - started < min_seconds and repeats < max_repeats):
+
+class Timing:
+    """A Scraper for COLLECTORS on PATHS, warmed, whose scrapes are timed one by one, each from cold
+    caches: gather, then merge + encode, as Exporter.render runs them. CPU time is the process's,
+    so collectors' worker threads count too.
+
+    An exporter scrapes once a second or less often, and the rest of the machine runs in between:
+    each scrape finds none of its data in the caches. Timed back to back instead, a tree whose
+    scrape fits in the caches (a few hundred samples) ran from them and a larger one did not, so
+    the cost per element seemed to grow with the tree where it does not
+    (benchmarks/results/measurements.md). Before each timed scrape a buffer twice the size of the
+    last-level cache is read through, which leaves nothing of the last scrape cached."""
+
+    def __init__(self, paths: Any, collectors: Sequence[str], options: Mapping[str, Mapping[str, Any]]) -> None:
+        from pyexporter.scrape import Scraper
+
+        self.collectors = list(collectors)
+        self.scraper = Scraper(paths, self.collectors, options)
+        # Not zero: a search for a byte it lacks reads every byte of it (and no page is shared).
+        self._flush = b"\x01" * (2 * cache_bytes())
+        # Two warm-up scrapes: collectors that keep state (cpu, namedprocess) build it on the first.
+        for _ in range(2):
+            self.once()
+
+    def once(self) -> dict[str, Any]:
+        from pyexporter.exposition import encode, merge
+        from pyexporter.memory import cyclic_gc_paused
+
+        self._flush.find(b"\x00")
         with cyclic_gc_paused():  # as Exporter.render runs a scrape
             c0, w0 = time.process_time(), time.perf_counter()
-            families = scraper.gather()
+            families = self.scraper.gather()
             c1, w1 = time.process_time(), time.perf_counter()
             merged, _ = merge(families)
             body, _ = encode(merged)
             c2 = time.process_time()
-        gather_cpu.append(c1 - c0)
-        gather_wall.append(w1 - w0)
-        encode_cpu.append(c2 - c1)
-        repeats += 1
+        durations: dict[str, float] = {}
+        failed: list[str] = []
         samples = 0
         for family in merged:
             if family.name == "node_scrape_collector_duration_seconds":
-                for s in family.samples:
-                    per_collector[s.labels["collector"]].append(s.value)
+                durations.update((s.labels["collector"], s.value) for s in family.samples)
             elif family.name == "node_scrape_collector_success":
-                failed.update(s.labels["collector"] for s in family.samples if s.value != 1)
+                failed.extend(s.labels["collector"] for s in family.samples if s.value != 1)
             else:
                 samples += len(family.samples)
-        body_bytes = len(body)
-    gather_ms = percentile(gather_cpu, 50) * 1e3
-    encode_ms = percentile(encode_cpu, 50) * 1e3
+        return {"gather_cpu": c1 - c0, "gather_wall": w1 - w0, "encode_cpu": c2 - c1, "durations": durations,
+                "failed": failed, "samples": samples, "body_bytes": len(body)}
+
+    def turn(self, seconds: float) -> list[dict[str, Any]]:
+        """Scrapes until SECONDS have passed: at least one."""
+        ends = time.perf_counter() + seconds
+        readings = [self.once()]
+        while time.perf_counter() < ends:
+            readings.append(self.once())
+        return readings
+
+
+def summarize(readings: Sequence[Mapping[str, Any]], collectors: Sequence[str]) -> dict[str, Any]:
+    """Medians of a tree's timed scrapes."""
+    gather_ms = percentile([r["gather_cpu"] for r in readings], 50) * 1e3
+    encode_ms = percentile([r["encode_cpu"] for r in readings], 50) * 1e3
+    per_collector = {name: [r["durations"][name] for r in readings if name in r["durations"]] for name in collectors}
     return {
-        "repeats": repeats,
-        "samples": samples,
-        "body_bytes": body_bytes,
-        "failed_collectors": sorted(failed),
+        "repeats": len(readings),
+        "samples": readings[-1]["samples"],
+        "body_bytes": readings[-1]["body_bytes"],
+        "failed_collectors": sorted({name for r in readings for name in r["failed"]}),
         "gather_cpu_ms": gather_ms,
-        "gather_wall_ms": percentile(gather_wall, 50) * 1e3,
+        "gather_wall_ms": percentile([r["gather_wall"] for r in readings], 50) * 1e3,
         "merge_encode_cpu_ms": encode_ms,
         "total_cpu_ms": gather_ms + encode_ms,
         "collectors_wall_ms": {name: percentile(v, 50) * 1e3 for name, v in per_collector.items() if v},
     }
+
+
+@dataclass
+class TimingSpec:
+    """One tree and the collectors to time on it, in a process of its own."""
+
+    paths: Any
+    collectors: tuple[str, ...]
+    options: dict[str, dict[str, Any]]
+
+
+# How long each process scrapes in one turn: short, so that a change in the machine's speed
+# (a neighbour's load, over seconds) falls on every tree alike.
+TURN_SECONDS = 0.02
+
+
+def _timing_process(conn: Any, spec: TimingSpec) -> None:
+    timing = Timing(spec.paths, spec.collectors, spec.options)
+    conn.send(None)
+    while conn.recv():
+        conn.send(timing.turn(TURN_SECONDS))
+
+
+def measure(specs: Sequence[TimingSpec], min_seconds: float, max_repeats: int) -> list[dict[str, Any]]:
+    """Each spec timed in a fresh process of its own, the processes taking turns of TURN_SECONDS
+    until each has scraped for MIN_SECONDS of CPU time (at least 3, at most MAX_REPEATS scrapes).
+
+    A process a tree is what an exporter is: one machine, served for ever. Timed one after another
+    in one process, a tree was measured with what the trees before it left behind (the encoder's
+    remembered texts, a heap grown for a larger tree), and each in its own span of seconds, so a
+    machine that slowed meanwhile made one size look dearer (benchmarks/results/measurements.md)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    workers = []
+    try:
+        for spec in specs:
+            parent, child = context.Pipe()
+            process = context.Process(target=_timing_process, args=(child, spec), daemon=True)
+            process.start()
+            child.close()
+            workers.append((parent, process))
+        for parent, _ in workers:
+            parent.recv()
+        readings: list[list[dict[str, Any]]] = [[] for _ in specs]
+        spent = [0.0] * len(specs)
+        while True:
+            due = [i for i in range(len(specs))
+                   if len(readings[i]) < 3 or (spent[i] < min_seconds and len(readings[i]) < max_repeats)]
+            if not due:
+                break
+            for i in due:  # one at a time: two would share the machine's cores
+                workers[i][0].send(True)
+                turn = workers[i][0].recv()
+                readings[i].extend(turn)
+                spent[i] += sum(r["gather_cpu"] + r["encode_cpu"] for r in turn)
+    finally:
+        for parent, process in workers:
+            with contextlib.suppress(OSError):
+                parent.send(False)
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+    return [summarize(r[:max_repeats], spec.collectors) for r, spec in zip(readings, specs, strict=True)]
 
 
 def growth(points: Sequence[tuple[int, float]], threshold: float = 1.5, floor_ms: float = 0.5) -> dict[str, Any]:
@@ -443,8 +545,10 @@ def versus_reference(binary: str, root: str, dim: Dimension, cpu_seconds_wanted:
 def run_dimension(dim: Dimension, sizes: Sequence[int], workdir: str, min_seconds: float,
                   max_repeats: int, each_collector: bool, binary: str | None = None) -> dict[str, Any]:
     from pyexporter.paths import Paths
+    from pyexporter.toolkit.static import RACY_NS
 
     rows: list[dict[str, Any]] = []
+    roots: list[str] = []
     for size in sizes:
         root = os.path.join(workdir, f"{dim.name}-{size}")
         t0 = time.perf_counter()
@@ -452,16 +556,24 @@ def run_dimension(dim: Dimension, sizes: Sequence[int], workdir: str, min_second
         for sub in ("proc", "sys", "udev/data"):
             # Both exporters refuse a --path.* that is not a directory.
             os.makedirs(os.path.join(root, sub), exist_ok=True)
-        written = time.perf_counter() - t0
+        rows.append({"size": size, "tree_write_seconds": time.perf_counter() - t0})
+        roots.append(root)
+    # What a collector parses from a file it keeps only once the file is older than RACY_NS
+    # (toolkit.static); timed the moment they are written, the trees' files would be read anew on
+    # every scrape at first, as no settled host's are.
+    time.sleep(RACY_NS / 1e9 + 0.1)
+    alone = list(dim.collectors) if each_collector and len(dim.collectors) > 1 else []
+    specs = []
+    for root in roots:
         paths = Paths.under(root)
-        row: dict[str, Any] = {"size": size, "tree_write_seconds": written}
-        row.update(measure(paths, dim.collectors, dim.options, min_seconds, max_repeats))
-        if each_collector and len(dim.collectors) > 1:
-            row["per_collector"] = {
-                name: measure(paths, [name], {k: v for k, v in dim.options.items() if k == name},
-                              min_seconds, max_repeats)
-                for name in dim.collectors
-            }
+        specs.append(TimingSpec(paths, dim.collectors, dim.options))
+        specs.extend(TimingSpec(paths, (name,), {k: v for k, v in dim.options.items() if k == name}) for name in alone)
+    timed = iter(measure(specs, min_seconds, max_repeats))
+    for row, root in zip(rows, roots, strict=True):
+        size = row["size"]
+        row.update(next(timed))
+        if alone:
+            row["per_collector"] = {name: next(timed) for name in alone}
         row["us_per_sample"] = row["total_cpu_ms"] * 1e3 / row["samples"] if row["samples"] else None
         row["us_per_element"] = row["total_cpu_ms"] * 1e3 / size
         print(f"  {dim.name}={size}: {row['samples']} samples, {row['total_cpu_ms']:.2f} ms CPU "
@@ -473,14 +585,12 @@ def run_dimension(dim: Dimension, sizes: Sequence[int], workdir: str, min_second
             except (RuntimeError, OSError) as err:
                 row["versus_reference_error"] = str(err)
                 print(f"    over HTTP: failed: {err}", file=sys.stderr)
-                rows.append(row)
                 shutil.rmtree(root, ignore_errors=True)
                 continue
             row["versus_reference"] = vs
             print(f"    over HTTP: pyexporter {vs['pyexporter']['cpu_ms_per_scrape']:.2f} ms, node_exporter "
                   f"{vs['node_exporter']['cpu_ms_per_scrape']:.2f} ms CPU per scrape "
                   f"({fmt(vs['cpu_ratio'])}x, {vs['rounds']} rounds)", file=sys.stderr)
-        rows.append(row)
         shutil.rmtree(root, ignore_errors=True)
     result: dict[str, Any] = {
         "unit": dim.unit,
@@ -589,11 +699,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", choices=sorted(all_dims), help="dimension(s) to run")
     parser.add_argument("--sizes", help="comma-separated sizes instead of each dimension's own")
-    parser.add_argument("--min-seconds", type=float, default=0.5, help="time each tree at least this long")
-    # Enough repeats that the small trees, a fraction of a millisecond a scrape, are timed about as
-    # long as the large ones: their noise otherwise decides whether growth looks super-linear
-    # (benchmarks/results/measurements.md).
-    parser.add_argument("--max-repeats", type=int, default=1000)
+    parser.add_argument("--min-seconds", type=float, default=0.5, help="CPU seconds to time each tree for, at least")
+    # Enough repeats that the small trees, a fraction of a millisecond a scrape, are timed long
+    # enough for their noise not to decide whether growth looks super-linear; each repeat also
+    # reads a buffer twice the size of the last-level cache first (benchmarks/results/measurements.md).
+    parser.add_argument("--max-repeats", type=int, default=300)
     parser.add_argument("--no-per-collector", action="store_true",
                         help="skip timing each collector of a dimension on its own")
     parser.add_argument("--no-reference", action="store_true",

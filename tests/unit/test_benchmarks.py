@@ -18,6 +18,8 @@ from benchmarks.common import (
     rss_bytes,
 )
 from benchmarks.scaling import (
+    TimingSpec,
+    cache_bytes,
     collector_successes,
     cpu_tree,
     dimensions,
@@ -120,18 +122,29 @@ def test_trees_have_the_asked_size() -> None:
 @pytest.mark.parametrize("name", ["cpus", "netdevs", "disks", "mounts", "processes"])
 def test_every_collector_reads_its_generated_tree(name: str, tmp_path) -> None:
     """The generated trees must stay valid input for the collectors that read them; a failing
-    collector would make the scaling numbers measure an error path."""
+    collector would make the scaling numbers measure an error path. Timed as scaling.py times them:
+    each tree in a process of its own."""
     dim = {d.name: d for d in dimensions(set(load_all()))}[name]
-    small, larger = [], []
-    for size, out in ((2, small), (4, larger)):
+    specs = []
+    for size in (2, 4):
         root = tmp_path / f"{name}-{size}"
         write_tree(str(root), dim.tree(size))
-        result = measure(Paths.under(str(root)), dim.collectors, dim.options, min_seconds=0.0, max_repeats=3)
+        specs.append(TimingSpec(Paths.under(str(root)), dim.collectors, dim.options))
+    small, larger = measure(specs, min_seconds=0.0, max_repeats=3)
+    for result in (small, larger):
         assert result["failed_collectors"] == []
         assert result["samples"] > 0
-        out.append(result["samples"])
+        assert result["repeats"] == 3
     if name != "processes":  # process collectors report per state and per name group, not per process
-        assert larger[0] > small[0]
+        assert larger["samples"] > small["samples"]
+
+
+def test_cache_bytes_is_the_largest_listed(tmp_path) -> None:
+    for index, size in (("index0", "32K"), ("index2", "1024K"), ("index3", "16384K"), ("index4", "junk")):
+        (tmp_path / index).mkdir()
+        (tmp_path / index / "size").write_text(size + "\n")
+    assert cache_bytes(str(tmp_path)) == 16 << 20
+    assert cache_bytes(str(tmp_path / "absent")) == 32 << 20
 
 
 def test_collector_successes() -> None:
