@@ -29,6 +29,7 @@ from pyexporter.toolkit.files import (
 )
 from pyexporter.toolkit.numbers import go_trim_space, parse_int, parse_uint, parse_uint_attribute
 from pyexporter.toolkit.overlap import map_overlapping_sleeps
+from pyexporter.toolkit.static import ListingCache
 
 # Readers of CPUs once a read has slept (toolkit/overlap.py): 256 CPUs in 16 rounds of one sleep.
 _MAX_READERS = 16
@@ -113,7 +114,8 @@ _REQUIRED = ("scaling_available_governors", "scaling_driver", "scaling_governor"
 _ABSENT = (FileNotFoundError, PermissionError)
 
 
-def read_cpufreq(cpufreq_dir: str, cpu: str, kept: KeptAttributes | None = None) -> CpufreqStats | None:
+def read_cpufreq(cpufreq_dir: str, cpu: str, kept: KeptAttributes | None = None,
+                 listings: ListingCache | None = None) -> CpufreqStats | None:
     """procfs parseCpufreqCpuinfo: the uint attributes are optional (cpuinfo_avg_freq and
     cpuinfo_transition_latency are read and checked too), the five string attributes required;
     None when the CPU has no cpufreq directory, which SystemCpufreq skips (os.IsNotExist only:
@@ -126,13 +128,14 @@ def read_cpufreq(cpufreq_dir: str, cpu: str, kept: KeptAttributes | None = None)
     The string attributes are read as the uint ones, in one read (util.SysReadFile reads them so,
     at most 128 bytes; sysfs hands out an attribute whole, and up to 64 KiB is kept here). With
     KEPT, through the descriptors it kept open from the last scrape where they still name the same
-    files."""
+    files; with LISTINGS, the listing is the one kept while the directory is the same (a policy's
+    attributes are made with its directory)."""
     try:
         dir_fd = open_directory(cpufreq_dir)
     except FileNotFoundError:
         return None
     try:
-        listing = list_attributes(dir_fd)
+        listing = list_attributes(dir_fd) if listings is None else listings.listing(dir_fd)
         frequencies = [n for n in _FREQUENCIES if n in listing.names]
         if kept is None:
             raw = read_attributes(dir_fd, frequencies, absent=_ABSENT, listed_regular=listing.regular)
@@ -188,9 +191,10 @@ class CpufreqCollector(Collector[NoOptions]):
         self.cpu_root = self.paths.sys("devices", "system", "cpu")
         self.offline_path = os.path.join(self.cpu_root, "offline")
         self._pool: ThreadPoolExecutor | None = None
-        # Each CPU's eleven attributes are read on every scrape; readers on parallel threads read
-        # different CPUs' directories.
+        # Each CPU's directory is listed and its eleven attributes read on every scrape; readers on
+        # parallel threads read different CPUs' directories.
         self._kept = KeptAttributes()
+        self._listings = ListingCache()
 
     def _online_cpus(self) -> list[tuple[str, str]]:
         """(cpu number, cpufreq directory) for each CPU that is not offline, as SystemCpufreq:
@@ -214,9 +218,10 @@ class CpufreqCollector(Collector[NoOptions]):
 
     def collect(self) -> Iterable[Metric]:
         cpus = self._online_cpus()
-        kept = self._kept
-        all_stats = map_overlapping_sleeps(lambda c: read_cpufreq(c[1], c[0], kept), cpus, self._readers)
+        kept, listings = self._kept, self._listings
+        all_stats = map_overlapping_sleeps(lambda c: read_cpufreq(c[1], c[0], kept, listings), cpus, self._readers)
         kept.sweep()  # CPUs gone offline since the last scrape
+        listings.sweep()
         frequencies = [GaugeMetricFamily(name, help_text, labels=["cpu"]) for name, help_text in _FAMILIES]
         governor = GaugeMetricFamily(
             "node_cpu_scaling_governor",

@@ -35,6 +35,7 @@ from pyexporter.toolkit.files import (
     resolve_sysfs_path,
 )
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_int
+from pyexporter.toolkit.static import ListingCache
 
 IFF_UP = 0x1
 
@@ -94,16 +95,18 @@ def parse_iface(name: str, attributes: dict[str, str]) -> NetClassIface:
     return iface
 
 
-def read_iface_at(name: str, directory_fd: int, kept: KeptAttributes | None = None) -> NetClassIface:
-    # The directory is listed once, as parseNetClassIface lists it, and the known attributes it
-    # lists as regular files are read (opened relative to it, which spares the kernel the walk of
-    # the whole path and its link for each one) without an fstat each: read_attributes'
-    # listed_regular; with KEPT, read again through the descriptors it kept open from the last
-    # scrape where they still name the same files. Unreadable ones (EINVAL for the speed of a down
-    # link, EOPNOTSUPP, EACCES, one gone since the listing) are absent; the rest are trimmed as
-    # sysfs's SysReadFile trims. The order they are read in changes nothing: parse_iface files each
-    # under its name.
-    listing = list_attributes(directory_fd)
+def read_iface_at(name: str, directory_fd: int, kept: KeptAttributes | None = None,
+                  listings: ListingCache | None = None) -> NetClassIface:
+    # The directory is listed, as parseNetClassIface lists it (with LISTINGS, the listing is the
+    # one kept while the directory is the same: a device's attributes are its kobject's groups,
+    # made with its directory), and the known attributes it lists as regular files are read
+    # (opened relative to it, which spares the kernel the walk of the whole path and its link for
+    # each one) without an fstat each: read_attributes' listed_regular; with KEPT, read again
+    # through the descriptors it kept open from the last scrape where they still name the same
+    # files. Unreadable ones (EINVAL for the speed of a down link, EOPNOTSUPP, EACCES, one gone
+    # since the listing) are absent; the rest are trimmed as sysfs's SysReadFile trims. The order
+    # they are read in changes nothing: parse_iface files each under its name.
+    listing = list_attributes(directory_fd) if listings is None else listings.listing(directory_fd)
     names = _ATTRIBUTES & listing.regular
     if kept is None:
         raw = read_attributes(directory_fd, names, 4096, listed_regular=listing.regular)
@@ -159,8 +162,9 @@ class NetclassOptions:
 class NetClassCollector(Collector[NetclassOptions]):
     def __init__(self, ctx: CollectorContext[NetclassOptions]) -> None:
         super().__init__(ctx)
-        # Every device's attributes are read on every scrape: most of this collector's cost.
+        # Every device's attributes are listed and read on every scrape: most of this collector's cost.
         self._kept = KeptAttributes()
+        self._listings = ListingCache()
 
     def _ifaces(self, class_dir: str, entries: list[str]) -> Iterator[NetClassIface]:
         ignored = self.options.ignored_devices
@@ -179,7 +183,7 @@ class NetClassCollector(Collector[NetclassOptions]):
                     yield read_iface(entry, directory)
                 continue
             try:
-                iface = read_iface_at(entry, directory_fd, self._kept)
+                iface = read_iface_at(entry, directory_fd, self._kept, self._listings)
             finally:
                 os.close(directory_fd)
             yield iface
@@ -190,6 +194,7 @@ class NetClassCollector(Collector[NetclassOptions]):
             entries = sorted(os.listdir(class_dir))
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             self._kept.sweep()
+            self._listings.sweep()
             return []
         skip_invalid_speed = self.options.ignore_invalid_speed
         up = GaugeMetricFamily("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.",
@@ -226,4 +231,5 @@ class NetClassCollector(Collector[NetclassOptions]):
                 values.append(float(value))
             add_row(row, labels, values)
         self._kept.sweep()  # devices gone since the last scrape
+        self._listings.sweep()
         return [up, info, *props]

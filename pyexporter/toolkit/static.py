@@ -24,6 +24,9 @@ once and kept while a cheap signal shows that event has not happened.
   kobject_add that links the directory): a directory unregistered and registered again is a new
   kernfs node, with a new inode (number and stamps), and a listing is kept only once the stamp is
   2 s old, long past the moment between the directory and its attribute files appearing.
+- `ListingCache`: DirectoryCache's rule for the many attribute directories a collector lists on
+  every scrape (each network device's, each CPU's cpufreq), by the descriptor the collector opened
+  the directory with: its fstat(2) gives the stamp without another walk of the path.
 - `BootCache`: a value fixed for the life of the running kernel (DMI tables), kept while
   /proc/sys/kernel/random/boot_id is the same. A process can outlive its boot by being
   checkpointed and restored on another machine (CRIU); the boot id, random for each boot, tells.
@@ -36,7 +39,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, NamedTuple, TypeVar
 
-from pyexporter.toolkit.files import open_regular, read_fd
+from pyexporter.toolkit.files import Listing, list_attributes, open_regular, read_fd
 
 T = TypeVar("T")
 
@@ -120,6 +123,45 @@ class DirectoryCache(_StampedCache[T]):
         # directory's stamp past this one, so the next check lists it again.
         stamp = file_stamp(os.stat(self.path))
         return stamp, self._summarize(os.listdir(self.path))
+
+
+class ListingCache:
+    """files.list_attributes of directories listed on every scrape, each kept while fstat(2) of
+    the directory's descriptor gives the stamp it had when it was listed (DirectoryCache's rule,
+    racy stamps included), by the directory's device and inode: a directory removed and made again
+    under the same name is another. Directories not listed since the previous `sweep` are
+    forgotten there. Parallel threads may list different directories; `sweep` runs while none
+    lists."""
+
+    def __init__(self, clock: Callable[[], int] = time.time_ns) -> None:
+        self._clock = clock
+        self._kept: dict[tuple[int, int], tuple[FileStamp, Listing]] = {}
+        self._listed_since_sweep: set[tuple[int, int]] = set()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def listing(self, dir_fd: int) -> Listing:
+        # The stamp taken before the listing, as DirectoryCache takes it.
+        stamp = file_stamp(os.fstat(dir_fd))
+        directory = (stamp.dev, stamp.ino)
+        self._listed_since_sweep.add(directory)
+        kept = self._kept.get(directory)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        listing = list_attributes(dir_fd)
+        now = self._clock()
+        if stamp.ctime_ns < now - RACY_NS and stamp.mtime_ns < now - RACY_NS:
+            self._kept[directory] = (stamp, listing)
+        else:
+            self._kept.pop(directory, None)
+        return listing
+
+    def sweep(self) -> None:
+        """Forget the directories not listed since the previous sweep."""
+        for directory in self._kept.keys() - self._listed_since_sweep:
+            del self._kept[directory]
+        self._listed_since_sweep.clear()
 
 
 class BootId:

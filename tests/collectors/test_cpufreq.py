@@ -7,6 +7,7 @@ from pyexporter.collectors import load_all
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.files import KeptAttributes
+from pyexporter.toolkit.static import ListingCache
 from tests.helpers import fixture_paths, run_collector, sample, samples
 
 
@@ -96,10 +97,12 @@ def test_cpus_read_in_parallel_once_a_read_sleeps(tmp_path, monkeypatch) -> None
     real = cpufreq.read_cpufreq
     threads: set[str] = set()
 
-    def sleeping(cpufreq_dir: str, cpu: str, kept: KeptAttributes | None = None) -> cpufreq.CpufreqStats | None:
+    def sleeping(cpufreq_dir: str, cpu: str, kept: KeptAttributes | None = None,
+                 listings: ListingCache | None = None) -> cpufreq.CpufreqStats | None:
         threads.add(threading.current_thread().name)
         time.sleep(0.02)
-        return real(cpufreq_dir, cpu, kept)  # the collector's kept descriptors, from parallel threads
+        # The collector's kept descriptors and listings, from parallel threads.
+        return real(cpufreq_dir, cpu, kept, listings)
 
     monkeypatch.setattr(cpufreq, "read_cpufreq", sleeping)
     collector = load_all()["cpufreq"].build(fixture_paths("cpufreq"), None)

@@ -178,3 +178,43 @@ def test_netclass_scrapes_follow_devices_renamed_replaced_and_removed(tmp_path) 
     kept = len(collector._kept)
     assert kept <= 2
     assert len(os.listdir("/proc/self/fd")) == opened + kept
+
+
+def test_netclass_scrapes_follow_attributes_made_and_removed_with_listings_kept(tmp_path) -> None:
+    # The device directories' listings kept from one scrape to the next (toolkit.static's
+    # ListingCache, here with every directory old enough to keep), and followed when an attribute
+    # is made, removed or replaced.
+    import time
+
+    from pyexporter.collectors import load_all
+    from pyexporter.toolkit.static import RACY_NS, ListingCache
+
+    eth0 = tmp_path / "class" / "net" / "eth0"
+    eth0.mkdir(parents=True)
+    (eth0 / "mtu").write_text("1500\n")
+    collector = load_all()["netclass"].build(Paths(sysfs=str(tmp_path)), None)
+    collector._listings = ListingCache(clock=lambda: time.time_ns() + 10 * RACY_NS)
+
+    def values() -> dict[str, float]:
+        families = by_name(list(collector.collect()))
+        return {name: family.samples[0].value for name, family in families.items()
+                if name in ("node_network_mtu_bytes", "node_network_speed_bytes") and family.samples}
+
+    assert values() == {"node_network_mtu_bytes": 1500}
+    assert values() == {"node_network_mtu_bytes": 1500}
+    assert len(collector._listings) == 1
+    time.sleep(0.05)  # past the coarse clock's tick that stamped the directory
+    (eth0 / "speed").write_text("1000\n")
+    assert values() == {"node_network_mtu_bytes": 1500, "node_network_speed_bytes": 125_000_000}
+    time.sleep(0.05)
+    (eth0 / "new").write_text("9000\n")
+    os.replace(eth0 / "new", eth0 / "mtu")
+    assert values() == {"node_network_mtu_bytes": 9000, "node_network_speed_bytes": 125_000_000}
+    time.sleep(0.05)
+    (eth0 / "speed").unlink()
+    assert values() == {"node_network_mtu_bytes": 9000}
+    for child in eth0.iterdir():
+        child.unlink()
+    eth0.rmdir()
+    assert values() == {}
+    assert len(collector._listings) == 0

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pyexporter.toolkit.static import RACY_NS, BootCache, DirectoryCache, FileCache
+from pyexporter.toolkit.files import Listing
+from pyexporter.toolkit.static import RACY_NS, BootCache, DirectoryCache, FileCache, ListingCache
 
 
 def future() -> int:
@@ -180,6 +181,90 @@ def test_directory_errors_are_not_kept(tmp_path: Path) -> None:
     path.rmdir()
     with pytest.raises(FileNotFoundError):
         cache.get()
+
+
+def _listing_of(cache: ListingCache, path: Path) -> Listing:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return cache.listing(fd)
+    finally:
+        os.close(fd)
+
+
+def test_listing_kept_per_directory_while_unchanged(tmp_path: Path) -> None:
+    one, two = tmp_path / "eth0", tmp_path / "eth1"
+    for directory in (one, two):
+        directory.mkdir()
+        (directory / "mtu").write_text("1500\n")
+    (one / "device").symlink_to(two)
+    cache = ListingCache(clock=future)
+    first = _listing_of(cache, one)
+    assert first.names == {"mtu", "device"} and first.regular == {"mtu"}
+    assert first.inodes == {"mtu": os.stat(one / "mtu").st_ino}
+    assert _listing_of(cache, one) is first  # kept
+    assert _listing_of(cache, two).names == {"mtu"}
+    assert len(cache) == 2
+    (one / "mtu").write_text("9000\n")  # a file's content is not the directory's entries
+    assert _listing_of(cache, one) is first
+
+
+def test_listing_follows_entries_linked_unlinked_renamed_or_replaced(tmp_path: Path) -> None:
+    cache = ListingCache(clock=future)
+    (tmp_path / "mtu").write_text("1500\n")
+    assert _listing_of(cache, tmp_path).regular == {"mtu"}
+    _next_tick()
+    (tmp_path / "speed").write_text("1000\n")
+    assert _listing_of(cache, tmp_path).regular == {"mtu", "speed"}
+    _next_tick()
+    (tmp_path / "speed").unlink()
+    assert _listing_of(cache, tmp_path).regular == {"mtu"}
+    _next_tick()
+    (tmp_path / "mtu").rename(tmp_path / "duplex")
+    assert _listing_of(cache, tmp_path).regular == {"duplex"}
+    _next_tick()
+    before = _listing_of(cache, tmp_path).inodes["duplex"]
+    (tmp_path / "new").write_text("full\n")
+    os.replace(tmp_path / "new", tmp_path / "duplex")  # a new file, as KeptAttributes must learn
+    after = _listing_of(cache, tmp_path).inodes["duplex"]
+    assert after != before and after == os.stat(tmp_path / "duplex").st_ino
+
+
+def test_listing_of_a_directory_made_again_is_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "eth0"
+    path.mkdir()
+    (path / "mtu").write_text("1500\n")
+    cache = ListingCache(clock=future)
+    assert _listing_of(cache, path).regular == {"mtu"}
+    stat = os.stat(path)
+    (path / "mtu").unlink()
+    path.rmdir()
+    path.mkdir()
+    (path / "speed").write_text("1000\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # even with the old mtime
+    assert _listing_of(cache, path).regular == {"speed"}
+
+
+def test_listing_changed_just_before_it_was_made_is_not_kept(tmp_path: Path) -> None:
+    cache = ListingCache()  # the real clock: the directory is brand new
+    first = _listing_of(cache, tmp_path)
+    assert _listing_of(cache, tmp_path) is not first
+    assert len(cache) == 0
+
+
+def test_listings_not_made_since_the_last_sweep_are_forgotten(tmp_path: Path) -> None:
+    one, two = tmp_path / "cpu0", tmp_path / "cpu1"
+    one.mkdir()
+    two.mkdir()
+    cache = ListingCache(clock=future)
+    _listing_of(cache, one)
+    _listing_of(cache, two)
+    cache.sweep()
+    assert len(cache) == 2
+    _listing_of(cache, one)  # cpu1 went offline
+    cache.sweep()
+    assert len(cache) == 1
+    cache.sweep()
+    assert len(cache) == 0
 
 
 def _boot(tmp_path: Path, boot_id: str) -> str:
