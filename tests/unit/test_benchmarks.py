@@ -175,6 +175,18 @@ def test_stress_textfile_runs_small(tmp_path) -> None:
 
 
 
+def test_fixed_cost_runs_small(tmp_path) -> None:
+    import json
+
+    from benchmarks import fixed_cost
+
+    assert fixed_cost.main(["--rounds", "5", "--warmup", "2", "--no-reference", "--results", str(tmp_path),
+                            "--name", "smoke"]) == 0
+    results = json.loads((tmp_path / "smoke.json").read_text())["results"]
+    assert sorted(results) == ["served", "waited", "web"]
+    assert all(r["failed_scrapes"] == 0 and r["p50_ms"] > 0 for r in results.values())
+
+
 def test_container_v2_tree_reads_back(tmp_path: Path) -> None:
     """The synthetic unified hierarchy stays valid input: every cgroup reported with every family,
     so that the benchmark does not time an error path or a half-empty scrape."""
