@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import os
+import resource
 import signal
 import socket
 import sys
@@ -57,7 +58,21 @@ http_log = logging.getLogger("pyexporter.http")
 http_log.addFilter(_ClientErrors())
 
 
+def raise_open_files_limit() -> None:
+    """The soft limit of open files raised to the hard one, as Go's runtime (1.19 on) raises it for
+    node_exporter when it starts: process_max_fds then reports what node_exporter's does, and a
+    host's devices get the attribute files kept open for them (toolkit.files.kept_limit) where
+    the soft limit is the usual 1024. Where the raise is refused, as where Go's is, the limit stays."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (OSError, ValueError):
+        pass
+
+
 def run(settings: Settings) -> int:
+    raise_open_files_limit()
     limit_malloc_arenas()
     keep_freed_heap()
     setup_logging(settings.log_level, settings.log_format)

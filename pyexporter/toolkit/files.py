@@ -165,10 +165,18 @@ class KeptBudget:
     """How many descriptors the KeptAttributes that share it may hold between them: one for the
     whole process (KEPT_BUDGET), so that collectors together stay within kept_limit()."""
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    def __init__(self, limit: int | None = None) -> None:
+        # None: kept_limit() when a descriptor is first asked for, so that the limit of open files
+        # the server raises as it starts (after this module is imported) counts.
+        self._limit = limit
         self.held = 0
         self._lock = threading.Lock()
+
+    @property
+    def limit(self) -> int:
+        if self._limit is None:
+            self._limit = kept_limit()
+        return self._limit
 
     def take(self) -> bool:
         with self._lock:
@@ -182,7 +190,7 @@ class KeptBudget:
             self.held -= count
 
 
-KEPT_BUDGET = KeptBudget(kept_limit())
+KEPT_BUDGET = KeptBudget()
 
 
 class KeptAttributes:

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.conftest import pyexporter_cmd
+from tests.e2e.conftest import free_port, pyexporter_cmd, wait_http, which
 from tests.helpers import FIXTURES
 
 
@@ -21,6 +21,38 @@ def test_once_prints_the_exposition() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "node_load1 0.21\n" in proc.stdout
     assert 'node_scrape_collector_success{collector="loadavg"} 1.0' in proc.stdout
+
+
+def test_open_files_limit_raised_to_the_hard_one_as_node_exporter_raises_it() -> None:
+    """Go's runtime raises the soft limit of open files to the hard one as node_exporter starts,
+    and its process_max_fds says so; pyexporter does the same."""
+    import re
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    hard = min(hard, 4096)
+
+    def lowered() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+    proc = subprocess.run(pyexporter_cmd("--once", "--collector.disable-defaults", "--collector.loadavg"),
+                          capture_output=True, text=True, timeout=60, preexec_fn=lowered)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^process_max_fds (\S+)$", proc.stdout, re.M).group(1) == f"{float(hard)}"
+    binary = which("prometheus-node-exporter")
+    if binary is not None:  # the reference, started with the same limits
+        port = free_port()
+        go = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}", "--collector.disable-defaults",
+                               "--collector.loadavg"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              preexec_fn=lowered)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/metrics")
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+                body = resp.read().decode()
+            assert re.search(r"^process_max_fds (\S+)$", body, re.M).group(1) == str(hard)
+        finally:
+            go.kill()
+            go.wait(timeout=10)
 
 
 def test_bad_flag_exits_2_with_one_line() -> None:

@@ -351,3 +351,16 @@ def test_kept_attributes_hold_a_quarter_of_the_open_file_limit_at_most() -> None
         assert kept_limit() == min(KEPT_MAX, min(100_000, hard) // 4)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_kept_budget_takes_the_open_file_limit_when_first_asked() -> None:
+    # The process's budget is made at import, before the server raises the limit as it starts.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (8, hard))
+        budget = KeptBudget()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))
+        assert budget.take()
+        assert budget.limit == min(1024, hard) // 4
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
