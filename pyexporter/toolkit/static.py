@@ -63,6 +63,12 @@ def file_stamp(st: os.stat_result) -> FileStamp:
     return FileStamp(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def settled(stamp: FileStamp, now: int) -> bool:
+    """Whether what STAMP was taken of changed long enough before NOW (time.time_ns) that a later
+    change is bound to move the stamp: RACY_NS."""
+    return stamp.ctime_ns < now - RACY_NS and stamp.mtime_ns < now - RACY_NS
+
+
 class _StampedCache(Generic[T]):
     """A value derived from what is at PATH, derived again only when stat(2) of PATH gives another
     stamp. A check costs one stat(2); errors are never kept, so they are raised again on the next
@@ -81,7 +87,7 @@ class _StampedCache(Generic[T]):
         self._stamp = None
         now = self._clock()
         stamp, value = self._load()
-        if stamp.ctime_ns < now - RACY_NS and stamp.mtime_ns < now - RACY_NS:
+        if settled(stamp, now):
             self._stamp, self._value = stamp, value
         return value
 
@@ -150,8 +156,7 @@ class ListingCache:
         if kept is not None and kept[0] == stamp:
             return kept[1]
         listing = list_attributes(dir_fd)
-        now = self._clock()
-        if stamp.ctime_ns < now - RACY_NS and stamp.mtime_ns < now - RACY_NS:
+        if settled(stamp, self._clock()):
             self._kept[directory] = (stamp, listing)
         else:
             self._kept.pop(directory, None)
