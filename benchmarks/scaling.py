@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
+import mmap
 import os
 import shutil
 import sys
@@ -327,16 +328,20 @@ class Timing:
     each scrape finds none of its data in the caches. Timed back to back instead, a tree whose
     scrape fits in the caches (a few hundred samples) ran from them and a larger one did not, so
     the cost per element seemed to grow with the tree where it does not
-    (benchmarks/results/measurements.md). Before each timed scrape a buffer twice the size of the
-    last-level cache is read through, which leaves nothing of the last scrape cached."""
+    (benchmarks/results/measurements.md). Before each timed scrape the file FLUSH, twice the size
+    of the last-level cache (flush_file), is read through, which leaves nothing of the last scrape
+    cached."""
 
-    def __init__(self, paths: Any, collectors: Sequence[str], options: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, paths: Any, collectors: Sequence[str], options: Mapping[str, Mapping[str, Any]],
+                 flush: str) -> None:
         from pyexporter.scrape import Scraper
 
         self.collectors = list(collectors)
         self.scraper = Scraper(paths, self.collectors, options)
-        # Not zero: a search for a byte it lacks reads every byte of it (and no page is shared).
-        self._flush = b"\x01" * (2 * cache_bytes())
+        with open(flush, "rb") as fh:
+            # Mapped, not read into a buffer of each process's own: every timing process shares
+            # its pages.
+            self._flush = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         # Two warm-up scrapes: collectors that keep state (cpu, namedprocess) build it on the first.
         for _ in range(2):
             self.once()
@@ -407,16 +412,33 @@ class TimingSpec:
 TURN_SECONDS = 0.02
 
 
-def _timing_process(conn: Any, spec: TimingSpec) -> None:
-    timing = Timing(spec.paths, spec.collectors, spec.options)
+def flush_file(directory: str) -> str:
+    """A file in DIRECTORY twice the size of the last-level cache, of bytes other than zero: a
+    search for a zero byte reads all of it (pages of zeros would all map the one zero page)."""
+    path = os.path.join(directory, "cache-flush")
+    chunk = b"\x01" * (1 << 20)
+    with open(path, "wb") as fh:
+        for _ in range(-(-2 * cache_bytes() // len(chunk))):
+            fh.write(chunk)
+    return path
+
+
+def _timing_process(conn: Any, spec: TimingSpec, flush: str) -> None:
+    timing = Timing(spec.paths, spec.collectors, spec.options, flush)
     conn.send(None)
     while conn.recv():
         conn.send(timing.turn(TURN_SECONDS))
 
 
+# A median of this many scrapes at least, however long each takes: a 1000-device tree's few
+# scrapes, a fifth of a second each, varied by a fifth from one run to the next with three.
+MIN_REPEATS = 5
+
+
 def measure(specs: Sequence[TimingSpec], min_seconds: float, max_repeats: int) -> list[dict[str, Any]]:
     """Each spec timed in a fresh process of its own, the processes taking turns of TURN_SECONDS
-    until each has scraped for MIN_SECONDS of CPU time (at least 3, at most MAX_REPEATS scrapes).
+    until each has scraped for MIN_SECONDS of CPU time (at least MIN_REPEATS, at most MAX_REPEATS
+    scrapes).
 
     A process a tree is what an exporter is: one machine, served for ever. Timed one after another
     in one process, a tree was measured with what the trees before it left behind (the encoder's
@@ -426,10 +448,12 @@ def measure(specs: Sequence[TimingSpec], min_seconds: float, max_repeats: int) -
 
     context = multiprocessing.get_context("spawn")
     workers = []
+    scratch = tempfile.mkdtemp(prefix="pyexporter-timing-")
     try:
+        flush = flush_file(scratch)
         for spec in specs:
             parent, child = context.Pipe()
-            process = context.Process(target=_timing_process, args=(child, spec), daemon=True)
+            process = context.Process(target=_timing_process, args=(child, spec, flush), daemon=True)
             process.start()
             child.close()
             workers.append((parent, process))
@@ -439,7 +463,8 @@ def measure(specs: Sequence[TimingSpec], min_seconds: float, max_repeats: int) -
         spent = [0.0] * len(specs)
         while True:
             due = [i for i in range(len(specs))
-                   if len(readings[i]) < 3 or (spent[i] < min_seconds and len(readings[i]) < max_repeats)]
+                   if len(readings[i]) < min(MIN_REPEATS, max_repeats)
+                   or (spent[i] < min_seconds and len(readings[i]) < max_repeats)]
             if not due:
                 break
             for i in due:  # one at a time: two would share the machine's cores
@@ -454,6 +479,7 @@ def measure(specs: Sequence[TimingSpec], min_seconds: float, max_repeats: int) -
             process.join(timeout=10)
             if process.is_alive():
                 process.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
     return [summarize(r[:max_repeats], spec.collectors) for r, spec in zip(readings, specs, strict=True)]
 
 
