@@ -35,6 +35,7 @@ once and kept while a cheap signal shows that event has not happened.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Generic, NamedTuple, TypeVar
@@ -143,6 +144,9 @@ class ListingCache:
         self._clock = clock
         self._kept: dict[tuple[int, int], tuple[FileStamp, Listing]] = {}
         self._listed_since_sweep: set[tuple[int, int]] = set()
+        # The sets of names the kept listings hold, each once: the directories of one kind of
+        # device list the same names, and a thousand devices' copies cost megabytes.
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -157,16 +161,30 @@ class ListingCache:
             return kept[1]
         listing = list_attributes(dir_fd)
         if settled(stamp, self._clock()):
+            listing = self._shared(listing)
             self._kept[directory] = (stamp, listing)
         else:
             self._kept.pop(directory, None)
         return listing
+
+    def _shared(self, listing: Listing) -> Listing:
+        """LISTING with its names interned and its sets those of the kept listings where equal."""
+        sets = self._sets
+        names = frozenset(map(sys.intern, listing.names))
+        regular = frozenset(map(sys.intern, listing.regular))
+        inodes = {sys.intern(name): inode for name, inode in listing.inodes.items()}
+        return Listing(sets.setdefault(names, names), sets.setdefault(regular, regular), inodes)
 
     def sweep(self) -> None:
         """Forget the directories not listed since the previous sweep."""
         for directory in self._kept.keys() - self._listed_since_sweep:
             del self._kept[directory]
         self._listed_since_sweep.clear()
+        sets: dict[frozenset[str], frozenset[str]] = {}
+        for _, listing in self._kept.values():
+            sets[listing.names] = listing.names
+            sets[listing.regular] = listing.regular
+        self._sets = sets
 
 
 class BootId:

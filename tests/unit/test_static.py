@@ -2,6 +2,7 @@
 the boot."""
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -206,6 +207,21 @@ def test_listing_kept_per_directory_while_unchanged(tmp_path: Path) -> None:
     assert len(cache) == 2
     (one / "mtu").write_text("9000\n")  # a file's content is not the directory's entries
     assert _listing_of(cache, one) is first
+
+
+def test_kept_listings_of_directories_alike_share_their_sets(tmp_path: Path) -> None:
+    directories = [tmp_path / f"eth{i}" for i in range(3)]
+    for directory in directories:
+        directory.mkdir()
+        for name in ("mtu", "speed"):
+            (directory / name).write_text("1\n")
+    (directories[2] / "duplex").write_text("full\n")
+    cache = ListingCache(clock=future)
+    one, two, three = (_listing_of(cache, directory) for directory in directories)
+    assert one.names is two.names and one.regular is two.regular
+    assert one.inodes is not two.inodes and one.inodes != two.inodes  # each file its own inode
+    assert three.names == {"mtu", "speed", "duplex"} and three.names is not one.names
+    assert all(name is sys.intern(name) for name in three.names)
 
 
 def test_listing_follows_entries_linked_unlinked_renamed_or_replaced(tmp_path: Path) -> None:
