@@ -224,6 +224,15 @@ def test_kept_listings_of_directories_alike_share_their_sets(tmp_path: Path) -> 
     assert all(name is sys.intern(name) for name in three.names)
 
 
+def test_kept_listing_of_a_fifo_and_a_name_that_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / os.fsdecode(b"bad\xff")).write_text("1\n")
+    os.mkfifo(tmp_path / "fifo")
+    cache = ListingCache(clock=future)
+    listing = _listing_of(cache, tmp_path)
+    assert listing.names == {"fifo", "bad\udcff"} and listing.regular == {"bad\udcff"}
+    assert _listing_of(cache, tmp_path) is listing
+
+
 def test_listing_follows_entries_linked_unlinked_renamed_or_replaced(tmp_path: Path) -> None:
     cache = ListingCache(clock=future)
     (tmp_path / "mtu").write_text("1500\n")
