@@ -1,46 +1,22 @@
 """processes: process and thread counts by state from /proc/[pid]/stat and /proc/[pid]/task,
 as node_exporter's processes collector (collector/processes_linux.go, off by default) over
-procfs's proc_stat.go."""
+procfs's proc_stat.go (toolkit.procpid)."""
 
 from __future__ import annotations
 
 import os
 from collections import Counter
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorError
+from pyexporter.toolkit.collector import Collector
 from pyexporter.toolkit.families import GaugeMetricFamily
-from pyexporter.toolkit.files import read_text
-from pyexporter.toolkit.numbers import NumberError, parse_int, read_uint_file
-
-# Fields after the ")" that closes the command name: state is the first, num_threads the 18th.
-_STATE_FIELD = 0
-_NUM_THREADS_FIELD = 17
-
-
-class ProcStat(NamedTuple):
-    state: str
-    num_threads: int
-
-
-def parse_proc_stat(text: str) -> ProcStat:
-    """/proc/[pid]/stat; the command name may hold spaces and parentheses, so split after the last ")"."""
-    if "(" not in text or ")" not in text:
-        raise CollectorError(f"unexpected stat content: {text[:80]!r}")
-    fields = text[text.rindex(")") + 1:].split()
-    if len(fields) <= _NUM_THREADS_FIELD:
-        raise CollectorError(f"truncated stat content: {text[:80]!r}")
-    try:
-        # procfs reads the fields with fmt.Fscan into an int: what strconv.ParseInt(field, 0, 64)
-        # takes.
-        return ProcStat(fields[_STATE_FIELD], parse_int(fields[_NUM_THREADS_FIELD], 0))
-    except NumberError as err:
-        raise CollectorError(f"unexpected stat content: {text[:80]!r}: {err}") from None
+from pyexporter.toolkit.files import read_bytes
+from pyexporter.toolkit.numbers import read_uint_file
+from pyexporter.toolkit.procpid import parse_state_and_threads
 
 
 def numeric_entries(path: str) -> list[int]:
@@ -66,13 +42,13 @@ class ProcessesCollector(Collector[NoOptions]):
         root = self.paths.proc()
         for pid in numeric_entries(root):
             try:
-                stat = parse_proc_stat(read_text(f"{root}/{pid}/stat"))
+                state, num_threads = parse_state_and_threads(read_bytes(f"{root}/{pid}/stat"))
             except _VANISHED:
                 continue
             pids += 1
-            proc_states[stat.state] += 1
-            threads += stat.num_threads
-            self._count_threads(root, pid, stat, thread_states)
+            proc_states[state] += 1
+            threads += num_threads
+            self._count_threads(root, pid, state, thread_states)
 
         yield GaugeMetricFamily("node_processes_threads", "Allocated threads in system", value=threads)
         max_threads = read_uint_file(self.paths.proc("sys", "kernel", "threads-max"))
@@ -97,7 +73,7 @@ class ProcessesCollector(Collector[NoOptions]):
         yield GaugeMetricFamily("node_processes_pids", "Number of PIDs", value=pids)
         yield GaugeMetricFamily("node_processes_max_processes", "Number of max PIDs limit", value=pid_max)
 
-    def _count_threads(self, root: str, pid: int, stat: ProcStat, thread_states: Counter[str]) -> None:
+    def _count_threads(self, root: str, pid: int, state: str, thread_states: Counter[str]) -> None:
         try:
             tids = numeric_entries(f"{root}/{pid}/task")
         except _VANISHED:
@@ -105,10 +81,10 @@ class ProcessesCollector(Collector[NoOptions]):
         for tid in tids:
             if tid == pid:
                 # The main thread's state is the process's, already read.
-                thread_states[stat.state] += 1
+                thread_states[state] += 1
                 continue
             try:
-                thread = parse_proc_stat(read_text(f"{root}/{pid}/task/{tid}/stat"))
+                thread_state, _ = parse_state_and_threads(read_bytes(f"{root}/{pid}/task/{tid}/stat"))
             except _VANISHED:
                 continue
-            thread_states[thread.state] += 1
+            thread_states[thread_state] += 1

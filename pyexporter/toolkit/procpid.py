@@ -13,8 +13,38 @@ from pyexporter.toolkit.numbers import NumberError, parse_int, parse_uint
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
-# Fields after the ")" that closes the command name (proc(5) numbering minus 3).
+# What procfs's Stat scans with fmt.Fscan after the ")" that closes the command name (procfs
+# v0.8.0, which node_exporter 1.5.0 and its client_golang build in): the state (a word), then 39
+# numbers, each signed ("i": Go's int or int64) or unsigned ("u": uint or uint64). Anything after
+# them is not read; a file that ends before them fails.
+_OPERANDS = "s" + "i" * 5 + "u" * 7 + "i" * 6 + "u" * 2 + "i" + "u" * 14 + "i" * 2 + "u" * 2
+# The operands ProcStat keeps, by position.
 _STATE, _MINFLT, _MAJFLT, _UTIME, _STIME, _NUM_THREADS, _STARTTIME, _VSIZE, _RSS = 0, 7, 9, 11, 12, 17, 19, 20, 21
+_KEPT = (_STATE, _MINFLT, _MAJFLT, _UTIME, _STIME, _NUM_THREADS, _STARTTIME, _VSIZE, _RSS)
+
+
+def _kernel_operand(position: int, kind: str) -> bytes:
+    """The form the kernel prints operand POSITION in: plain decimals with no leading zero, short
+    enough to be in range (RLIM_INFINITY, the one long unsigned value it commonly prints, aside)."""
+    if kind == "s":
+        pattern = rb"[!-~]+"
+    elif kind == "i":
+        pattern = rb"-?(?:[1-9][0-9]{0,17}|0)"
+    else:
+        pattern = rb"(?:[1-9][0-9]{0,18}|0|18446744073709551615)"
+    return b"(" + pattern + b")" if position in _KEPT else b"(?:" + pattern + b")"
+
+
+# The operands as the kernel writes them, one blank apart: read by int() alone. Any other text (a
+# sign, a base prefix, other blanks, a number Go may refuse) is scanned as Fscan scans it.
+_KERNEL_STAT = re.compile(b" ".join(_kernel_operand(n, kind) for n, kind in enumerate(_OPERANDS)) + rb"(?=[ \n]|\Z)")
+
+# What Go's fmt scanning skips as space (fmt's isSpace), newlines included (Fscan).
+_GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+                      + "".join(map(chr, range(0x2000, 0x200B))))
+# The digits fmt's integer scanning takes after a base prefix (or none): scanBasePrefix.
+_DECIMAL, _OCTAL = frozenset("0123456789_"), frozenset("01234567_")
+_PREFIXED = {"b": frozenset("01_"), "o": _OCTAL, "x": frozenset("0123456789abcdefABCDEF_")}
 
 
 class ProcStat(NamedTuple):
@@ -32,48 +62,91 @@ class ProcStat(NamedTuple):
 
 def uint_field(field: bytes, base: int = 10) -> int:
     """FIELD as strconv.ParseUint(field, BASE, 64). The kernel writes plain decimals, which int()
-    reads alone at a fraction of the toolkit parser's cost, and this runs for several fields of
-    every process on every scrape (namedprocess); anything else (a sign, `_`, a base prefix, a leading-zero octal,
-    a number that may not fit) goes to the toolkit's parser."""
+    reads alone at a fraction of the toolkit parser's cost; anything else (a sign, `_`, a base
+    prefix, a leading-zero octal, a number that may not fit) goes to the toolkit's parser."""
     if field.isdigit() and len(field) < 20 and (base == 10 or field[0] != 0x30 or len(field) == 1):
         return int(field)
     return parse_uint(decode(field), base)
 
 
-def int_field(field: bytes) -> int:
-    """FIELD as strconv.ParseInt(field, 0, 64), with the same shortcut as uint_field."""
-    if field.isdigit() and len(field) < 19 and (field[0] != 0x30 or len(field) == 1):
-        return int(field)
-    return parse_int(decode(field), 0)
-
-
 def parse_stat(data: bytes) -> ProcStat:
-    """/proc/[pid]/stat. The comm may hold spaces and parentheses, so fields are split after the last ")".
+    """/proc/[pid]/stat as procfs's Stat reads it: the command name between the first "(" and the
+    last ")", then, from the second byte after that ")", the operands of _OPERANDS, each as fmt.Fscan
+    scans it; CollectorError where procfs returns an error (or where Go would panic: no ")" after
+    the "(", nothing after the ")")."""
+    operands_at = _operands_start(data)
+    comm = decode(data[data.find(b"(") + 1:operands_at - 2])
+    match = _KERNEL_STAT.match(data, operands_at)
+    if match is not None:
+        state, minflt, majflt, utime, stime, num_threads, starttime, vsize, rss = match.groups()
+        return ProcStat(comm, state.decode("ascii"), int(minflt), int(majflt), int(utime), int(stime),
+                        int(num_threads), int(starttime), int(vsize), int(rss))
+    operands = scan_operands(decode(data[operands_at:]), _OPERANDS)
+    return ProcStat._make((comm, *(operands[n] for n in _KEPT)))
 
-    Numbers are read as procfs's fmt.Fscan reads them into its unsigned and signed fields:
-    strconv.ParseUint(field, 0, 64) and ParseInt(field, 0, 64)."""
+
+def parse_state_and_threads(data: bytes) -> tuple[str, int]:
+    """parse_stat's state and num_threads alone, every operand checked all the same: the processes
+    collector reads these two from thousands of files a scrape, and converting the other seven
+    would add a tenth to its cost."""
+    operands_at = _operands_start(data)
+    match = _KERNEL_STAT.match(data, operands_at)
+    if match is not None:
+        return match.group(1).decode("ascii"), int(match.group(6))
+    operands = scan_operands(decode(data[operands_at:]), _OPERANDS)
+    return str(operands[_STATE]), int(operands[_NUM_THREADS])
+
+
+def _operands_start(data: bytes) -> int:
     open_at = data.find(b"(")
     close_at = data.rfind(b")")
-    if open_at < 0 or close_at < open_at:
-        raise CollectorError(f"unexpected stat content: {data[:80]!r}")
-    fields = data[close_at + 1:].split()
-    if len(fields) <= _RSS:
-        raise CollectorError(f"truncated stat content: {data[:80]!r}")
-    try:
-        return ProcStat(
-            comm=decode(data[open_at + 1:close_at]),
-            state=fields[_STATE].decode("ascii", "replace"),
-            minflt=uint_field(fields[_MINFLT], 0),
-            majflt=uint_field(fields[_MAJFLT], 0),
-            utime=uint_field(fields[_UTIME], 0),
-            stime=uint_field(fields[_STIME], 0),
-            num_threads=int_field(fields[_NUM_THREADS]),
-            starttime=uint_field(fields[_STARTTIME], 0),
-            vsize=uint_field(fields[_VSIZE], 0),
-            rss=int_field(fields[_RSS]),
-        )
-    except NumberError as err:
-        raise CollectorError(f"unexpected stat content {data[:80]!r}: {err}") from None
+    if open_at < 0 or close_at <= open_at or close_at + 2 > len(data):
+        raise CollectorError(f"unexpected format, couldn't extract comm: {data[:80]!r}")
+    return close_at + 2
+
+
+def scan_operands(text: str, kinds: str) -> list[str | int]:
+    """fmt.Fscan(text, ...) into one operand of each of KINDS ("s": a string, "i": a signed and
+    "u": an unsigned 64-bit integer, scanned with the %v verb): each operand after any space, a
+    string up to the next space, an integer as the longest run fmt takes (a sign for "i", a base
+    prefix, digits and `_`) read by strconv.Parse(U)Int(run, 0, 64). What follows the last operand is
+    not read, and nothing needs to separate two operands. CollectorError where Fscan fails."""
+    values: list[str | int] = []
+    at, end = 0, len(text)
+    for kind in kinds:
+        while at < end and text[at] in _GO_SPACE:
+            at += 1
+        if at == end:
+            raise CollectorError(f"unexpected EOF after {len(values)} of {len(kinds)} fields")
+        start = at
+        if kind == "s":
+            while at < end and text[at] not in _GO_SPACE:
+                at += 1
+            values.append(text[start:at])
+            continue
+        if kind == "i" and text[at] in "+-":
+            at += 1
+        digits, have_digits = _DECIMAL, False
+        if text.startswith("0", at):
+            at += 1
+            digits, have_digits = _OCTAL, True
+            prefix = text[at:at + 1].lower()
+            if prefix in _PREFIXED:
+                digits = _PREFIXED[prefix]
+                at += 1
+        run_start = at
+        while at < end and text[at] in digits:
+            at += 1
+        if at == run_start and not have_digits:
+            raise CollectorError(f"field {len(values) + 1}: expected integer at {text[start:start + 20]!r}")
+        try:
+            if kind == "i":
+                values.append(parse_int(text[start:at], 0))
+            else:
+                values.append(parse_uint(text[start:at], 0))
+        except NumberError as err:
+            raise CollectorError(f"field {len(values) + 1}: {err}") from None
+    return values
 
 
 def parse_boot_time(text: str) -> int:

@@ -31,16 +31,16 @@ def test_off_by_default() -> None:
 
 def test_vanished_process_and_thread_are_skipped(tmp_path, monkeypatch) -> None:
     shutil.copytree(fixture_paths("processes").proc(), tmp_path, dirs_exist_ok=True)
-    real_read = __import__("pyexporter.toolkit.files", fromlist=["read_text"]).read_text
+    real_read = __import__("pyexporter.toolkit.files", fromlist=["read_bytes"]).read_bytes
 
-    def flaky(path: str) -> str:
+    def flaky(path: str) -> bytes:
         if path.endswith("/100/stat"):
             raise FileNotFoundError(path)
         if path.endswith("/task/43/stat"):
             raise ProcessLookupError(3, "No such process")
         return real_read(path)
 
-    monkeypatch.setattr("pyexporter.collectors.processes.read_text", flaky)
+    monkeypatch.setattr("pyexporter.collectors.processes.read_bytes", flaky)
     values = samples(run_collector("processes", Paths(procfs=str(tmp_path))))
     assert values[("node_processes_pids", frozenset())] == 2.0
     assert ("node_processes_state", frozenset({("state", "I")})) not in values

@@ -46,7 +46,6 @@ from pyexporter.collectors import (
     nfsd,
     powersupplyclass,
     pressure,
-    processes,
     rapl,
     schedstat,
     selinux,
@@ -62,7 +61,7 @@ from pyexporter.collectors import (
 )
 from pyexporter.collectors import os as os_collector
 from pyexporter.collectors import time as time_collector
-from pyexporter.toolkit import numbers
+from pyexporter.toolkit import numbers, procpid
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.families import FamilyIndex
 
@@ -426,7 +425,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "powersupplyclass.parse_power_supply": (
         lambda t: powersupplyclass.parse_power_supply("BAT0", _lines_to_attrs(POWER_ATTRS)(t)), POWER_TEXT),
     "pressure.parse_psi": (pressure.parse_psi, PSI),
-    "processes.parse_proc_stat": (processes.parse_proc_stat, PID_STAT),
+    "procpid.parse_stat": (lambda t: procpid.parse_stat(t.encode("utf-8", "surrogateescape")), PID_STAT),
     "rapl.zone_index_and_name": (lambda t: rapl.zone_index_and_name(t, {}), "package-0"),
     "rapl.sanitize_metric_name": (rapl.sanitize_metric_name, "package-0:dram"),
     "schedstat.parse_schedstat": (schedstat.parse_schedstat, SCHEDSTAT),
