@@ -3,9 +3,12 @@ whole scrape of the same one cheap collector.
 
 Four servers on loopback, each with the loadavg collector alone and the exporter metrics off, are
 scraped in interleaved rounds by keep-alive clients without gzip (scaling.py's small trees are
-served so). Three are pyexporter's own server, whose Exporter.render_async each replaces in its
-process to stop at one step:
+served so). One runs no pyexporter code when it answers; the other three are pyexporter's own
+server, whose Exporter.render_async each replaces in its process to stop at one step:
 
+- aiohttp: a bare aiohttp application, as its documentation writes one (web.run_app, one route,
+  no access log), answering every request with a body pyexporter rendered once at start: what
+  the required web framework costs a request by itself;
 - web: the first scrape's body, served again at once: aiohttp and pyexporter's web layer (request
   parsing, routing, the middleware, the response);
 - waited: the scrape run as a request runs it (a job for the collector's worker, then merge and
@@ -13,8 +16,8 @@ process to stop at one step:
   of the loop (pyexporter never blocks its loop: measured to price the wake-up alone);
 - served: pyexporter as it runs.
 
-node_exporter's whole scrape of the same collector, against the first step alone, is the floor
-scaling.py's small trees meet: their collectors' own work is a fraction of a millisecond.
+node_exporter's whole scrape of the same collector, against the first two steps alone, is the
+floor scaling.py's small trees meet: their collectors' own work is a fraction of a millisecond.
 
     .venv/bin/python benchmarks/fixed_cost.py                  # about 30 s
     .venv/bin/python benchmarks/fixed_cost.py --rounds 500
@@ -56,14 +59,16 @@ from benchmarks.common import (  # after the path set-up, for `python benchmarks
 )
 
 FLAGS = ("--collector.disable-defaults", "--collector.loadavg", "--web.disable-exporter-metrics", "--log.level=warn")
-VARIANTS = ("web", "waited", "served")
+VARIANTS = ("aiohttp", "web", "waited", "served")
 
 
 def serve(variant: str, port: int) -> int:
-    """Run pyexporter's server on PORT with VARIANT's render_async (see the module's note)."""
+    """Run VARIANT's server on PORT (see the module's note)."""
     from pyexporter.cli import main
     from pyexporter.exporter import Exporter as PyExporter
 
+    if variant == "aiohttp":
+        return serve_bare_aiohttp(port)
     if variant == "web":
         first: list[tuple[bytes, str]] = []
 
@@ -84,6 +89,27 @@ def serve(variant: str, port: int) -> int:
     elif variant != "served":
         raise ValueError(f"unknown variant {variant}")
     return main([f"--web.listen-address=127.0.0.1:{port}", *FLAGS])
+
+
+def serve_bare_aiohttp(port: int) -> int:
+    from aiohttp import web
+
+    from pyexporter.cli import parse_args
+    from pyexporter.exporter import Exporter as PyExporter
+
+    exporter = PyExporter(parse_args(list(FLAGS)))
+    body, content_type = exporter.render()
+    exporter.close()
+
+    async def metrics(request: web.Request) -> web.Response:
+        response = web.Response(body=body)
+        response.headers["Content-Type"] = content_type
+        return response
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    return 0
 
 
 def start_variant(variant: str) -> Exporter:

@@ -183,7 +183,7 @@ def test_fixed_cost_runs_small(tmp_path) -> None:
     assert fixed_cost.main(["--rounds", "5", "--warmup", "2", "--no-reference", "--results", str(tmp_path),
                             "--name", "smoke"]) == 0
     results = json.loads((tmp_path / "smoke.json").read_text())["results"]
-    assert sorted(results) == ["served", "waited", "web"]
+    assert sorted(results) == ["aiohttp", "served", "waited", "web"]
     assert all(r["failed_scrapes"] == 0 and r["p50_ms"] > 0 for r in results.values())
 
 
