@@ -17,7 +17,7 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # v0.8.0, which node_exporter 1.5.0 and its client_golang build in): the state (a word), then 39
 # numbers, each signed ("i": Go's int or int64) or unsigned ("u": uint or uint64). Anything after
 # them is not read; a file that ends before them fails.
-_OPERANDS = "s" + "i" * 5 + "u" * 7 + "i" * 6 + "u" * 2 + "i" + "u" * 14 + "i" * 2 + "u" * 2
+_OPERANDS = "s" + "i" * 5 + "u" * 7 + "i" * 6 + "u" * 2 + "i" + "u" * 13 + "i" * 2 + "u" * 3
 # The operands ProcStat keeps, by position.
 _STATE, _MINFLT, _MAJFLT, _UTIME, _STIME, _NUM_THREADS, _STARTTIME, _VSIZE, _RSS = 0, 7, 9, 11, 12, 17, 19, 20, 21
 _KEPT = (_STATE, _MINFLT, _MAJFLT, _UTIME, _STIME, _NUM_THREADS, _STARTTIME, _VSIZE, _RSS)

@@ -28,7 +28,7 @@ KERNEL = (
 )
 FIELDS = KERNEL.split(" ")
 # Operands by position after the ")" (0 is the state), of each kind.
-PPID, FLAGS, NUM_THREADS, UNSIGNED_IGNORED, SIGNED_IGNORED, POLICY = 1, 6, 17, 24, 36, 39
+PPID, FLAGS, NUM_THREADS, UNSIGNED_IGNORED, SIGNED_IGNORED, LAST = 1, 6, 17, 24, 36, 39
 
 
 def with_operand(position: int, value: str) -> bytes:
@@ -42,6 +42,30 @@ def test_kernel_line() -> None:
         comm="init", state="S", minflt=54870, majflt=115, utime=128, stime=371, num_threads=1,
         starttime=3, vsize=170618880, rss=3184,
     )
+
+
+def test_thread_line_with_exit_signal_minus_one() -> None:
+    """A thread's exit_signal is -1, in one of the two signed operands after the unsigned run
+    (a live host's threads failed a layout that had them one place later)."""
+    line = (
+        b"59 (vsock-console) S 0 0 0 0 -1 4194624 2113 370588270 0 158367 5 53 3411008 1077677 20 0 13 0 45 "
+        b"40230912 2634 18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 -1 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+    )
+    stat = parse_stat(line)
+    assert (stat.comm, stat.num_threads, stat.rss) == ("vsock-console", 13, 2634)
+
+
+@pytest.mark.parametrize("position", range(1, 40))
+def test_signedness_of_every_operand(position: int) -> None:
+    """Which operands take "-1" and "+5" (signed) and which refuse both (unsigned), as
+    node_exporter 1.5.0 does operand by operand."""
+    signed = position in (*range(1, 6), *range(13, 19), 21, 35, 36)
+    for value in ("-1", "+5"):
+        if signed:
+            parse_stat(with_operand(position, value))
+        else:
+            with pytest.raises(CollectorError):
+                parse_stat(with_operand(position, value))
 
 
 def test_command_with_spaces_and_parentheses() -> None:
@@ -77,13 +101,13 @@ def test_signed_operands_refuse(position: int, value: str) -> None:
         parse_stat(with_operand(position, value))
 
 
-@pytest.mark.parametrize("position", [FLAGS, UNSIGNED_IGNORED, POLICY])
+@pytest.mark.parametrize("position", [FLAGS, UNSIGNED_IGNORED, LAST])
 @pytest.mark.parametrize("value", ["0x10", "010", "1_0", "9223372036854775808", "18446744073709551615"])
 def test_unsigned_operands_take(position: int, value: str) -> None:
     parse_stat(with_operand(position, value))
 
 
-@pytest.mark.parametrize("position", [FLAGS, UNSIGNED_IGNORED, POLICY])
+@pytest.mark.parametrize("position", [FLAGS, UNSIGNED_IGNORED, LAST])
 @pytest.mark.parametrize("value", ["+5", "-1", "abc", "18446744073709551616", "0x"])
 def test_unsigned_operands_refuse(position: int, value: str) -> None:
     with pytest.raises(CollectorError):
@@ -95,7 +119,7 @@ def test_a_number_ends_where_its_digits_do() -> None:
     with; only after the last operand is the rest left unread."""
     with pytest.raises(CollectorError, match="expected integer"):
         parse_stat(with_operand(FLAGS, "1.5"))
-    assert parse_stat(with_operand(POLICY, "1.5")).state == "S"
+    assert parse_stat(with_operand(LAST, "1.5")).state == "S"
     # "09": the octal 0, then 9 as the next operand; every later field moves up one, and here
     # the tpgid's -1 lands in the unsigned flags.
     with pytest.raises(CollectorError, match="field 7: expected integer"):
