@@ -14,10 +14,11 @@ from pyexporter.toolkit.numbers import NumberError, parse_int, parse_uint
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 # What procfs's Stat scans with fmt.Fscan after the ")" that closes the command name (procfs
-# v0.8.0, which node_exporter 1.5.0 and its client_golang build in): the state (a word), then 39
-# numbers, each signed ("i": Go's int or int64) or unsigned ("u": uint or uint64). Anything after
-# them is not read; a file that ends before them fails.
-_OPERANDS = "s" + "i" * 5 + "u" * 7 + "i" * 6 + "u" * 2 + "i" + "u" * 13 + "i" * 2 + "u" * 3
+# v0.19.0, current node_exporter's): the state (a word), then 41 numbers, each signed ("i": Go's
+# int or int64) or unsigned ("u": uint or uint64). Anything after them is not read; a file that
+# ends before them fails. node_exporter 1.5.0's procfs (v0.8.0) stops two numbers earlier, before
+# guest_time, and reads processor as signed.
+_OPERANDS = "s" + "i" * 5 + "u" * 7 + "i" * 6 + "u" * 2 + "i" + "u" * 13 + "i" + "u" * 4 + "i" * 2
 # The operands ProcStat keeps, by position.
 _STATE, _MINFLT, _MAJFLT, _UTIME, _STIME, _NUM_THREADS, _STARTTIME, _VSIZE, _RSS = 0, 7, 9, 11, 12, 17, 19, 20, 21
 _KEPT = (_STATE, _MINFLT, _MAJFLT, _UTIME, _STIME, _NUM_THREADS, _STARTTIME, _VSIZE, _RSS)

@@ -50,7 +50,7 @@ def test_stat() -> None:
 
 
 def test_stat_comm_with_spaces_and_parentheses() -> None:
-    text = b"7 (a (b) c) R 1 7 7 0 -1 0 11 0 2 0 5 6 0 0 20 0 12 0 290 4096 3" + b" 0" * 18 + b"\n"
+    text = b"7 (a (b) c) R 1 7 7 0 -1 0 11 0 2 0 5 6 0 0 20 0 12 0 290 4096 3" + b" 0" * 20 + b"\n"
     stat = parse_stat(text)
     assert (stat.comm, stat.state, stat.minflt, stat.majflt, stat.utime, stat.stime) == ("a (b) c", "R", 11, 2, 5, 6)
     assert (stat.num_threads, stat.starttime, stat.vsize, stat.rss) == (12, 290, 4096, 3)
@@ -58,7 +58,7 @@ def test_stat_comm_with_spaces_and_parentheses() -> None:
 
 def test_stat_comm_not_utf8() -> None:
     # Kept as read (a lone surrogate for the stray byte); the exposition serves it as U+FFFD.
-    assert parse_stat(b"7 (caf\xe9) S " + b"0 " * 39 + b"\n").comm == "caf\udce9"
+    assert parse_stat(b"7 (caf\xe9) S " + b"0 " * 41 + b"\n").comm == "caf\udce9"
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
-"""/proc/[pid]/stat as procfs v0.8.0's Stat reads it (fmt.Fscan of the state and 39 numbers).
+"""/proc/[pid]/stat as procfs v0.19.0's Stat reads it (fmt.Fscan of the state and 41 numbers),
+for current node_exporter.
 
-Every accepted or refused field below was checked against node_exporter 1.5.0's processes
-collector on a one-process tree: it fails the collector exactly where parse_stat raises."""
+Every accepted or refused field below up to the 39th number was checked against node_exporter
+1.5.0's processes collector on a one-process tree, which fails exactly where parse_stat raises;
+its procfs (v0.8.0) reads processor, the 36th, as signed and stops after the 39th."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ KERNEL = (
 )
 FIELDS = KERNEL.split(" ")
 # Operands by position after the ")" (0 is the state), of each kind.
-PPID, FLAGS, NUM_THREADS, UNSIGNED_IGNORED, SIGNED_IGNORED, LAST = 1, 6, 17, 24, 36, 39
+PPID, FLAGS, NUM_THREADS, UNSIGNED_IGNORED, EXIT_SIGNAL, PROCESSOR, LAST = 1, 6, 17, 24, 35, 36, 41
 
 
 def with_operand(position: int, value: str) -> bytes:
@@ -55,11 +57,11 @@ def test_thread_line_with_exit_signal_minus_one() -> None:
     assert (stat.comm, stat.num_threads, stat.rss) == ("vsock-console", 13, 2634)
 
 
-@pytest.mark.parametrize("position", range(1, 40))
+@pytest.mark.parametrize("position", range(1, 42))
 def test_signedness_of_every_operand(position: int) -> None:
-    """Which operands take "-1" and "+5" (signed) and which refuse both (unsigned), as
-    node_exporter 1.5.0 does operand by operand."""
-    signed = position in (*range(1, 6), *range(13, 19), 21, 35, 36)
+    """Which operands take "-1" and "+5" (signed) and which refuse both (unsigned): as node_exporter
+    1.5.0 does operand by operand up to the 39th, but for processor (the 36th)."""
+    signed = position in (*range(1, 6), *range(13, 19), 21, 35, 40, 41)
     for value in ("-1", "+5"):
         if signed:
             parse_stat(with_operand(position, value))
@@ -73,14 +75,13 @@ def test_command_with_spaces_and_parentheses() -> None:
     assert (stat.comm, stat.state, stat.num_threads) == ("a (b) c", "S", 1)
 
 
-def test_forty_operands_are_read_and_what_follows_is_not() -> None:
-    forty = " ".join(FIELDS[:42])
-    assert parse_stat(forty.encode()).rss == 3184
-    assert parse_stat((forty + " x y").encode()).rss == 3184
-    with pytest.raises(CollectorError, match="EOF"):
-        parse_stat(" ".join(FIELDS[:41]).encode())
-    with pytest.raises(CollectorError, match="EOF"):
-        parse_stat(" ".join(FIELDS[:24]).encode())  # the 22 fields older procfs versions read
+def test_forty_two_operands_are_read_and_what_follows_is_not() -> None:
+    operands = " ".join(FIELDS[:44])
+    assert parse_stat(operands.encode()).rss == 3184
+    assert parse_stat((operands + " x y").encode()).rss == 3184
+    for fewer in (43, 42, 24):  # 24: the 22 operands older procfs versions read
+        with pytest.raises(CollectorError, match="EOF"):
+            parse_stat(" ".join(FIELDS[:fewer]).encode())
 
 
 @pytest.mark.parametrize(("value", "threads"), [("0x10", 16), ("010", 8), ("1_0", 10), ("+5", 5), ("-1", -1)])
@@ -88,27 +89,27 @@ def test_signed_operand_as_strconv_base_zero(value: str, threads: int) -> None:
     assert parse_stat(with_operand(NUM_THREADS, value)).num_threads == threads
 
 
-@pytest.mark.parametrize("position", [PPID, NUM_THREADS, SIGNED_IGNORED])
+@pytest.mark.parametrize("position", [PPID, NUM_THREADS, EXIT_SIGNAL, LAST])
 @pytest.mark.parametrize("value", ["0x10", "010", "1_0", "+5", "-1"])
 def test_signed_operands_take(position: int, value: str) -> None:
     parse_stat(with_operand(position, value))
 
 
-@pytest.mark.parametrize("position", [PPID, NUM_THREADS, SIGNED_IGNORED])
-@pytest.mark.parametrize("value", ["abc", "1.5", "9223372036854775808", "18446744073709551616", "١"])
+@pytest.mark.parametrize("position", [PPID, NUM_THREADS, EXIT_SIGNAL, LAST])
+@pytest.mark.parametrize("value", ["abc", "9223372036854775808", "18446744073709551616", "١"])
 def test_signed_operands_refuse(position: int, value: str) -> None:
     with pytest.raises(CollectorError):
         parse_stat(with_operand(position, value))
 
 
-@pytest.mark.parametrize("position", [FLAGS, UNSIGNED_IGNORED, LAST])
+@pytest.mark.parametrize("position", [FLAGS, UNSIGNED_IGNORED, PROCESSOR])
 @pytest.mark.parametrize("value", ["0x10", "010", "1_0", "9223372036854775808", "18446744073709551615"])
 def test_unsigned_operands_take(position: int, value: str) -> None:
     parse_stat(with_operand(position, value))
 
 
-@pytest.mark.parametrize("position", [FLAGS, UNSIGNED_IGNORED, LAST])
-@pytest.mark.parametrize("value", ["+5", "-1", "abc", "18446744073709551616", "0x"])
+@pytest.mark.parametrize("position", [FLAGS, UNSIGNED_IGNORED, PROCESSOR])
+@pytest.mark.parametrize("value", ["+5", "-1", "abc", "1.5", "18446744073709551616", "0x"])
 def test_unsigned_operands_refuse(position: int, value: str) -> None:
     with pytest.raises(CollectorError):
         parse_stat(with_operand(position, value))
@@ -120,6 +121,7 @@ def test_a_number_ends_where_its_digits_do() -> None:
     with pytest.raises(CollectorError, match="expected integer"):
         parse_stat(with_operand(FLAGS, "1.5"))
     assert parse_stat(with_operand(LAST, "1.5")).state == "S"
+    assert parse_stat(with_operand(LAST, "7abc")).state == "S"
     # "09": the octal 0, then 9 as the next operand; every later field moves up one, and here
     # the tpgid's -1 lands in the unsigned flags.
     with pytest.raises(CollectorError, match="field 7: expected integer"):
@@ -167,7 +169,7 @@ def test_kernel_form_read_as_fscan_reads_it(data: st.DataObject) -> None:
 
 @pytest.mark.parametrize("text", [
     KERNEL, KERNEL.replace(" 20 0 1 ", " 20\t0\t0x10 "), KERNEL.replace("(init)", "(a (b) c)"),
-    " ".join(FIELDS[:42]), " ".join(FIELDS[:41]), KERNEL.replace(" 4194560 ", " -1 "), "",
+    " ".join(FIELDS[:44]), " ".join(FIELDS[:43]), KERNEL.replace(" 4194560 ", " -1 "), "",
 ])
 def test_state_and_threads_as_parse_stat(text: str) -> None:
     """What the processes collector reads: parse_stat's two fields, or its error."""
