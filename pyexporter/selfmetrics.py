@@ -1,12 +1,13 @@
 """The exporter's own metrics: its process, as node_exporter serves it (client_golang's process
-collector: CPU time, memory, start time, and open file descriptors with their limits), and
-Python's garbage collector, as prometheus-client's GCCollector serves it.
+collector: CPU time, memory, start time, open file descriptors with their limits, and the bytes
+its network namespace received and sent), and Python's garbage collector, as prometheus-client's
+GCCollector serves it.
 
 prometheus-client's ProcessCollector has all of the process metrics but
-process_virtual_memory_max_bytes, and reads its files through Python's buffered text layer on every
-scrape; these are read with the collectors' readers, and both are built as the collectors' families
-(toolkit.families), which check each name once instead of every scrape. Always the real /proc, never
---path.procfs: they describe this process, not the host.
+process_virtual_memory_max_bytes and process_network_*, and reads its files through Python's
+buffered text layer on every scrape; these are read with the collectors' readers, and both are
+built as the collectors' families (toolkit.families), which check each name once instead of every
+scrape. Always the real /proc, never --path.procfs: they describe this process, not the host.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from prometheus_client.core import Metric
 
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import read_generated, read_text
+from pyexporter.toolkit.files import decode, read_generated, read_text
 from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import USER_HZ
-from pyexporter.toolkit.procpid import PAGE_SIZE, parse_boot_time, parse_limits, parse_stat
+from pyexporter.toolkit.procpid import PAGE_SIZE, parse_boot_time, parse_limits, parse_netstat_octets, parse_stat
 
 
 def size_counts_entries(directory: str) -> bool:
@@ -82,15 +83,26 @@ class ProcessMetrics:
             self._limits.rotate()
             limits = self._limits(read_text(f"{self._self}/limits"))
         except (OSError, CollectorError):
+            pass
+        else:
+            max_fds, max_address_space = limits.get("Max open files"), limits.get("Max address space")
+            if max_fds is not None:
+                families.append(GaugeMetricFamily(
+                    "process_max_fds", "Maximum number of open file descriptors.", value=float(max_fds)))
+            if max_address_space is not None:
+                families.append(GaugeMetricFamily(
+                    "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
+                    value=float(max_address_space)))
+        try:
+            received, transmitted = parse_netstat_octets(decode(read_generated(f"{self._self}/net/netstat")))
+        except (OSError, CollectorError):
             return families
-        max_fds, max_address_space = limits.get("Max open files"), limits.get("Max address space")
-        if max_fds is not None:
-            families.append(GaugeMetricFamily(
-                "process_max_fds", "Maximum number of open file descriptors.", value=float(max_fds)))
-        if max_address_space is not None:
-            families.append(GaugeMetricFamily(
-                "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
-                value=float(max_address_space)))
+        families.append(CounterMetricFamily(
+            "process_network_receive_bytes_total", "Number of bytes received by the process over the network.",
+            value=received))
+        families.append(CounterMetricFamily(
+            "process_network_transmit_bytes_total", "Number of bytes sent by the process over the network.",
+            value=transmitted))
         return families
 
 

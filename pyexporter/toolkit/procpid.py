@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.files import decode
-from pyexporter.toolkit.numbers import NumberError, parse_int, parse_uint
+from pyexporter.toolkit.numbers import NumberError, parse_chosen_floats, parse_int, parse_uint
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -163,6 +163,34 @@ def parse_boot_time(text: str) -> int:
     raise CollectorError("no valid btime line in /proc/stat")
 
 
+
+
+def parse_netstat_octets(text: str) -> tuple[float, float]:
+    """IpExt's InOctets and OutOctets of a /proc/[pid]/net/netstat, as procfs's Netstat reads the
+    file for client_golang's process_network_*_bytes_total: lines in pairs, names then values, each
+    split at single blanks; a pair of unequal counts, or any value of the file that is no float64,
+    fails the whole file; a name that is missing reads 0, one that recurs its last value."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    lines = [line.removesuffix("\r") for line in lines]
+    if len(lines) % 2:
+        lines.append("")  # procfs's scanner gives an empty line for the values of a last, lone line
+    received = transmitted = 0.0
+    for names_line, values_line in zip(lines[::2], lines[1::2], strict=True):
+        names, values = names_line.split(" "), values_line.split(" ")
+        if len(names) != len(values):
+            raise CollectorError(f"field count mismatch in net/netstat: {names[0][:40]!r}")
+        wanted = [i for i, name in enumerate(names[1:]) if name in _OCTETS] if names[0] == "IpExt:" else []
+        for i, value in zip(wanted, parse_chosen_floats(values[1:], wanted), strict=True):
+            if names[i + 1] == "InOctets":
+                received = value
+            else:
+                transmitted = value
+    return received, transmitted
+
+
+_OCTETS = frozenset(("InOctets", "OutOctets"))
 
 
 # procfs's limitsMatch: a limit's name, then its soft and hard limits.

@@ -9,7 +9,7 @@ import pytest
 
 from pyexporter.selfmetrics import GCMetrics, ProcessMetrics, size_counts_entries
 from pyexporter.toolkit.collector import CollectorError
-from pyexporter.toolkit.procpid import PAGE_SIZE, UNLIMITED, parse_limits
+from pyexporter.toolkit.procpid import PAGE_SIZE, UNLIMITED, parse_limits, parse_netstat_octets
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "selfproc"
 
@@ -49,6 +49,8 @@ def test_process_metrics_from_a_fixture() -> None:
         "process_open_fds": 3.0,  # listed: a directory on disk has no count for its size
         "process_max_fds": 1024.0,
         "process_virtual_memory_max_bytes": 18446744073709551615.0,
+        "process_network_receive_bytes": 123456.0,
+        "process_network_transmit_bytes": 654321.0,
     }
 
 
@@ -63,12 +65,37 @@ def test_process_metrics_of_this_process_as_node_exporter_names_them() -> None:
     families = {family.name: family for family in ProcessMetrics().collect()}
     assert set(families) == {
         "process_cpu_seconds", "process_virtual_memory_bytes", "process_resident_memory_bytes",
-        "process_start_time_seconds", "process_open_fds", "process_max_fds", "process_virtual_memory_max_bytes"}
+        "process_start_time_seconds", "process_open_fds", "process_max_fds", "process_virtual_memory_max_bytes",
+        "process_network_receive_bytes", "process_network_transmit_bytes"}
     assert families["process_cpu_seconds"].type == "counter"
     assert families["process_virtual_memory_max_bytes"].documentation == (
         "Maximum amount of virtual memory available in bytes.")
+    assert families["process_network_receive_bytes"].type == "counter"
+    assert families["process_network_transmit_bytes"].documentation == (
+        "Number of bytes sent by the process over the network.")
     opened = len(os.listdir("/proc/self/fd")) - 1  # less the listing's own
     assert abs(families["process_open_fds"].samples[0].value - opened) <= 2
+
+
+def test_netstat_octets_as_procfs() -> None:
+    text = "TcpExt: A B\nTcpExt: 1 2\nIpExt: InOctets OutOctets InOctets\nIpExt: 5 6 7\n"
+    assert parse_netstat_octets(text) == (7.0, 6.0)  # a recurring name: its last value
+    assert parse_netstat_octets(text.replace("\n", "\r\n")) == (7.0, 6.0)
+    assert parse_netstat_octets("TcpExt: A\nTcpExt: 1\n") == (0.0, 0.0)  # no IpExt: zero, as client_golang
+    assert parse_netstat_octets("") == (0.0, 0.0)
+    assert parse_netstat_octets("IpExt:\n") == (0.0, 0.0)  # a lone names line without names
+    assert parse_netstat_octets("IpExt: InOctets\nIpExt: 0x1p4\n") == (16.0, 0.0)  # ParseFloat's forms
+
+
+@pytest.mark.parametrize("text", [
+    "IpExt: InOctets OutOctets\nIpExt: 1\n",  # counts differ
+    "IpExt: InOctets OutOctets\nIpExt:  1 2\n",  # single blanks: an empty field more
+    "TcpExt: A\nTcpExt: x\nIpExt: InOctets\nIpExt: 1\n",  # a bad value anywhere fails the file
+    "IpExt: InOctets\n",  # a lone names line with names
+])
+def test_netstat_octets_fail_as_procfs(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_netstat_octets(text)
 
 
 def test_size_counts_entries_only_where_the_kernel_counts() -> None:
