@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, PlatformCollector
 from prometheus_client.core import Metric
 
 from pyexporter import __version__
-from pyexporter.exposition import compress, encode, merge
+from pyexporter.exposition import compress, encode, merge, report_duplicates
 from pyexporter.memory import cyclic_gc_paused, pause_cyclic_gc, resume_cyclic_gc
 from pyexporter.scrape import STALL_SECONDS, Job, Scraper
 from pyexporter.selfmetrics import GCMetrics, ProcessMetrics
@@ -211,13 +211,18 @@ class Exporter:
         families = self.scraper.families(job, others)
         families.extend(others)
         merged, conflicts = merge(families)
-        for _ in range(conflicts):
-            self.stats.error("gathering")
+        duplicates: list[str] = []
         try:
-            return encode(merged, accept)
+            encoded = encode(merged, accept, duplicates)
         except Exception:
             self.stats.error("encoding")
             raise
+        if conflicts or duplicates:
+            # promhttp counts a gathering that had errors once, however many it had.
+            self.stats.error("gathering")
+        if duplicates:
+            report_duplicates(duplicates)
+        return encoded
 
     def close(self) -> list[str]:
         """End waiting scrapes and start no more runs; the collectors abandoned while running."""

@@ -217,8 +217,9 @@ def _utf8(parts: list[str]) -> bytes:
     return b"".join([part.encode("utf-8") for part in parts])
 
 
-def encode_text(families: Iterable[Metric]) -> bytes:
-    """Text format 0.0.4, byte for byte as prometheus-client's generate_latest writes it."""
+def encode_text(families: Iterable[Metric], duplicates: list[str] | None = None) -> bytes:
+    """Text format 0.0.4, byte for byte as prometheus-client's generate_latest writes it, each
+    series once (see _SERIES_ONCE); the series left out are added to DUPLICATES."""
     label_texts, label_miss = _LABEL_TEXTS.rotate(), _LABEL_TEXTS.miss
     value_texts, value_miss = _VALUE_TEXTS.rotate(), _VALUE_TEXTS.miss
     # Label texts of this encode by dict: samples that share one dict (toolkit.families.add_row)
@@ -234,6 +235,7 @@ def encode_text(families: Iterable[Metric]) -> bytes:
         append(headers.get(header_key) or header_miss(header_key))
         samples = family.samples
         count += len(samples)
+        seen: set[tuple[str, str]] | None = set() if len(samples) > 1 else None
         moved: dict[str, list[str]] | None = None
         # Samples come in runs of one name (often one string object): whether a run moves after
         # the family is decided once per run.
@@ -248,6 +250,13 @@ def encode_text(families: Iterable[Metric]) -> bytes:
                     label_text = by_dict[id(labels)] = label_texts.get(key) or label_miss(key)
             else:
                 label_text = ""
+            if seen is not None:
+                series = (name, label_text)
+                if series in seen:
+                    if duplicates is not None:
+                        duplicates.append(name + label_text)
+                    continue
+                seen.add(series)
             if value:
                 value_text = value_texts.get(value) or value_miss(value)
             else:
@@ -277,8 +286,9 @@ def encode_text(families: Iterable[Metric]) -> bytes:
     return _utf8(out)
 
 
-def encode_openmetrics(families: Iterable[Metric]) -> bytes:
-    """OpenMetrics 1.0.0, byte for byte as prometheus-client's openmetrics encoder writes it."""
+def encode_openmetrics(families: Iterable[Metric], duplicates: list[str] | None = None) -> bytes:
+    """OpenMetrics 1.0.0, byte for byte as prometheus-client's openmetrics encoder writes it, each
+    series once (see _SERIES_ONCE); the series left out are added to DUPLICATES."""
     label_texts, label_miss = _LABEL_TEXTS.rotate(), _LABEL_TEXTS.miss
     value_texts, value_miss = _VALUE_TEXTS.rotate(), _VALUE_TEXTS.miss
     # Label texts of this encode by dict: samples that share one dict (toolkit.families.add_row)
@@ -296,6 +306,7 @@ def encode_openmetrics(families: Iterable[Metric]) -> bytes:
         families_count += 1
         samples = family.samples
         count += len(samples)
+        seen: set[tuple[str, str]] | None = set() if len(samples) > 1 else None
         # One pass, all inline: this runs for every sample of every scrape.
         for name, labels, value, timestamp, _, _ in samples:
             if labels:
@@ -305,6 +316,13 @@ def encode_openmetrics(families: Iterable[Metric]) -> bytes:
                     label_text = by_dict[id(labels)] = label_texts.get(key) or label_miss(key)
             else:
                 label_text = ""
+            if seen is not None:
+                series = (name, label_text)
+                if series in seen:
+                    if duplicates is not None:
+                        duplicates.append(name + label_text)
+                    continue
+                seen.add(series)
             if value:
                 value_text = value_texts.get(value) or value_miss(value)
             else:
@@ -324,26 +342,74 @@ def encode_openmetrics(families: Iterable[Metric]) -> bytes:
 _OPENMETRICS_1_0 = {"escaping": "underscores", "version": "1.0.0"}
 
 
-def encode(families: list[Metric], accept: str = "") -> tuple[bytes, str]:
-    """Body and content type: text 0.0.4 unless the Accept header asks for OpenMetrics."""
+def encode(families: list[Metric], accept: str = "", duplicates: list[str] | None = None) -> tuple[bytes, str]:
+    """Body and content type: text 0.0.4 unless the Accept header asks for OpenMetrics. Each series
+    once (see _SERIES_ONCE); the series left out are added to DUPLICATES."""
     encoder, content_type = choose_encoder(accept)
     if encoder is generate_text:
         content_type = CONTENT_TYPE_PLAIN_0_0_4
+    left_out: list[str] = []
     try:
-        return _encode(families, encoder, content_type), content_type
+        body = _encode(families, encoder, content_type, left_out)
     except UnicodeEncodeError:
         # Names from the filesystem (a textfile, an interface, a mount point) are bytes that need
         # not be UTF-8; Python hands their stray bytes over as lone surrogates.
-        return _encode(valid_utf8(families), encoder, content_type), content_type
+        left_out.clear()
+        body = _encode(valid_utf8(families), encoder, content_type, left_out)
+    if duplicates is not None:
+        duplicates.extend(left_out)
+    return body, content_type
 
 
-def _encode(families: list[Metric], encoder: Callable[[Any], bytes], content_type: str) -> bytes:
+# _SERIES_ONCE: a series (a sample name and label set) is served once, as the first sample a family
+# gives for it: client_golang's registry refuses a metric "collected before with the same name and
+# label values", so node_exporter serves one line where a file repeats an entry. Two lines of one
+# series make an exposition Prometheus does not take whole. Checked by the encoders, which have each
+# label set's text at hand (remembered across scrapes, its hash with it).
+
+
+def _encode(families: list[Metric], encoder: Callable[[Any], bytes], content_type: str,
+            duplicates: list[str]) -> bytes:
     if encoder is generate_text:
-        return encode_text(families)
+        return encode_text(families, duplicates)
     if content_type.startswith(CONTENT_TYPE_OPENMETRICS) and getattr(encoder, "keywords", None) == _OPENMETRICS_1_0:
-        return encode_openmetrics(families)
+        return encode_openmetrics(families, duplicates)
     conventional = [f.conventional() if type(f) is VerbatimFamily else f for f in families]
-    return encoder(_Collectable(conventional))
+    return encoder(_Collectable(_series_once(conventional, duplicates)))
+
+
+_reported_duplicates: set[str] = set()
+
+
+def report_duplicates(series: list[str]) -> None:
+    """Log the SERIES an encode left out as repeated (_SERIES_ONCE): at error level the first time a
+    sample name repeats, as node_exporter logs every scrape's, then at debug level."""
+    for text in series:
+        name = text.partition("{")[0]
+        level = logging.DEBUG if name in _reported_duplicates else logging.ERROR
+        _reported_duplicates.add(name)
+        log.log(level, "metric was collected before with the same name and label values; served once",
+                extra={"kv": {"series": text[:200]}})
+
+
+def _series_once(families: list[Metric], duplicates: list[str]) -> list[Metric]:
+    """FAMILIES with each series once (_SERIES_ONCE), for prometheus-client's own encoders."""
+    kept: list[Metric] = []
+    for family in families:
+        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        samples = []
+        for sample in family.samples:
+            series = (sample.name, tuple(sorted(sample.labels.items())))
+            if series in seen:
+                duplicates.append(sample.name + (_label_text(series[1]) if series[1] else ""))
+            else:
+                seen.add(series)
+                samples.append(sample)
+        if len(samples) < len(family.samples):
+            family = copy_family(family)
+            family.samples = samples
+        kept.append(family)
+    return kept
 
 
 _reported_invalid: set[str] = set()

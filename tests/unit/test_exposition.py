@@ -16,6 +16,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
+from prometheus_client.samples import Sample
 
 from pyexporter.collectors import load_all
 from pyexporter.exposition import _Collectable, encode, encode_openmetrics, encode_text, merge
@@ -169,7 +170,7 @@ def test_texts_survive_rotations_and_changes_in_both_formats() -> None:
         gauge = GaugeMetricFamily("node_churn", f"help {scrape % 3}", labels=["device", "mode"])
         for index in range(40):
             value = [0.0, -0.0, 1.0, float("nan"), 1e6 + index, -3.5, 2.0**60, index][(index + scrape) % 8]
-            gauge.add_metric([f"dev{(index * scrape) % 97}", ["a", "b\"q\""][index % 2]], value)
+            gauge.add_metric([f"dev{(index * scrape) % 97}-{index}", ["a", "b\"q\""][index % 2]], value)
         counter = CounterMetricFamily("node_churn_events", "Events.", labels=["kind"])
         counter.add_metric([f"k{scrape % 5}"], scrape * 1234567.0)
         return [gauge, counter]
@@ -317,3 +318,40 @@ def test_merge_keeps_the_first_of_families_that_conflict_and_counts_the_conflict
     assert conflicts == 2
     assert len(merged) == 1 and merged[0].type == "gauge"
     assert [s.value for s in merged[0].samples] == [1.0, 3.0]
+
+
+def test_a_series_is_served_once_first_sample_kept() -> None:
+    """client_golang refuses a metric collected before with the same name and label values: a file
+    that repeats an entry gives one series, the first."""
+    def families() -> list[Metric]:
+        gauge = GaugeMetricFamily("node_cgroups_enabled", "Enabled.", labels=["subsys_name"])
+        for subsystem, value in (("cpuset", 1.0), ("cpu", 1.0), ("cpuset", 0.0), ("cpuset", 5.0)):
+            gauge.add_metric([subsystem], value)
+        counter = CounterMetricFamily("node_reqs", "Requests.")
+        counter.add_metric([], 3.0)
+        counter.add_metric([], 4.0)
+        return [gauge, counter]
+
+    expected = GaugeMetricFamily("node_cgroups_enabled", "Enabled.", labels=["subsys_name"])
+    expected.add_metric(["cpuset"], 1.0)
+    expected.add_metric(["cpu"], 1.0)
+    expected_counter = CounterMetricFamily("node_reqs", "Requests.")
+    expected_counter.add_metric([], 3.0)
+    for accept, expected_body in (
+        ("", generate_latest(_Collectable([expected, expected_counter]))),
+        (PROMETHEUS_ACCEPT, generate_openmetrics(_Collectable([expected, expected_counter]))),
+        ("text/plain;version=1.0.0", generate_latest(_Collectable([expected, expected_counter]))),
+    ):
+        duplicates: list[str] = []
+        body, _ = encode(families(), accept, duplicates)
+        assert body == expected_body, accept
+        cpuset = 'node_cgroups_enabled{subsys_name="cpuset"}'
+        assert duplicates == [cpuset, cpuset, "node_reqs_total"], accept
+
+
+def test_label_order_does_not_make_another_series() -> None:
+    family = GaugeMetricFamily("node_x", "X.")
+    family.samples = [Sample("node_x", {"a": "1", "b": "2"}, 1.0), Sample("node_x", {"b": "2", "a": "1"}, 2.0)]
+    duplicates: list[str] = []
+    assert encode_text([family], duplicates).count(b"\nnode_x{") == 1
+    assert duplicates == ['node_x{a="1",b="2"}']

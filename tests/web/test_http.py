@@ -147,3 +147,24 @@ async def test_metrics_at_the_root_replace_the_landing_page(start_server, http: 
         assert "node_load1" in parse(await resp.text())
     async with http.get(f"{base}/-/healthy") as resp:
         assert resp.status == 200
+
+
+async def test_a_repeated_entry_is_served_once(start_server, http: aiohttp.ClientSession, tmp_path) -> None:
+    """A file that repeats an entry gives one series, the first, as node_exporter's registry keeps
+    it; the scrape's gathering error is counted once."""
+    from pyexporter.paths import Paths
+
+    (tmp_path / "cgroups").write_text(
+        "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
+        "cpuset\t3\t47\t1\ncpu\t4\t90\t1\ncpuset\t5\t12\t0\n"
+    )
+    base, _, _ = await start_server(paths=Paths(procfs=str(tmp_path)), enabled_collectors=("cgroups",))
+    for _ in range(2):
+        async with http.get(f"{base}/metrics") as resp:
+            assert resp.status == 200
+            text = await resp.text()
+    assert text.count('node_cgroups_cgroups{subsys_name="cpuset"}') == 1
+    families = parse(text)
+    assert families["node_cgroups_cgroups"][frozenset({("subsys_name", "cpuset")})] == 47.0
+    assert families["node_scrape_collector_success"] == {frozenset({("collector", "cgroups")}): 1.0}
+    assert families["promhttp_metric_handler_errors"][frozenset({("cause", "gathering")})] == 1.0
