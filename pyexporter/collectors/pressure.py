@@ -24,8 +24,9 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.families import CounterMetricFamily
 from pyexporter.toolkit.numbers import NumberError, parse_float, parse_uint, read_value_text
 
+# fmt.Sscanf's `total=%d` takes the digits after `total=` and leaves the rest of the line unread.
 _PSI_LINE = re.compile(
-    r"(some|full) avg10=(\S+) avg60=(\S+) avg300=(\S+) total=(\S+)\s*$"
+    r"(some|full) avg10=(\S+) avg60=(\S+) avg300=(\S+) total=([0-9]+)"
 )
 
 # The line as every kernel writes it (LOAD_INT.LOAD_FRAC averages, a decimal total): numbers that
@@ -66,7 +67,7 @@ def parse_psi(text: str) -> PSIStats:
         try:
             # procfs reads the line with fmt.Sscanf: `%f` (read as strconv.ParseFloat; no kernel prints
             # the binary exponents fmt would also take) for the averages,
-            # `%d` into a uint64 (strconv.ParseUint, base 10) for the total.
+            # `%d` into a uint64 (strconv.ParseUint of the digits, base 10) for the total.
             found[kind] = PSILine(
                 parse_float(match.group(2)), parse_float(match.group(3)), parse_float(match.group(4)),
                 parse_uint(match.group(5)),
