@@ -65,7 +65,8 @@ _KERNEL_CPU_LINES = re.compile(r"cpu (?: [0-9]+)+\n((?:cpu[0-9]{1,9}(?: [0-9]{1,
 def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
     """Per-CPU times from /proc/stat, keyed by the CPU id in the line name (`cpu3` -> 3).
 
-    Offline CPUs have no line, so ids may have gaps; the `cpu` total line is skipped.
+    Offline CPUs have no line, so ids may have gaps; the `cpu` total line is read as the others
+    (a bad one fails the collector, as procfs's Stat fails) but not returned.
     Older kernels print fewer columns: the missing trailing ones are zero. procfs scans the
     times with fmt.Sscanf's %f, read here as strconv.ParseFloat (fmt would also take a binary
     exponent, which no kernel prints), and the id with strconv.ParseInt.
@@ -92,11 +93,12 @@ def _parse_stat_cpu_lines(text: str) -> dict[int, CPUStat]:
     for line in text.splitlines():
         # Only the first field decides; the intr line holds thousands more.
         head = line.split(None, 1)
-        if len(head) < 2 or not head[0].startswith("cpu") or head[0] == "cpu":
+        if len(head) < 2 or not head[0].startswith("cpu"):
             continue
-        parts = head[1].split()
-        cpu_id = parse_int(head[0][3:])
-        cpus[cpu_id] = CPUStat(*[value / USER_HZ for value in parse_floats(parts[:_STAT_WIDTH])])
+        times = parse_floats(head[1].split()[:_STAT_WIDTH])
+        if head[0] == "cpu":
+            continue
+        cpus[parse_int(head[0][3:])] = CPUStat(*[value / USER_HZ for value in times])
     return cpus
 
 

@@ -373,11 +373,8 @@ class MountstatsCollector(Collector[NoOptions]):
 
     def collect(self) -> Iterable[Metric]:
         self_dir = self._self_dir()
-        try:
-            text = read_text(os.path.join(self_dir, "mountstats"))
-        except FileNotFoundError:
-            return []
-        mounts = parse_mountstats(text)
+        # node_exporter fails on a missing mountstats as on any file it cannot read.
+        mounts = parse_mountstats(read_text(os.path.join(self_dir, "mountstats")))
         addresses = parse_mountinfo_addresses(read_text(os.path.join(self_dir, "mountinfo")))
 
         families = _MountFamilies()

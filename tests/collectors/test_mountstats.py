@@ -48,8 +48,9 @@ def test_real_proc_self_directory(tmp_path) -> None:
     assert sample(families, "node_mountstats_nfs_age_seconds_total", **LABELS) == 100
 
 
-def test_no_mountstats_yields_nothing(tmp_path) -> None:
-    assert run_collector("mountstats", write_tree(tmp_path, {"proc/stat": ""})) == []
+def test_no_mountstats_fails_the_collector(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError):
+        run_collector("mountstats", write_tree(tmp_path, {"proc/stat": ""}))
 
 
 def test_no_nfs_mounts(tmp_path) -> None:

@@ -41,7 +41,8 @@ def test_stat_without_cpu_lines_is_empty(text: str) -> None:
     assert parse_stat_cpus(text) == {}
 
 
-@pytest.mark.parametrize("text", ["cpu0 1 x 3\n", "cpux 1 2 3\n"])
+# The total line is parsed as procfs parses it, though only the per-CPU lines are reported.
+@pytest.mark.parametrize("text", ["cpu0 1 x 3\n", "cpux 1 2 3\n", "cpu  abc 612 1\ncpu0 1 2 3\n"])
 def test_malformed_stat_is_a_collector_error(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_stat_cpus(text)
