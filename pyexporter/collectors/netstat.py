@@ -35,27 +35,35 @@ Snmp6Protocols = list[tuple[str, tuple[str, ...], list[int]]]
 
 
 def netstat_header(line: str) -> tuple[str, tuple[str, ...]]:
-    """A names line's first field (`Tcp:`, empty when there is none) and the names after it."""
-    names = line.split()
-    return (names[0] if names else ""), tuple(names[1:])
+    """A names line's first field (`Tcp:`) and the names after it, split at single blanks."""
+    names = line.split(" ")
+    return names[0], tuple(names[1:])
 
 
 def parse_netstat(text: str, source: str = "/proc/net/netstat",
                   header: Callable[[str], tuple[str, tuple[str, ...]]] = netstat_header) -> Stats:
-    """Parse /proc/net/netstat or /proc/net/snmp: pairs of `Proto: names...` / `Proto: values...`.
-    HEADER is netstat_header or a memo of it."""
+    """Parse /proc/net/netstat or /proc/net/snmp as node_exporter's parseNetStats reads them: lines
+    in pairs, `Proto: names...` then `Proto: values...`, each split at single blanks; a names line
+    without a values line, a pair whose first fields differ or whose counts differ fails the file.
+    The protocol is the first field less its last character. HEADER is netstat_header or a memo
+    of it."""
     stats: Stats = {}
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
     if len(lines) % 2:
-        raise CollectorError(f"{source}: header line without a value line")
+        raise CollectorError(f"{source}: missing value line for {lines[-1].split(' ', 1)[0][:40]!r}")
     for names_line, values_line in zip(lines[::2], lines[1::2], strict=True):
-        protocol, names = header(names_line)
-        values = values_line.split()
-        if not protocol.endswith(":") or protocol != values[0]:
-            raise CollectorError(f"{source}: malformed line pair {names_line[:40]!r}")
+        first, names = header(names_line.removesuffix("\r"))
+        values = values_line.removesuffix("\r").split(" ")
+        if first != values[0]:
+            raise CollectorError(f"{source}: header to value mismatch: {first[:40]!r} vs {values[0][:40]!r}")
+        if not first:
+            # node_exporter would slice an empty first field and panic.
+            raise CollectorError(f"{source}: empty line")
         if len(names) + 1 != len(values):
-            raise CollectorError(f"{source}: field count mismatch for {protocol[:-1]}")
-        stats[protocol[:-1]] = (names, values[1:])
+            raise CollectorError(f"{source}: field count mismatch for {first[:-1][:40]}")
+        stats[first[:-1]] = (names, values[1:])
     return stats
 
 

@@ -12,11 +12,25 @@ def test_parse_netstat_pairs() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Tcp: A B\n", "Tcp: A B\nTcp: 1\n", "Tcp: A\nUdp: 1\n", "garbage\ngarbage\n"],
+    [
+        "Tcp: A B\n", "Tcp: A B\nTcp: 1\n", "Tcp: A\nUdp: 1\n",
+        "Tcp: A\nTcp: 1\n\n",  # a trailing blank line: a names line without values
+        "Tcp: A\n\nTcp: 1\n",  # a blank line between: the first fields differ
+        "Tcp:\tA\tB\nTcp:\t1\t2\n",  # split at single blanks, tabs keep the line whole
+        "Tcp: A  B\nTcp: 1 2\n",  # two blanks: an empty name more
+        "\n\n",
+    ],
 )
 def test_parse_netstat_malformed(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_netstat(text)
+
+
+def test_parse_netstat_as_node_exporter_splits() -> None:
+    """The protocol is the first field less its last character, whatever that is; CRLF lines
+    lose their CR, as bufio.Scanner's lines do."""
+    assert parse_netstat("garbage\ngarbage\n") == {"garbag": ((), [])}
+    assert parse_netstat("Tcp: A B\r\nTcp: 1 2\r\n") == {"Tcp": (("A", "B"), ["1", "2"])}
 
 
 def test_parse_snmp6() -> None:
