@@ -23,17 +23,17 @@ class BuddyZone(NamedTuple):
 
 
 def parse_buddyinfo(text: str) -> list[BuddyZone]:
-    """Lines such as `Node 0, zone   Normal  4381 1093 ...`; every zone must have as many orders."""
+    """Lines such as `Node 0, zone   Normal  4381 1093 ...`; every zone must have as many orders.
+    As procfs's parseBuddyInfo, any line of fewer than four fields is refused, a blank one
+    included, and one trailing comma is cut from the node and the zone name."""
     zones: list[BuddyZone] = []
     buckets = -1
     for line in text.splitlines():
         parts = line.split()
-        if not parts:
-            continue
         if len(parts) < 4:
-            raise CollectorError(f"invalid number of fields in /proc/buddyinfo line {line!r}")
-        node = parts[1].rstrip(",")
-        zone = parts[3].rstrip(",")
+            raise CollectorError(f"invalid number of fields in /proc/buddyinfo line {line[:80]!r}")
+        node = parts[1].removesuffix(",")
+        zone = parts[3].removesuffix(",")
         fields = parts[4:]
         if buckets == -1:
             buckets = len(fields)

@@ -26,11 +26,11 @@ class CgroupSummary(NamedTuple):
 
 def parse_cgroups(text: str) -> list[CgroupSummary]:
     """Lines `subsys_name hierarchy num_cgroups enabled` (fields past the fourth ignored); the
-    `#` header is skipped. A blank line, which procfs would refuse, is skipped too: the kernel
-    writes none."""
+    `#` header is skipped. Any other line of fewer than four fields, a blank one included, is
+    refused, as procfs's parseCgroupSummaryString refuses it."""
     summaries: list[CgroupSummary] = []
     for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
+        if line.startswith("#"):
             continue
         fields = line.split()
         if len(fields) < 4:

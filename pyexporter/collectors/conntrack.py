@@ -33,13 +33,12 @@ class ConntrackStat(NamedTuple):
 
 def parse_conntrack_stat(text: str) -> ConntrackStat:
     """Sum the per-CPU rows (hex, after one header line). Rows have 16 columns, or 17 with
-    search_restart (Linux >= 2.6.35). procfs reads the columns with util.ParseHexUint64s, that
+    search_restart (Linux >= 2.6.35); procfs's parseConntrackStatEntry refuses any other width,
+    a blank row's none included. procfs reads the columns with util.ParseHexUint64s, that
     is strconv.ParseUint(x, 16, 64): no 0x prefix, sign or `_`."""
     totals = [0] * len(ConntrackStat._fields)
     for line in text.splitlines()[1:]:
         fields = line.split()
-        if not fields:
-            continue
         if not 16 <= len(fields) <= 17:
             raise CollectorError(f"invalid nf_conntrack stat row: {len(fields)} fields")
         v = parse_uints(fields, base=16)

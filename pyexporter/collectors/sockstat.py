@@ -52,8 +52,10 @@ def _check_lines(rows: list[list[str]]) -> None:
 
 
 def parse_sockstat(text: str) -> Sockstat:
-    """Parse `PROTO: key value key value...` lines; `sockets: used N` is the IPv4 total."""
-    rows = [line.split(" ") for line in text.splitlines() if line]
+    """Parse `PROTO: key value key value...` lines; `sockets: used N` is the IPv4 total. Fields
+    are split at each single space (strings.Split(line, " ")): a tab separates nothing, and a
+    blank line or a doubled space makes a line procfs's parseSockstat refuses."""
+    rows = [line.split(" ") for line in text.splitlines()]
     # The values of all lines are parsed as one batch (util.ValueParser.Int:
     # strconv.ParseInt(value, 0, 64)); when anything is amiss, _check_lines names the first line
     # at fault, as procfs's line-by-line parse does.

@@ -1,8 +1,6 @@
 """softnet: per-CPU packet processing counters from /proc/net/softnet_stat, as node_exporter's
 softnet collector (collector/softnet_linux.go) over procfs's net_softnet.go (parseSoftnet,
-parseHexUint32s; its cases in net_softnet_test.go).
-
-Blank lines are skipped, where procfs refuses them as a 0-column row: the kernel never writes one."""
+parseHexUint32s; its cases in net_softnet_test.go)."""
 
 from __future__ import annotations
 
@@ -34,9 +32,10 @@ def parse_softnet(text: str) -> list[SoftnetStat]:
     """Parse hex columns, one row per CPU, as procfs's parseSoftnet. The column set grew with the
     kernel: 9 columns (2.6.23), 10 (2.6.39: received_rps), 11 (4.18: flow_limit_count), 13+
     (5.14: backlog_len, cpu index); without an index column the row number is the CPU. Only the
-    columns a width defines are parsed (a 12-column row's 12th column is not)."""
+    columns a width defines are parsed (a 12-column row's 12th column is not). A blank line is
+    a row of no columns, refused as any row narrower than 9."""
     stats: list[SoftnetStat] = []
-    for row, line in enumerate(line for line in text.splitlines() if line.strip()):
+    for row, line in enumerate(text.splitlines()):
         columns = line.split()
         width = len(columns)
         if width < 9:

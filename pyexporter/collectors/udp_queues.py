@@ -65,8 +65,8 @@ def parse_udp_summary(text: str) -> QueueSummary:
     """Sum tx_queue:rx_queue (field 5) over the socket lines after the header, checking the other
     fields procfs's parseNetIPSocketLine (net_ip_socket.go) parses: sl, uid, inode and drops with
     strconv.ParseUint(x, 0, 64), the addresses as 4 or 16 hex bytes, the ports, st and queues
-    with ParseUint(x, 16, 64). A udp line shorter than 13 columns is refused (procfs would index
-    past its end); blank lines, which the kernel never writes, are skipped."""
+    with ParseUint(x, 16, 64). A udp line shorter than 13 columns is refused, a blank one
+    included (procfs refuses fewer than 10 and would index past the end of 10 to 12)."""
     tx = rx = count = 0
     for line in text.splitlines()[1:]:
         usual = _USUAL_LINE.match(line)
@@ -76,8 +76,6 @@ def parse_udp_summary(text: str) -> QueueSummary:
             count += 1
             continue
         fields = line.split()
-        if not fields:
-            continue
         if len(fields) < _MIN_COLUMNS:
             raise CollectorError(
                 f"cannot parse net socket line, fewer than {_MIN_COLUMNS} columns: {line[:80]!r}")

@@ -11,13 +11,13 @@ from prometheus_client.core import Metric
 
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
-from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
+from pyexporter.toolkit.collector import Collector, CollectorContext
 from pyexporter.toolkit.families import FamilyIndex
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.numbers import NumberError, parse_int
 
-# ASCII classes, as Go's regexp.
-_NODE_ZONE = re.compile(r"(\d+), zone\s+(\w+)", re.ASCII)
+# procfs's nodeZoneRE `(\d+), zone\s+(\w+)` with Go's classes: ASCII, and \s without \v.
+_NODE_ZONE = re.compile(r"([0-9]+), zone[\t\n\f\r ]+([0-9A-Za-z_]+)")
 
 # /proc/zoneinfo key -> (metric name without namespace, HELP, is a counter).
 FIELDS: dict[str, tuple[str, str, bool]] = {
@@ -70,13 +70,14 @@ class Zone:
     protection: list[int] = field(default_factory=list)
 
 
-def _parse_value(text: str) -> int | None:
-    """procfs's util.ValueParser.PInt64, strconv.ParseInt(text, 0, 64), whose error zoneinfo.go
-    never checks: a value it refuses is left out."""
+def _parse_value(text: str) -> int:
+    """procfs's util.ValueParser.PInt64: strconv.ParseInt(text, 0, 64), or 0 when that fails, since
+    PInt64 hands back a pointer to what its int64 helper returned, which is 0 on an error, and
+    zoneinfo.go never looks at the error."""
     try:
         return parse_int(text, 0)
     except NumberError:
-        return None
+        return 0
 
 
 def _parse_protection(line: str) -> list[int] | None:
@@ -90,20 +91,22 @@ def _parse_protection(line: str) -> list[int] | None:
 
 
 def parse_zoneinfo(text: str) -> list[Zone]:
-    """One Zone per `Node N, zone NAME` block, with the keys of FIELDS that it shows.
+    """One Zone per block, the text being cut before each line that starts with `Node`, with the
+    keys of FIELDS that it shows, as procfs's parseZoneinfo.
 
     A node's `per-node stats` are printed inside its first zone and so are reported under that
-    zone, as node_exporter does. Values that do not parse are left out, as upstream does.
+    zone, as node_exporter does. A value that does not parse is 0 (see _parse_value). A block
+    whose header does not match `N, zone NAME` (`Node abc, zone DMA`, tabs for spaces) keeps
+    node and zone empty, and its values are still reported, with those empty labels, as
+    node_exporter reports them.
     """
     zones: list[Zone] = []
     for block in text.split("\nNode"):
         zone = Zone()
-        has_header = False
         for line in block.split("\n"):
             header = _NODE_ZONE.search(line)
             if header:
                 zone.node, zone.zone = header.group(1), header.group(2)
-                has_header = True
                 continue
             parts = line.split()
             if len(parts) < 2:
@@ -114,11 +117,7 @@ def parse_zoneinfo(text: str) -> list[Zone]:
                 if protection is not None:
                     zone.protection = protection
             elif key in FIELDS:
-                value = _parse_value(parts[1])
-                if value is not None:
-                    zone.values[key] = value
-        if not has_header and (zone.values or zone.protection):
-            raise CollectorError("unexpected /proc/zoneinfo content: values outside any `Node N, zone X` block")
+                zone.values[key] = _parse_value(parts[1])
         zones.append(zone)
     return zones
 

@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 
 from pyexporter.flags import FlagValueError
@@ -48,3 +50,12 @@ def test_arp_truncated_infiniband_address(tmp_path) -> None:
     }
     with pytest.raises(CollectorError):
         run_collector("arp", Paths(procfs=str(tmp_path)), {"netlink": False})
+
+
+def test_trailing_blank_line_is_skipped_as_procfs(tmp_path) -> None:
+    """parseARPEntries skips a line of no fields."""
+    shutil.copytree(fixture_paths("arp").proc(), tmp_path / "proc")
+    expected = samples(run_collector("arp", Paths.under(str(tmp_path)), {"netlink": False}))
+    with (tmp_path / "proc" / "net" / "arp").open("a") as file:
+        file.write("\n \n")
+    assert samples(run_collector("arp", Paths.under(str(tmp_path)), {"netlink": False})) == expected

@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 
 from pyexporter.paths import Paths
@@ -70,3 +72,15 @@ def test_conntrack_malformed_stat_fails(tmp_path) -> None:
     (tmp_path / "net" / "stat" / "nf_conntrack").write_text("entries\n" + " ".join(["0"] * 15) + "\n")
     with pytest.raises(CollectorError):
         run_collector("conntrack", Paths(procfs=str(tmp_path)))
+
+
+def test_trailing_blank_stat_line_fails_after_the_table_sizes(tmp_path) -> None:
+    """parseConntrackStatEntry refuses a row of no fields; Update has sent the two table sizes
+    by then, and they stay."""
+    shutil.copytree(fixture_paths("conntrack").proc(), tmp_path / "proc")
+    with (tmp_path / "proc" / "net" / "stat" / "nf_conntrack").open("a") as file:
+        file.write("\n")
+    families, failure = collect_as_scrape("conntrack", Paths.under(str(tmp_path)))
+    assert isinstance(failure, CollectorError)
+    assert sorted(samples(families)) == [("node_nf_conntrack_entries", frozenset()),
+                                         ("node_nf_conntrack_entries_limit", frozenset())]

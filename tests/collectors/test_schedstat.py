@@ -1,7 +1,7 @@
 import pytest
 
 from pyexporter.paths import Paths
-from pyexporter.toolkit.collector import CollectorError, NoDataError
+from pyexporter.toolkit.collector import NoDataError
 from tests.helpers import fixture_paths, run_collector, samples
 
 
@@ -24,7 +24,15 @@ def test_absent_file_is_no_data(tmp_path) -> None:
         run_collector("schedstat", Paths(procfs=str(tmp_path)))
 
 
-def test_malformed_file(tmp_path) -> None:
+def test_cpu_lines_procfs_does_not_match_are_left_out(tmp_path) -> None:
+    """FS.Schedstat skips a truncated or tab-separated cpu line; Update then succeeds with the
+    CPUs that did match, or with nothing at all."""
     (tmp_path / "schedstat").write_text("version 15\ncpu0 1 2\n")
-    with pytest.raises(CollectorError):
-        run_collector("schedstat", Paths(procfs=str(tmp_path)))
+    assert run_collector("schedstat", Paths(procfs=str(tmp_path))) == []
+    (tmp_path / "schedstat").write_text(
+        "version 15\ncpu0\t1\t0\t2\t3\t4\t5\t6\t7\t8\ncpu1 1 0 2 3 4 5 2000000000 0 9\n")
+    assert samples(run_collector("schedstat", Paths(procfs=str(tmp_path)))) == {
+        ("node_schedstat_running_seconds_total", frozenset({("cpu", "1")})): 2.0,
+        ("node_schedstat_waiting_seconds_total", frozenset({("cpu", "1")})): 0.0,
+        ("node_schedstat_timeslices_total", frozenset({("cpu", "1")})): 9.0,
+    }

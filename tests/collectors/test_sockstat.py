@@ -73,7 +73,7 @@ def test_parse_sockstat_values_as_procfs_reads_them() -> None:
     prefixes and leading-zero octal included; a repeated key keeps its last value."""
     from pyexporter.collectors.sockstat import SockstatProtocol, parse_sockstat
 
-    got = parse_sockstat("sockets: used 010\nTCP: inuse 0x1f orphan 0 tw 3 tw 4 mem 5\n\nFRAG: memory 7\n")
+    got = parse_sockstat("sockets: used 010\nTCP: inuse 0x1f orphan 0 tw 3 tw 4 mem 5\nFRAG: memory 7\n")
     assert got.used == 8
     assert got.protocols == [SockstatProtocol("TCP", {"inuse": 31, "orphan": 0, "tw": 4, "mem": 5}),
                              SockstatProtocol("FRAG", {"inuse": 0, "memory": 7})]
@@ -91,3 +91,16 @@ def test_parse_sockstat_names_the_first_bad_line(text: str, message: str) -> Non
     with pytest.raises(CollectorError) as caught:
         parse_sockstat(text)
     assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize("name", ["sockstat", "sockstat6"])
+def test_trailing_blank_line_fails_as_procfs(tmp_path, name: str) -> None:
+    """parseSockstat refuses the empty line (one field); Update fails on either file."""
+    net = tmp_path / "net"
+    net.mkdir()
+    (net / "sockstat").write_text("sockets: used 7\nTCP: inuse 1 orphan 0 tw 0 alloc 2 mem 0\n")
+    (net / "sockstat6").write_text("TCP6: inuse 3\n")
+    with (net / name).open("a") as file:
+        file.write("\n")
+    with pytest.raises(CollectorError, match="malformed sockstat line: ''"):
+        run_collector("sockstat", Paths(procfs=str(tmp_path)))

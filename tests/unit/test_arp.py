@@ -52,3 +52,9 @@ def test_flags_and_header_as_procfs() -> None:
             parse_arp(HEADER + f"10.0.0.1 0x1 {flags} cc:aa:dd:ee:aa:bb * eth0\n")
     with pytest.raises(CollectorError):
         parse_arp(HEADER + "10.0.0.1 0x1 0x2 cc:aa:dd:ee:aa:bb * eth0 extra\n")
+
+
+def test_blank_and_blank_looking_lines_are_skipped_as_procfs() -> None:
+    """parseARPEntries skips a line of no fields wherever it is, header width aside."""
+    line = "10.0.0.9 0x1 0x2 cc:aa:dd:ee:aa:bb * eth3\n"
+    assert parse_arp("\n" + HEADER + " \t\n" + line + "\n\n") == {"eth3": 1}

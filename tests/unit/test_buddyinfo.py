@@ -39,3 +39,23 @@ def test_values_are_go_parse_float(value: str) -> None:
 
 def test_go_float_forms_are_accepted() -> None:
     assert parse_buddyinfo("Node 0, zone DMA 0x1p4 1_0\n") == [BuddyZone("0", "DMA", (16.0, 10.0))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Node 0, zone DMA 1 2 3\n\n",
+        "Node 0, zone DMA 1 2 3\n\nNode 0, zone Normal 4 5 6\n",
+        "Node 0, zone DMA 1 2 3\n \t \n",
+        "\nNode 0, zone DMA 1 2 3\n",
+    ],
+)
+def test_blank_lines_are_refused_as_procfs(text: str) -> None:
+    # parseBuddyInfo refuses any line of fewer than four fields, one of none too.
+    with pytest.raises(CollectorError):
+        parse_buddyinfo(text)
+
+
+def test_one_trailing_comma_is_cut_tabs_separate() -> None:
+    # strings.TrimSuffix(part, ","): a second comma stays part of the label.
+    assert parse_buddyinfo("Node\t0,,\tzone\tDMA,\t1\t2\n") == [BuddyZone("0,", "DMA", (1.0, 2.0))]

@@ -30,3 +30,19 @@ def test_numbers_are_go_atoi(value: str) -> None:
 
 def test_signed_numbers_are_accepted_as_atoi_does() -> None:
     assert parse_cgroups("cpu +3 -1 1\n") == [CgroupSummary("cpu", 3, -1, 1)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t3\t172\t1\n\n",
+        "cpu\t3\t172\t1\n\nrdma\t4\t1\t0\n",
+        "cpu\t3\t172\t1\n \t\n",
+        " #subsys_name\thierarchy\tnum_cgroups\tenabled\n",
+    ],
+)
+def test_blank_lines_and_indented_comments_are_refused_as_procfs(text: str) -> None:
+    # parseCgroupSummary skips only lines that begin with `#`; any other line goes to
+    # parseCgroupSummaryString, which wants four fields, and numbers in the second to fourth.
+    with pytest.raises(CollectorError):
+        parse_cgroups(text)

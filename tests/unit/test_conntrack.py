@@ -47,3 +47,16 @@ def test_table_sizes_are_read_uint_from_file(tmp_path, count: str) -> None:
     (netfilter / "nf_conntrack_max").write_text("10\n")
     with pytest.raises(NumberError):
         run_collector("conntrack", Paths(procfs=str(tmp_path)))
+
+
+@pytest.mark.parametrize("layout", ["{row}\n\n", "{row}\n\n{row}\n", "{row}\n   \n"])
+def test_blank_rows_are_refused_as_procfs(layout: str) -> None:
+    # parseConntrackStatEntry of no fields: 0 entries, outside 16..17.
+    row = " ".join(["0"] * 17)
+    with pytest.raises(CollectorError):
+        parse_conntrack_stat(HEADER + layout.format(row=row))
+
+
+def test_first_line_is_skipped_whatever_it_holds() -> None:
+    row = " ".join(["0", "0", "2"] + ["0"] * 14)
+    assert parse_conntrack_stat("\n" + row + "\n").found == 2

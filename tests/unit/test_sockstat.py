@@ -30,3 +30,21 @@ def test_values_as_go(text: str, value: int) -> None:
 def test_values_go_refuses(text: str) -> None:
     with pytest.raises(CollectorError, match=r"strconv\.ParseInt"):
         parse_sockstat(f"TCP: inuse {text}\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sockets: used 5\n\n",
+        "sockets: used 5\n\nTCP: inuse 4\n",
+        "sockets: used 5\n \n",
+        "TCP:  inuse 4\n",
+        "TCP:\tinuse 4\n",
+        "TCP: inuse 4 \n",
+    ],
+)
+def test_blank_lines_and_other_separators_are_refused_as_procfs(text: str) -> None:
+    # parseSockstat splits each line with strings.Split(line, " "): a blank line is one empty
+    # field, a doubled or trailing space an empty key or value, and a tab no separator at all.
+    with pytest.raises(CollectorError):
+        parse_sockstat(text)

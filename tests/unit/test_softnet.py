@@ -70,3 +70,10 @@ def test_rows_checked_as_one_read_as_column_by_column() -> None:
     assert parse_softnet("1\t0 0 0 0 0 0 0 Ff\n") == [SoftnetStat(0, 1, 0, 0, 255, 0, 0, 0)]
     with pytest.raises(CollectorError):
         parse_softnet("0000000100000000 0 0 0 0 0 0 0 0\n")
+
+
+@pytest.mark.parametrize("text", [f"{ROW9}\n\n", f"{ROW9}\n\n{ROW9}\n", f"{ROW9}\n \t\n", f"\n{ROW9}\n"])
+def test_blank_lines_are_refused_as_procfs(text: str) -> None:
+    # parseSoftnet checks `width < minColumns` on every line, an empty one included.
+    with pytest.raises(CollectorError, match="0 softnet_stat columns"):
+        parse_softnet(text)

@@ -92,3 +92,14 @@ def test_usual_line_shortcut_agrees_with_the_field_by_field_path(line: str, monk
     fast = outcome()
     monkeypatch.setattr(udp_queues, "_USUAL_LINE", re.compile(r"(?!)"))
     assert outcome() == fast
+
+
+@pytest.mark.parametrize("tail", ["\n", "   \n", "\n" + LINE.format(sl=1, q="1:2")])
+def test_blank_lines_are_refused_as_procfs(tail: str) -> None:
+    # parseNetIPSocketLine wants 10 columns or more, of a blank line too.
+    with pytest.raises(CollectorError):
+        parse_udp_summary(HEADER + LINE.format(sl=0, q="1:2") + tail)
+
+
+def test_blank_header_line_is_still_the_header() -> None:
+    assert parse_udp_summary("\n" + LINE.format(sl=0, q="1:2")) == QueueSummary(1, 2, 1)

@@ -1,7 +1,6 @@
 import pytest
 
 from pyexporter.collectors.zoneinfo import parse_zoneinfo
-from pyexporter.toolkit.collector import CollectorError
 
 TEXT = """Node 0, zone      DMA
   per-node stats
@@ -28,8 +27,8 @@ def test_blocks_fields_and_protection() -> None:
     assert dma.values == {"nr_active_anon": 11, "min": 1, "nr_free_pages": 5, "numa_hit": 16}
     assert dma.protection == [0, 2039, 31932]
     assert (normal.node, normal.zone) == ("1", "Normal")
-    # Go-style integer parsing: a leading 0 is octal; unparseable values are left out.
-    assert normal.values == {"min": 15}
+    # Go-style integer parsing: a leading 0 is octal; a value ParseInt refuses is 0.
+    assert normal.values == {"min": 15, "numa_miss": 0}
     assert normal.protection == []
 
 
@@ -39,12 +38,31 @@ def test_empty_and_truncated() -> None:
     assert (zone.node, zone.zone, zone.values) == ("0", "DMA", {})
 
 
-def test_values_outside_any_zone_are_a_collector_error() -> None:
-    with pytest.raises(CollectorError):
-        parse_zoneinfo("garbage\n  min 5\n")
+def test_values_outside_any_zone_have_empty_node_and_zone() -> None:
+    (zone,) = parse_zoneinfo("garbage\n  min 5\n")
+    assert (zone.node, zone.zone, zone.values) == ("", "", {"min": 5})
 
 
-# zoneinfo.go: each field through util.ValueParser.PInt64, strconv.ParseInt(x, 0, 64), left out when
+@pytest.mark.parametrize(
+    "header",
+    ["Node abc, zone   DMA", "Node\t0,\tzone\tDMA", "Node 0,\tzone DMA", "Node 0, zone\vDMA", "Node 0, zone"],
+)
+def test_header_the_regexp_misses_leaves_node_and_zone_empty(header: str) -> None:
+    # parseZoneinfo cuts blocks at "\nNode" whatever follows; a block whose header nodeZoneRE
+    # does not match keeps Node and Zone empty, and its values are kept all the same. Go's \s
+    # has no \v.
+    first, second = parse_zoneinfo(header + "\n  min 5\n  protection: (0, 7)\nNode 1, zone Normal\n  min 6\n")
+    assert (first.node, first.zone, first.values, first.protection) == ("", "", {"min": 5}, [0, 7])
+    assert (second.node, second.zone, second.values) == ("1", "Normal", {"min": 6})
+
+
+def test_tab_separated_values_are_read() -> None:
+    (zone,) = parse_zoneinfo("Node 0, zone DMA\n\tmin\t5\n\tprotection:\t(0,\t7)\n")
+    # strings.Fields splits at the tab; the protection array is split at ", " only.
+    assert (zone.values, zone.protection) == ({"min": 5}, [])
+
+
+# zoneinfo.go: each field through util.ValueParser.PInt64, strconv.ParseInt(x, 0, 64), 0 when
 # refused; the protection array through util.ParsePInt64s, ParseInt(x, 10, 64), kept only whole.
 @pytest.mark.parametrize(("text", "value"), [
     ("0x10", 16), ("0b11", 3), ("0o17", 15), ("0_7", 7), ("1_000", 1000), ("-5", -5), ("+5", 5),
@@ -55,10 +73,12 @@ def test_values_as_go(text: str, value: int) -> None:
     assert zone.values == {"min": value}
 
 
-@pytest.mark.parametrize("text", ["08", "1_", "١", "9223372036854775808", "0x"])
-def test_values_go_refuses_are_left_out(text: str) -> None:
+@pytest.mark.parametrize("text", ["08", "1_", "١", "9223372036854775808", "0x", "abc"])
+def test_values_go_refuses_are_zero(text: str) -> None:
+    # ValueParser.PInt64 returns a pointer to what int64() gave back, 0 on an error, and
+    # parseZoneinfo never checks Err(): node_exporter reports the field as 0.
     (zone,) = parse_zoneinfo(f"Node 0, zone DMA\n  min {text}\n")
-    assert zone.values == {}
+    assert zone.values == {"min": 0}
 
 
 @pytest.mark.parametrize(("text", "protection"), [
@@ -71,5 +91,7 @@ def test_protection_as_go(text: str, protection: list[int]) -> None:
 
 
 def test_node_and_zone_header_is_ascii_only() -> None:
-    with pytest.raises(CollectorError):
-        parse_zoneinfo("Node ١, zone DMA\n  min 5\n")
+    (zone,) = parse_zoneinfo("Node ١, zone DMA\n  min 5\n")
+    assert (zone.node, zone.zone) == ("", "")
+    (zone,) = parse_zoneinfo("Node 0, zone DMAé\n  min 5\n")
+    assert (zone.node, zone.zone) == ("0", "DMA")
