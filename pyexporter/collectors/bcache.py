@@ -1,21 +1,33 @@
 """bcache: Linux bcache statistics from /sys/fs/bcache/<uuid>/, as node_exporter's bcache
-collector (collector/bcache_linux.go: Update, updateBcacheStats, bcachePeriodStatsToMetric;
-procfs bcache/get.go: GetStats, readValue, dehumanize, dehumanizeSigned, parsePseudoFloat,
-parseWritebackRateDebug, parsePriorityStats).
+collector (collector/bcache_linux.go: Update, updateBcacheStats, bcachePeriodStatsToMetric) over
+procfs v0.19.0's bcache/get.go (GetStats, parser.readValue, dehumanize, dehumanizeSigned,
+parsePseudoFloat, parseWritebackRateDebug, parsePriorityStats).
 
-Optional: `stats_total/cache_readaheads` of a backing device (Linux 5.13 removed it). A missing
-one reads as 0, and node_exporter emits node_bcache_cache_readaheads_total only when the value
-is not 0 (bcachePeriodStatsToMetric), so a zero or missing count has no sample. Every other
-file GetStats reads is required: a missing or malformed one fails the collector. The cache
-set's own stats_* directories and the stats_five_minute ones are not read: node_exporter
-exports none of them.
+What procfs reads, and so what this reads:
+- every `*-*` entry of /sys/fs/bcache is a cache set, whatever its type: one that is not a
+  directory fails on its first value (ENOTDIR), as in Go;
+- each value file through readValue: read whole, its last byte cut off unseen (the newline,
+  assumed: `54` reads as 5, `546\\r\\n` fails on the `\\r`), the rest dehumanized. A file that does
+  not exist reads as 0 and is no error (readaheads went in Linux 5.13, and procfs ignores any
+  missing value file); any other read error fails the collector. An empty file makes procfs
+  slice to length -1 and panic, which takes node_exporter down; here it fails the collector;
+- dehumanize is strconv.ParseFloat, or for a last byte past '9' parsePseudoFloat times that
+  unit's power of 1024 (0 for an unknown one), converted to uint64 as Go does on amd64
+  (numbers.go_uint64): `-1` is 2**64 - 1, anything from 2**64 up is 2**63;
+- the cache set's own stats_five_minute and stats_total and each backing device's
+  stats_five_minute are read and parsed though node_exporter exports none of them, so a
+  malformed value there fails the collector as it does in Go;
+- writeback_rate_debug (and priority_stats with --collector.bcache.priorityStats) must open;
+  their lines are bufio.Scanner's.
+
+node_exporter emits node_bcache_cache_readaheads_total only when the count is not 0.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import math
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,16 +37,21 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import list_dir, read_text, resolve_sysfs_dir
-from pyexporter.toolkit.numbers import NumberError, parse_float, parse_int, parse_uint
+from pyexporter.toolkit.files import decode, list_dir, read_bytes, resolve_sysfs_dir
+from pyexporter.toolkit.numbers import GO_SPACE, go_uint64, parse_float, parse_int, parse_uint
 
-# bch_hprint's unit suffixes, powers of 1024.
-_MULTIPLIERS = {c: 1024.0 ** (i + 1) for i, c in enumerate("kMGTPEZY")}
+# bch_hprint's unit suffixes, powers of 1024, keyed by the byte dehumanize looks at.
+_MULTIPLIERS = {ord(c): 1024.0 ** (i + 1) for i, c in enumerate("kMGTPEZY")}
+_LAST_DIGIT = ord("9")
+_U64 = (1 << 64) - 1
 
 _PERIOD_FIELDS = (
     "bypassed", "cache_hits", "cache_misses", "cache_bypass_hits", "cache_bypass_misses",
     "cache_miss_collisions", "cache_readaheads",
 )
+
+# strings.Fields: runs of what unicode.IsSpace calls space.
+_FIELDS = re.compile(f"[^{re.escape(GO_SPACE)}]+").findall
 
 
 def _pseudo_float(text: str) -> float:
@@ -48,29 +65,54 @@ def _pseudo_float(text: str) -> float:
     return value
 
 
-def dehumanize(text: str) -> int:
-    """A bcache value, plain or as printed by bch_hprint (e.g. `1.1M`), as procfs's dehumanize
-    reads it: a last character past '9' is a unit suffix, the rest a strconv.ParseFloat number.
-
-    procfs converts the result to a uint64 whatever its sign, which Go leaves undefined for
-    negative, infinite and NaN values; those are refused here instead."""
-    if not text:
+def _dehumanize(raw: bytes) -> int:
+    """procfs's dehumanize of the bytes RAW: a last byte past '9' is a unit suffix and the rest
+    parsePseudoFloat's, otherwise the whole is strconv.ParseFloat's; the product is converted to
+    uint64 as Go does. Bytes are looked at as Go looks at them: a character beyond ASCII is more
+    than one byte, so cutting its last byte leaves the number unparsable."""
+    if not raw:
         raise CollectorError("unexpected bcache value: zero-length reply")
-    if text[-1] > "9":
-        # An unknown suffix scales to zero, as node_exporter does.
-        value = _pseudo_float(text[:-1]) * _MULTIPLIERS.get(text[-1], 0.0)
+    # latin-1 maps each byte to one character, and parse_float refuses all beyond ASCII.
+    if raw[-1] > _LAST_DIGIT:
+        value = _pseudo_float(raw[:-1].decode("latin-1")) * _MULTIPLIERS.get(raw[-1], 0.0)
     else:
-        value = parse_float(text)
-    if not (math.isfinite(value) and value >= 0.0):
-        raise CollectorError(f"unexpected bcache value {text[:40]!r}")
-    return int(value)
+        value = parse_float(raw.decode("latin-1"))
+    return go_uint64(value)
+
+
+def _go_bytes(text: str) -> bytes:
+    """TEXT as the bytes it was decoded from (files.decode keeps undecodable bytes as surrogates)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def dehumanize(text: str) -> int:
+    """procfs's dehumanize of a field of writeback_rate_debug (see _dehumanize)."""
+    return _dehumanize(_go_bytes(text))
+
+
+def _as_int64(value: int) -> int:
+    """int64(VALUE) of a uint64: the same bits, read as signed."""
+    value &= _U64
+    return value - (1 << 64) if value >> 63 else value
 
 
 def dehumanize_signed(text: str) -> int:
-    """dehumanizeSigned: one leading `-` negates what follows."""
-    if text.startswith("-"):
-        return -dehumanize(text[1:])
-    return dehumanize(text)
+    """dehumanizeSigned: one leading `-` is cut off, what is left dehumanized to a uint64, negated
+    if the `-` was there, and read as an int64, all wrapping as Go's integers wrap."""
+    value = dehumanize(text.removeprefix("-"))
+    return _as_int64(-value if text.startswith("-") else value)
+
+
+def _scan_lines(text: str) -> list[str]:
+    """bufio.Scanner's lines (ScanLines): split at each newline, one `\\r` before it dropped, no
+    empty last line after a final newline."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 @dataclass
@@ -85,11 +127,11 @@ class WritebackRateDebug:
 
 
 def parse_writeback_rate_debug(text: str) -> WritebackRateDebug:
-    """procfs's parseWritebackRateDebug: the last word of each known line. `dirty` and
+    """procfs's parseWritebackRateDebug: the last field of each known line. `dirty` and
     `next io` are not exported, but procfs parses them, so a malformed one fails too."""
     wrd = WritebackRateDebug()
-    for line in text.splitlines():
-        fields = line.split()
+    for line in _scan_lines(text):
+        fields = _FIELDS(line)
         if not fields:
             continue
         last = fields[-1]
@@ -97,8 +139,6 @@ def parse_writeback_rate_debug(text: str) -> WritebackRateDebug:
             wrd.rate = dehumanize(last.removesuffix("/sec"))
         elif line.startswith("dirty:"):
             wrd.dirty = dehumanize(last)
-        elif line.startswith("next io:"):
-            wrd.next_io_ms = parse_int(last.removesuffix("ms"))
         elif line.startswith("target:"):
             wrd.target = dehumanize(last)
         elif line.startswith("proportional:"):
@@ -107,6 +147,8 @@ def parse_writeback_rate_debug(text: str) -> WritebackRateDebug:
             wrd.integral = dehumanize_signed(last)
         elif line.startswith("change:"):
             wrd.change = dehumanize_signed(last.removesuffix("/sec"))
+        elif line.startswith("next io:"):
+            wrd.next_io_ms = parse_int(last.removesuffix("ms"))
     return wrd
 
 
@@ -114,9 +156,9 @@ def parse_priority_stats(text: str) -> tuple[int, int]:
     """(unused percent, metadata percent) from a cache device's priority_stats; procfs reads
     both with strconv.ParseUint."""
     unused = metadata = 0
-    for line in text.splitlines():
+    for line in _scan_lines(text):
         if line.startswith(("Unused:", "Metadata:")):
-            value = parse_uint(line.split()[-1].removesuffix("%"))
+            value = parse_uint(_FIELDS(line)[-1].removesuffix("%"))
             if line.startswith("Unused:"):
                 unused = value
             else:
@@ -150,26 +192,37 @@ class BcacheStats:
 
 
 def _value(directory: str, name: str) -> int:
-    """procfs's readValue: the file without its trailing newline, dehumanized."""
+    """procfs's readValue (see the module's docstring): 0 for a file that does not exist."""
     path = os.path.join(directory, name)
     try:
-        return dehumanize(read_text(path).removesuffix("\n"))
-    except NumberError as err:
-        raise CollectorError(f"failed to parse {path}: {err}") from err
-
-
-# Period-stat files a kernel may not have: cache_readaheads, gone since Linux 5.13.
-_OPTIONAL_PERIOD_FIELDS = frozenset({"cache_readaheads"})
-
-
-def _period_value(directory: str, name: str) -> int:
-    """A stats_total value; 0 for an optional one the kernel does not have."""
-    if name in _OPTIONAL_PERIOD_FIELDS and not os.path.lexists(os.path.join(directory, name)):
+        raw = read_bytes(path)
+    except FileNotFoundError:
         return 0
-    return _value(directory, name)
+    except OSError as err:
+        raise CollectorError(f"failed to read: {path}: {err}") from None
+    if not raw:
+        raise CollectorError(f"failed to parse {path}: empty file (procfs panics on it)")
+    try:
+        return _dehumanize(raw[:-1])
+    except CollectorError as err:
+        raise CollectorError(f"failed to parse {path}: {err}") from None
+
+
+def _period_values(directory: str) -> dict[str, int]:
+    """A stats_five_minute or stats_total directory, as GetStats reads it."""
+    return {name: _value(directory, name) for name in _PERIOD_FIELDS}
+
+
+def _scanned_file(path: str) -> str:
+    """A file procfs opens and scans by lines: required, whatever its error."""
+    try:
+        return decode(read_bytes(path))
+    except OSError as err:
+        raise CollectorError(f"failed to read: {path}: {err}") from None
 
 
 def read_bcache(uuid_dir: str, priority_stats: bool) -> BcacheStats:
+    """procfs's GetStats for one cache set."""
     stats = BcacheStats(uuid=os.path.basename(uuid_dir))
     for name in (
         "average_key_size", "btree_cache_size", "cache_available_percent", "congested",
@@ -182,35 +235,32 @@ def read_bcache(uuid_dir: str, priority_stats: bool) -> BcacheStats:
         "cache_read_races",
     ):
         stats.values[name] = _value(internal, name)
+    # Parsed, not exported: read only so that what fails GetStats fails here.
+    _period_values(os.path.join(uuid_dir, "stats_five_minute"))
+    _period_values(os.path.join(uuid_dir, "stats_total"))
 
     entries = list_dir(uuid_dir)
     for name in fnmatch.filter(entries, "bdev[0-9]*"):
         bdev = resolve_sysfs_dir(os.path.join(uuid_dir, name))
-        total_dir = os.path.join(bdev, "stats_total")
-        stats.bdevs.append(
-            BdevStats(
-                name=name,
-                dirty_data=_value(bdev, "dirty_data"),
-                writeback=parse_writeback_rate_debug(
-                    read_text(os.path.join(bdev, "writeback_rate_debug"))
-                ),
-                total={f: _period_value(total_dir, f) for f in _PERIOD_FIELDS},
-            )
-        )
+        dirty_data = _value(bdev, "dirty_data")
+        writeback = parse_writeback_rate_debug(_scanned_file(os.path.join(bdev, "writeback_rate_debug")))
+        _period_values(os.path.join(bdev, "stats_five_minute"))
+        stats.bdevs.append(BdevStats(
+            name=name, dirty_data=dirty_data, writeback=writeback,
+            total=_period_values(os.path.join(bdev, "stats_total")),
+        ))
     for name in fnmatch.filter(entries, "cache[0-9]*"):
         cache = resolve_sysfs_dir(os.path.join(uuid_dir, name))
+        io_errors = _value(cache, "io_errors")
+        metadata_written = _value(cache, "metadata_written")
+        written = _value(cache, "written")
         priority = None
         if priority_stats:
-            priority = parse_priority_stats(read_text(os.path.join(cache, "priority_stats")))
-        stats.caches.append(
-            CacheStats(
-                name=name,
-                io_errors=_value(cache, "io_errors"),
-                metadata_written=_value(cache, "metadata_written"),
-                written=_value(cache, "written"),
-                priority=priority,
-            )
-        )
+            priority = parse_priority_stats(_scanned_file(os.path.join(cache, "priority_stats")))
+        stats.caches.append(CacheStats(
+            name=name, io_errors=io_errors, metadata_written=metadata_written, written=written,
+            priority=priority,
+        ))
     return stats
 
 
@@ -279,7 +329,6 @@ class BcacheCollector(Collector[BcacheOptions]):
         sets = [
             read_bcache(os.path.join(base, name), priority)
             for name in fnmatch.filter(list_dir(base), "*-*")
-            if os.path.isdir(os.path.join(base, name))
         ]
         if not sets:
             return
@@ -293,13 +342,13 @@ class BcacheCollector(Collector[BcacheOptions]):
         for suffix, help_text, key, counter in _SET_METRICS:
             fam = family(suffix, help_text, ["uuid"], counter)
             for s in sets:
-                fam.add_metric([s.uuid], s.values[key])
+                fam.add_metric([s.uuid], float(s.values[key]))
             yield fam
         read_avg = family(
             "btree_read_average_duration_seconds", "Average btree read duration.", ["uuid"]
         )
         for s in sets:
-            read_avg.add_metric([s.uuid], s.values["btree_read_average_duration_us"] * 1e-9)
+            read_avg.add_metric([s.uuid], float(s.values["btree_read_average_duration_us"]) * 1e-9)
         yield read_avg
 
         bdev_labels = ["uuid", "backing_device"]
@@ -309,13 +358,13 @@ class BcacheCollector(Collector[BcacheOptions]):
         )
         for s in sets:
             for b in s.bdevs:
-                dirty.add_metric([s.uuid, b.name], b.dirty_data)
+                dirty.add_metric([s.uuid, b.name], float(b.dirty_data))
         yield dirty
         for suffix, help_text, attr in _WRITEBACK_METRICS:
             fam = family(suffix, help_text, bdev_labels)
             for s in sets:
                 for b in s.bdevs:
-                    fam.add_metric([s.uuid, b.name], getattr(b.writeback, attr))
+                    fam.add_metric([s.uuid, b.name], float(getattr(b.writeback, attr)))
             yield fam
         for suffix, help_text, key in _PERIOD_METRICS:
             fam = family(suffix, help_text, bdev_labels, counter=True)
@@ -324,7 +373,7 @@ class BcacheCollector(Collector[BcacheOptions]):
                     # bcachePeriodStatsToMetric: readaheads only when not 0.
                     if key == "cache_readaheads" and b.total[key] == 0:
                         continue
-                    fam.add_metric([s.uuid, b.name], b.total[key])
+                    fam.add_metric([s.uuid, b.name], float(b.total[key]))
             yield fam
 
         cache_labels = ["uuid", "cache_device"]
@@ -341,7 +390,7 @@ class BcacheCollector(Collector[BcacheOptions]):
             fam = family(suffix, help_text, cache_labels, counter)
             for s in sets:
                 for c in s.caches:
-                    fam.add_metric([s.uuid, c.name], getattr(c, attr))
+                    fam.add_metric([s.uuid, c.name], float(getattr(c, attr)))
             yield fam
         if priority:
             unused = family(
@@ -354,7 +403,7 @@ class BcacheCollector(Collector[BcacheOptions]):
             for s in sets:
                 for c in s.caches:
                     assert c.priority is not None
-                    unused.add_metric([s.uuid, c.name], c.priority[0])
-                    metadata.add_metric([s.uuid, c.name], c.priority[1])
+                    unused.add_metric([s.uuid, c.name], float(c.priority[0]))
+                    metadata.add_metric([s.uuid, c.name], float(c.priority[1]))
             yield unused
             yield metadata

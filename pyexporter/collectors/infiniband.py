@@ -6,8 +6,11 @@ parseInfiniBandHwCounters).
 What sysfs reads, and so what this reads:
 - the device's `fw_ver` is required; `board_id` and `hca_type` may be absent (any other read
   error fails); `ports/` must list;
-- each port's name is a decimal uint32; `state`, `phys_state` (`<id>: <name>`) and `rate`
-  (`<Gb/s> ...`) are required;
+- each port's name is a decimal uint32; `link_layer` (read, not exported: procfs v0.19.0 has
+  it since procfs PR #700, and upstream's fixture gives every port one), `state`, `phys_state`
+  (`<id>: <name>`) and `rate` (`<Gb/s> ...`, converted to uint64 as Go does on amd64) are
+  required; one that does not exist is node_exporter's ErrNoData, as is a missing `fw_ver` or
+  `ports/`;
 - `counters/` (with `counters_ext/`, the pre-4.5 64-bit counters) and `hw_counters/` are each
   parsed when present, whatever the device's name (current sysfs; older releases chose by name
   prefix); every regular file in them is read, those that are missing, unreadable for
@@ -27,6 +30,7 @@ skipped in all three directories.
 from __future__ import annotations
 
 import errno
+import math
 import os
 import re
 import struct
@@ -44,6 +48,7 @@ from pyexporter.toolkit.filters import exclusive_filter
 from pyexporter.toolkit.numbers import (
     NumberError,
     go_trim_space,
+    go_uint64,
     parse_float,
     parse_uint,
     sys_read_file,
@@ -250,16 +255,23 @@ def parse_state(text: str) -> int:
 
 def parse_rate(text: str) -> float:
     """sysfs's parseRate: `40 Gb/sec (4X QDR)` -> bytes per second: the text up to the first
-    space as strconv.ParseFloat(x, 32), times 125000000, truncated to an integer."""
+    space as strconv.ParseFloat(x, 32), times 125000000, converted to uint64 as Go does on amd64
+    (numbers.go_uint64): a negative rate wraps around, and one of 2**64 or more, an infinite one
+    or NaN (ParseFloat takes `inf` and `nan`) reads as 2**63."""
     head, sep, _ = text.partition(" ")
     if not sep:
         raise CollectorError(f"unexpected InfiniBand port rate {text[:40]!r}")
     try:
-        # Rounded to the float32 that ParseFloat(x, 32) returns; OverflowError beyond its range.
-        gbits: float = struct.unpack("f", struct.pack("f", parse_float(go_trim_space(head))))[0]
-        return float(int(gbits * 125_000_000))
-    except (NumberError, OverflowError, ValueError):
+        value = parse_float(go_trim_space(head))
+        # Rounded to the float32 that ParseFloat(x, 32) returns (struct.pack rounds to infinity
+        # past float32's range, or raises OverflowError in older Pythons).
+        gbits: float = struct.unpack("f", struct.pack("f", value))[0]
+    except (NumberError, OverflowError):
         raise CollectorError(f"unexpected InfiniBand port rate {text[:40]!r}") from None
+    if math.isinf(gbits) and not math.isinf(value):
+        # ParseFloat(x, 32) refuses a finite number beyond float32 ("value out of range").
+        raise CollectorError(f"unexpected InfiniBand port rate {text[:40]!r}: out of float32's range")
+    return float(go_uint64(gbits * 125_000_000))
 
 
 def parse_counter(text: str) -> int | None:
@@ -302,6 +314,8 @@ def read_port(path: str) -> Port:
         parse_uint(name, bits=32)
     except NumberError:
         raise CollectorError(f"failed to convert {name!r} into uint") from None
+    # Read (os.ReadFile) and required, though node_exporter exports nothing of it.
+    read_text(os.path.join(path, "link_layer"))
     port = Port(
         port=str(int(name)),
         state_id=parse_state(read_text(os.path.join(path, "state"))),
@@ -330,6 +344,8 @@ def read_device(path: str) -> Device:
     """sysfs's parseInfiniBandDevice: fw_ver is required (every driver has it since 4.10)."""
     try:
         firmware = sys_read_file(os.path.join(path, "fw_ver"))
+    except FileNotFoundError:
+        raise
     except OSError as err:
         raise CollectorError(f"failed to read HCA firmware version: {err}") from None
     device = Device(
@@ -341,6 +357,8 @@ def read_device(path: str) -> Device:
     ports_dir = os.path.join(path, "ports")
     try:
         names = sorted(os.listdir(ports_dir))
+    except FileNotFoundError:
+        raise
     except OSError as err:
         raise CollectorError(f"failed to list InfiniBand ports at {ports_dir!r}: {err}") from None
     ports: dict[int, Port] = {}
@@ -375,11 +393,15 @@ class InfiniBandCollector(Collector[InfiniBandOptions]):
         base = self.paths.sys("class", "infiniband")
         if not os.path.isdir(base):
             raise NoDataError("infiniband statistics not found, skipping")
-        devices = [
-            read_device(os.path.join(base, name))
-            for name in list_dir(base)
-            if not self.filter.ignored(name)
-        ]
+        try:
+            devices = [
+                read_device(os.path.join(base, name))
+                for name in list_dir(base)
+                if not self.filter.ignored(name)
+            ]
+        except FileNotFoundError as err:
+            # node_exporter's Update: an InfiniBandClass error that is os.ErrNotExist is ErrNoData.
+            raise NoDataError(f"infiniband statistics not found, skipping: {err}") from None
         if not devices:
             return
         p = "node_infiniband_"

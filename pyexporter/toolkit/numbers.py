@@ -350,3 +350,33 @@ def read_int_file(path: str) -> int:
     """sysfs's util.ReadIntFromFile: the file's text, trimmed, as a base-10 int64; OSError when
     unreadable, NumberError when not a number."""
     return parse_int(go_trim_space(read_value_text(path)))
+
+
+_TWO_TO_63 = float(1 << 63)
+_INT64_INDEFINITE = 1 << 63
+_UINT64_MASK = (1 << 64) - 1
+
+
+def _truncate_to_int64_bits(value: float) -> int:
+    """CVTTSD2SQ: VALUE truncated towards zero, as the bits of an int64; the "integer indefinite"
+    0x8000000000000000 for NaN and for anything outside int64's range."""
+    if -_TWO_TO_63 <= value < _TWO_TO_63:  # false for NaN
+        return int(value) & _UINT64_MASK
+    return _INT64_INDEFINITE
+
+
+def go_uint64(value: float) -> int:
+    """uint64(VALUE) of a float64 as Go compiles it for amd64 (procfs converts parsed floats so:
+    bcache's dehumanize, sysfs's InfiniBand parseRate).
+
+    The Go specification leaves a conversion whose value does not fit to the implementation; on
+    amd64 the compiler emits CVTTSD2SQ, a float-to-int64 truncation, for values below 2**63 and
+    reads the result's bits as unsigned, so a negative value wraps around (-1.0 gives 2**64 - 1);
+    from 2**63 on it subtracts 2**63 first and sets the top bit after. CVTTSD2SQ answers NaN and
+    anything beyond int64 with 0x8000000000000000, so NaN, infinities, values of 2**64 and more
+    and values below -2**63 all give 2**63. node_exporter then reports float64 of the result.
+    Other architectures answer these differently; node_exporter's amd64 build is the reference."""
+    if value < _TWO_TO_63:
+        return _truncate_to_int64_bits(value)
+    # NaN fails the comparison above and lands here too, as it does in Go's generated code.
+    return _truncate_to_int64_bits(value - _TWO_TO_63) | _INT64_INDEFINITE

@@ -88,9 +88,63 @@ def test_zero_readaheads_not_emitted(tmp_path: Path) -> None:
     assert sample(families, "node_bcache_cache_readaheads_total", uuid=UUID, backing_device="bdev0") == 1124
 
 
-def test_other_stats_total_files_are_required(tmp_path: Path) -> None:
-    """procfs readValue: every other file GetStats reads fails the collector when missing."""
+def test_missing_value_files_read_as_zero(tmp_path: Path) -> None:
+    """procfs readValue: a value file that does not exist is 0, not an error (node_exporter 1.5.0
+    and the newest agree), cache_hits and average_key_size as much as readaheads."""
     root = _fixture_copy(tmp_path)
     (root / "sys/fs/bcache/aaaa-bbbb/bdev0/stats_total/cache_hits").unlink()
-    with pytest.raises((CollectorError, OSError)):
+    (root / "sys/fs/bcache/aaaa-bbbb/average_key_size").unlink()
+    families = run_collector("bcache", Paths.under(str(root)))
+    assert sample(families, "node_bcache_cache_hits_total", uuid=UUID, backing_device="bdev0") == 0
+    assert sample(families, "node_bcache_average_key_size_sectors", uuid=UUID) == 0
+    assert sample(families, "node_bcache_tree_depth", uuid=UUID) == 7
+
+
+def test_negative_and_huge_values_convert_as_go(tmp_path: Path) -> None:
+    """dehumanize's uint64(float64) on amd64: -1 wraps to 2**64 - 1, what is beyond 2**64 is 2**63."""
+    root = _fixture_copy(tmp_path)
+    (root / "sys/fs/bcache/aaaa-bbbb/average_key_size").write_text("-1\n")
+    (root / "sys/fs/bcache/aaaa-bbbb/bdev0/stats_total/cache_hits").write_text("99999999999999999999999\n")
+    families = run_collector("bcache", Paths.under(str(root)))
+    assert sample(families, "node_bcache_average_key_size_sectors", uuid=UUID) == 1.8446744073709552e19
+    assert sample(families, "node_bcache_cache_hits_total", uuid=UUID, backing_device="bdev0") == 2.0**63
+
+
+def test_value_without_newline_loses_its_last_byte(tmp_path: Path) -> None:
+    root = _fixture_copy(tmp_path)
+    (root / "sys/fs/bcache/aaaa-bbbb/bdev0/stats_total/cache_hits").write_bytes(b"54")
+    families = run_collector("bcache", Paths.under(str(root)))
+    assert sample(families, "node_bcache_cache_hits_total", uuid=UUID, backing_device="bdev0") == 5
+
+
+@pytest.mark.parametrize("relative", [
+    "sys/fs/bcache/aaaa-bbbb/bdev0/stats_total/cache_hits",
+    # Read and parsed by GetStats, though node_exporter exports none of them.
+    "sys/fs/bcache/aaaa-bbbb/stats_total/cache_hits",
+    "sys/fs/bcache/aaaa-bbbb/stats_five_minute/bypassed",
+    "sys/fs/bcache/aaaa-bbbb/bdev0/stats_five_minute/cache_misses",
+])
+@pytest.mark.parametrize("content", [b"546\r\n", b"lots\n", b""])
+def test_malformed_value_anywhere_procfs_reads_fails(tmp_path: Path, relative: str, content: bytes) -> None:
+    root = _fixture_copy(tmp_path)
+    (root / relative).parent.mkdir(parents=True, exist_ok=True)
+    (root / relative).write_bytes(content)
+    with pytest.raises(CollectorError):
+        run_collector("bcache", Paths.under(str(root)))
+
+
+@pytest.mark.parametrize("relative", ["bdev0/writeback_rate_debug", "cache0/priority_stats"])
+def test_scanned_files_are_required(tmp_path: Path, relative: str) -> None:
+    """getWritebackRateDebug and getPriorityStats fail on a file that does not open."""
+    root = _fixture_copy(tmp_path)
+    (root / "sys/fs/bcache/aaaa-bbbb" / relative).unlink()
+    with pytest.raises(CollectorError, match="failed to read"):
+        run_collector("bcache", Paths.under(str(root)), {"priorityStats": True})
+
+
+def test_a_cache_set_entry_that_is_not_a_directory_fails(tmp_path: Path) -> None:
+    """GetStats globs `*-*` whatever the entry; reading a value below a file is ENOTDIR."""
+    root = _fixture_copy(tmp_path)
+    (root / "sys/fs/bcache/not-a-set").write_text("x\n")
+    with pytest.raises(CollectorError, match="failed to read"):
         run_collector("bcache", Paths.under(str(root)))

@@ -11,6 +11,7 @@ from tests.helpers import run_collector, sample, samples, write_tree
 D = "sys/class/infiniband/mlx0/"
 TREE = {
     D + "board_id": "B\n", D + "fw_ver": "1.0\n", D + "hca_type": "H\n",
+    D + "ports/1/link_layer": "InfiniBand\n",
     D + "ports/1/state": "4: ACTIVE\n", D + "ports/1/phys_state": "5: LinkUp\n",
     D + "ports/1/rate": "10 Gb/sec (4X)\n", D + "ports/1/counters/port_rcv_data": "10\n",
     D + "ports/1/counters/link_downed": "N/A (no PMA)\n",
@@ -188,10 +189,43 @@ def test_optional_device_attributes(tmp_path: Path) -> None:
 
 
 def test_missing_fw_ver_fails(tmp_path: Path) -> None:
-    """parseInfiniBandDevice: `failed to read HCA firmware version`."""
+    """parseInfiniBandDevice: `failed to read HCA firmware version`, an error that wraps
+    os.ErrNotExist, which node_exporter's Update answers with ErrNoData."""
     tree = {k: v for k, v in BASE.items() if not k.endswith("fw_ver")}
-    with pytest.raises(CollectorError, match="firmware"):
+    with pytest.raises(NoDataError, match="fw_ver"):
         run_collector("infiniband", write_tree(tmp_path, tree))
+
+
+@pytest.mark.parametrize("name", ["link_layer", "state", "phys_state", "rate"])
+def test_missing_port_file_is_no_data(tmp_path: Path, name: str) -> None:
+    """parseInfiniBandPort reads link_layer, state, phys_state and rate with os.ReadFile, each
+    required (link_layer since procfs PR #700, in v0.19.0); a missing one is os.ErrNotExist,
+    ErrNoData to node_exporter."""
+    tree = {k: v for k, v in BASE.items() if not k.endswith("/" + name)}
+    with pytest.raises(NoDataError, match=name):
+        run_collector("infiniband", write_tree(tmp_path, tree))
+
+
+def test_unreadable_link_layer_fails(tmp_path: Path) -> None:
+    tree = {k: v for k, v in BASE.items() if not k.endswith("/link_layer")}
+    root = write_tree(tmp_path, tree)
+    os.mkdir(root.sys("class", "infiniband", "mlx0", "ports", "1", "link_layer"))
+    # os.ReadFile of a directory is EISDIR: an error, and not ErrNoData.
+    with pytest.raises((CollectorError, OSError)) as caught:
+        run_collector("infiniband", root)
+    assert not isinstance(caught.value, NoDataError)
+
+
+@pytest.mark.parametrize(("rate", "value"), [
+    # uint64(value * 125000000) on amd64, as node_exporter 1.5.0 printed it for the same files.
+    ("-1 Gb/sec (4X)", 1.8446744073584552e19),
+    ("99999999999999999999999 Gb/sec (4X)", 9.223372036854776e18),
+    # strconv.ParseFloat takes inf and nan; their conversion is 2**63 as well.
+    ("inf Gb/sec", 9.223372036854776e18), ("NaN Gb/sec", 9.223372036854776e18),
+])
+def test_rate_converts_as_go(tmp_path: Path, rate: str, value: float) -> None:
+    fams = run_collector("infiniband", write_tree(tmp_path, {**BASE, P + "rate": rate + "\n"}))
+    assert sample(fams, "node_infiniband_rate_bytes_per_second", device="mlx0", port="1") == value
 
 
 def test_port_names(tmp_path: Path) -> None:

@@ -70,3 +70,28 @@ def test_entries_as_the_glob_finds_them(tmp_path) -> None:
     families = run_collector("thermal_zone", Paths(sysfs=str(tmp_path)))
     zones = sorted(dict(labels)["zone"] for name, labels in samples(families) if name == "node_thermal_zone_temp")
     assert zones == ["10", "2", "3x"]
+
+
+@pytest.mark.parametrize("missing", ["temp", "type"])
+def test_zone_missing_a_file_is_skipped_and_the_rest_reported(tmp_path, missing: str) -> None:
+    """ClassThermalZoneStats (procfs v0.19.0) skips a zone whose required file does not open (a
+    *fs.PathError); the other zones and the cooling devices are reported and the collector
+    succeeds (node_exporter 1.5.0 failed it)."""
+    thermal = tmp_path / "class" / "thermal"
+    for n, temp in (("0", "41000\n"), ("1", "43000\n")):
+        zone = thermal / f"thermal_zone{n}"
+        zone.mkdir(parents=True)
+        (zone / "type").write_text("acpitz\n")
+        (zone / "policy").write_text("step_wise\n")
+        (zone / "temp").write_text(temp)
+    (thermal / "thermal_zone0" / missing).unlink()
+    device = thermal / "cooling_device0"
+    device.mkdir()
+    (device / "type").write_text("Processor\n")
+    (device / "cur_state").write_text("0\n")
+    (device / "max_state").write_text("3\n")
+    assert samples(run_collector("thermal_zone", Paths(sysfs=str(tmp_path)))) == {
+        ("node_thermal_zone_temp", frozenset({("zone", "1"), ("type", "acpitz")})): 43.0,
+        ("node_cooling_device_cur_state", frozenset({("name", "0"), ("type", "Processor")})): 0.0,
+        ("node_cooling_device_max_state", frozenset({("name", "0"), ("type", "Processor")})): 3.0,
+    }

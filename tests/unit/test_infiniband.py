@@ -26,11 +26,20 @@ def test_bad_state(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "fast",
     # sysfs's parseRate takes the text up to the first space as a float32.
-    "40Gb/sec (4X QDR)", "1e39 Gb/sec", "nan Gb/sec",
+    "40Gb/sec (4X QDR)", "1e39 Gb/sec", "-1e39 Gb/sec", " 40 Gb/sec",
 ])
 def test_bad_rate(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_rate(text)
+
+
+def test_rate_beyond_uint64_as_go_converts_it() -> None:
+    # ParseFloat(x, 32) takes nan and inf; uint64 of them, of anything from 2**64 up and of
+    # anything below -2**63 is 2**63 on amd64; a small negative rate wraps around.
+    for text in ("nan Gb/sec", "-Inf Gb/sec", "+infinity Gb/sec", "1e38 Gb/sec", "-1e30 Gb/sec"):
+        assert parse_rate(text) == 2.0**63
+    assert parse_rate("-1 Gb/sec") == float(2**64 - 125_000_000)
+    assert parse_rate("-0.5 Gb/sec") == float(2**64 - 62_500_000)
 
 
 def test_rate_as_go_computes_it() -> None:

@@ -300,3 +300,19 @@ def test_uint_attribute_reads_as_read_uint_from_file(raw: bytes) -> None:
             parse_uint_attribute(raw)
         return
     assert parse_uint_attribute(raw) == expected
+
+
+# uint64(f) as go1.19 compiled it for amd64, printed by a Go program on these very floats.
+@pytest.mark.parametrize(("value", "expected"), [
+    (0.0, 0), (-0.0, 0), (1.5, 1), (546.0, 546), (1.8446744073709549568e19, 18446744073709549568),
+    (2.0**63, 2**63), (2.0**63 + 2048, 2**63 + 2048),
+    # Negative values go through int64 and wrap around.
+    (-1.0, 2**64 - 1), (-1.5, 2**64 - 1), (-125000000.0, 18446744073584551616),
+    # What fits neither int64 nor uint64 gives CVTTSD2SQ's "integer indefinite", top bit set.
+    (2.0**64, 2**63), (1e23, 2**63), (-1e19, 2**63), (-(2.0**63), 2**63),
+    (math.inf, 2**63), (-math.inf, 2**63), (math.nan, 2**63),
+])
+def test_go_uint64_is_amd64_float_conversion(value: float, expected: int) -> None:
+    from pyexporter.toolkit.numbers import go_uint64
+
+    assert go_uint64(value) == expected

@@ -3,8 +3,9 @@ import os
 
 import pytest
 
+from pyexporter.collectors import thermal_zone
 from pyexporter.collectors.thermal_zone import read_cooling_device, read_thermal_zone
-from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.collector import CollectorError, NoDataError
 from pyexporter.toolkit.numbers import NumberError
 
 
@@ -51,15 +52,44 @@ def test_unreadable_attribute_skips(tmp_path) -> None:
     assert read_cooling_device("0", str(tmp_path)) is None
 
 
-def test_disabled_zone_is_skipped_and_mode_is_optional(tmp_path) -> None:
-    # parseClassThermalZone: `mode` reading `disabled` gives ENODATA, which ClassThermalZoneStats
-    # skips; `enabled` or no mode file at all is a zone like any other.
+def test_mode_is_optional_and_a_disabled_zone_is_still_read(tmp_path) -> None:
+    # parseClassThermalZone (procfs v0.19.0) reads mode after temp and only keeps it; nothing in
+    # procfs or node_exporter skips a disabled zone (procfs PR #694 was not merged). On a real
+    # kernel its temp read answers ENODATA or EINVAL, which the read itself then handles.
     (tmp_path / "mode").write_text("disabled\n")
-    assert _zone(tmp_path, "1000\n") is None
-    (tmp_path / "mode").write_text("enabled\n")
-    assert _zone(tmp_path, "1000\n") is not None
+    assert _zone(tmp_path, "1000\n") == ("0", "acpitz", 1000)
     (tmp_path / "mode").unlink()
     assert _zone(tmp_path, "1000\n") is not None
+
+
+@pytest.mark.parametrize("missing", ["type", "policy", "temp"])
+def test_zone_without_a_required_file_is_skipped(tmp_path, missing: str) -> None:
+    # ClassThermalZoneStats skips a zone on any *fs.PathError, a failed open included (procfs
+    # PR #634); node_exporter 1.5.0 failed the whole collector instead.
+    (tmp_path / "type").write_text("acpitz\n")
+    (tmp_path / "policy").write_text("step_wise\n")
+    (tmp_path / "temp").write_text("1000\n")
+    (tmp_path / missing).unlink()
+    assert read_thermal_zone("0", str(tmp_path)) is None
+
+
+def test_temp_is_parsed_before_mode_is_read(tmp_path, monkeypatch) -> None:
+    # A malformed temp fails before mode's ENODATA, which would have skipped the zone.
+    _failing_read(monkeypatch, "mode", errno.ENODATA)
+    (tmp_path / "mode").write_text("enabled\n")
+    with pytest.raises(NumberError):
+        _zone(tmp_path, "hot\n")
+    assert _zone(tmp_path, "1000\n") is None
+
+
+def test_temp_that_is_a_directory_fails(tmp_path) -> None:
+    # Go opens a directory and its read answers a bare EISDIR: no PathError, no skip.
+    (tmp_path / "type").write_text("acpitz\n")
+    (tmp_path / "policy").write_text("step_wise\n")
+    (tmp_path / "temp").mkdir()
+    with pytest.raises(CollectorError, match="Is a directory") as caught:
+        read_thermal_zone("0", str(tmp_path))
+    assert not isinstance(caught.value, NoDataError)
 
 
 def test_passive_is_optional_but_must_be_a_uint(tmp_path) -> None:
@@ -92,7 +122,17 @@ def test_zone_read_enodata_or_eagain_skips_the_zone(tmp_path, monkeypatch, code:
 def test_zone_read_eio_fails_the_collector(tmp_path, monkeypatch) -> None:
     # ClassThermalZoneStats: any other bare errno from a read is returned, failing the collector.
     _failing_read(monkeypatch, "temp", errno.EIO)
-    with pytest.raises(CollectorError):
+    with pytest.raises(CollectorError) as caught:
+        _zone(tmp_path, "1000\n")
+    assert not isinstance(caught.value, NoDataError)
+
+
+@pytest.mark.parametrize("code", [errno.EINVAL, errno.EACCES, errno.EPERM])
+def test_zone_read_einval_or_permission_is_no_data(tmp_path, monkeypatch, code: int) -> None:
+    # procfs v0.19.0 returns a bare EINVAL or EACCES from the read; node_exporter's Update
+    # answers ErrNotExist, ErrPermission and EINVAL (upstream PR #3657) with ErrNoData.
+    _failing_read(monkeypatch, "temp", code)
+    with pytest.raises(NoDataError):
         _zone(tmp_path, "1000\n")
 
 
@@ -107,3 +147,25 @@ def test_cooling_device_other_errors_fail(tmp_path, monkeypatch) -> None:
     _failing_read(monkeypatch, "cur_state", errno.ENODATA)
     with pytest.raises(CollectorError):
         _cooling(tmp_path, "1\n")
+
+
+@pytest.mark.parametrize(("code", "skipped"), [
+    (errno.EINVAL, True), (errno.ENOENT, True), (errno.EPERM, True), (errno.EOPNOTSUPP, False),
+])
+def test_cooling_device_open_errors(tmp_path, monkeypatch, code: int, skipped: bool) -> None:
+    # canIgnoreError compares err.Error() with "operation not supported", which a failed open's
+    # PathError ("open <path>: operation not supported") never equals; EINVAL is found by
+    # errors.As inside the PathError.
+    real_open = thermal_zone.open_regular
+
+    def fake_open(path: str, dir_fd: int | None = None) -> int:
+        if path.endswith("/max_state"):
+            raise OSError(code, os.strerror(code), path)
+        return real_open(path, dir_fd)
+
+    monkeypatch.setattr(thermal_zone, "open_regular", fake_open)
+    if skipped:
+        assert _cooling(tmp_path, "1\n") is None
+    else:
+        with pytest.raises(CollectorError):
+            _cooling(tmp_path, "1\n")
