@@ -1,4 +1,3 @@
-import shutil
 
 import pytest
 
@@ -25,12 +24,3 @@ def test_malformed_file_is_a_collector_error(tmp_path) -> None:
     paths = write_tree(tmp_path, {"proc/buddyinfo": "Node 0, zone DMA 1 2\nNode 0, zone Normal 1\n"})
     with pytest.raises(CollectorError):
         run_collector("buddyinfo", paths)
-
-
-def test_trailing_blank_line_fails_as_procfs(tmp_path) -> None:
-    """parseBuddyInfo refuses a line of fewer than four fields, an empty one too."""
-    shutil.copytree(fixture_paths("buddyinfo").proc(), tmp_path / "proc")
-    with (tmp_path / "proc" / "buddyinfo").open("a") as file:
-        file.write("\n")
-    with pytest.raises(CollectorError):
-        run_collector("buddyinfo", Paths.under(str(tmp_path)))

@@ -1,8 +1,6 @@
-import shutil
 
 import pytest
 
-from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
 from tests.helpers import fixture_paths, run_collector, samples, write_tree
 
@@ -37,12 +35,3 @@ def test_cgroups_malformed(tmp_path) -> None:
     paths = write_tree(tmp_path, {"proc/cgroups": "cpu 1 two 1\n"})
     with pytest.raises(CollectorError):
         run_collector("cgroups", paths)
-
-
-def test_trailing_blank_line_fails_as_procfs(tmp_path) -> None:
-    """parseCgroupSummaryString refuses a line of fewer than four fields, an empty one too."""
-    shutil.copytree(fixture_paths("cgroups").proc(), tmp_path / "proc")
-    with (tmp_path / "proc" / "cgroups").open("a") as file:
-        file.write("\n")
-    with pytest.raises(CollectorError):
-        run_collector("cgroups", Paths.under(str(tmp_path)))

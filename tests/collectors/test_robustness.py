@@ -29,7 +29,16 @@ from pyexporter.scrape import Scraper
 from pyexporter.settings import Settings
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.web import create_app
-from tests.helpers import FIXTURES, SHARED_FIXTURES, LogRecords, captured_logs, run_collector, sample, samples
+from tests.helpers import (
+    FIXTURES,
+    SHARED_FIXTURES,
+    LogRecords,
+    captured_logs,
+    fixture_paths,
+    run_collector,
+    sample,
+    samples,
+)
 
 ALL = sorted(load_all())
 
@@ -522,3 +531,16 @@ async def test_field_name_that_is_no_metric_name_fails_only_its_collector(tmp_pa
     names = {line.split("{")[0].split(" ")[0] for line in body.splitlines() if line and not line.startswith("#")}
     assert all(re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*", name) for name in names), sorted(names)[:5]
     assert "node_load1" in names
+
+
+# Files whose procfs parser refuses a blank line, as a line of too few fields (the kernel writes
+# none; node_exporter fails the collector): a trailing one fails the collector here too.
+@pytest.mark.parametrize(("name", "relative"), [
+    ("buddyinfo", "buddyinfo"), ("cgroups", "cgroups"), ("softnet", "net/softnet_stat"), ("udp_queues", "net/udp"),
+])
+def test_a_trailing_blank_line_fails_as_procfs(tmp_path, name: str, relative: str) -> None:
+    shutil.copytree(fixture_paths(name).proc(), tmp_path / "proc")
+    with (tmp_path / "proc" / relative).open("a") as file:
+        file.write("\n")
+    with pytest.raises(CollectorError):
+        run_collector(name, Paths.under(str(tmp_path)))
