@@ -494,10 +494,15 @@ class CPUCollector(Collector[CpuOptions]):
     def collect(self) -> Iterable[Metric]:
         if self.isolated_error is not None:
             raise self.isolated_error
-        families: list[Metric] = []
+        # node_exporter prints no HELP/TYPE for a family without samples.
+        return (family for family in self._families() if family.samples)
+
+    def _families(self) -> Iterator[Metric]:
+        # In node_exporter's order, each step's families given as it ends: when a step fails, the
+        # families of the steps before it are served, as node_exporter sends them before failing.
         if self.info:
-            families.extend(self._info())
-        families.extend(self._stat())
+            yield from self._info()
+        yield from self._stat()
         # Families are built only with samples to give: the throttle and isolated files are absent
         # on most hosts, and a family dropped unused still costs its construction.
         if self.isolated:
@@ -508,13 +513,11 @@ class CPUCollector(Collector[CpuOptions]):
             )
             for cpu in self.isolated:
                 isolated.add_metric([str(cpu)], 1.0)
-            families.append(isolated)
+            yield isolated
         # Listed once for both: a CPU plugged in between would otherwise be reported by one only.
         names = cpu_dirs(self.cpu_root)
-        families.extend(self._throttles(names))
-        families.extend(self._online(names))
-        # node_exporter prints no HELP/TYPE for a family without samples.
-        return [f for f in families if f.samples]
+        yield from self._throttles(names)
+        yield from self._online(names)
 
     def _info(self) -> Iterator[Metric]:
         cpus = parse_cpuinfo(read_text(self.cpuinfo_path))

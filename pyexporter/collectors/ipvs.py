@@ -153,7 +153,6 @@ class IPVSCollector(Collector[IpvsOptions]):
             # No IPVS in this kernel: node_exporter's ErrNoData.
             raise NoDataError("ipvs collector metrics are not available for this system") from None
         stats = parse_ipvs_stats(stats_text)
-        backends = parse_ip_vs(read_text(self.paths.proc("net", "ip_vs")))
         p = "node_ipvs_"
         yield CounterMetricFamily(p + "connections_total", "The total number of connections made.",
                                   value=stats.connections)
@@ -165,6 +164,9 @@ class IPVSCollector(Collector[IpvsOptions]):
                                   value=stats.incoming_bytes)
         yield CounterMetricFamily(p + "outgoing_bytes_total", "The total amount of outgoing data.",
                                   value=stats.outgoing_bytes)
+        # Read after the totals are given, as node_exporter sends them before reading the
+        # backends: a backend table it cannot read leaves them served.
+        backends = parse_ip_vs(read_text(self.paths.proc("net", "ip_vs")))
 
         # Backends that collapse onto the same label values (a reduced label set) are summed.
         sums: dict[tuple[str, ...], list[int]] = {}

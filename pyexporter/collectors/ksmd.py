@@ -9,7 +9,7 @@ open error is returned). general_profit is read signed: see parse_ksmd_value.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from prometheus_client.core import Metric
@@ -73,7 +73,11 @@ class KsmdCollector(Collector[NoOptions]):
         base = self.paths.sys("kernel", "mm", "ksm")
         if not os.path.isdir(base):
             raise CollectorError("couldn't get ksm statistics: no kernel/mm/ksm in sysfs (kernel without CONFIG_KSM)")
-        families: list[Metric] = []
+        return self._read(base)
+
+    def _read(self, base: str) -> Iterator[Metric]:
+        # File by file, each family given as read: node_exporter sends each metric as it reads its
+        # file, so a bad file leaves the ones before it served.
         for spec in KSMD_FILES:
             path = os.path.join(base, spec.file)
             try:
@@ -84,5 +88,4 @@ class KsmdCollector(Collector[NoOptions]):
                 raise
             value = parse_ksmd_value(text, spec.file) / spec.divisor
             family_type = CounterMetricFamily if spec.counter else GaugeMetricFamily
-            families.append(family_type(self.names[spec.file], spec.help, value=value))
-        return families
+            yield family_type(self.names[spec.file], spec.help, value=value)

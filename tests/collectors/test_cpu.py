@@ -5,7 +5,7 @@ import pytest
 from pyexporter.collectors import load_all
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError
-from tests.helpers import by_name, fixture_paths, run_collector, sample, samples
+from tests.helpers import by_name, collect_as_scrape, fixture_paths, run_collector, sample, samples
 
 INFO = {"info": True, "info.flags-include": "^avx", "info.bugs-include": "spectre_v2"}
 
@@ -106,3 +106,14 @@ def test_malformed_isolated_is_a_collector_error(tmp_path) -> None:
     (cpu_dir / "isolated").write_text("1-x\n")
     with pytest.raises(CollectorError):
         run_collector("cpu", Paths(procfs=str(tmp_path), sysfs=str(tmp_path)))
+
+
+def test_a_bad_stat_leaves_the_info_served(tmp_path) -> None:
+    """node_exporter sends the cpuinfo families before it reads /proc/stat."""
+    shutil.copytree(fixture_paths("cpu").procfs, tmp_path / "proc")
+    shutil.copytree(fixture_paths("cpu").sysfs, tmp_path / "sys")
+    (tmp_path / "proc" / "stat").write_text("cpu  abc 1 2\ncpu0 1 2 3\n")
+    families, err = collect_as_scrape("cpu", Paths.under(str(tmp_path)), INFO)
+    assert isinstance(err, CollectorError)
+    assert "node_cpu_info" in by_name(families)
+    assert "node_cpu_seconds_total" not in by_name(families)

@@ -3,7 +3,7 @@ import pytest
 
 from pyexporter.paths import Paths
 from pyexporter.toolkit.collector import CollectorError, NoDataError
-from tests.helpers import run_collector, sample, write_tree
+from tests.helpers import collect_as_scrape, run_collector, sample, write_tree
 
 TREE = {
     "proc/net/ip_vs_stats": "h\nh\n 10 20 0 30 0\n",
@@ -30,6 +30,14 @@ def test_ipvs(tmp_path) -> None:
 def test_ipvs_reduced_labels_sum(tmp_path) -> None:
     fams = run_collector("ipvs", write_tree(tmp_path, TREE), {"backend-labels": "remote_address"})
     assert sample(fams, "node_ipvs_backend_connections_active", remote_address="192.168.82.22") == 250
+
+
+def test_unreadable_backends_leave_the_totals_served(tmp_path) -> None:
+    """node_exporter sends the totals before it reads the backend table."""
+    stats_only = {"proc/net/ip_vs_stats": TREE["proc/net/ip_vs_stats"]}
+    families, err = collect_as_scrape("ipvs", write_tree(tmp_path, stats_only))
+    assert isinstance(err, FileNotFoundError)
+    assert sample(families, "node_ipvs_connections_total") == 16
 
 
 def test_ipvs_absent(tmp_path) -> None:

@@ -5,7 +5,7 @@ import pytest
 
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.files import read_text
-from tests.helpers import by_name, fixture_paths, run_collector, sample, write_tree
+from tests.helpers import by_name, collect_as_scrape, fixture_paths, run_collector, sample, write_tree
 
 
 def test_ksmd_from_fixture() -> None:
@@ -54,3 +54,16 @@ def test_malformed_file(tmp_path: Path) -> None:
     files["sys/kernel/mm/ksm/run"] = "running\n"
     with pytest.raises(CollectorError):
         run_collector("ksmd", write_tree(tmp_path, files))
+
+
+def test_a_bad_file_leaves_the_ones_before_it_served(tmp_path: Path) -> None:
+    """node_exporter sends each ksm metric as it reads its file: when one fails, those read before
+    it are still in the scrape."""
+    src = os.path.join(fixture_paths("ksmd").sysfs, "kernel", "mm", "ksm")
+    files = {f"sys/kernel/mm/ksm/{n}": read_text(os.path.join(src, n)) for n in os.listdir(src)}
+    files["sys/kernel/mm/ksm/pages_shared"] = "\n"
+    families, err = collect_as_scrape("ksmd", write_tree(tmp_path, files))
+    assert isinstance(err, CollectorError)
+    assert sample(families, "node_ksmd_full_scans_total") == 12
+    assert sample(families, "node_ksmd_merge_across_nodes") == 1
+    assert "node_ksmd_pages_shared" not in by_name(families)
