@@ -28,6 +28,7 @@ from pyexporter.toolkit.numbers import (
     parse_int,
     parse_uint,
     parse_uint_attribute,
+    scan_float,
 )
 
 # An idle counter that falls back by this many seconds means the CPU was hot-plugged.
@@ -95,7 +96,12 @@ def _parse_stat_cpu_lines(text: str) -> dict[int, CPUStat]:
         head = line.split(None, 1)
         if len(head) < 2 or not head[0].startswith("cpu"):
             continue
-        times = parse_floats(head[1].split()[:_STAT_WIDTH])
+        values = head[1].split()[:_STAT_WIDTH]
+        if len(values) < _STAT_WIDTH:
+            times = parse_floats(values)
+        else:
+            # Sscanf's last %f takes a number from the start of its field and reads no further.
+            times = [*parse_floats(values[:-1]), scan_float(values[-1])]
         if head[0] == "cpu":
             continue
         cpus[parse_int(head[0][3:])] = CPUStat(*[value / USER_HZ for value in times])

@@ -36,7 +36,12 @@ class RefusedFile(OSError):
 
 def open_regular(path: str, dir_fd: int | None = None) -> int:
     """A descriptor of PATH opened for reading without blocking; RefusedFile unless a regular file."""
-    fd = os.open(path, _OPEN_FLAGS, dir_fd=dir_fd)
+    try:
+        fd = os.open(path, _OPEN_FLAGS, dir_fd=dir_fd)
+    except ValueError:
+        # A NUL in a name read from a file (a bonding master, a device): open(2) cannot be given
+        # one, and Go's os.Open answers EINVAL.
+        raise OSError(errno.EINVAL, "invalid argument (a NUL byte in the path)", path) from None
     try:
         mode = os.fstat(fd).st_mode
     except BaseException:

@@ -200,6 +200,21 @@ def _plain_digits(texts: Sequence[str], convert: Callable[[str], _Number]) -> li
         return None  # an empty text, or more digits than int() reads: the careful parser answers
 
 
+# fmt's floatToken: what a %f verb takes from its input before strconv.ParseFloat reads it (a
+# decimal's binary exponent, which fmt evaluates itself, is left to ParseFloat, which refuses it).
+_FMT_FLOAT_TOKEN = re.compile(
+    r"[nN][aA][nN]|[+-]?(?:[iI][nN][fF]|0[xX][0-9A-Fa-f_]*(?:\.[0-9A-Fa-f_]*)?(?:[pP][+-]?[0-9_]*)?"
+    r"|[0-9_]*(?:\.[0-9_]*)?(?:[eEpP][+-]?[0-9_]*)?)"
+)
+
+
+def scan_float(text: str) -> float:
+    """fmt's %f of TEXT as a Sscanf's last operand: the float fmt takes from the start of TEXT,
+    read by strconv.ParseFloat; what follows it is never read. NumberError as ParseFloat's."""
+    match = _FMT_FLOAT_TOKEN.match(text)
+    return parse_float(match.group() if match is not None else "")
+
+
 def parse_floats(texts: Sequence[str]) -> list[float]:
     """parse_float of each of TEXTS (procfs counter files hold hundreds of plain numbers)."""
     values = _plain_digits(texts, float)

@@ -518,3 +518,12 @@ def test_stat_as_the_kernel_prints_it() -> None:
 def test_merge_takes_max_of_each_counter(old: CPUStat | None, new: CPUStat) -> None:
     expected = CPUStat._make(map(max, old or CPUStat(), new))
     assert [repr(v) for v in merge_cpu_stats(old, new)] == [repr(v) for v in expected]
+
+
+def test_the_tenth_time_is_read_as_sscanfs_last_operand() -> None:
+    """procfs's Sscanf reads ten %f after the name; the last takes the number at the start of its
+    field and reads no further, any earlier field must be a number whole."""
+    line = "cpu0 1 2 3 4 5 6 7 8 9 10\udcff\n"
+    assert parse_stat_cpus("cpu  1 2 3 4 5 6 7 8 9 10\x00\n" + line)[0].guest_nice == 0.1
+    with pytest.raises(CollectorError):
+        parse_stat_cpus("cpu0 1 2 3 4 5 6 7 8\x00 9 10\n")

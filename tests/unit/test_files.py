@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import resource
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pyexporter.toolkit.files import (
     list_attributes,
     read_attribute,
     read_attributes,
+    read_bytes,
     read_text,
     universal_newlines,
 )
@@ -364,3 +366,11 @@ def test_kept_budget_takes_the_open_file_limit_when_first_asked() -> None:
         assert budget.limit == min(1024, hard) // 4
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_nul_in_a_path_is_einval_as_go_answers(tmp_path) -> None:
+    """A name read from a file may hold a NUL: open(2) cannot be given it, and the read fails
+    as any unreadable file does (Go's os.Open: invalid argument), not with a ValueError."""
+    with pytest.raises(OSError) as caught:
+        read_bytes(str(tmp_path / "bond0\x00"))
+    assert caught.value.errno == errno.EINVAL

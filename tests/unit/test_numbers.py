@@ -19,6 +19,7 @@ from pyexporter.toolkit.numbers import (
     parse_uints,
     read_int_file,
     read_uint_file,
+    scan_float,
 )
 
 
@@ -316,3 +317,16 @@ def test_go_uint64_is_amd64_float_conversion(value: float, expected: int) -> Non
     from pyexporter.toolkit.numbers import go_uint64
 
     assert go_uint64(value) == expected
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("36\x00", 36.0), ("1.5e3x", 1500.0), ("infinity", float("inf")), ("0x1p4zz", 16.0), ("012", 12.0), ("+7", 7.0),
+])
+def test_scan_float_takes_what_fmt_takes(text: str, value: float) -> None:
+    assert scan_float(text) == value
+
+
+@pytest.mark.parametrize("text", ["abc", "", "x1", "0x10"])
+def test_scan_float_refuses_what_parse_float_refuses(text: str) -> None:
+    with pytest.raises(NumberError):
+        scan_float(text)
