@@ -27,6 +27,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import string
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -40,12 +41,24 @@ from pyexporter.toolkit.files import decode, list_dir, read_attribute, read_text
 from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_int, parse_uint, sys_read_file
 
 # ASCII: Go's \d (RE2) is [0-9]; Python's would take any Unicode digit.
-_STATUS_LINE = re.compile(r"(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]", re.ASCII)
+# Searched from the start of a run of digits only (as zoneinfo's _NODE_ZONE, for the same reason).
+_STATUS_LINE = re.compile(r"(?<!\d)(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]", re.ASCII)
 _SYNC_BLOCKS = re.compile(r"\((\d+)/\d+\)", re.ASCII)
-# evalRecoveryLine's other three matches, greedy as RE2's.
-_SYNC_PCT = re.compile(r"= (.+)%")
-_SYNC_FINISH = re.compile(r"finish=(.+)min")
-_SYNC_SPEED = re.compile(r"speed=(.+)[A-Z]")
+
+
+def _greedy_between(line: str, start: str, end_at: int) -> str | None:
+    """RE2's `START(.+)END` search of LINE, END's last place in LINE being END_AT (-1: none): the
+    text after the first START up to that last END, if it holds a character. (RE2 matches
+    leftmost, then greedily; the regex itself, in Python's backtracking engine, takes time
+    quadratic in a line of many STARTs.)"""
+    at = line.find(start)
+    if at < 0 or end_at < at + len(start) + 1:
+        return None
+    return line[at + len(start):end_at]
+
+
+def _last_capital(line: str) -> int:
+    return max(line.rfind(letter) for letter in string.ascii_uppercase)
 
 
 class MDStat(NamedTuple):
@@ -98,11 +111,15 @@ def _recovery_line(line: str) -> int:
         raise CollectorError(f"unexpected mdstat sync line {line!r}")
     try:
         synced = parse_int(match.group(1))
-        for pattern, trim in ((_SYNC_PCT, True), (_SYNC_FINISH, False), (_SYNC_SPEED, False)):
-            found = pattern.search(line)
-            if not found:
-                raise CollectorError(f"unexpected mdstat sync line {line!r}")
-            parse_float(go_trim_space(found.group(1)) if trim else found.group(1))
+        # evalRecoveryLine's other three matches: `= (.+)%`, `finish=(.+)min`, `speed=(.+)[A-Z]`.
+        percent = _greedy_between(line, "= ", line.rfind("%"))
+        finish = _greedy_between(line, "finish=", line.rfind("min"))
+        speed = _greedy_between(line, "speed=", _last_capital(line))
+        if percent is None or finish is None or speed is None:
+            raise CollectorError(f"unexpected mdstat sync line {line!r}")
+        parse_float(go_trim_space(percent))
+        parse_float(finish)
+        parse_float(speed)
     except NumberError as err:
         raise CollectorError(f"unexpected mdstat sync line {line!r}: {err}") from None
     return synced

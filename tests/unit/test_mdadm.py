@@ -1,6 +1,10 @@
-import pytest
+import re
 
-from pyexporter.collectors.mdadm import parse_mdstat, parse_raid_disks
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pyexporter.collectors.mdadm import _greedy_between, _last_capital, parse_mdstat, parse_raid_disks
 from pyexporter.toolkit.collector import CollectorError
 
 MDSTAT = """Personalities : [raid1]
@@ -140,3 +144,23 @@ def test_invalid_mdstat_of_procfs(text: str) -> None:
 def test_parse_raid_disks(text: str, want: int) -> None:
     """sysfs Mdraids' raid_disks: a count, or `new (old)` during a reshape."""
     assert parse_raid_disks(text) == want
+
+
+@given(st.text(alphabet="=%min fishpedAZ.0123 ", max_size=40))
+def test_recovery_fields_found_as_re2_finds_them(line: str) -> None:
+    """_greedy_between gives what RE2's leftmost-then-greedy search of the three patterns gives
+    (Python's re finds the same on lines short enough for its backtracking)."""
+    for pattern, start, end_at in (
+        (r"= (.+)%", "= ", line.rfind("%")),
+        (r"finish=(.+)min", "finish=", line.rfind("min")),
+        (r"speed=(.+)[A-Z]", "speed=", _last_capital(line)),
+    ):
+        found = re.search(pattern, line)
+        assert _greedy_between(line, start, end_at) == (found.group(1) if found else None), pattern
+
+
+def test_long_hostile_lines_cost_linear_time() -> None:
+    """A line of 100 000 characters that the regexes would have backtracked over, quadratically."""
+    lines = "md0 : active raid1 sdb1[1] sda1[0]\n      " + "1" * 100_000 + "\n" + "= " * 50_000 + "\n"
+    with pytest.raises(CollectorError):
+        parse_mdstat(lines)

@@ -95,3 +95,10 @@ def test_node_and_zone_header_is_ascii_only() -> None:
     assert (zone.node, zone.zone) == ("", "")
     (zone,) = parse_zoneinfo("Node 0, zone DMAé\n  min 5\n")
     assert (zone.node, zone.zone) == ("0", "DMA")
+
+
+def test_a_long_run_of_digits_is_searched_once() -> None:
+    """nodeZoneRE searched from the start of a run of digits only: a 100 000-digit line (quadratic
+    for Python's backtracking from every digit) is skipped as any line without a header."""
+    zones = parse_zoneinfo("Node 0, zone   DMA\n  pages free     3952\n" + "1" * 100_000 + "\n")
+    assert [(zone.node, zone.zone) for zone in zones] == [("0", "DMA")]
