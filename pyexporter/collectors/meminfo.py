@@ -13,7 +13,6 @@ shape fails the collector (where Go would index out of range on a one-field line
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from operator import itemgetter
 from typing import NoReturn
@@ -23,12 +22,10 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
-from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
+from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily, underscore_parenthesized
 from pyexporter.toolkit.files import read_text
 from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import NumberError, parse_floats
-
-_PARENS = re.compile(r"\((.*)\)")
 
 # The first fields of the file's non-blank lines, and how many fields each line has: what decides
 # which metric each line's value becomes (meminfo_layout).
@@ -64,8 +61,8 @@ def meminfo_layout(shape: MeminfoShape) -> MeminfoLayout | None:
         if not key.endswith(":"):
             return None
         key = key[:-1]
-        if "(" in key:  # a few keys: re.sub costs more than the rest of a line
-            key = _PARENS.sub(r"_\1", key)
+        if "(" in key:  # a few keys have one
+            key = underscore_parenthesized(key)
         if width == 3:
             fields[key + "_bytes"] = (index, 1024)
         else:

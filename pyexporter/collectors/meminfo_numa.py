@@ -13,12 +13,11 @@ from prometheus_client.core import Metric
 from pyexporter.collectors import collector
 from pyexporter.flags import NoOptions
 from pyexporter.toolkit.collector import Collector, CollectorError
-from pyexporter.toolkit.families import FamilyIndex
+from pyexporter.toolkit.families import FamilyIndex, underscore_parenthesized
 from pyexporter.toolkit.files import list_dir, read_text
 from pyexporter.toolkit.numbers import NumberError, parse_float
 
 _NODE_DIR = re.compile(r"node([0-9]*)")
-_PARENTHESIZED = re.compile(r"\((.*)\)")
 
 
 class NumaValue(NamedTuple):
@@ -46,8 +45,8 @@ def parse_node_meminfo(text: str) -> list[NumaValue]:
             value *= 1024
         # Active(anon) -> Active_anon, as node_exporter names it.
         metric = parts[2].rstrip(":")
-        if "(" in metric:  # a few keys: re.sub costs more than the rest of a line
-            metric = _PARENTHESIZED.sub(r"_\1", metric)
+        if "(" in metric:  # a few keys have one
+            metric = underscore_parenthesized(metric)
         values.append(NumaValue(metric, parts[1], value, False))
     return values
 

@@ -235,3 +235,15 @@ def add_labelled(family: LabelledFamily, label_sets: Iterable[dict[str, str]], v
         _new_sample(Sample, (name, labels, value, None, None, None))
         for labels, value in zip(label_sets, values, strict=True)
     ])
+
+
+def underscore_parenthesized(name: str) -> str:
+    r"""NAME with node_exporter's meminfo renaming: regexp `\((.*)\)` replaced by `_${1}`
+    (`Active(anon)` -> `Active_anon`). RE2 matches the first `(` to the last `)` after it; found by
+    the two characters here, as Python's backtracking search would take time quadratic in a name
+    of many `(`."""
+    opening = name.find("(")
+    closing = name.rfind(")")
+    if opening < 0 or closing <= opening:
+        return name
+    return f"{name[:opening]}_{name[opening + 1:closing]}{name[closing + 1:]}"

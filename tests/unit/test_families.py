@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from prometheus_client import core
 from prometheus_client.samples import Exemplar, Sample
 
@@ -176,3 +179,15 @@ def test_add_labelled_equals_add_metric_and_keeps_the_callers_dicts() -> None:
     _same(theirs, ours)
     assert [s.labels for s in ours.samples] == label_sets
     assert all(s.labels is d for s, d in zip(ours.samples, label_sets, strict=True))
+
+
+@given(st.text(alphabet="ab()_ ", max_size=30))
+def test_underscore_parenthesized_as_re2_replaces(name: str) -> None:
+    """node_exporter's `\\((.*)\\)` -> `_${1}` (Python's re gives RE2's answer on names this short)."""
+    assert families.underscore_parenthesized(name) == re.sub(r"\((.*)\)", r"_\1", name)
+
+
+def test_underscore_parenthesized_of_a_hostile_name() -> None:
+    """A meminfo key of 100 000 `(`, which a backtracking search takes quadratic time over."""
+    assert families.underscore_parenthesized("(" * 100_000) == "(" * 100_000
+    assert families.underscore_parenthesized("Active(anon)") == "Active_anon"
