@@ -88,8 +88,8 @@ def parse_stat(data: bytes) -> ProcStat:
 
 def parse_state_and_threads(data: bytes) -> tuple[str, int]:
     """parse_stat's state and num_threads alone, every operand checked all the same: the processes
-    collector reads these two from thousands of files a scrape, and converting the other seven
-    would add a tenth to its cost."""
+    collector reads these two from thousands of files a scrape, where converting the other seven
+    shows in its cost (benchmarks/results/measurements.md)."""
     operands_at = _operands_start(data)
     match = _KERNEL_STAT.match(data, operands_at)
     if match is not None:
