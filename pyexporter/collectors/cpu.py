@@ -19,93 +19,17 @@ from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorE
 from pyexporter.toolkit.cpus import ModeLabels, cpu_dirs, parse_cpu_list
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
 from pyexporter.toolkit.files import decode, read_attributes, read_text
-from pyexporter.toolkit.numbers import (
-    USER_HZ,
-    NumberError,
-    go_trim_space,
-    parse_float,
-    parse_floats,
-    parse_int,
-    parse_uint,
-    parse_uint_attribute,
-    scan_float,
-)
+from pyexporter.toolkit.numbers import NumberError, go_trim_space, parse_float, parse_uint, parse_uint_attribute
+from pyexporter.toolkit.procstat import CPUStat, parse_kernel_stat, parse_stat_cpus
 
 # An idle counter that falls back by this many seconds means the CPU was hot-plugged.
 JUMP_BACK_SECONDS = 3.0
 
 
-class CPUStat(NamedTuple):
-    """One cpuN line of /proc/stat, in seconds."""
-
-    user: float = 0.0
-    nice: float = 0.0
-    system: float = 0.0
-    idle: float = 0.0
-    iowait: float = 0.0
-    irq: float = 0.0
-    softirq: float = 0.0
-    steal: float = 0.0
-    guest: float = 0.0
-    guest_nice: float = 0.0
-
-
-_STAT_WIDTH = len(CPUStat._fields)
 # node_cpu_seconds_total's modes: the names of CPUStat's first eight fields; its last two (guest,
 # guest_nice) are node_cpu_guest_seconds_total's user and nice.
 _MODES = CPUStat._fields[:8]
 _NO_STAT = CPUStat()
-
-
-# /proc/stat as show_stat() prints it: the `cpu` total line first, then one `cpuN` line a CPU, every
-# field ASCII digits after a single space (the total's first after two), none long enough for
-# int() or float() to read otherwise than strconv does. Group 1 is the cpuN lines.
-_KERNEL_CPU_LINES = re.compile(r"cpu (?: [0-9]+)+\n((?:cpu[0-9]{1,9}(?: [0-9]{1,20})+\n)*)", re.ASCII)
-
-
-def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
-    """Per-CPU times from /proc/stat, keyed by the CPU id in the line name (`cpu3` -> 3).
-
-    Offline CPUs have no line, so ids may have gaps; the `cpu` total line is read as the others
-    (a bad one fails the collector, as procfs's Stat fails) but not returned.
-    Older kernels print fewer columns: the missing trailing ones are zero. procfs scans the
-    times with fmt.Sscanf's %f, read here as strconv.ParseFloat (fmt would also take a binary
-    exponent, which no kernel prints), and the id with strconv.ParseInt.
-
-    The file as the kernel prints it takes a shorter path: its cpu lines are checked as one block,
-    and the lines after them hold no `cpu` at all (so none of them is a cpu line), which leaves
-    nothing that parse_int and parse_floats would read otherwise than int() and float() do. Any
-    other text goes line by line (_parse_stat_cpu_lines).
-    """
-    kernel = _KERNEL_CPU_LINES.match(text)
-    if kernel is None or "cpu" in text[kernel.end():]:
-        return _parse_stat_cpu_lines(text)
-    cpus: dict[int, CPUStat] = {}
-    for line in kernel[1].splitlines():
-        name, _, times = line.partition(" ")
-        columns = times.split(" ", _STAT_WIDTH)[:_STAT_WIDTH]
-        cpus[int(name[3:])] = CPUStat(*[float(value) / USER_HZ for value in columns])
-    return cpus
-
-
-def _parse_stat_cpu_lines(text: str) -> dict[int, CPUStat]:
-    """parse_stat_cpus of any text, line by line."""
-    cpus: dict[int, CPUStat] = {}
-    for line in text.splitlines():
-        # Only the first field decides; the intr line holds thousands more.
-        head = line.split(None, 1)
-        if len(head) < 2 or not head[0].startswith("cpu"):
-            continue
-        values = head[1].split()[:_STAT_WIDTH]
-        if len(values) < _STAT_WIDTH:
-            times = parse_floats(values)
-        else:
-            # Sscanf's last %f takes a number from the start of its field and reads no further.
-            times = [*parse_floats(values[:-1]), scan_float(values[-1])]
-        if head[0] == "cpu":
-            continue
-        cpus[parse_int(head[0][3:])] = CPUStat(*[value / USER_HZ for value in times])
-    return cpus
 
 
 def merge_cpu_stats(previous: CPUStat | None, new: CPUStat) -> CPUStat:
@@ -575,7 +499,10 @@ class CPUCollector(Collector[CpuOptions]):
     def _stat(self) -> Iterator[Metric]:
         # psutil reads a process-global PROCFS_PATH and renumbers CPUs when some are offline,
         # so /proc/stat is parsed here, through this collector's own procfs root.
-        new = parse_stat_cpus(read_text(self.stat_path))
+        text = read_text(self.stat_path)
+        new = parse_stat_cpus(text)
+        # procfs's Stat fails on any line of the file, so node_exporter's cpu collector does too.
+        parse_kernel_stat(text)
         previous = self.stats
         # updateCPUStats (node_exporter 1.8+): a CPU gone from /proc/stat (offline) is dropped;
         # 1.5.0 kept reporting its last values.

@@ -117,3 +117,10 @@ def test_a_bad_stat_leaves_the_info_served(tmp_path) -> None:
     assert isinstance(err, CollectorError)
     assert "node_cpu_info" in by_name(families)
     assert "node_cpu_seconds_total" not in by_name(families)
+
+
+def test_a_bad_intr_line_fails_it_as_procfs_stat_does(tmp_path) -> None:
+    """procfs parses the whole of /proc/stat for node_exporter's cpu collector, intr line too."""
+    (tmp_path / "stat").write_text("cpu  1 2 3 4\ncpu0 1 2 3 4\nintr 5 x\nctxt 7\n")
+    with pytest.raises(CollectorError):
+        run_collector("cpu", Paths(procfs=str(tmp_path)))

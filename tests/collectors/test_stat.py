@@ -39,3 +39,10 @@ def test_malformed_file(tmp_path) -> None:
     (tmp_path / "stat").write_text("ctxt lots\n")
     with pytest.raises(CollectorError):
         run_collector("stat", Paths(procfs=str(tmp_path)))
+
+
+def test_a_bad_cpu_line_fails_it_as_procfs_stat_does(tmp_path) -> None:
+    """procfs parses the whole of /proc/stat for node_exporter's stat collector, cpu lines too."""
+    (tmp_path / "stat").write_text("cpu  1 2 3 4\ncpu0 1 x 3 4\nctxt 7\nbtime 1\n")
+    with pytest.raises(CollectorError):
+        run_collector("stat", Paths(procfs=str(tmp_path)))

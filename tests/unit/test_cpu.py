@@ -3,7 +3,6 @@ import re
 import pytest
 
 from pyexporter.collectors.cpu import (
-    CPUStat,
     merge_cpu_stats,
     parse_cpuinfo,
     parse_cpuinfo_arm,
@@ -13,12 +12,12 @@ from pyexporter.collectors.cpu import (
     parse_cpuinfo_riscv,
     parse_cpuinfo_s390x,
     parse_cpuinfo_x86,
-    parse_stat_cpus,
     read_online,
     read_throttles,
 )
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.numbers import NumberError
+from pyexporter.toolkit.procstat import CPUStat, parse_stat_cpus
 
 STAT = """cpu  300 4 150 20000 30 1 2 0 7 3
 cpu0 100 2 50 10000 10 1 2 0 7 3
@@ -487,7 +486,7 @@ _KERNEL_STAT = (
     "cpu  1 2\ncpu0 3 4\n",
 ])
 def test_stat_as_the_kernel_prints_it_reads_as_line_by_line(text: str) -> None:
-    from pyexporter.collectors.cpu import _parse_stat_cpu_lines
+    from pyexporter.toolkit.procstat import _parse_stat_cpu_lines
     try:
         expected = _parse_stat_cpu_lines(text)
     except CollectorError as err:

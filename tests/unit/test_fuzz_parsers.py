@@ -51,7 +51,6 @@ from pyexporter.collectors import (
     selinux,
     sockstat,
     softnet,
-    stat,
     textfile,
     udp_queues,
     vmstat,
@@ -61,7 +60,7 @@ from pyexporter.collectors import (
 )
 from pyexporter.collectors import os as os_collector
 from pyexporter.collectors import time as time_collector
-from pyexporter.toolkit import numbers, procpid
+from pyexporter.toolkit import numbers, procpid, procstat
 from pyexporter.toolkit.collector import CollectorError
 from pyexporter.toolkit.families import FamilyIndex
 
@@ -387,7 +386,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "btrfs.parse_commit_stats": (btrfs.parse_commit_stats,
                                  "commits 5\nlast_commit_ms 10\nmax_commit_ms 20\ntotal_commit_ms 30\n"),
     "conntrack.parse_conntrack_stat": (conntrack.parse_conntrack_stat, CONNTRACK),
-    "cpu.parse_stat_cpus": (cpu.parse_stat_cpus, PROC_STAT),
+    "procstat.parse_stat_cpus": (procstat.parse_stat_cpus, PROC_STAT),
     "cpu.parse_cpuinfo": (cpu.parse_cpuinfo, CPUINFO),
     "cpu.parse_cpu_list": (cpu.parse_cpu_list, "0-3,5,7-8\n"),
     "diskstats.parse_diskstats": (diskstats.parse_diskstats, DISKSTATS),
@@ -433,7 +432,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "selinux.parse_config_mode": (selinux.parse_config_mode, "# comment\nSELINUX=enforcing\nSELINUXTYPE=targeted\n"),
     "sockstat.parse_sockstat": (sockstat.parse_sockstat, SOCKSTAT),
     "softnet.parse_softnet": (softnet.parse_softnet, SOFTNET),
-    "stat.parse_stat": (stat.parse_stat, PROC_STAT),
+    "procstat.parse_kernel_stat": (procstat.parse_kernel_stat, PROC_STAT),
     "textfile.parse_textfile": (_textfile, TEXTFILE),
     "time.parse_clocksource": (_two_values(time_collector.parse_clocksource), "hpet acpi_pm tsc\ntsc\n"),
     "udp_queues.parse_udp_summary": (udp_queues.parse_udp_summary, UDP),

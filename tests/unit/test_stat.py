@@ -1,7 +1,8 @@
 import pytest
 
-from pyexporter.collectors.stat import SOFTIRQ_VECTORS, KernelStat, parse_stat
 from pyexporter.toolkit.collector import CollectorError
+from pyexporter.toolkit.procstat import SOFTIRQ_VECTORS, KernelStat
+from pyexporter.toolkit.procstat import parse_kernel_stat as parse_stat
 
 
 def test_parse_stat() -> None:
