@@ -37,7 +37,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorError
 from pyexporter.toolkit.families import CounterMetricFamily, GaugeMetricFamily
-from pyexporter.toolkit.files import decode, list_dir, read_bytes, resolve_sysfs_dir
+from pyexporter.toolkit.files import decode, list_dir, read_bytes, resolve_sysfs_dir, scan_lines
 from pyexporter.toolkit.numbers import GO_SPACE, go_uint64, parse_float, parse_int, parse_uint
 
 # bch_hprint's unit suffixes, powers of 1024, keyed by the byte dehumanize looks at.
@@ -106,15 +106,6 @@ def dehumanize_signed(text: str) -> int:
     return _as_int64(-value if text.startswith("-") else value)
 
 
-def _scan_lines(text: str) -> list[str]:
-    """bufio.Scanner's lines (ScanLines): split at each newline, one `\\r` before it dropped, no
-    empty last line after a final newline."""
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
-
-
 @dataclass
 class WritebackRateDebug:
     rate: int = 0
@@ -130,7 +121,7 @@ def parse_writeback_rate_debug(text: str) -> WritebackRateDebug:
     """procfs's parseWritebackRateDebug: the last field of each known line. `dirty` and
     `next io` are not exported, but procfs parses them, so a malformed one fails too."""
     wrd = WritebackRateDebug()
-    for line in _scan_lines(text):
+    for line in scan_lines(text):
         fields = _FIELDS(line)
         if not fields:
             continue
@@ -156,7 +147,7 @@ def parse_priority_stats(text: str) -> tuple[int, int]:
     """(unused percent, metadata percent) from a cache device's priority_stats; procfs reads
     both with strconv.ParseUint."""
     unused = metadata = 0
-    for line in _scan_lines(text):
+    for line in scan_lines(text):
         if line.startswith(("Unused:", "Metadata:")):
             value = parse_uint(_FIELDS(line)[-1].removesuffix("%"))
             if line.startswith("Unused:"):

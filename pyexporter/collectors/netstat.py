@@ -15,7 +15,7 @@ from pyexporter.collectors import collector
 from pyexporter.flags import flag
 from pyexporter.toolkit.collector import Collector, CollectorContext, CollectorError
 from pyexporter.toolkit.families import UnknownMetricFamily
-from pyexporter.toolkit.files import read_text
+from pyexporter.toolkit.files import read_text, scan_lines
 from pyexporter.toolkit.memo import RecurringMemo
 from pyexporter.toolkit.numbers import NumberError, parse_chosen_floats
 
@@ -48,14 +48,12 @@ def parse_netstat(text: str, source: str = "/proc/net/netstat",
     The protocol is the first field less its last character. HEADER is netstat_header or a memo
     of it."""
     stats: Stats = {}
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
+    lines = scan_lines(text)
     if len(lines) % 2:
         raise CollectorError(f"{source}: missing value line for {lines[-1].split(' ', 1)[0][:40]!r}")
     for names_line, values_line in zip(lines[::2], lines[1::2], strict=True):
-        first, names = header(names_line.removesuffix("\r"))
-        values = values_line.removesuffix("\r").split(" ")
+        first, names = header(names_line)
+        values = values_line.split(" ")
         if first != values[0]:
             raise CollectorError(f"{source}: header to value mismatch: {first[:40]!r} vs {values[0][:40]!r}")
         if not first:

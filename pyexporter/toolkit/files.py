@@ -361,6 +361,16 @@ def universal_newlines(text: str) -> str:
     return text
 
 
+def scan_lines(text: str) -> list[str]:
+    """TEXT's lines as Go's bufio.Scanner gives them (ScanLines): split at each `\n` alone (where
+    str.splitlines also splits at `\r`, `\v`, `\f` and others), one `\r` before it dropped, and
+    no empty line after a final newline."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines] if "\r" in text else lines
+
+
 def read_first_line(path: str) -> str:
     """The first line of a sysfs attribute, without its newline (sysfs values are one line)."""
     return read_text(path).split("\n", 1)[0].strip()

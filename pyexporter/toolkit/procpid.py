@@ -8,8 +8,8 @@ import re
 from typing import NamedTuple
 
 from pyexporter.toolkit.collector import CollectorError
-from pyexporter.toolkit.files import decode
-from pyexporter.toolkit.numbers import NumberError, parse_chosen_floats, parse_int, parse_uint
+from pyexporter.toolkit.files import decode, scan_lines
+from pyexporter.toolkit.numbers import GO_SPACE, NumberError, parse_chosen_floats, parse_int, parse_uint
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -40,9 +40,8 @@ def _kernel_operand(position: int, kind: str) -> bytes:
 # sign, a base prefix, other blanks, a number Go may refuse) is scanned as Fscan scans it.
 _KERNEL_STAT = re.compile(b" ".join(_kernel_operand(n, kind) for n, kind in enumerate(_OPERANDS)) + rb"(?=[ \n]|\Z)")
 
-# What Go's fmt scanning skips as space (fmt's isSpace), newlines included (Fscan).
-_GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
-                      + "".join(map(chr, range(0x2000, 0x200B))))
+# What Go's fmt scanning skips as space (fmt's isSpace: Unicode White_Space), newlines included (Fscan).
+_GO_SPACE = frozenset(GO_SPACE)
 # The digits fmt's integer scanning takes after a base prefix (or none): scanBasePrefix.
 _DECIMAL, _OCTAL = frozenset("0123456789_"), frozenset("01234567_")
 _PREFIXED = {"b": frozenset("01_"), "o": _OCTAL, "x": frozenset("0123456789abcdefABCDEF_")}
@@ -170,10 +169,7 @@ def parse_netstat_octets(text: str) -> tuple[float, float]:
     file for client_golang's process_network_*_bytes_total: lines in pairs, names then values, each
     split at single blanks; a pair of unequal counts, or any value of the file that is no float64,
     fails the whole file; a name that is missing reads 0, one that recurs its last value."""
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    lines = [line.removesuffix("\r") for line in lines]
+    lines = scan_lines(text)
     if len(lines) % 2:
         lines.append("")  # procfs's scanner gives an empty line for the values of a last, lone line
     received = transmitted = 0.0

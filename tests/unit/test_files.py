@@ -22,6 +22,7 @@ from pyexporter.toolkit.files import (
     read_attributes,
     read_bytes,
     read_text,
+    scan_lines,
     universal_newlines,
 )
 
@@ -374,3 +375,12 @@ def test_a_nul_in_a_path_is_einval_as_go_answers(tmp_path) -> None:
     with pytest.raises(OSError) as caught:
         read_bytes(str(tmp_path / "bond0\x00"))
     assert caught.value.errno == errno.EINVAL
+
+
+@pytest.mark.parametrize(("text", "lines"), [
+    ("a\nb\n", ["a", "b"]), ("a\nb", ["a", "b"]), ("a\r\nb\r\n", ["a", "b"]), ("", []), ("\n", [""]),
+    ("a\n\nb\n", ["a", "", "b"]), ("a\r\r\n", ["a\r"]),
+    ("a\rb\x0bc\x0cd\x1ce\u2028f\n", ["a\rb\x0bc\x0cd\x1ce\u2028f"]),
+])
+def test_scan_lines_as_bufio_scanner_gives_them(text: str, lines: list[str]) -> None:
+    assert scan_lines(text) == lines
