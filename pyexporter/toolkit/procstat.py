@@ -46,6 +46,15 @@ _STAT_WIDTH = len(CPUStat._fields)
 _KERNEL_CPU_LINES = re.compile(r"cpu (?: [0-9]+)+\n((?:cpu[0-9]{1,9}(?: [0-9]{1,20})+\n)*)", re.ASCII)
 
 
+def _kernel_cpu_lines(text: str) -> str | None:
+    """The cpuN lines of TEXT when it is in the kernel's form (_KERNEL_CPU_LINES, and no `cpu` in
+    the lines after them, so none of those is a cpu line); None for any other text."""
+    kernel = _KERNEL_CPU_LINES.match(text)
+    if kernel is None or "cpu" in text[kernel.end():]:
+        return None
+    return kernel[1]
+
+
 def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
     """Per-CPU times from /proc/stat, keyed by the CPU id in the line name (`cpu3` -> 3).
 
@@ -60,11 +69,11 @@ def parse_stat_cpus(text: str) -> dict[int, CPUStat]:
     nothing that parse_int and parse_floats would read otherwise than int() and float() do. Any
     other text goes line by line (_parse_stat_cpu_lines).
     """
-    kernel = _KERNEL_CPU_LINES.match(text)
-    if kernel is None or "cpu" in text[kernel.end():]:
+    lines = _kernel_cpu_lines(text)
+    if lines is None:
         return _parse_stat_cpu_lines(text)
     cpus: dict[int, CPUStat] = {}
-    for line in kernel[1].splitlines():
+    for line in lines.splitlines():
         name, _, times = line.partition(" ")
         columns = times.split(" ", _STAT_WIDTH)[:_STAT_WIDTH]
         cpus[int(name[3:])] = CPUStat(*[float(value) / USER_HZ for value in columns])
@@ -94,8 +103,7 @@ def _parse_stat_cpu_lines(text: str) -> dict[int, CPUStat]:
 def check_stat_cpus(text: str) -> None:
     """CollectorError where parse_stat_cpus would raise one, for a collector that reports none of
     the cpu lines: the kernel's form, checked as one block, needs no closer look."""
-    kernel = _KERNEL_CPU_LINES.match(text)
-    if kernel is None or "cpu" in text[kernel.end():]:
+    if _kernel_cpu_lines(text) is None:
         _parse_stat_cpu_lines(text)
 
 
